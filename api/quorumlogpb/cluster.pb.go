@@ -147,8 +147,9 @@ type StatusResponse struct {
 	NodeId string                 `protobuf:"bytes,1,opt,name=node_id,json=nodeId,proto3" json:"node_id,omitempty"`
 	Zone   string                 `protobuf:"bytes,2,opt,name=zone,proto3" json:"zone,omitempty"`
 	// state is the serving node's raft state: Leader, Follower, Candidate, Shutdown.
-	State        string    `protobuf:"bytes,3,opt,name=state,proto3" json:"state,omitempty"`
-	LeaderId     string    `protobuf:"bytes,4,opt,name=leader_id,json=leaderId,proto3" json:"leader_id,omitempty"`
+	State    string `protobuf:"bytes,3,opt,name=state,proto3" json:"state,omitempty"`
+	LeaderId string `protobuf:"bytes,4,opt,name=leader_id,json=leaderId,proto3" json:"leader_id,omitempty"`
+	// leader_addr is the leader's gRPC address (empty if unknown or not registered yet).
 	LeaderAddr   string    `protobuf:"bytes,5,opt,name=leader_addr,json=leaderAddr,proto3" json:"leader_addr,omitempty"`
 	Term         uint64    `protobuf:"varint,6,opt,name=term,proto3" json:"term,omitempty"`
 	CommitIndex  uint64    `protobuf:"varint,7,opt,name=commit_index,json=commitIndex,proto3" json:"commit_index,omitempty"`

@@ -1,0 +1,74 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/quorumlog/quorumlog/quorum"
+)
+
+// runDev runs a three-node cluster in this process: zones a, b, c on
+// 127.0.0.1, gRPC 7101-7103, raft 7201-7203.
+func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("quorumlogd dev", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dataDir := fs.String("data-dir", filepath.Join(os.TempDir(), "quorumlog-dev"), "directory holding the three nodes' data (kept across runs)")
+	logStore := fs.String("raft-log-store", "", "raft log store: bolt or wal (default: quorumlogd's default)")
+	logLevel := fs.String("log-level", "warn", "debug, info, warn or error")
+	basePort := fs.Int("base-port", 7100, "gRPC ports are base+1..base+3, raft ports base+101..base+103")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err}
+	}
+	logger, err := newLogger(stderr, *logLevel)
+	if err != nil {
+		return usageError{err}
+	}
+	zones := []string{"a", "b", "c"}
+	var bootstrap string
+	for i, z := range zones {
+		if i > 0 {
+			bootstrap += ","
+		}
+		bootstrap += fmt.Sprintf("n%d=127.0.0.1:%d@%s", i+1, *basePort+101+i, z)
+	}
+	var nodes []*runningNode
+	defer func() {
+		for _, n := range nodes {
+			n.stop()
+		}
+	}()
+	var endpoints []string
+	for i, z := range zones {
+		f := nodeFlags{
+			id: fmt.Sprintf("n%d", i+1), zone: z,
+			dataDir:   filepath.Join(*dataDir, fmt.Sprintf("n%d", i+1)),
+			grpcAddr:  fmt.Sprintf("127.0.0.1:%d", *basePort+1+i),
+			raftAddr:  fmt.Sprintf("127.0.0.1:%d", *basePort+101+i),
+			bootstrap: bootstrap, logStore: *logStore, maxRecordBytes: 1 << 20,
+		}
+		if f.logStore == "" {
+			f.logStore = quorum.DefaultLogStore
+		}
+		n, err := startNode(ctx, f, logger.With("node", f.id))
+		if err != nil {
+			return err
+		}
+		nodes = append(nodes, n)
+		endpoints = append(endpoints, f.grpcAddr)
+		fmt.Fprintf(stdout, "node %s  zone %s  grpc %s  raft %s  data %s\n", f.id, z, f.grpcAddr, f.raftAddr, f.dataDir)
+	}
+	fmt.Fprintf(stdout, "QuorumLog dev cluster up; data under %s\n", *dataDir)
+	fmt.Fprintf(stdout, "try: logctl --endpoints %s status\n", strings.Join(endpoints, ","))
+	<-ctx.Done()
+	fmt.Fprintln(stdout, "shutting down")
+	return nil
+}

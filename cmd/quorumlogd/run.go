@@ -1,0 +1,178 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/keepalive"
+
+	"github.com/quorumlog/quorumlog/quorum"
+	"github.com/quorumlog/quorumlog/quorum/server"
+)
+
+// usageError is a bad command line (exit code 2).
+type usageError struct{ error }
+
+const usage = `Usage:
+  quorumlogd --id ID --zone ZONE --data-dir DIR --grpc-addr HOST:PORT --raft-addr HOST:PORT
+             [--bootstrap ID=RAFTADDR@ZONE,...] [--join GRPCADDR] [flags]
+  quorumlogd dev [--data-dir DIR] [--raft-log-store bolt|wal]
+
+Runs one QuorumLog node. The first start of a new cluster names its voters
+with --bootstrap on every one of them (the list is ignored once the data dir
+holds a cluster); a node added later starts with --join and the gRPC address
+of any member. "dev" runs a local three-node cluster (zones a, b, c) in one
+process on 127.0.0.1: gRPC ports 7101-7103, raft ports 7201-7203.
+
+Flags:
+`
+
+// nodeFlags are the settings of one node.
+type nodeFlags struct {
+	id, zone, dataDir, grpcAddr, raftAddr string
+	bootstrap, join, logStore, logLevel   string
+	maxRecordBytes                        int
+	allowZoneMajority                     bool
+}
+
+func (f *nodeFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.id, "id", "", "this node's unique, stable ID (required)")
+	fs.StringVar(&f.zone, "zone", "", "this node's zone, e.g. an availability zone (required)")
+	fs.StringVar(&f.dataDir, "data-dir", "", "directory for the raft log, snapshots and records (required)")
+	fs.StringVar(&f.grpcAddr, "grpc-addr", "127.0.0.1:7101", "client-facing gRPC address (listened on and advertised)")
+	fs.StringVar(&f.raftAddr, "raft-addr", "127.0.0.1:7201", "raft transport address (listened on and advertised)")
+	fs.StringVar(&f.bootstrap, "bootstrap", "", "first start of a new cluster: its voters as ID=RAFTADDR@ZONE,...")
+	fs.StringVar(&f.join, "join", "", "gRPC address of a running member through which to join the cluster")
+	fs.StringVar(&f.logStore, "raft-log-store", quorum.DefaultLogStore, "raft log store: bolt (raft-boltdb) or wal (raft-wal)")
+	fs.IntVar(&f.maxRecordBytes, "max-record-bytes", server.DefaultMaxRecordBytes, "largest record payload accepted, in bytes")
+	fs.BoolVar(&f.allowZoneMajority, "allow-zone-majority", false, "accept voter sets in which one zone holds a majority (status then warns)")
+	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "dev" {
+		return runDev(ctx, args[1:], stdout, stderr)
+	}
+	fs := flag.NewFlagSet("quorumlogd", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
+	var f nodeFlags
+	f.register(fs)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err}
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+	}
+	logger, err := newLogger(stderr, f.logLevel)
+	if err != nil {
+		return usageError{err}
+	}
+	n, err := startNode(ctx, f, logger)
+	if err != nil {
+		return err
+	}
+	<-ctx.Done()
+	logger.Info("shutting down")
+	return n.stop()
+}
+
+func newLogger(w io.Writer, level string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: %w", level, err)
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
+}
+
+// runningNode is a started node: raft, its gRPC server and service.
+type runningNode struct {
+	node   *quorum.Node
+	svc    *server.Service
+	grpc   *grpc.Server
+	served chan error
+}
+
+func startNode(ctx context.Context, f nodeFlags, logger *slog.Logger) (*runningNode, error) {
+	switch {
+	case f.id == "":
+		return nil, usageError{errors.New("--id is required")}
+	case f.zone == "":
+		return nil, usageError{errors.New("--zone is required")}
+	case f.dataDir == "":
+		return nil, usageError{errors.New("--data-dir is required")}
+	case f.bootstrap != "" && f.join != "":
+		return nil, usageError{errors.New("--bootstrap and --join exclude each other")}
+	case f.maxRecordBytes <= 0:
+		return nil, usageError{errors.New("--max-record-bytes must be positive")}
+	}
+	cfg := quorum.Config{
+		ID: f.id, Zone: f.zone, DataDir: f.dataDir, RaftAddr: f.raftAddr, GRPCAddr: f.grpcAddr,
+		LogStore: f.logStore, AllowZoneMajority: f.allowZoneMajority, Logger: logger,
+	}
+	if f.bootstrap != "" {
+		peers, err := quorum.ParsePeers(f.bootstrap)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		cfg.Bootstrap = peers
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, usageError{err}
+	}
+	lis, err := net.Listen("tcp", f.grpcAddr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on --grpc-addr: %w", err)
+	}
+	node, err := quorum.Open(cfg)
+	if err != nil {
+		lis.Close()
+		return nil, err
+	}
+	svc, err := server.New(server.Config{Node: node, MaxRecordBytes: f.maxRecordBytes, Logger: logger})
+	if err != nil {
+		lis.Close()
+		node.Close()
+		return nil, err
+	}
+	g := grpc.NewServer(
+		grpc.MaxRecvMsgSize(svc.MaxMessageBytes()),
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 5 * time.Second, PermitWithoutStream: true}),
+	)
+	svc.Register(g)
+	rn := &runningNode{node: node, svc: svc, grpc: g, served: make(chan error, 1)}
+	go func() { rn.served <- g.Serve(lis) }()
+	logger.Info("serving", "node", f.id, "zone", f.zone, "grpc_addr", f.grpcAddr, "raft_addr", f.raftAddr, "raft_log_store", cfg.LogStore)
+	if f.join != "" {
+		if err := svc.JoinCluster(ctx, f.join, f.allowZoneMajority); err != nil {
+			rn.stop()
+			return nil, fmt.Errorf("join through %s: %w", f.join, err)
+		}
+		logger.Info("joined the cluster", "peer", f.join)
+	}
+	svc.StartMembership()
+	return rn, nil
+}
+
+// stop shuts the node down: no new RPCs, streams get a moment to finish,
+// then raft and the stores close.
+func (rn *runningNode) stop() error {
+	done := make(chan struct{})
+	go func() { rn.grpc.GracefulStop(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(3 * time.Second):
+		rn.grpc.Stop() // follow readers never end on their own
+	}
+	return errors.Join(rn.svc.Close(), rn.node.Close())
+}

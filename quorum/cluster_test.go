@@ -1,0 +1,284 @@
+package quorum_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/quorumlog/quorumlog/logstore"
+	"github.com/quorumlog/quorumlog/quorum"
+	"github.com/quorumlog/quorumlog/quorum/quorumtest"
+)
+
+// logStores runs f once per supported raft log store.
+func logStores(t *testing.T, f func(t *testing.T, logStore string)) {
+	for _, ls := range []string{quorum.LogStoreBolt, quorum.LogStoreWAL} {
+		t.Run(ls, func(t *testing.T) { f(t, ls) })
+	}
+}
+
+func mustPropose(t *testing.T, c *quorumtest.Cluster, op logstore.Op) logstore.Result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	res, err := c.Propose(ctx, op)
+	if err != nil {
+		t.Fatalf("Propose(%v %q) = %v", op.Kind, op.Log, err)
+	}
+	return res
+}
+
+// readAll reads every readable record of log from node n.
+func readAll(t *testing.T, n *quorum.Node, log string) []logstore.Record {
+	t.Helper()
+	var out []logstore.Record
+	from := uint64(0)
+	for {
+		recs, err := n.Store().Read(log, from, 1000, 1<<20)
+		if err != nil {
+			t.Fatalf("Read(%q, %d) on %s = %v", log, from, n.ID(), err)
+		}
+		if len(recs) == 0 {
+			return out
+		}
+		out = append(out, recs...)
+		from = recs[len(recs)-1].ID + 1
+	}
+}
+
+func TestCluster_AppendReplicatesToEveryNode(t *testing.T) {
+	logStores(t, func(t *testing.T, ls string) {
+		c := quorumtest.NewCluster(t, 3, quorumtest.Options{LogStore: ls})
+		mustPropose(t, c, logstore.Op{Kind: logstore.OpCreate, Log: "orders"})
+		res := mustPropose(t, c, quorumtest.AppendOp("orders", []byte("a"), []byte("b")))
+		if res.FirstID != 1 || res.LastID != 2 {
+			t.Fatalf("append = IDs %d..%d, want 1..2", res.FirstID, res.LastID)
+		}
+		c.WaitConverged()
+		want, _ := c.Node(c.Leader()).Store().Describe("orders")
+		for i := range c.Size() {
+			got, err := c.Node(i).Store().Describe("orders")
+			if err != nil || got != want {
+				t.Errorf("node %d Describe = %+v, %v; want %+v", i, got, err, want)
+			}
+		}
+	})
+}
+
+func TestCluster_RacingConditionalAppendsExactlyOneWins(t *testing.T) {
+	c := quorumtest.NewCluster(t, 3, quorumtest.Options{})
+	mustPropose(t, c, logstore.Op{Kind: logstore.OpCreate, Log: "lock"})
+	mustPropose(t, c, quorumtest.AppendOp("lock", []byte("seed")))
+	const racers = 50
+	var wg sync.WaitGroup
+	errs := make([]error, racers)
+	for i := range racers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			op := quorumtest.AppendOp("lock", fmt.Appendf(nil, "racer-%d", i))
+			op.Conditional, op.ExpectedLastID = true, 1
+			_, errs[i] = c.Propose(t.Context(), op)
+		}()
+	}
+	wg.Wait()
+	wins := 0
+	for i, err := range errs {
+		var ce *logstore.ConditionError
+		switch {
+		case err == nil:
+			wins++
+		case errors.As(err, &ce):
+			if ce.Actual != 2 || ce.Expected != 1 {
+				t.Errorf("racer %d: ConditionError = %+v, want expected 1 actual 2", i, ce)
+			}
+		default:
+			t.Errorf("racer %d: %v", i, err)
+		}
+	}
+	if wins != 1 {
+		t.Fatalf("%d conditional appends on last ID 1 succeeded, want exactly 1", wins)
+	}
+}
+
+func TestCluster_FailoverKeepsAcknowledgedRecords(t *testing.T) {
+	logStores(t, func(t *testing.T, ls string) {
+		c := quorumtest.NewCluster(t, 3, quorumtest.Options{LogStore: ls})
+		mustPropose(t, c, logstore.Op{Kind: logstore.OpCreate, Log: "events"})
+
+		var mu sync.Mutex
+		acked := make(map[string]uint64) // payload -> ID
+		ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+		defer cancel()
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		for w := range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := 0; ; i++ {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					p := fmt.Sprintf("w%d-%d", w, i)
+					res, err := c.Propose(ctx, quorumtest.AppendOp("events", []byte(p)))
+					if err != nil {
+						continue // unknown or failed: not acknowledged
+					}
+					mu.Lock()
+					acked[p] = res.FirstID
+					mu.Unlock()
+				}
+			}()
+		}
+		count := func() int { mu.Lock(); defer mu.Unlock(); return len(acked) }
+		quorumtest.WaitFor(t, 10*time.Second, func() error {
+			if count() < 200 {
+				return fmt.Errorf("%d acknowledged", count())
+			}
+			return nil
+		})
+		old := c.Leader()
+		c.Stop(old)
+		before := count()
+		quorumtest.WaitFor(t, 15*time.Second, func() error {
+			if count() < before+200 {
+				return fmt.Errorf("%d acknowledged since failover", count()-before)
+			}
+			return nil
+		})
+		close(stop)
+		wg.Wait()
+		c.Restart(old)
+		c.WaitConverged()
+
+		var want []logstore.Record
+		for i := range c.Size() {
+			got := readAll(t, c.Node(i), "events")
+			seen := make(map[string]bool)
+			for j, r := range got {
+				if r.ID != uint64(j+1) {
+					t.Fatalf("node %d: record %d has ID %d: IDs have a gap", i, j, r.ID)
+				}
+				if seen[string(r.Payload)] {
+					t.Fatalf("node %d: payload %q appears twice", i, r.Payload)
+				}
+				seen[string(r.Payload)] = true
+			}
+			for p, id := range acked {
+				if id > uint64(len(got)) || string(got[id-1].Payload) != p {
+					t.Fatalf("node %d: acknowledged %q at ID %d is missing", i, p, id)
+				}
+			}
+			if want == nil {
+				want = got
+			} else if diff := cmp.Diff(want, got); diff != "" {
+				t.Fatalf("node %d differs from node 0 (-0 +%d):\n%s", i, i, diff)
+			}
+		}
+		t.Logf("%d acknowledged appends, %d records, survived a leader stop", len(acked), len(want))
+	})
+}
+
+func TestCluster_RestartKeepsDataAndAppliesNothingTwice(t *testing.T) {
+	c := quorumtest.NewCluster(t, 3, quorumtest.Options{Configure: func(cfg *quorum.Config) {
+		cfg.SnapshotThreshold = 50 // some entries land below a snapshot, some above
+		cfg.SnapshotInterval = 50 * time.Millisecond
+	}})
+	mustPropose(t, c, logstore.Op{Kind: logstore.OpCreate, Log: "l"})
+	for i := range 300 {
+		mustPropose(t, c, quorumtest.AppendOp("l", fmt.Appendf(nil, "r%d", i)))
+	}
+	c.WaitConverged()
+	follower := (c.Leader() + 1) % 3
+	before, _ := c.Node(follower).Store().Describe("l")
+	c.Restart(follower)
+	c.WaitConverged()
+	after, err := c.Node(follower).Store().Describe("l")
+	if err != nil || after != before {
+		t.Fatalf("after restart Describe = %+v, %v; want %+v", after, err, before)
+	}
+	recs := readAll(t, c.Node(follower), "l")
+	for i, r := range recs {
+		if want := fmt.Sprintf("r%d", i); string(r.Payload) != want || r.ID != uint64(i+1) {
+			t.Fatalf("record %d = %d %q, want %d %q", i, r.ID, r.Payload, i+1, want)
+		}
+	}
+}
+
+func TestCluster_LaggingFollowerCatchesUpThroughSnapshot(t *testing.T) {
+	// raft-boltdb: raft-wal keeps head-truncated entries readable while they
+	// share its (64 MiB) tail segment, so a follower this far behind would
+	// catch up from the log and the snapshot path would go untested.
+	c := quorumtest.NewCluster(t, 3, quorumtest.Options{LogStore: quorum.LogStoreBolt, Configure: func(cfg *quorum.Config) {
+		cfg.SnapshotThreshold = 20
+		cfg.TrailingLogs = 10
+		cfg.SnapshotInterval = 50 * time.Millisecond
+	}})
+	mustPropose(t, c, logstore.Op{Kind: logstore.OpCreate, Log: "l"})
+	lag := (c.Leader() + 1) % 3
+	c.Disconnect(lag)
+	for i := range 200 {
+		mustPropose(t, c, quorumtest.AppendOp("l", fmt.Appendf(nil, "r%d", i)))
+	}
+	mustPropose(t, c, logstore.Op{Kind: logstore.OpTrim, Log: "l", ThroughID: 50})
+	leader := c.Node(c.Leader())
+	quorumtest.WaitFor(t, 10*time.Second, func() error {
+		if s := leader.Snapshots(); s == 0 {
+			return errors.New("leader has not snapshotted yet")
+		}
+		return nil
+	})
+	c.Reconnect(lag)
+	c.WaitConverged()
+	want, _ := leader.Store().Describe("l")
+	got, err := c.Node(lag).Store().Describe("l")
+	if err != nil || got != want {
+		t.Fatalf("lagging follower Describe = %+v, %v; want %+v", got, err, want)
+	}
+	if diff := cmp.Diff(readAll(t, leader, "l"), readAll(t, c.Node(lag), "l")); diff != "" {
+		t.Fatalf("follower records differ from leader's:\n%s", diff)
+	}
+	if c.Node(lag).SnapshotsInstalled() == 0 {
+		t.Fatalf("follower caught up without installing a snapshot; the test did not exercise the snapshot path")
+	}
+}
+
+func TestCluster_TrimIsReplicated(t *testing.T) {
+	c := quorumtest.NewCluster(t, 3, quorumtest.Options{})
+	mustPropose(t, c, logstore.Op{Kind: logstore.OpCreate, Log: "t"})
+	for i := range 10 {
+		mustPropose(t, c, quorumtest.AppendOp("t", fmt.Appendf(nil, "%d", i)))
+	}
+	res := mustPropose(t, c, logstore.Op{Kind: logstore.OpTrim, Log: "t", ThroughID: 4})
+	if res.FirstID != 5 {
+		t.Fatalf("trim through 4: first ID %d, want 5", res.FirstID)
+	}
+	c.WaitConverged()
+	for i := range c.Size() {
+		_, err := c.Node(i).Store().Read("t", 3, 10, 1<<20)
+		var re *logstore.RangeError
+		if !errors.As(err, &re) || !errors.Is(err, logstore.ErrTrimmed) || re.FirstID != 5 {
+			t.Errorf("node %d: read below trim = %v, want ErrTrimmed with first ID 5", i, err)
+		}
+	}
+}
+
+func TestCluster_ZoneMajorityRefused(t *testing.T) {
+	cfg := quorum.Config{
+		ID: "n1", Zone: "a", DataDir: t.TempDir(), RaftAddr: "127.0.0.1:0",
+		Bootstrap: []quorum.Peer{{"n1", "x:1", "a"}, {"n2", "x:2", "a"}, {"n3", "x:3", "b"}},
+	}
+	_, err := quorum.Open(cfg)
+	var zm *quorum.ZoneMajorityError
+	if !errors.As(err, &zm) || zm.Zone != "a" {
+		t.Fatalf("Open with zones a,a,b = %v, want a ZoneMajorityError naming zone a", err)
+	}
+}

@@ -1,0 +1,208 @@
+package quorum
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+
+	"github.com/hashicorp/raft"
+
+	"github.com/quorumlog/quorumlog/logstore"
+)
+
+// Proposal states. A proposal moves from queued to taken (a proposer put it
+// in a raft entry) or to abandoned (its caller gave up first); whichever CAS
+// wins decides whether the caller may report "not proposed".
+const (
+	queued int32 = iota
+	taken
+	abandoned
+)
+
+type proposal struct {
+	op    logstore.Op
+	state atomic.Int32
+	done  chan struct{}                // Propose: closed once res and err are set
+	cb    func(logstore.Result, error) // ProposeAsync: called instead
+	res   logstore.Result
+	err   error
+}
+
+// finish delivers the outcome to whoever waits.
+func (p *proposal) finish(res logstore.Result, err error) {
+	if p.cb != nil {
+		p.cb(res, err)
+		return
+	}
+	p.res, p.err = res, err
+	close(p.done)
+}
+
+// ProposeAsync is Propose without a goroutine per call: done is called
+// exactly once, from a proposer goroutine (so it must not block), with the
+// same results and errors Propose returns. The request cannot be abandoned.
+// A stream that pipelines many requests uses it.
+func (n *Node) ProposeAsync(op logstore.Op, done func(logstore.Result, error)) {
+	if n.raft.State() != raft.Leader {
+		done(logstore.Result{}, n.notLeader())
+		return
+	}
+	select {
+	case <-n.closing:
+		done(logstore.Result{}, ErrClosed)
+		return
+	default:
+	}
+	p := &proposal{op: op, cb: done}
+	select {
+	case n.queue <- p:
+	default:
+		done(logstore.Result{}, ErrBusy)
+	}
+}
+
+// Propose replicates op and returns its result once it is committed and
+// applied on this node. Per-operation outcomes come back as errors from
+// logstore (logstore.ErrNoLog, *logstore.ConditionError, ...).
+//
+// Errors that mean nothing was proposed: *NotLeaderError (ErrNotLeader),
+// ErrBusy, ErrClosed, and ctx's error when ctx ended while op was still
+// queued. ErrOutcomeUnknown (joined with ctx's error when ctx ended after op
+// was proposed) means it may or may not commit. Cancelling ctx stops the
+// wait, never the write.
+func (n *Node) Propose(ctx context.Context, op logstore.Op) (logstore.Result, error) {
+	if n.raft.State() != raft.Leader {
+		return logstore.Result{}, n.notLeader()
+	}
+	p := &proposal{op: op, done: make(chan struct{})}
+	select {
+	case <-n.closing:
+		return logstore.Result{}, ErrClosed
+	default:
+	}
+	select {
+	case n.queue <- p:
+	default:
+		return logstore.Result{}, ErrBusy
+	}
+	select {
+	case <-p.done:
+		return p.res, p.err
+	case <-n.closing:
+		if p.state.CompareAndSwap(queued, abandoned) {
+			return logstore.Result{}, ErrClosed
+		}
+		<-p.done // a proposer has it; raft's shutdown resolves its future
+		return p.res, p.err
+	case <-ctx.Done():
+		if p.state.CompareAndSwap(queued, abandoned) {
+			return logstore.Result{}, ctx.Err()
+		}
+		return logstore.Result{}, errors.Join(ErrOutcomeUnknown, ctx.Err())
+	}
+}
+
+// proposer takes everything queued (up to the batch limits), proposes it as
+// one raft entry and hands each caller its result. Config.Proposers of them
+// run, so that many entries are in flight while raft fsyncs and replicates.
+func (n *Node) proposer() {
+	defer n.wg.Done()
+	batch := make([]*proposal, 0, 64)
+	ops := make([]logstore.Op, 0, 64)
+	for {
+		batch = batch[:0]
+		select {
+		case p := <-n.queue:
+			batch = n.fill(append(batch, p))
+		case <-n.closing:
+			n.failQueued()
+			return
+		}
+		ops = ops[:0]
+		live := batch[:0]
+		size := 0
+		for _, p := range batch {
+			if p.state.CompareAndSwap(queued, taken) {
+				live = append(live, p)
+				ops = append(ops, p.op)
+				size += encodedOpSize(&p.op)
+			}
+		}
+		if len(live) == 0 {
+			continue
+		}
+		// raft keeps the entry's bytes (log cache, replication), so each
+		// entry gets its own buffer.
+		data := appendEntry(make([]byte, 0, size+16), ops)
+		f := n.raft.Apply(data, 0)
+		err := f.Error()
+		var results []logstore.Result
+		if err == nil {
+			results, _ = f.Response().([]logstore.Result)
+			if len(results) != len(live) {
+				err = fmt.Errorf("%w: entry %d returned %d results for %d operations", ErrOutcomeUnknown, f.Index(), len(results), len(live))
+			}
+		} else {
+			err = n.applyError(err)
+		}
+		for i, p := range live {
+			if err != nil {
+				p.finish(logstore.Result{}, err)
+			} else {
+				p.finish(results[i], results[i].Err)
+			}
+		}
+		clear(ops)
+		clear(batch)
+	}
+}
+
+// fill adds queued proposals to batch until a limit is reached or the queue
+// is empty.
+func (n *Node) fill(batch []*proposal) []*proposal {
+	records, bytes := 0, 0
+	count := func(p *proposal) {
+		records += max(len(p.op.Records), 1)
+		for _, r := range p.op.Records {
+			bytes += len(r.Payload)
+		}
+	}
+	count(batch[0])
+	for records < n.cfg.MaxBatchRecords && bytes < n.cfg.MaxBatchBytes {
+		select {
+		case p := <-n.queue:
+			batch = append(batch, p)
+			count(p)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+// applyError classifies a raft.Apply failure: was the entry proposed?
+func (n *Node) applyError(err error) error {
+	switch {
+	case errors.Is(err, raft.ErrNotLeader), errors.Is(err, raft.ErrLeadershipTransferInProgress):
+		return n.notLeader()
+	default:
+		// ErrLeadershipLost, ErrRaftShutdown, ErrAbortedByRestore: the entry
+		// may have been appended to the log and may still commit.
+		return fmt.Errorf("%w: %w", ErrOutcomeUnknown, err)
+	}
+}
+
+// failQueued answers every proposal still queued at shutdown: none was proposed.
+func (n *Node) failQueued() {
+	for {
+		select {
+		case p := <-n.queue:
+			if p.state.CompareAndSwap(queued, taken) {
+				p.finish(logstore.Result{}, ErrClosed)
+			}
+		default:
+			return
+		}
+	}
+}

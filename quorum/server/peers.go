@@ -1,0 +1,68 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"sync"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
+	pb "github.com/quorumlog/quorumlog/api/quorumlogpb"
+	"github.com/quorumlog/quorumlog/quorum"
+)
+
+// peerConns keeps one gRPC connection per peer address, for the few calls a
+// node makes to the leader (read index, join).
+type peerConns struct {
+	mu    sync.Mutex
+	conns map[string]*grpc.ClientConn // guarded by mu
+}
+
+func newPeerConns() *peerConns { return &peerConns{conns: make(map[string]*grpc.ClientConn)} }
+
+func (p *peerConns) get(addr string) (pb.ClusterServiceClient, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.conns == nil {
+		return nil, quorum.ErrClosed
+	}
+	cc, ok := p.conns[addr]
+	if !ok {
+		var err error
+		cc, err = grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+		if err != nil {
+			return nil, err
+		}
+		p.conns[addr] = cc
+	}
+	return pb.NewClusterServiceClient(cc), nil
+}
+
+func (p *peerConns) close() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var errs []error
+	for _, cc := range p.conns {
+		errs = append(errs, cc.Close())
+	}
+	p.conns = nil
+	return errors.Join(errs...)
+}
+
+// leaderReadIndex asks the leader for a read index.
+func (s *Service) leaderReadIndex(ctx context.Context) (uint64, error) {
+	id, addr := s.node.Leader()
+	if addr == "" {
+		return 0, &quorum.NotLeaderError{LeaderID: id}
+	}
+	c, err := s.peers.get(addr)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := c.ReadIndex(ctx, &pb.ReadIndexRequest{})
+	if err != nil {
+		return 0, err
+	}
+	return resp.GetIndex(), nil
+}
