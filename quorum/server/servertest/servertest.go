@@ -1,0 +1,66 @@
+// Package servertest runs full QuorumLog nodes in-process for tests: a
+// quorumtest cluster (real stores, in-memory raft transport) with each node's
+// gRPC services on a real 127.0.0.1 socket.
+package servertest
+
+import (
+	"net"
+	"testing"
+
+	"google.golang.org/grpc"
+
+	"github.com/quorumlog/quorumlog/quorum"
+	"github.com/quorumlog/quorumlog/quorum/quorumtest"
+	"github.com/quorumlog/quorumlog/quorum/server"
+)
+
+// Cluster is a quorumtest.Cluster whose nodes serve gRPC.
+type Cluster struct {
+	*quorumtest.Cluster
+	// Addrs are the nodes' gRPC addresses, by node index.
+	Addrs []string
+}
+
+// Start starts n nodes and their gRPC servers; everything stops in t.Cleanup.
+// Nodes keep their address across quorumtest restarts, but a restarted node's
+// gRPC server keeps serving the node object it was started with, so tests
+// that restart nodes should talk to raft-level APIs.
+func Start(t testing.TB, n int, opts quorumtest.Options) *Cluster {
+	t.Helper()
+	lis := make([]net.Listener, n)
+	addrs := make([]string, n)
+	byID := make(map[string]string)
+	for i := range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		lis[i], addrs[i] = l, l.Addr().String()
+		byID[nodeID(i)] = addrs[i]
+	}
+	configure := opts.Configure
+	opts.Configure = func(cfg *quorum.Config) {
+		cfg.GRPCAddr = byID[cfg.ID]
+		if configure != nil {
+			configure(cfg)
+		}
+	}
+	qc := quorumtest.NewCluster(t, n, opts)
+	for i := range n {
+		svc, err := server.New(server.Config{Node: qc.Node(i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := grpc.NewServer(grpc.MaxRecvMsgSize(svc.MaxMessageBytes()))
+		svc.Register(g)
+		svc.StartMembership()
+		go g.Serve(lis[i])
+		t.Cleanup(func() {
+			g.Stop()
+			svc.Close()
+		})
+	}
+	return &Cluster{Cluster: qc, Addrs: addrs}
+}
+
+func nodeID(i int) string { return "n" + string(rune('1'+i)) }
