@@ -50,7 +50,7 @@ verify: lint proto
 bench: build
 	@for store in $(BENCH_STORES); do \
 	  dir=$$(mktemp -d /tmp/quorumlog-bench.XXXXXX); \
-	  $(BIN)/quorumlogd dev --data-dir $$dir --raft-log-store $$store --log-level error & pid=$$!; \
+	  $(BIN)/quorumlogd dev --data-dir $$dir --raft-log-store $$store --log-level warn >/dev/null 2>$$dir.log & pid=$$!; \
 	  for i in $$(seq 50); do $(BIN)/logctl status >/dev/null 2>&1 && break; sleep 0.2; done; \
 	  for mode in plain conditional; do \
 	    for c in $(BENCH_CLIENTS); do \

@@ -19,7 +19,7 @@ const (
 
 // DefaultLogStore is the raft log store used when Config.LogStore is empty.
 // See the README's "Raft log store" section for the measurement behind it.
-const DefaultLogStore = LogStoreBolt
+const DefaultLogStore = LogStoreWAL
 
 // Peer is a voter named in a bootstrap configuration.
 type Peer struct {

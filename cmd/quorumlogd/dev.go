@@ -58,7 +58,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		if f.logStore == "" {
 			f.logStore = quorum.DefaultLogStore
 		}
-		n, err := startNode(ctx, f, logger.With("node", f.id))
+		n, err := startNode(ctx, f, logger)
 		if err != nil {
 			return err
 		}

@@ -1,0 +1,574 @@
+package main
+
+// Helpers of the end-to-end tests: build the real quorumlogd and logctl
+// binaries once, run nodes as subprocesses on 127.0.0.1, kill and restart
+// them, and poll the cluster through the Go client.
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/quorumlog/quorumlog/client"
+)
+
+// binDir holds the binaries built for this test run; removed by TestMain.
+var binDir string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "quorumlog-e2e-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		os.Exit(1)
+	}
+	binDir = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, "goleak:", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+var (
+	buildOnce sync.Once
+	buildErr  error
+)
+
+// binaries builds quorumlogd and logctl (without -race: the race detector
+// belongs to the test process, not the servers) and returns their paths.
+func binaries(t *testing.T) (quorumlogd, logctl string) {
+	t.Helper()
+	buildOnce.Do(func() {
+		out, err := exec.Command("go", "env", "GOMOD").Output()
+		if err != nil {
+			buildErr = fmt.Errorf("go env GOMOD: %w", err)
+			return
+		}
+		gomod := strings.TrimSpace(string(out))
+		if gomod == "" || gomod == os.DevNull {
+			buildErr = errors.New("go env GOMOD: not in a module")
+			return
+		}
+		cmd := exec.Command("go", "build", "-o", binDir+string(filepath.Separator), "./cmd/quorumlogd", "./cmd/logctl")
+		cmd.Dir = filepath.Dir(gomod)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("go build: %w\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatalf("building the binaries: %v", buildErr)
+	}
+	return filepath.Join(binDir, "quorumlogd"), filepath.Join(binDir, "logctl")
+}
+
+// freeAddrs returns n distinct free 127.0.0.1 addresses: it listens on :0
+// n times and closes the listeners only once all are open.
+func freeAddrs(t *testing.T, n int) []string {
+	t.Helper()
+	var lis []net.Listener
+	defer func() {
+		for _, l := range lis {
+			l.Close()
+		}
+	}()
+	addrs := make([]string, 0, n)
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatalf("listen for a free port: %v", err)
+		}
+		lis = append(lis, l)
+		addrs = append(addrs, l.Addr().String())
+	}
+	return addrs
+}
+
+// waitFor calls f until it returns nil, every 25ms, for at most total;
+// then it fails the test with f's last error. Call it from the test
+// goroutine only.
+func waitFor(t *testing.T, total time.Duration, f func() error) {
+	t.Helper()
+	deadline := time.Now().Add(total)
+	tick := time.NewTicker(25 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		err := f()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("still failing after %v: %v", total, err)
+		}
+		select {
+		case <-tick.C:
+		case <-t.Context().Done():
+			t.Fatalf("test ended while waiting: %v", err)
+		}
+	}
+}
+
+// clusterOptions shape an e2e cluster. The zero value is three nodes in
+// zones a, b, c on the default raft log store.
+type clusterOptions struct {
+	zones             []string // one per node; default a, b, c
+	logStore          string   // --raft-log-store; "" for the default
+	maxRecordBytes    int      // --max-record-bytes; 0 for the default
+	allowZoneMajority bool
+}
+
+// node is one quorumlogd subprocess and what it needs to restart.
+type node struct {
+	id, zone           string
+	grpcAddr, raftAddr string
+	dataDir            string
+	stderrPath         string
+	args               []string
+
+	// Set by start, read after done is closed.
+	cmd     *exec.Cmd
+	done    chan struct{} // closed when the process has exited
+	waitErr error
+	starts  int
+}
+
+func (n *node) running() bool {
+	if n.done == nil {
+		return false
+	}
+	select {
+	case <-n.done:
+		return false
+	default:
+		return true
+	}
+}
+
+// cluster is a set of quorumlogd processes. Its methods must be called from
+// the test goroutine.
+type cluster struct {
+	t     *testing.T
+	bin   string
+	opts  clusterOptions
+	nodes []*node
+	probe *client.Client // for StatusOf; knows every node
+}
+
+// newCluster starts a bootstrapped cluster and waits until it has a leader
+// and every member has registered its zone and gRPC address. Every process
+// is killed in t.Cleanup, and the tails of their stderr are logged if the
+// test failed.
+func newCluster(t *testing.T, opts clusterOptions) *cluster {
+	t.Helper()
+	c := prepareCluster(t, opts)
+	for i := range c.nodes {
+		c.start(i)
+	}
+	c.waitReady()
+	return c
+}
+
+// prepareCluster allocates the nodes' ports and directories without
+// starting anything.
+func prepareCluster(t *testing.T, opts clusterOptions) *cluster {
+	t.Helper()
+	bin, _ := binaries(t)
+	if len(opts.zones) == 0 {
+		opts.zones = []string{"a", "b", "c"}
+	}
+	n := len(opts.zones)
+	addrs := freeAddrs(t, 2*n)
+	c := &cluster{t: t, bin: bin, opts: opts}
+	var peers []string
+	for i, z := range opts.zones {
+		nd := &node{
+			id: fmt.Sprintf("n%d", i+1), zone: z,
+			grpcAddr: addrs[i], raftAddr: addrs[n+i],
+			dataDir: t.TempDir(),
+		}
+		nd.stderrPath = filepath.Join(t.TempDir(), nd.id+".stderr")
+		c.nodes = append(c.nodes, nd)
+		peers = append(peers, fmt.Sprintf("%s=%s@%s", nd.id, nd.raftAddr, z))
+	}
+	bootstrap := strings.Join(peers, ",")
+	for _, nd := range c.nodes {
+		nd.args = append(c.nodeArgs(nd), "--bootstrap", bootstrap)
+	}
+	probe, err := client.New(t.Context(), client.Config{Endpoints: c.grpcAddrs(), DialTimeout: time.Second})
+	if err != nil {
+		t.Fatalf("client.New: %v", err)
+	}
+	c.probe = probe
+	t.Cleanup(c.cleanup)
+	return c
+}
+
+// nodeArgs returns the flags every node of c gets, without --bootstrap or --join.
+func (c *cluster) nodeArgs(nd *node) []string {
+	args := []string{
+		"--id", nd.id, "--zone", nd.zone, "--data-dir", nd.dataDir,
+		"--grpc-addr", nd.grpcAddr, "--raft-addr", nd.raftAddr,
+		"--log-level", "info",
+	}
+	if c.opts.logStore != "" {
+		args = append(args, "--raft-log-store", c.opts.logStore)
+	}
+	if c.opts.maxRecordBytes != 0 {
+		args = append(args, "--max-record-bytes", fmt.Sprint(c.opts.maxRecordBytes))
+	}
+	if c.opts.allowZoneMajority {
+		args = append(args, "--allow-zone-majority")
+	}
+	return args
+}
+
+// addNode adds a node to c that joins the cluster through the gRPC address
+// of node via, and starts it. It returns the new node's index.
+func (c *cluster) addNode(zone string, via int) int {
+	c.t.Helper()
+	addrs := freeAddrs(c.t, 2)
+	nd := &node{
+		id: fmt.Sprintf("n%d", len(c.nodes)+1), zone: zone,
+		grpcAddr: addrs[0], raftAddr: addrs[1], dataDir: c.t.TempDir(),
+	}
+	nd.stderrPath = filepath.Join(c.t.TempDir(), nd.id+".stderr")
+	nd.args = append(c.nodeArgs(nd), "--join", c.nodes[via].grpcAddr)
+	c.nodes = append(c.nodes, nd)
+	i := len(c.nodes) - 1
+	c.start(i)
+	return i
+}
+
+func (c *cluster) grpcAddrs() []string {
+	var addrs []string
+	for _, nd := range c.nodes {
+		addrs = append(addrs, nd.grpcAddr)
+	}
+	return addrs
+}
+
+// start starts node i (again), appending its stderr to its stderr file.
+func (c *cluster) start(i int) {
+	c.t.Helper()
+	nd := c.nodes[i]
+	if nd.running() {
+		c.t.Fatalf("start(%d): %s is running", i, nd.id)
+	}
+	f, err := os.OpenFile(nd.stderrPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		c.t.Fatalf("open stderr file: %v", err)
+	}
+	nd.starts++
+	fmt.Fprintf(f, "=== e2e: start #%d: quorumlogd %s\n", nd.starts, strings.Join(nd.args, " "))
+	cmd := exec.Command(c.bin, nd.args...)
+	cmd.Stdout = f
+	cmd.Stderr = f
+	if err := cmd.Start(); err != nil {
+		f.Close()
+		c.t.Fatalf("start %s: %v", nd.id, err)
+	}
+	nd.cmd, nd.done, nd.waitErr = cmd, make(chan struct{}), nil
+	go func() {
+		err := cmd.Wait()
+		f.Close()
+		nd.waitErr = err
+		close(nd.done)
+	}()
+}
+
+// kill9 kills node i with SIGKILL and waits for it to exit.
+func (c *cluster) kill9(i int) {
+	c.t.Helper()
+	nd := c.nodes[i]
+	if !nd.running() {
+		c.t.Fatalf("kill9(%d): %s is not running", i, nd.id)
+	}
+	if err := nd.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		c.t.Fatalf("kill -9 %s: %v", nd.id, err)
+	}
+	<-nd.done
+}
+
+// stop sends node i SIGTERM and waits for it to exit; a node that does not
+// exit within 20s is killed and fails the test, and so does a non-zero
+// exit status.
+func (c *cluster) stop(i int) {
+	c.t.Helper()
+	nd := c.nodes[i]
+	if !nd.running() {
+		c.t.Fatalf("stop(%d): %s is not running", i, nd.id)
+	}
+	if err := nd.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		c.t.Fatalf("SIGTERM %s: %v", nd.id, err)
+	}
+	select {
+	case <-nd.done:
+	case <-time.After(20 * time.Second):
+		nd.cmd.Process.Kill()
+		<-nd.done
+		c.t.Fatalf("%s did not exit within 20s of SIGTERM", nd.id)
+	}
+	if nd.waitErr != nil {
+		c.t.Errorf("%s after SIGTERM: %v, want exit status 0", nd.id, nd.waitErr)
+	}
+}
+
+// restart starts a stopped or killed node i again on the same data dir.
+func (c *cluster) restart(i int) { c.t.Helper(); c.start(i) }
+
+// cleanup kills every running process, closes the probe client and, if
+// the test failed, logs the tail of every node's stderr.
+func (c *cluster) cleanup() {
+	for _, nd := range c.nodes {
+		if nd.running() {
+			nd.cmd.Process.Kill()
+			<-nd.done
+		}
+	}
+	c.probe.Close()
+	if c.t.Failed() {
+		for _, nd := range c.nodes {
+			c.t.Logf("tail of %s's stderr (%s):\n%s", nd.id, nd.stderrPath, tail(nd.stderrPath, 40))
+		}
+	}
+}
+
+// tail returns the last n lines of the file at path.
+func tail(path string, n int) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err.Error()
+	}
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
+
+// status returns node i's own status.
+func (c *cluster) status(i int) (*client.Status, error) {
+	ctx, cancel := context.WithTimeout(c.t.Context(), 2*time.Second)
+	defer cancel()
+	return c.probe.StatusOf(ctx, c.nodes[i].grpcAddr)
+}
+
+// leaderOnce returns the index of the node that says it is the leader
+// and whose leadership every other running node acknowledges.
+func (c *cluster) leaderOnce() (int, error) {
+	leader, leaderID := -1, ""
+	var ids []string
+	for i, nd := range c.nodes {
+		if !nd.running() {
+			continue
+		}
+		st, err := c.status(i)
+		if err != nil {
+			return -1, fmt.Errorf("status of %s: %w", nd.id, err)
+		}
+		if st.State == "Leader" {
+			if leader >= 0 {
+				return -1, fmt.Errorf("two leaders: %s and %s", leaderID, st.NodeID)
+			}
+			leader, leaderID = i, st.NodeID
+		}
+		ids = append(ids, st.LeaderID)
+	}
+	if leader < 0 {
+		return -1, errors.New("no node is the leader")
+	}
+	for _, id := range ids {
+		if id != leaderID {
+			return -1, fmt.Errorf("nodes disagree on the leader: %q", ids)
+		}
+	}
+	return leader, nil
+}
+
+// leader waits for a leader and returns its index.
+func (c *cluster) leader() int {
+	c.t.Helper()
+	var l int
+	waitFor(c.t, 30*time.Second, func() (err error) {
+		l, err = c.leaderOnce()
+		return err
+	})
+	return l
+}
+
+// waitReady waits until there is a leader whose status lists every node
+// of c as a voter with its zone and gRPC address.
+func (c *cluster) waitReady() {
+	c.t.Helper()
+	waitFor(c.t, 30*time.Second, func() error {
+		for i, nd := range c.nodes {
+			if !nd.running() {
+				return fmt.Errorf("%s exited: %v\n%s", nd.id, nd.waitErr, tail(c.nodes[i].stderrPath, 20))
+			}
+		}
+		l, err := c.leaderOnce()
+		if err != nil {
+			return err
+		}
+		st, err := c.status(l)
+		if err != nil {
+			return err
+		}
+		var got, want []client.Member
+		for _, m := range st.Members {
+			got = append(got, client.Member{ID: m.ID, RaftAddr: m.RaftAddr, GRPCAddr: m.GRPCAddr, Zone: m.Zone, Suffrage: m.Suffrage})
+		}
+		for _, nd := range c.nodes {
+			want = append(want, client.Member{ID: nd.id, RaftAddr: nd.raftAddr, GRPCAddr: nd.grpcAddr, Zone: nd.zone, Suffrage: "voter"})
+		}
+		slices.SortFunc(got, func(a, b client.Member) int { return strings.Compare(a.ID, b.ID) })
+		if !slices.Equal(got, want) {
+			return fmt.Errorf("members %+v, want %+v", got, want)
+		}
+		return nil
+	})
+}
+
+// client returns a client of every node, closed in t.Cleanup.
+func (c *cluster) client() *client.Client {
+	c.t.Helper()
+	return newTestClient(c.t, c.grpcAddrs()...)
+}
+
+// nodeClient returns a client of node i alone: its reads and Describes are
+// served by node i (serializable unless Linearizable is asked for).
+func (c *cluster) nodeClient(i int) *client.Client {
+	c.t.Helper()
+	return newTestClient(c.t, c.nodes[i].grpcAddr)
+}
+
+func newTestClient(t *testing.T, endpoints ...string) *client.Client {
+	t.Helper()
+	cl, err := client.New(t.Context(), client.Config{
+		Endpoints:       endpoints,
+		DialTimeout:     2 * time.Second,
+		RetryBackoff:    5 * time.Millisecond,
+		MaxRetryBackoff: 200 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatalf("client.New(%q): %v", endpoints, err)
+	}
+	t.Cleanup(func() {
+		if err := cl.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return cl
+}
+
+// describeOn returns log's description as node i has applied it.
+func (c *cluster) describeOn(cl *client.Client, log string) (client.LogInfo, error) {
+	ctx, cancel := context.WithTimeout(c.t.Context(), 5*time.Second)
+	defer cancel()
+	return cl.Describe(ctx, log)
+}
+
+// waitConverged waits until every node reports the same LastID and
+// checksum for log, at least minLastID, and returns that description.
+func (c *cluster) waitConverged(log string, minLastID uint64) client.LogInfo {
+	c.t.Helper()
+	clients := make([]*client.Client, len(c.nodes))
+	for i := range c.nodes {
+		clients[i] = c.nodeClient(i)
+	}
+	var info client.LogInfo
+	waitFor(c.t, 60*time.Second, func() error {
+		var infos []client.LogInfo
+		for i, cl := range clients {
+			in, err := c.describeOn(cl, log)
+			if err != nil {
+				return fmt.Errorf("Describe(%q) on %s: %w", log, c.nodes[i].id, err)
+			}
+			infos = append(infos, in)
+		}
+		for i, in := range infos {
+			if in.LastID < minLastID {
+				return fmt.Errorf("%s: last id %d, want at least %d", c.nodes[i].id, in.LastID, minLastID)
+			}
+			if in.LastID != infos[0].LastID || in.Checksum != infos[0].Checksum {
+				return fmt.Errorf("nodes disagree: %s has last id %d checksum %08x, %s has %d %08x",
+					c.nodes[0].id, infos[0].LastID, infos[0].Checksum, c.nodes[i].id, in.LastID, in.Checksum)
+			}
+		}
+		info = infos[0]
+		return nil
+	})
+	return info
+}
+
+// readAll reads log from fromID to its end on whichever node cl serves from,
+// serializably.
+func readAll(ctx context.Context, cl *client.Client, log string, fromID uint64) ([]client.Record, error) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	r, err := cl.Read(ctx, log, fromID)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	return r.All()
+}
+
+// runLogctl runs the logctl binary with args and stdin; it returns stdout,
+// stderr and the exit code.
+func runLogctl(t *testing.T, stdin string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	_, bin := binaries(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Stdin = strings.NewReader(stdin)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &ee):
+		code = ee.ExitCode()
+	default:
+		t.Fatalf("logctl %q: %v", args, err)
+	}
+	return out.String(), errb.String(), code
+}
+
+// sendGarbage writes b to addr on a fresh TCP connection, half-closes it,
+// reads whatever comes back until the server hangs up (at most 2s), and
+// closes it.
+func sendGarbage(addr string, b []byte) error {
+	conn, err := net.DialTimeout("tcp", addr, 2*time.Second)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if err := conn.SetDeadline(time.Now().Add(2 * time.Second)); err != nil {
+		return err
+	}
+	if _, err := conn.Write(b); err != nil {
+		return nil // the server may hang up before reading everything
+	}
+	if tc, ok := conn.(*net.TCPConn); ok {
+		_ = tc.CloseWrite()
+	}
+	_, _ = io.Copy(io.Discard, conn)
+	return nil
+}
