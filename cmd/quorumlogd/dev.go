@@ -21,6 +21,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	dataDir := fs.String("data-dir", filepath.Join(os.TempDir(), "quorumlog-dev"), "directory holding the three nodes' data (kept across runs)")
 	logStore := fs.String("raft-log-store", "", "raft log store: bolt or wal (default: quorumlogd's default)")
 	logLevel := fs.String("log-level", "warn", "debug, info, warn or error")
+	debugAddr := fs.String("debug-addr", "", "if set, serve Go's pprof profiles (of all three nodes) over HTTP on this address")
 	basePort := fs.Int("base-port", 7100, "gRPC ports are base+1..base+3, raft ports base+101..base+103")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -31,6 +32,11 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	logger, err := newLogger(stderr, *logLevel)
 	if err != nil {
 		return usageError{err}
+	}
+	if *debugAddr != "" {
+		if err := serveDebug(*debugAddr, logger); err != nil {
+			return fmt.Errorf("--debug-addr: %w", err)
+		}
 	}
 	zones := []string{"a", "b", "c"}
 	var bootstrap string

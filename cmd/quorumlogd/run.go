@@ -38,6 +38,7 @@ Flags:
 type nodeFlags struct {
 	id, zone, dataDir, grpcAddr, raftAddr string
 	bootstrap, join, logStore, logLevel   string
+	debugAddr                             string
 	maxRecordBytes                        int
 	allowZoneMajority                     bool
 }
@@ -54,6 +55,7 @@ func (f *nodeFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.maxRecordBytes, "max-record-bytes", server.DefaultMaxRecordBytes, "largest record payload accepted, in bytes")
 	fs.BoolVar(&f.allowZoneMajority, "allow-zone-majority", false, "accept voter sets in which one zone holds a majority (status then warns)")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&f.debugAddr, "debug-addr", "", "if set, serve Go's pprof profiles over HTTP on this address")
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -77,6 +79,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	logger, err := newLogger(stderr, f.logLevel)
 	if err != nil {
 		return usageError{err}
+	}
+	if f.debugAddr != "" {
+		if err := serveDebug(f.debugAddr, logger); err != nil {
+			return fmt.Errorf("--debug-addr: %w", err)
+		}
 	}
 	n, err := startNode(ctx, f, logger)
 	if err != nil {
