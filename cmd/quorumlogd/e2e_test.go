@@ -740,13 +740,17 @@ func TestE2E_JoinFourthNode(t *testing.T) {
 
 	n4 := c.addNode("d", 0)
 	c.waitReady() // all four are voters with zones and addresses
-	st, err := c.status(n4)
-	if err != nil {
-		t.Fatalf("Status of n4 = %v", err)
-	}
-	if diff := cmp.Diff(map[string]int{"a": 1, "b": 1, "c": 1, "d": 1}, st.VotersPerZone); diff != "" {
-		t.Errorf("n4's VotersPerZone differs (-want +got):\n%s", diff)
-	}
+	// n4's own view catches up with the leader's.
+	waitFor(t, 30*time.Second, func() error {
+		st, err := c.status(n4)
+		if err != nil {
+			return fmt.Errorf("Status of n4: %w", err)
+		}
+		if diff := cmp.Diff(map[string]int{"a": 1, "b": 1, "c": 1, "d": 1}, st.VotersPerZone); diff != "" {
+			return fmt.Errorf("n4's VotersPerZone differs (-want +got):\n%s", diff)
+		}
+		return nil
+	})
 	appendN("after", 20)
 	c.waitConverged(log, uint64(len(want)))
 
