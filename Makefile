@@ -6,7 +6,7 @@ BENCH_DURATION ?= 10s
 BENCH_CLIENTS  ?= 1 16 64 256
 BENCH_STORES   ?= wal bolt
 
-.PHONY: all build run test test-long fuzz lint proto verify bench bench-go clean
+.PHONY: all build run test test-long fuzz lint proto verify bench bench-go clean deps
 
 all: build
 
@@ -17,13 +17,19 @@ build:
 run: build
 	$(BIN)/quorumlogd dev
 
+# Debian's redis-server (7.0) for memshard's differential tests, and
+# redis-tools (redis-cli, redis-benchmark) for its end-to-end tests.
+deps:
+	@command -v redis-server >/dev/null && command -v redis-benchmark >/dev/null || \
+	  { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y redis-server redis-tools; }
+
 # Everything CI runs: unit, cluster and end-to-end tests, with the race detector.
-test:
+test: deps
 	$(GO) vet $(PKGS)
 	$(GO) test -race -short -timeout 20m $(PKGS)
 
 # No -short: full-size failover, partition and long-log runs.
-test-long:
+test-long: deps
 	$(GO) test -race -timeout 60m $(PKGS)
 
 fuzz:

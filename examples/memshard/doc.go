@@ -1,0 +1,12 @@
+// Package memshard is the root of memshard, QuorumLog's reference consumer:
+// a Redis-compatible in-memory shard whose durability, replication and
+// failover all go through one QuorumLog log.
+//
+//	resp    RESP2/RESP3 reply writer
+//	engine  the keyspace and the data commands; writes report deterministic effects
+//	server  connections: parsing with Redis's limits, pipelining, ordered held replies,
+//	        connection and server commands, MULTI/EXEC/WATCH
+//	shard   write-behind replication, client blocking layer, election and leases
+//
+// memshard talks to QuorumLog only through the client package.
+package memshard

@@ -1,0 +1,155 @@
+package engine
+
+import (
+	"strings"
+
+	"github.com/quorumlog/quorumlog/examples/memshard/resp"
+)
+
+// Command flags, as COMMAND INFO reports them.
+const (
+	FlagWrite    = "write"
+	FlagReadOnly = "readonly"
+	FlagDenyOOM  = "denyoom"
+	FlagFast     = "fast"
+	FlagAdmin    = "admin"
+	FlagNoScript = "noscript"
+	FlagLoading  = "loading"
+	FlagStale    = "stale"
+	FlagRandom   = "random" // nondeterministic output (kept for COMMAND INFO compatibility)
+)
+
+// Command describes one command: what COMMAND INFO says of it, and its handler.
+type Command struct {
+	Name  string // lower case
+	Arity int    // Redis convention: N exact, -N at least N (name included)
+	Flags []string
+	// FirstKey, LastKey, Step locate the key arguments as in COMMAND INFO
+	// (LastKey -1: the last argument; 0,0,0: no keys).
+	FirstKey, LastKey, Step int
+	// KeysFunc, if set, returns the key arguments (commands whose keys are
+	// not at fixed positions, such as ZUNIONSTORE's numkeys form).
+	KeysFunc func(argv [][]byte) [][]byte
+	// Handler runs the command. Arity has been checked.
+	Handler func(db *DB, c *Call)
+}
+
+// IsWrite reports whether the command may modify the keyspace.
+func (cmd *Command) IsWrite() bool { return cmd.hasFlag(FlagWrite) }
+
+func (cmd *Command) hasFlag(f string) bool {
+	for _, x := range cmd.Flags {
+		if x == f {
+			return true
+		}
+	}
+	return false
+}
+
+// Keys returns the key arguments of argv.
+func (cmd *Command) Keys(argv [][]byte) [][]byte {
+	if cmd.KeysFunc != nil {
+		return cmd.KeysFunc(argv)
+	}
+	if cmd.FirstKey == 0 {
+		return nil
+	}
+	last := cmd.LastKey
+	if last < 0 {
+		last = len(argv) + last
+	}
+	var keys [][]byte
+	for i := cmd.FirstKey; i <= last && i < len(argv); i += max(cmd.Step, 1) {
+		keys = append(keys, argv[i])
+	}
+	return keys
+}
+
+// Call is one execution of a command.
+type Call struct {
+	Argv [][]byte     // Argv[0] is the command name as the client sent it
+	Out  *resp.Writer // the reply
+	Now  int64        // unix milliseconds, fixed by the caller
+	// Replay is set when applying effects from the log on a replica: the
+	// command must do exactly what it says (no expiry of its own).
+	Replay bool
+	// ReadOnlyReplica is set for client reads served by a replica: expired
+	// keys read as missing but are not deleted (the primary's DEL will come).
+	ReadOnlyReplica bool
+
+	effects     [][][]byte
+	expiredKeys int
+}
+
+// Propagate records one effect: a command whose replay reproduces (part of)
+// the change this call made. Arguments are copied.
+func (c *Call) Propagate(argv ...[]byte) {
+	cp := make([][]byte, len(argv))
+	for i, a := range argv {
+		cp[i] = append([]byte(nil), a...)
+	}
+	c.effects = append(c.effects, cp)
+}
+
+// PropagateAsIs records the call's own argv as its effect (for commands that
+// are deterministic as sent).
+func (c *Call) PropagateAsIs() { c.Propagate(c.Argv...) }
+
+// Effects returns the effects recorded so far.
+func (c *Call) Effects() [][][]byte { return c.effects }
+
+// ResetEffects forgets recorded effects (the caller took them).
+func (c *Call) ResetEffects() { c.effects = c.effects[:0] }
+
+// ExpiredKeys returns how many keys this call deleted by passive expiry.
+func (c *Call) ExpiredKeys() int { return c.expiredKeys }
+
+// Table is the command table: every command memshard's engine knows.
+type Table map[string]*Command
+
+// NewTable builds the command table from every command family.
+func NewTable() Table {
+	t := make(Table)
+	for _, family := range [][]*Command{
+		keyCommands(), stringCommands(), hashCommands(), listCommands(), setCommands(), zsetCommands(),
+	} {
+		for _, cmd := range family {
+			if _, dup := t[cmd.Name]; dup {
+				panic("engine: command " + cmd.Name + " registered twice")
+			}
+			t[cmd.Name] = cmd
+		}
+	}
+	return t
+}
+
+// Lookup finds the command named by argv[0], case-insensitively.
+func (t Table) Lookup(name []byte) *Command {
+	if cmd, ok := t[string(name)]; ok {
+		return cmd
+	}
+	return t[strings.ToLower(string(name))]
+}
+
+// CheckArity reports whether argv has a valid number of arguments for cmd.
+func (cmd *Command) CheckArity(argc int) bool {
+	if cmd.Arity >= 0 {
+		return argc == cmd.Arity
+	}
+	return argc >= -cmd.Arity
+}
+
+// Exec runs argv on db, writing the reply to c.Out: the unknown-command and
+// arity errors exactly as Redis 7.0 words them, else the handler's reply.
+func (t Table) Exec(db *DB, c *Call) {
+	cmd := t.Lookup(c.Argv[0])
+	if cmd == nil {
+		c.Out.Error(UnknownCommandError(c.Argv))
+		return
+	}
+	if !cmd.CheckArity(len(c.Argv)) {
+		c.Out.Error(ArityError(cmd.Name))
+		return
+	}
+	cmd.Handler(db, c)
+}

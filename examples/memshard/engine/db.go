@@ -1,0 +1,166 @@
+package engine
+
+// Value types held by keys.
+const (
+	TypeString = "string"
+	TypeList   = "list"
+	TypeSet    = "set"
+	TypeZSet   = "zset"
+	TypeHash   = "hash"
+)
+
+// Entry is one key's value and expiry.
+type Entry struct {
+	// Value is one of: []byte (string), *List, *Set, *ZSet, *Hash.
+	Value any
+	// ExpireAt is the absolute expiry in unix milliseconds; 0 means none.
+	ExpireAt int64
+}
+
+// TypeName returns the Redis type name of e's value.
+func (e *Entry) TypeName() string {
+	switch e.Value.(type) {
+	case []byte:
+		return TypeString
+	case *List:
+		return TypeList
+	case *Set:
+		return TypeSet
+	case *ZSet:
+		return TypeZSet
+	case *Hash:
+		return TypeHash
+	}
+	return "none"
+}
+
+// DB is the keyspace.
+type DB struct {
+	keys     map[string]*Entry
+	expires  map[string]struct{} // keys with an expiry, for active expiry
+	modified func(key string)    // called on every key modification (WATCH)
+	dirty    uint64              // count of changes, for INFO / persistence stats
+}
+
+// New returns an empty DB.
+func New() *DB {
+	return &DB{keys: make(map[string]*Entry), expires: make(map[string]struct{})}
+}
+
+// SetModifiedHook sets f to be called with the key of every modification,
+// including deletion by expiry and FLUSHALL (once per key). Used by WATCH.
+func (db *DB) SetModifiedHook(f func(key string)) { db.modified = f }
+
+// Len returns the number of keys (expired keys not yet removed included).
+func (db *DB) Len() int { return len(db.keys) }
+
+// Changes returns the number of changes made so far.
+func (db *DB) Changes() uint64 { return db.dirty }
+
+// Touch reports a modification of key to the hook and counts it.
+func (db *DB) Touch(key string) {
+	db.dirty++
+	if db.modified != nil {
+		db.modified(key)
+	}
+}
+
+// expired reports whether e is logically expired at now.
+func expired(e *Entry, now int64) bool { return e.ExpireAt != 0 && e.ExpireAt <= now }
+
+// Lookup returns key's entry for a read, or nil if it does not exist or is
+// expired. On a primary (not c.Replay) an expired key is deleted and a DEL
+// effect recorded; a replica leaves it (the primary's DEL will come).
+func (db *DB) Lookup(c *Call, key []byte) *Entry {
+	e := db.keys[string(key)]
+	if e == nil {
+		return nil
+	}
+	if expired(e, c.Now) {
+		if !c.Replay && !c.ReadOnlyReplica {
+			db.expireKey(c, string(key))
+		}
+		return nil
+	}
+	return e
+}
+
+// expireKey deletes an expired key and propagates DEL.
+func (db *DB) expireKey(c *Call, key string) {
+	db.Delete(key)
+	c.Propagate([]byte("DEL"), []byte(key))
+	c.expiredKeys++
+}
+
+// Set stores value under key, replacing any entry, with expireAt (0: none).
+func (db *DB) Set(key string, value any, expireAt int64) *Entry {
+	e := &Entry{Value: value, ExpireAt: expireAt}
+	db.keys[key] = e
+	if expireAt != 0 {
+		db.expires[key] = struct{}{}
+	} else {
+		delete(db.expires, key)
+	}
+	db.Touch(key)
+	return e
+}
+
+// SetExpire changes key's expiry (0: persist). The key must exist.
+func (db *DB) SetExpire(key string, e *Entry, expireAt int64) {
+	e.ExpireAt = expireAt
+	if expireAt != 0 {
+		db.expires[key] = struct{}{}
+	} else {
+		delete(db.expires, key)
+	}
+	db.Touch(key)
+}
+
+// Delete removes key; it reports whether it existed.
+func (db *DB) Delete(key string) bool {
+	if _, ok := db.keys[key]; !ok {
+		return false
+	}
+	delete(db.keys, key)
+	delete(db.expires, key)
+	db.Touch(key)
+	return true
+}
+
+// Raw returns key's entry without any expiry check (nil if absent).
+func (db *DB) Raw(key string) *Entry { return db.keys[key] }
+
+// Keys calls f for every key, in no particular order, until f returns false.
+// Expired keys are included; callers check.
+func (db *DB) Keys(f func(key string, e *Entry) bool) {
+	for k, e := range db.keys {
+		if !f(k, e) {
+			return
+		}
+	}
+}
+
+// Flush deletes every key.
+func (db *DB) Flush() {
+	for k := range db.keys {
+		db.Touch(k)
+	}
+	clear(db.keys)
+	clear(db.expires)
+}
+
+// ActiveExpire deletes up to max keys that are expired at now, recording a
+// DEL effect for each in c. It returns how many it deleted. Primary only.
+func (db *DB) ActiveExpire(c *Call, max int) int {
+	n := 0
+	for k := range db.expires {
+		if n >= max {
+			break
+		}
+		if e := db.keys[k]; e != nil && expired(e, c.Now) {
+			db.expireKey(c, k)
+			n++
+		}
+	}
+	return n
+}

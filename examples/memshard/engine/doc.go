@@ -1,0 +1,14 @@
+// Package engine is memshard's keyspace and its data commands, with Redis
+// 7.0 semantics and replies.
+//
+// A DB is not safe for concurrent use: its owner serializes every call, as
+// Redis's single thread does. Exec runs one command: it checks the name and
+// arity, runs the handler, writes the reply to Call.Out and, for a write,
+// records its *effects* in Call: deterministic commands (Redis's replication
+// stream) that reproduce the change exactly when replayed with Replay set on
+// another DB. Relative expiries become PEXPIREAT/PXAT, SPOP becomes SREM,
+// INCRBYFLOAT becomes SET ... KEEPTTL, a passive expiry becomes DEL.
+//
+// Time comes from Call.Now (unix milliseconds), fixed by the caller, never
+// from the clock inside a command.
+package engine

@@ -1,0 +1,164 @@
+package engine
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/quorumlog/quorumlog/examples/memshard/internal/redisdiff"
+	"github.com/quorumlog/quorumlog/examples/memshard/resp"
+)
+
+// harness runs the same commands on the engine and on a real redis-server
+// 7.0, and replays every effect the engine records on a second DB (a
+// replica), so tests check replies byte for byte and effects for exactness.
+type harness struct {
+	t       *testing.T
+	table   Table
+	db      *DB
+	replica *DB
+	redis   *redisdiff.Conn
+	proto   int
+}
+
+// redisServer is shared by the tests of this package (started in
+// TestMain): one process; each harness flushes it, so tests run serially.
+var redisServer *redisdiff.Server
+
+func TestMain(m *testing.M) {
+	s, stop, err := redisdiff.Launch()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	redisServer = s
+	code := m.Run()
+	stop()
+	os.Exit(code)
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	h := &harness{t: t, table: NewTable(), db: New(), replica: New(), redis: redisdiff.Dial(t, redisServer.Addr), proto: 2}
+	h.redis.Do("FLUSHALL")
+	return h
+}
+
+// exec runs argv on the engine (as a primary) and replays its effects on
+// the replica; it returns the engine's reply.
+func (h *harness) exec(argv ...string) []byte {
+	h.t.Helper()
+	w := resp.NewWriter(h.proto)
+	c := &Call{Argv: toBytes(argv), Out: w, Now: time.Now().UnixMilli()}
+	h.table.Exec(h.db, c)
+	for _, eff := range c.Effects() {
+		rw := resp.NewWriter(2)
+		rc := &Call{Argv: eff, Out: rw, Now: c.Now, Replay: true}
+		h.table.Exec(h.replica, rc)
+		if bytes.HasPrefix(rw.Bytes(), []byte("-")) {
+			h.t.Fatalf("effect %q of %q failed on the replica: %q", eff, argv, rw.Bytes())
+		}
+	}
+	return append([]byte(nil), w.Bytes()...)
+}
+
+// diff runs argv on both and fails unless the replies are identical.
+func (h *harness) diff(argv ...string) []byte {
+	h.t.Helper()
+	want := h.redis.Do(argv...)
+	got := h.exec(argv...)
+	if !bytes.Equal(got, want) {
+		h.t.Errorf("%q:\n got  %q\n want %q (redis-server)", argv, got, want)
+	}
+	return got
+}
+
+// diffUnordered is diff for replies whose element order Redis does not
+// define (SMEMBERS of a hashtable set, KEYS, ...): a flat array of bulk
+// strings is compared as a sorted list.
+func (h *harness) diffUnordered(argv ...string) {
+	h.t.Helper()
+	want := h.redis.Do(argv...)
+	got := h.exec(argv...)
+	if !bytes.Equal(sortArray(got), sortArray(want)) {
+		h.t.Errorf("%q (unordered):\n got  %q\n want %q (redis-server)", argv, got, want)
+	}
+}
+
+// sortArray sorts the elements of a flat RESP array of bulk strings.
+func sortArray(b []byte) []byte {
+	s := string(b)
+	if !strings.HasPrefix(s, "*") && !strings.HasPrefix(s, "~") {
+		return b
+	}
+	lines := strings.Split(strings.TrimSuffix(s, "\r\n"), "\r\n")
+	head, rest := lines[0], lines[1:]
+	var elems []string
+	for i := 0; i+1 < len(rest); i += 2 {
+		elems = append(elems, rest[i]+"\r\n"+rest[i+1])
+	}
+	sort.Strings(elems)
+	return []byte(head + "\r\n" + strings.Join(elems, "\r\n") + "\r\n")
+}
+
+// checkReplica fails unless the replica (built only from effects) holds the
+// same keys, types, values and expiries as the primary.
+func (h *harness) checkReplica() {
+	h.t.Helper()
+	now := time.Now().UnixMilli()
+	keys := func(db *DB) []string {
+		var ks []string
+		db.Keys(func(k string, e *Entry) bool {
+			if !expired(e, now) {
+				ks = append(ks, k)
+			}
+			return true
+		})
+		sort.Strings(ks)
+		return ks
+	}
+	pk, rk := keys(h.db), keys(h.replica)
+	if strings.Join(pk, "\x00") != strings.Join(rk, "\x00") {
+		h.t.Fatalf("replica keys %q, primary keys %q", rk, pk)
+	}
+	for _, k := range pk {
+		p, r := h.db.Raw(k), h.replica.Raw(k)
+		if p.TypeName() != r.TypeName() || p.ExpireAt != r.ExpireAt {
+			h.t.Fatalf("key %q: replica %s expiring %d, primary %s expiring %d", k, r.TypeName(), r.ExpireAt, p.TypeName(), p.ExpireAt)
+		}
+		var read []string
+		switch p.TypeName() {
+		case TypeString:
+			read = []string{"GET", k}
+		case TypeList:
+			read = []string{"LRANGE", k, "0", "-1"}
+		case TypeSet:
+			read = []string{"SMEMBERS", k}
+		case TypeZSet:
+			read = []string{"ZRANGE", k, "0", "-1", "WITHSCORES"}
+		case TypeHash:
+			read = []string{"HGETALL", k}
+		}
+		if got, want := h.read(h.replica, read), h.read(h.db, read); !bytes.Equal(sortArray(got), sortArray(want)) {
+			h.t.Fatalf("key %q: replica %q, primary %q", k, got, want)
+		}
+	}
+}
+
+func (h *harness) read(db *DB, argv []string) []byte {
+	w := resp.NewWriter(2)
+	h.table.Exec(db, &Call{Argv: toBytes(argv), Out: w, Now: time.Now().UnixMilli(), ReadOnlyReplica: true})
+	return w.Bytes()
+}
+
+func toBytes(argv []string) [][]byte {
+	out := make([][]byte, len(argv))
+	for i, a := range argv {
+		out[i] = []byte(a)
+	}
+	return out
+}

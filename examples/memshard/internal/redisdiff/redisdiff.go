@@ -1,0 +1,192 @@
+// Package redisdiff runs Debian's redis-server (7.0) beside memshard in
+// tests, so that replies can be compared byte for byte with the real thing
+// rather than written from memory.
+package redisdiff
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+)
+
+// Server is a redis-server process started for one test.
+type Server struct {
+	Addr string
+}
+
+// Start runs redis-server on a free loopback port with persistence off and
+// stops it in t.Cleanup. It fails the test if redis-server is not installed
+// (`make test` installs it).
+func Start(t testing.TB) *Server {
+	t.Helper()
+	s, stop, err := Launch()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stop)
+	return s
+}
+
+// Launch is Start for TestMain: the caller must call stop.
+func Launch() (s *Server, stop func(), err error) {
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		return nil, nil, fmt.Errorf("redis-server is not installed (apt-get install -y redis-server; make test does it): %w", err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, nil, err
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	dir, err := os.MkdirTemp("", "redisdiff-")
+	if err != nil {
+		return nil, nil, err
+	}
+	cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "",
+		"--appendonly", "no", "--dir", dir, "--daemonize", "no", "--logfile", filepath.Join(dir, "redis.log"))
+	if err := cmd.Start(); err != nil {
+		os.RemoveAll(dir)
+		return nil, nil, fmt.Errorf("start redis-server: %w", err)
+	}
+	stop = func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		os.RemoveAll(dir)
+	}
+	s = &Server{Addr: fmt.Sprintf("127.0.0.1:%d", port)}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := net.Dial("tcp", s.Addr)
+		if err == nil {
+			c.Close()
+			return s, stop, nil
+		}
+		if time.Now().After(deadline) {
+			log, _ := os.ReadFile(filepath.Join(dir, "redis.log"))
+			stop()
+			return nil, nil, fmt.Errorf("redis-server did not start on %s: %v\n%s", s.Addr, err, log)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Conn is a raw RESP connection.
+type Conn struct {
+	t  testing.TB
+	nc net.Conn
+	r  *bufio.Reader
+}
+
+// Dial opens a raw connection to addr, closed in t.Cleanup.
+func Dial(t testing.TB, addr string) *Conn {
+	t.Helper()
+	nc, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatalf("dial %s: %v", addr, err)
+	}
+	t.Cleanup(func() { nc.Close() })
+	return &Conn{t: t, nc: nc, r: bufio.NewReader(nc)}
+}
+
+// Do sends argv as a RESP multibulk and returns the raw bytes of one reply.
+func (c *Conn) Do(argv ...string) []byte {
+	c.t.Helper()
+	if _, err := c.nc.Write(Encode(argv...)); err != nil {
+		c.t.Fatalf("write %q: %v", argv, err)
+	}
+	return c.Read()
+}
+
+// Send writes raw bytes (inline commands, malformed input, pipelines).
+func (c *Conn) Send(raw []byte) {
+	c.t.Helper()
+	if _, err := c.nc.Write(raw); err != nil {
+		c.t.Fatalf("write: %v", err)
+	}
+}
+
+// Read reads the raw bytes of one complete reply (RESP2 or RESP3).
+func (c *Conn) Read() []byte {
+	c.t.Helper()
+	_ = c.nc.SetReadDeadline(time.Now().Add(10 * time.Second))
+	var buf bytes.Buffer
+	if err := readReply(c.r, &buf); err != nil {
+		c.t.Fatalf("read reply: %v (so far %q)", err, buf.Bytes())
+	}
+	return buf.Bytes()
+}
+
+// Encode encodes argv as a RESP multibulk.
+func Encode(argv ...string) []byte {
+	b := fmt.Appendf(nil, "*%d\r\n", len(argv))
+	for _, a := range argv {
+		b = fmt.Appendf(b, "$%d\r\n%s\r\n", len(a), a)
+	}
+	return b
+}
+
+// readReply copies one reply from r to out.
+func readReply(r *bufio.Reader, out *bytes.Buffer) error {
+	line, err := r.ReadBytes('\n')
+	if err != nil {
+		return err
+	}
+	out.Write(line)
+	if len(line) < 3 {
+		return fmt.Errorf("short line %q", line)
+	}
+	body := string(line[1 : len(line)-2])
+	switch line[0] {
+	case '+', '-', ':', '_', ',', '#', '(':
+		return nil
+	case '$', '=', '!':
+		n, err := strconv.Atoi(body)
+		if err != nil || n < 0 {
+			return err
+		}
+		chunk := make([]byte, n+2)
+		if _, err := ioReadFull(r, chunk); err != nil {
+			return err
+		}
+		out.Write(chunk)
+		return nil
+	case '*', '~', '>', '%', '|':
+		n, err := strconv.Atoi(body)
+		if err != nil {
+			return err
+		}
+		if line[0] == '%' || line[0] == '|' {
+			n *= 2
+		}
+		for range max(n, 0) {
+			if err := readReply(r, out); err != nil {
+				return err
+			}
+		}
+		if line[0] == '|' { // an attribute precedes the real reply
+			return readReply(r, out)
+		}
+		return nil
+	}
+	return fmt.Errorf("unknown reply type %q", line[0])
+}
+
+func ioReadFull(r *bufio.Reader, b []byte) (int, error) {
+	n := 0
+	for n < len(b) {
+		m, err := r.Read(b[n:])
+		n += m
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
