@@ -1,0 +1,64 @@
+package server
+
+import (
+	"context"
+
+	"github.com/quorumlog/quorumlog/examples/memshard/engine"
+	"github.com/quorumlog/quorumlog/examples/memshard/resp"
+)
+
+// Ticket says when a reply may leave: 0 at once; otherwise once the backend
+// has settled it (for a write: its effects committed to the log; for a read
+// of a key with an uncommitted write: that write committed).
+type Ticket uint64
+
+// ConnState is what the backend may know of a connection.
+type ConnState struct {
+	ID       int64
+	ReadOnly bool // the connection sent READONLY (cluster replica reads)
+}
+
+// Node is one memshard node as cluster commands describe it.
+type Node struct {
+	ID   string // 40 hex characters, as Redis Cluster node IDs
+	Addr string // host:port of its RESP listener
+}
+
+// Topology is the shard as this node sees it.
+type Topology struct {
+	Role      string // "master" or "slave" (Redis's words in ROLE and INFO)
+	Self      Node
+	Primary   Node // empty if unknown
+	Replicas  []Node
+	AppliedID uint64 // last log ID applied here
+	LagIDs    uint64 // how far this node's applied ID trails the log's last known ID
+	Serving   bool   // false while the node must not answer data commands (lease lapsed, replaying)
+}
+
+// Backend executes data commands. The shard package implements it on top of
+// QuorumLog; Standalone implements it without durability, for tests.
+// Every method is safe for concurrent use.
+type Backend interface {
+	// Table is the engine's command table (COMMAND, arity, key positions).
+	Table() engine.Table
+	// Do runs one data command for conn, appending its reply to w.
+	Do(conn *ConnState, argv [][]byte, w *resp.Writer) Ticket
+	// Exec runs a MULTI block atomically, appending EXEC's reply to w: the
+	// array of replies, or a null array if a key conn watches has changed
+	// since Watch.
+	Exec(conn *ConnState, queued [][][]byte, w *resp.Writer) Ticket
+	// Watch makes a later Exec of conn fail if any of keys changes first.
+	Watch(conn *ConnState, keys [][]byte)
+	// Unwatch forgets conn's watched keys (EXEC, DISCARD, UNWATCH, RESET, close).
+	Unwatch(conn *ConnState)
+	// Wait blocks until t is settled (or ctx ends) and returns "" if the
+	// reply may be sent as written, else an error reply (without "-") to
+	// send instead: the write it waited for will never be acknowledged.
+	Wait(ctx context.Context, t Ticket) string
+	// Topology describes the shard for CLUSTER, ROLE, INFO and MOVED.
+	Topology() Topology
+	// Info returns the backend's INFO fields for section (keyspace,
+	// persistence, replication, stats, memory), "name:value" lines without
+	// the header; "" if it has none.
+	Info(section string) string
+}
