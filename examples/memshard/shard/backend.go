@@ -1,0 +1,144 @@
+package shard
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/quorumlog/quorumlog/examples/memshard/engine"
+	"github.com/quorumlog/quorumlog/examples/memshard/server"
+)
+
+var _ server.Backend = (*Shard)(nil)
+
+// Table returns the engine's command table.
+func (s *Shard) Table() engine.Table { return s.table }
+
+// Wait blocks until ticket t is committed (""), will never commit (an error
+// reply), or ctx ends.
+func (s *Shard) Wait(ctx context.Context, t server.Ticket) string {
+	for {
+		s.mu.Lock()
+		for _, f := range s.failed {
+			if uint64(t) >= f[0] && uint64(t) <= f[1] {
+				s.mu.Unlock()
+				return errWriteLost
+			}
+		}
+		if uint64(t) <= s.committed {
+			s.mu.Unlock()
+			return ""
+		}
+		ch := s.settled
+		s.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return errWriteLost
+		}
+	}
+}
+
+// watch is one connection's WATCH state.
+type watch struct {
+	keys  map[string]bool
+	dirty bool
+}
+
+// Watch records keys for conn's next Exec.
+func (s *Shard) Watch(conn *server.ConnState, keys [][]byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	w := s.watches[conn.ID]
+	if w == nil {
+		w = &watch{keys: make(map[string]bool)}
+		s.watches[conn.ID] = w
+	}
+	for _, k := range keys {
+		w.keys[string(k)] = true
+	}
+}
+
+// Unwatch forgets conn's watched keys.
+func (s *Shard) Unwatch(conn *server.ConnState) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.watches, conn.ID)
+}
+
+// modified is the engine's modification hook (called under mu).
+func (s *Shard) modified(key string) {
+	for _, w := range s.watches {
+		if w.keys[key] {
+			w.dirty = true
+		}
+	}
+}
+
+// Topology describes the shard as this node sees it.
+func (s *Shard) Topology() server.Topology {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := server.Topology{
+		Role: s.role, Self: s.self, Primary: s.primary, AppliedID: s.appliedID,
+		Serving: s.servingLocked(time.Now()),
+	}
+	if s.tailID > s.appliedID {
+		t.LagIDs = s.tailID - s.appliedID
+	}
+	for _, m := range s.members {
+		if m.ID != s.primary.ID {
+			t.Replicas = append(t.Replicas, m)
+		}
+	}
+	sort.Slice(t.Replicas, func(i, j int) bool { return t.Replicas[i].ID < t.Replicas[j].ID })
+	return t
+}
+
+// Info returns the backend's INFO fields for section.
+func (s *Shard) Info(section string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var b strings.Builder
+	switch section {
+	case "replication":
+		fmt.Fprintf(&b, "role:%s\r\n", s.role)
+		if s.role == roleReplica {
+			host, port := splitAddr(s.primary.Addr)
+			fmt.Fprintf(&b, "master_host:%s\r\nmaster_port:%s\r\n", host, port)
+			link := "down"
+			if s.caughtUp {
+				link = "up"
+			}
+			fmt.Fprintf(&b, "master_link_status:%s\r\n", link)
+		}
+		fmt.Fprintf(&b, "connected_slaves:%d\r\n", max(len(s.members)-1, 0))
+		fmt.Fprintf(&b, "quorumlog_log:%s\r\nquorumlog_applied_id:%d\r\nquorumlog_lag_ids:%d\r\n", s.cfg.Log, s.appliedID, max(s.tailID, s.appliedID)-s.appliedID)
+		if s.halted != nil {
+			fmt.Fprintf(&b, "quorumlog_halted:%s\r\n", s.halted)
+		}
+	case "keyspace":
+		if n := s.db.Len(); n > 0 {
+			fmt.Fprintf(&b, "db0:keys=%d,expires=0,avg_ttl=0\r\n", n)
+		}
+	case "persistence":
+		fmt.Fprintf(&b, "loading:%d\r\naof_enabled:0\r\nrdb_changes_since_last_save:0\r\nquorumlog_durable:1\r\n", boolInt(!s.caughtUp))
+	}
+	return b.String()
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func splitAddr(addr string) (host, port string) {
+	if i := strings.LastIndexByte(addr, ':'); i >= 0 {
+		return addr[:i], addr[i+1:]
+	}
+	return addr, ""
+}

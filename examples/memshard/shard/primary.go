@@ -1,0 +1,256 @@
+package shard
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/quorumlog/quorumlog/client"
+	"github.com/quorumlog/quorumlog/examples/memshard/engine"
+	"github.com/quorumlog/quorumlog/examples/memshard/resp"
+	"github.com/quorumlog/quorumlog/examples/memshard/server"
+)
+
+// Error replies of a node that cannot serve a command here and now.
+const (
+	errNotServing = "CLUSTERDOWN The cluster is down"
+	errReadOnly   = "READONLY You can't write against a read only replica."
+	errWriteLost  = "TRYAGAIN the write could not be made durable; the primary stepped down (retry on the new primary)"
+)
+
+// servingLocked reports whether this node may answer data commands now.
+func (s *Shard) servingLocked(now time.Time) bool {
+	if s.halted != nil || !s.caughtUp {
+		return false
+	}
+	if s.role == rolePrimary {
+		return now.Before(s.leaseUntil)
+	}
+	return true
+}
+
+// Do runs one data command (server.Backend).
+func (s *Shard) Do(conn *server.ConnState, argv [][]byte, w *resp.Writer) server.Ticket {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.servingLocked(time.Now()) {
+		w.Error(errNotServing)
+		return 0
+	}
+	return s.execLocked(argv, w)
+}
+
+// execLocked runs argv and returns the ticket its reply must wait for.
+func (s *Shard) execLocked(argv [][]byte, w *resp.Writer) server.Ticket {
+	cmd := s.table.Lookup(argv[0])
+	c := &engine.Call{Argv: argv, Out: w, Now: nowMs()}
+	if s.role != rolePrimary {
+		if cmd != nil && cmd.IsWrite() {
+			w.Error(errReadOnly)
+			return 0
+		}
+		c.ReadOnlyReplica = true
+		s.table.Exec(s.db, c)
+		return 0
+	}
+	var ticket uint64
+	if cmd != nil && !cmd.IsWrite() {
+		ticket = s.readTicketLocked(cmd, argv)
+	}
+	s.table.Exec(s.db, c)
+	if effects := c.Effects(); len(effects) > 0 {
+		ticket = s.addEffectsLocked(effects)
+	}
+	return server.Ticket(ticket)
+}
+
+// readTicketLocked is the client blocking layer: a read waits for the
+// uncommitted writes of the keys it reads; a keyless read (KEYS, SCAN,
+// DBSIZE...) for every uncommitted write.
+func (s *Shard) readTicketLocked(cmd *engine.Command, argv [][]byte) uint64 {
+	keys := cmd.Keys(argv)
+	if len(keys) == 0 {
+		if len(s.open) > 0 {
+			return s.openSeq
+		}
+		if s.openSeq > 0 && s.openSeq-1 > s.committed {
+			return s.openSeq - 1
+		}
+		return 0
+	}
+	var t uint64
+	for _, k := range keys {
+		if d := s.dirty[string(k)]; d > s.committed && d > t {
+			t = d
+		}
+	}
+	return t
+}
+
+// addEffectsLocked puts effects into the open batch and marks their keys
+// dirty; it returns the open batch's ticket.
+func (s *Shard) addEffectsLocked(effects [][][]byte) uint64 {
+	s.open = append(s.open, effects...)
+	for _, eff := range effects {
+		cmd := s.table.Lookup(eff[0])
+		if cmd == nil {
+			continue
+		}
+		for _, k := range cmd.Keys(eff) {
+			s.dirty[string(k)] = s.openSeq
+			s.openKeys = append(s.openKeys, string(k))
+		}
+		if len(cmd.Keys(eff)) == 0 { // FLUSHALL and friends dirty everything
+			for k := range s.dirty {
+				s.dirty[k] = s.openSeq
+			}
+		}
+	}
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+	return s.openSeq
+}
+
+// Exec runs a MULTI block atomically (server.Backend): its effects land in
+// one batch, so in one log record.
+func (s *Shard) Exec(conn *server.ConnState, queued [][][]byte, w *resp.Writer) server.Ticket {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.servingLocked(time.Now()) {
+		w.Error(errNotServing)
+		return 0
+	}
+	wt := s.watches[conn.ID]
+	delete(s.watches, conn.ID)
+	if wt != nil && wt.dirty {
+		w.NullArray()
+		return 0
+	}
+	w.Array(len(queued))
+	var ticket server.Ticket
+	for _, argv := range queued {
+		ticket = max(ticket, s.execLocked(argv, w))
+	}
+	return ticket
+}
+
+// appendLoop is the write-behind appender: one conditional append in
+// flight; everything that arrives meanwhile goes into the next record. While
+// idle it appends a heartbeat every lease/3.
+func (s *Shard) appendLoop(ctx context.Context) {
+	heartbeat := time.NewTicker(s.cfg.Lease / 3)
+	defer heartbeat.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.wake:
+		case <-heartbeat.C:
+		}
+		for s.appendOnce(ctx) {
+		}
+	}
+}
+
+// appendOnce appends the open batch, or a heartbeat if it is empty and the
+// lease needs renewing. It reports whether there may be more to append.
+func (s *Shard) appendOnce(ctx context.Context) bool {
+	s.mu.Lock()
+	if s.role != rolePrimary {
+		s.mu.Unlock()
+		return false
+	}
+	var rec []byte
+	seq := s.openSeq
+	batch, keys := s.open, s.openKeys
+	if len(batch) > 0 {
+		rec = appendEffectsRecord(nil, batch)
+		s.batchKeys[seq] = keys
+		s.open, s.openKeys = nil, nil
+		s.openSeq++
+	} else if time.Until(s.leaseUntil) < s.cfg.Lease*2/3 {
+		rec = appendLeaseRecord(nil, kindHeartbeat, s.cfg.NodeID, s.cfg.Addr, uint64(s.cfg.Lease.Milliseconds()))
+		seq = 0
+	} else {
+		s.mu.Unlock()
+		return false
+	}
+	expected := s.appliedID
+	s.inflight = rec
+	s.mu.Unlock()
+
+	start := time.Now()
+	actx, cancel := context.WithTimeout(ctx, s.cfg.Lease)
+	res, err := s.cfg.Client.AppendIf(actx, s.cfg.Log, expected, [][]byte{rec})
+	cancel()
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.inflight = nil
+	if s.role != rolePrimary {
+		return false // stepped down meanwhile; stepDownLocked failed the batch
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return false
+		}
+		s.stepDownLocked(err)
+		return false
+	}
+	s.appliedID, s.tailID = res.LastID, max(s.tailID, res.LastID)
+	s.leaseUntil = start.Add(s.cfg.Lease)
+	if seq > 0 {
+		s.committed = max(s.committed, seq)
+		for _, k := range s.batchKeys[seq] {
+			if s.dirty[k] <= seq {
+				delete(s.dirty, k)
+			}
+		}
+		delete(s.batchKeys, seq)
+		s.broadcastLocked()
+	}
+	return len(s.open) > 0
+}
+
+// stepDownLocked ends this node's term as primary: every uncommitted reply
+// fails, and the keyspace is rebuilt from the log (it may hold effects that
+// never committed).
+func (s *Shard) stepDownLocked(cause error) {
+	var ce *client.ConditionError
+	if errors.As(cause, &ce) {
+		s.logger.Warn("deposed: the log moved past this primary", "expected", ce.Expected, "actual", ce.Actual)
+	} else {
+		s.logger.Warn("stepping down: append failed", "err", cause)
+	}
+	if s.openSeq > s.committed+1 || len(s.open) > 0 {
+		s.failed = append(s.failed, [2]uint64{s.committed + 1, s.openSeq})
+	}
+	s.openSeq++
+	s.committed = s.openSeq - 1 // later tickets start above every failed one
+	s.broadcastLocked()
+	s.reset()
+}
+
+// expireLoop runs active expiry on the primary: expired keys are deleted
+// and the deletions replicated as DEL effects.
+func (s *Shard) expireLoop(ctx context.Context) {
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		s.mu.Lock()
+		if s.role == rolePrimary && s.servingLocked(time.Now()) {
+			c := &engine.Call{Now: nowMs(), Out: resp.NewWriter(2)}
+			if s.db.ActiveExpire(c, 200) > 0 {
+				s.addEffectsLocked(c.Effects())
+			}
+		}
+		s.mu.Unlock()
+	}
+}

@@ -1,0 +1,224 @@
+package shard
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/quorumlog/quorumlog/client"
+	"github.com/quorumlog/quorumlog/examples/memshard/engine"
+	"github.com/quorumlog/quorumlog/examples/memshard/resp"
+	"github.com/quorumlog/quorumlog/examples/memshard/server"
+)
+
+// tailLoop follows the shard log and applies every record it has not
+// applied yet. A primary's own records come back too and are skipped (their
+// IDs are at or below appliedID); anything else on a primary means another
+// node appended, and the primary steps down.
+func (s *Shard) tailLoop(ctx context.Context) {
+	for ctx.Err() == nil {
+		rctx, cancel := context.WithCancel(ctx)
+		s.mu.Lock()
+		from := s.appliedID + 1
+		s.stopTail = cancel
+		s.mu.Unlock()
+		r, err := s.cfg.Client.Read(rctx, s.cfg.Log, from, client.Follow())
+		if err == nil {
+			err = s.follow(r)
+			r.Close()
+		}
+		restarted := rctx.Err() != nil || errors.Is(err, errRestart)
+		cancel()
+		if ctx.Err() != nil {
+			return
+		}
+		if restarted {
+			continue
+		}
+		s.logger.Warn("tailing the shard log; retrying", "err", err)
+		select {
+		case <-ctx.Done():
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// follow applies the reader's events until it fails.
+func (s *Shard) follow(r *client.Reader) error {
+	for {
+		ev, err := r.Next()
+		if err != nil {
+			return err
+		}
+		s.mu.Lock()
+		if ev.CaughtUp {
+			s.tailID = max(s.tailID, ev.LastID)
+			if !s.caughtUp && s.appliedID >= ev.LastID {
+				s.caughtUp = true
+				s.lastSeen = time.Now()
+				s.logger.Info("caught up with the shard log", "id", s.appliedID)
+			}
+			s.mu.Unlock()
+			continue
+		}
+		err = s.applyLocked(ev.Record)
+		s.mu.Unlock()
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// errRestart ends a follow whose position was invalidated (a step-down reset
+// the keyspace): the tail restarts from the new applied ID.
+var errRestart = errors.New("shard: restart tail")
+
+// applyLocked applies one log record.
+func (s *Shard) applyLocked(rec client.Record) error {
+	if rec.ID <= s.appliedID {
+		return nil // our own append, already applied
+	}
+	if rec.ID != s.appliedID+1 {
+		return errRestart // the position moved under us (reset)
+	}
+	if s.halted != nil {
+		return s.halted
+	}
+	if s.role == rolePrimary {
+		if s.inflight != nil && bytes.Equal(rec.Payload, s.inflight) {
+			// Our own append, seen before AppendIf returned: its effects
+			// are already in memory.
+			s.appliedID = rec.ID
+			return nil
+		}
+		s.stepDownLocked(errors.New("another node appended to the shard log"))
+		return errRestart
+	}
+	r, err := decodeRecord(rec.Payload)
+	if err != nil {
+		s.halted = err
+		s.logger.Error("cannot apply the shard log; this node stops applying and serving", "id", rec.ID, "err", err)
+		return err
+	}
+	switch r.kind {
+	case kindEffects:
+		w := resp.NewWriter(2)
+		now := nowMs()
+		for _, argv := range r.effects {
+			w.Reset()
+			s.table.Exec(s.db, &engine.Call{Argv: argv, Out: w, Now: now, Replay: true})
+		}
+	case kindHeartbeat, kindElect:
+		s.primary = server.Node{ID: clusterID(r.node), Addr: r.addr}
+		if r.kind == kindElect {
+			s.logger.Info("new primary elected", "peer", r.node, "id", rec.ID)
+		}
+	}
+	s.appliedID = rec.ID
+	s.tailID = max(s.tailID, rec.ID)
+	s.lastSeen = time.Now()
+	return nil
+}
+
+// electionLoop stands for election when the primary has been silent for
+// the lease plus a random back-off, measured on this node's monotonic clock.
+func (s *Shard) electionLoop(ctx context.Context) {
+	t := time.NewTicker(s.cfg.Lease / 8)
+	defer t.Stop()
+	wait := s.cfg.Lease + s.backoff()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		s.mu.Lock()
+		stand := s.role == roleReplica && s.caughtUp && s.halted == nil && time.Since(s.lastSeen) > wait
+		expected := s.appliedID
+		s.mu.Unlock()
+		if !stand {
+			continue
+		}
+		wait = s.cfg.Lease + s.backoff()
+		s.elect(ctx, expected)
+	}
+}
+
+// elect appends ELECT conditionally on the last applied ID.
+func (s *Shard) elect(ctx context.Context, expected uint64) {
+	rec := appendLeaseRecord(nil, kindElect, s.cfg.NodeID, s.cfg.Addr, uint64(s.cfg.Lease.Milliseconds()))
+	start := time.Now()
+	actx, cancel := context.WithTimeout(ctx, s.cfg.Lease)
+	res, err := s.cfg.Client.AppendIf(actx, s.cfg.Log, expected, [][]byte{rec})
+	cancel()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err != nil {
+		s.logger.Info("election lost or failed", "err", err)
+		s.lastSeen = time.Now()
+		return
+	}
+	if s.appliedID == res.LastID && s.role == roleReplica {
+		expected = s.appliedID // the tail applied our ELECT first
+	}
+	if s.appliedID != expected || s.role != roleReplica {
+		// Cannot happen: our conditional append won, so nothing else was
+		// appended after expected, and only this goroutine elects.
+		s.logger.Error("won an election from a stale position; resetting", "expected", expected, "applied", s.appliedID)
+		s.reset()
+		return
+	}
+	s.role = rolePrimary
+	s.primary = s.self
+	s.appliedID, s.tailID = res.LastID, max(s.tailID, res.LastID)
+	s.leaseUntil = start.Add(s.cfg.Lease)
+	s.logger.Info("elected primary", "id", res.LastID)
+}
+
+// membersLog holds one registration record per node: {id, addr}. It is a
+// separate log so that registrations never break the primary's chain of
+// conditional appends.
+func (s *Shard) membersLog() string { return s.cfg.Log + ".members" }
+
+type memberRecord struct {
+	ID   string `json:"id"`
+	Addr string `json:"addr"`
+}
+
+func (s *Shard) register(ctx context.Context) error {
+	b, _ := json.Marshal(memberRecord{ID: s.cfg.NodeID, Addr: s.cfg.Addr})
+	_, err := s.cfg.Client.Append(ctx, s.membersLog(), [][]byte{b})
+	if errors.Is(err, client.ErrOutcomeUnknown) {
+		err = nil // a duplicate registration is harmless; the loop below sees it or not
+	}
+	return err
+}
+
+// membersLoop follows the members log.
+func (s *Shard) membersLoop(ctx context.Context) {
+	for ctx.Err() == nil {
+		r, err := s.cfg.Client.Read(ctx, s.membersLog(), 0, client.Follow())
+		for err == nil {
+			var ev client.Event
+			ev, err = r.Next()
+			if err != nil || ev.CaughtUp {
+				continue
+			}
+			var m memberRecord
+			if json.Unmarshal(ev.Record.Payload, &m) == nil && m.ID != "" {
+				s.mu.Lock()
+				s.members[m.ID] = server.Node{ID: clusterID(m.ID), Addr: m.Addr}
+				s.mu.Unlock()
+			}
+		}
+		if r != nil {
+			r.Close()
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}

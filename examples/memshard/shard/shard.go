@@ -1,0 +1,176 @@
+// Package shard makes a memshard node durable and replicated through one
+// QuorumLog log, as MemoryDB does with its transaction log:
+//
+//   - Write-behind: the primary executes a write in memory, records its
+//     effects, and groups the effects of all clients into log records, one
+//     conditional append in flight at a time. A client's reply is held until
+//     its record commits (Ticket / Wait).
+//   - Client blocking layer: keys with uncommitted writes are tracked; a read
+//     of such a key gets the ticket of that write, so its reply waits too.
+//   - Election and leases: every record of the primary (effects or
+//     heartbeats) is conditional on its own last ID. A replica that has seen
+//     nothing for the lease plus a back-off appends ELECT conditionally on the
+//     last ID it applied: only a caught-up replica can win, and only one. A
+//     primary serves only while its lease (counted from the start of its last
+//     successful append) runs, which ends before any replica may elect itself.
+//   - Replicas tail the log and apply effects in order.
+//
+// The Shard implements server.Backend. It talks to QuorumLog only through
+// the client package.
+package shard
+
+import (
+	"context"
+	"crypto/sha1"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/quorumlog/quorumlog/client"
+	"github.com/quorumlog/quorumlog/examples/memshard/engine"
+	"github.com/quorumlog/quorumlog/examples/memshard/server"
+)
+
+// Config configures a Shard.
+type Config struct {
+	NodeID string         // stable, unique among the shard's nodes (required)
+	Addr   string         // the node's advertised RESP address (required)
+	Log    string         // the shard's log name (required); created if missing
+	Client *client.Client // QuorumLog client (required)
+	Lease  time.Duration  // default 2s
+	Logger *slog.Logger   // nil discards
+}
+
+const (
+	roleReplica = "slave"
+	rolePrimary = "master"
+)
+
+// Shard is one memshard node. Create with New, start with Run.
+type Shard struct {
+	cfg    Config
+	logger *slog.Logger
+	table  engine.Table
+	self   server.Node
+	wake   chan struct{} // appender wake-up, capacity 1
+
+	mu sync.Mutex // the "single thread": guards everything below
+	db *engine.DB
+	// role and log position
+	role      string
+	primary   server.Node
+	members   map[string]server.Node // registered nodes by ID (from the members log)
+	appliedID uint64                 // last log ID applied to db
+	tailID    uint64                 // last log ID known to exist (for lag)
+	caughtUp  bool                   // replayed the log at least once since (re)start
+	lastSeen  time.Time              // replica: when it last saw a record of the primary
+	halted    error                  // ErrNewerFormat: stop applying
+	stopTail  context.CancelFunc     // ends the current tail read (reset restarts it)
+	// primary state
+	leaseUntil time.Time
+	inflight   []byte              // the record being appended, recognised if the tail sees it first
+	open       [][][]byte          // effects of the batch being filled
+	openKeys   []string            // keys made dirty by the open batch
+	openSeq    uint64              // ticket of the open batch
+	committed  uint64              // highest committed ticket
+	failed     [][2]uint64         // ticket ranges [a, b] that will never commit
+	dirty      map[string]uint64   // key -> ticket of its last uncommitted write
+	batchKeys  map[uint64][]string // ticket -> keys it dirtied
+	settled    chan struct{}       // closed and replaced when committed or failed changes
+	watches    map[int64]*watch    // WATCH state by connection ID
+}
+
+// New returns a Shard that starts as a replica with an empty keyspace.
+func New(cfg Config) (*Shard, error) {
+	switch {
+	case cfg.NodeID == "", cfg.Addr == "", cfg.Log == "", cfg.Client == nil:
+		return nil, errors.New("shard: NodeID, Addr, Log and Client are required")
+	}
+	if cfg.Lease == 0 {
+		cfg.Lease = 2 * time.Second
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Shard{
+		cfg:    cfg,
+		logger: cfg.Logger.With("node", cfg.NodeID, "log", cfg.Log),
+		table:  engine.NewTable(),
+		self:   server.Node{ID: clusterID(cfg.NodeID), Addr: cfg.Addr},
+		wake:   make(chan struct{}, 1),
+	}
+	s.openSeq = 1 // ticket 0 means "no wait"
+	s.reset()
+	return s, nil
+}
+
+// reset empties the keyspace and forgets the log position (under mu, or
+// before the shard runs). A deposed primary resets: its memory may hold
+// effects that never committed.
+func (s *Shard) reset() {
+	if s.stopTail != nil {
+		s.stopTail()
+	}
+	s.db = engine.New()
+	s.db.SetModifiedHook(s.modified)
+	s.role = roleReplica
+	s.appliedID = 0
+	s.caughtUp = false
+	s.open, s.openKeys = nil, nil
+	s.dirty = make(map[string]uint64)
+	s.batchKeys = make(map[uint64][]string)
+	if s.settled == nil {
+		s.settled = make(chan struct{})
+	}
+	if s.watches == nil {
+		s.watches = make(map[int64]*watch)
+	}
+	if s.members == nil {
+		s.members = make(map[string]server.Node)
+	}
+}
+
+// clusterID turns a node ID into a 40-hex-digit Redis Cluster node ID.
+func clusterID(id string) string {
+	sum := sha1.Sum([]byte(id))
+	return hex.EncodeToString(sum[:])
+}
+
+// Run creates the shard's logs if needed, registers this node, then tails
+// the log, applies it, and takes part in elections until ctx ends.
+func (s *Shard) Run(ctx context.Context) error {
+	for _, name := range []string{s.cfg.Log, s.membersLog()} {
+		if err := s.cfg.Client.CreateLog(ctx, name); err != nil && !errors.Is(err, client.ErrAlreadyExists) {
+			return err
+		}
+	}
+	if err := s.register(ctx); err != nil {
+		return err
+	}
+	var wg sync.WaitGroup
+	ctx, cancel := context.WithCancel(ctx)
+	defer func() { cancel(); wg.Wait() }()
+	for _, loop := range []func(context.Context){s.tailLoop, s.membersLoop, s.electionLoop, s.appendLoop, s.expireLoop} {
+		wg.Add(1)
+		go func() { defer wg.Done(); loop(ctx) }()
+	}
+	<-ctx.Done()
+	return nil
+}
+
+// backoff returns a random extra wait before standing for election, so
+// that replicas rarely race (a race is safe: exactly one append wins).
+func (s *Shard) backoff() time.Duration {
+	return time.Duration(rand.Int64N(int64(s.cfg.Lease/2) + 1))
+}
+
+// broadcastLocked wakes everyone waiting for a ticket.
+func (s *Shard) broadcastLocked() {
+	close(s.settled)
+	s.settled = make(chan struct{})
+}
+
+func nowMs() int64 { return time.Now().UnixMilli() }
