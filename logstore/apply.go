@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"time"
 )
 
 // OpKind is the kind of an Op.
@@ -90,6 +91,7 @@ func (s *Store) Apply(index uint64, ops []Op, results []Result) error {
 	if len(results) != len(ops) {
 		return fmt.Errorf("logstore: apply %d: %d results for %d ops", index, len(results), len(ops))
 	}
+	start := time.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch {
@@ -101,9 +103,13 @@ func (s *Store) Apply(index uint64, ops []Op, results []Result) error {
 		return fmt.Errorf("logstore: apply %d: already applied through %d", index, s.applied)
 	}
 	var err error
+	appended := 0
 	for i := range ops {
 		if results[i], err = s.applyOp(&ops[i]); err != nil {
 			break
+		}
+		if ops[i].Kind == OpAppend && results[i].Err == nil {
+			appended += len(ops[i].Records)
 		}
 	}
 	if ferr := s.flushTouchedLocked(); err == nil {
@@ -118,6 +124,8 @@ func (s *Store) Apply(index uint64, ops []Op, results []Result) error {
 		close(s.appliedCh)
 		s.appliedCh = nil
 	}
+	s.setSizeLocked()
+	s.metrics.observeApply(start, appended)
 	return nil
 }
 
@@ -172,6 +180,7 @@ func (s *Store) delete(l *logState) error {
 	for _, sg := range l.segs {
 		s.dropSegment(sg)
 	}
+	s.bytes -= l.bytes
 	delete(s.logs, l.name)
 	delete(s.dirtyDirs, l.num)
 	l.gone = true
@@ -206,6 +215,7 @@ func (s *Store) trim(l *logState, through uint64) {
 		s.dropSegment(sg)
 		s.pendingRemove = append(s.pendingRemove, segName{l.num, sg.firstID})
 		l.bytes -= uint64(sg.size)
+		s.bytes -= uint64(sg.size)
 		k++
 	}
 	if k > 0 {
@@ -232,6 +242,7 @@ func (s *Store) appendRecords(l *logState, recs []Record) (Result, error) {
 		sg.noteFrame(id, sg.size)
 		sg.size += int64(len(pw.buf) - n)
 		l.bytes += uint64(len(pw.buf) - n)
+		s.bytes += uint64(len(pw.buf) - n)
 		l.checksum = nextChecksum(l.checksum, len(r.Payload), r.CRC)
 		l.lastID = id
 		pw.appended = true
@@ -265,6 +276,7 @@ func (s *Store) activeSegment(l *logState) (*segment, error) {
 	pw.buf = appendSegHeader(pw.buf, firstID)
 	sg.size = segHeaderLen
 	l.bytes += segHeaderLen
+	s.bytes += segHeaderLen
 	return sg, nil
 }
 

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Errors returned by the Store. Per-op outcomes of Apply (ErrNoLog,
@@ -77,6 +79,9 @@ type Config struct {
 	SegmentBytes int64
 	// Logger receives lifecycle messages; nil discards them.
 	Logger *slog.Logger
+	// Metrics, if set, registers the store's quorumlog_logstore_* metrics
+	// (see metrics.go); Close unregisters them. Nil registers nothing.
+	Metrics prometheus.Registerer
 }
 
 // Validate reports whether c can be used by Open.
@@ -117,8 +122,9 @@ type Info struct {
 // concurrent use, but Apply calls must come in raft order from one goroutine
 // at a time (as raft's FSM does).
 type Store struct {
-	cfg    Config
-	logger *slog.Logger
+	cfg     Config
+	logger  *slog.Logger
+	metrics *metrics
 
 	// syncMu serializes Sync, Restore and Close, so at most one of them
 	// touches META, CURRENT and pending deletions. Lock order: syncMu -> mu.
@@ -138,6 +144,7 @@ type Store struct {
 	appliedCh chan struct{} // closed and cleared by Apply; nil until a WaitApplied
 	nextNum   uint64        // number of the next created log's directory
 	logs      map[string]*logState
+	bytes     uint64 // sum of every log's bytes, for the metrics
 
 	// Since the last Sync cut: segments written, log dirs that got new files,
 	// files to close, trimmed segments and deleted logs to delete once a
@@ -237,6 +244,9 @@ func Open(cfg Config) (*Store, error) {
 		return nil, fmt.Errorf("logstore: open %s: %w", cfg.Dir, err)
 	}
 	removeStale(cfg.Dir, stateDirName(gen))
+	if s.metrics, err = newMetrics(cfg.Metrics); err != nil {
+		return nil, err
+	}
 	s.install(gen, st)
 	s.logger.Info("logstore opened", "dir", cfg.Dir, "index", st.applied, "logs", len(st.logs))
 	return s, nil
@@ -249,6 +259,11 @@ func (s *Store) install(gen uint64, st *loadedState) {
 	s.applied = st.applied
 	s.nextNum = st.nextNum
 	s.logs = st.logs
+	s.bytes = 0
+	for _, l := range s.logs {
+		s.bytes += l.bytes
+	}
+	s.setSizeLocked()
 }
 
 // removeStale deletes whatever the store directory holds besides CURRENT and
@@ -283,6 +298,7 @@ func (s *Store) Close() error {
 		s.appliedCh = nil
 	}
 	s.mu.Unlock()
+	s.metrics.unregister()
 	var errs []error
 	for _, f := range files {
 		errs = append(errs, f.Close())

@@ -76,7 +76,9 @@ func (s *Store) Sync() (uint64, error) {
 	for _, f := range s.releaseClean(c.synced) {
 		_ = f.Close()
 	}
-	s.logger.Debug("logstore synced", "index", c.meta.applied, "files", len(c.files), "dur", time.Since(start))
+	dur := time.Since(start)
+	s.metrics.fsyncSeconds.Observe(dur.Seconds())
+	s.logger.Debug("logstore synced", "index", c.meta.applied, "files", len(c.files), "dur", dur)
 	return c.meta.applied, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/raft"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Raft log stores a node can use. The stable store (term, vote) is always
@@ -47,6 +48,12 @@ type Config struct {
 	AllowZoneMajority bool
 
 	Logger *slog.Logger // nil discards
+
+	// Metrics, if set, registers the node's quorumlog_quorum_* and its
+	// logstore's quorumlog_logstore_* metrics; Close unregisters them. Nil
+	// registers nothing. Nodes sharing one registry need distinct ones:
+	// prometheus.WrapRegistererWith(prometheus.Labels{"node": id}, reg).
+	Metrics prometheus.Registerer
 
 	// Transport replaces the TCP transport (tests use raft.InmemTransport).
 	Transport raft.Transport

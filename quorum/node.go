@@ -30,10 +30,12 @@ type Node struct {
 	trans  raft.Transport
 	closer []io.Closer // raft log and stable stores, closed after raft stops
 
-	queue   chan *proposal
-	closing chan struct{}
-	wg      sync.WaitGroup // proposers and the registration loop
-	reads   *readIndexer
+	queue     chan *proposal
+	closing   chan struct{}
+	wg        sync.WaitGroup // proposers, the registration loop and the leader watcher
+	reads     *readIndexer
+	metrics   *metrics
+	leaderObs *raft.Observer // counts leader changes; deregistered by Close
 
 	snapshotsTaken     atomic.Uint64 // logstore Syncs done for raft snapshots
 	snapshotsInstalled atomic.Uint64 // images restored from a leader
@@ -50,18 +52,30 @@ func Open(cfg Config) (*Node, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	m, err := newMetrics(cfg.Metrics)
+	if err != nil {
+		return nil, err
+	}
 	n := &Node{
 		cfg:     cfg,
 		logger:  cfg.Logger.With("node", cfg.ID, "zone", cfg.Zone),
 		queue:   make(chan *proposal, cfg.QueueSize),
 		closing: make(chan struct{}),
 		members: make(map[string]Member),
+		metrics: m,
 	}
 	if err := n.open(); err != nil {
 		n.closeStores()
+		m.unregister()
 		return nil, err
 	}
 	n.reads = newReadIndexer(n)
+	m.node.Store(n)
+	obs := make(chan raft.Observation, 16)
+	n.leaderObs = raft.NewObserver(obs, false, isLeaderObservation)
+	n.raft.RegisterObserver(n.leaderObs)
+	n.wg.Add(1)
+	go n.watchLeader(obs)
 	for range cfg.Proposers {
 		n.wg.Add(1)
 		go n.proposer()
@@ -80,6 +94,7 @@ func (n *Node) open() error {
 		Dir:          filepath.Join(dir, "logstore"),
 		SegmentBytes: n.cfg.SegmentBytes,
 		Logger:       n.logger,
+		Metrics:      n.cfg.Metrics,
 	})
 	if err != nil {
 		return fmt.Errorf("open logstore: %w", err)
@@ -237,8 +252,10 @@ func (n *Node) Close() error {
 		errs = append(errs, n.raft.Shutdown().Error())
 	}
 	n.wg.Wait()
+	n.raft.DeregisterObserver(n.leaderObs)
 	n.failQueued() // proposals queued after the proposers returned
 	n.reads.close()
+	n.metrics.unregister()
 	if c, ok := n.trans.(io.Closer); ok && n.cfg.Transport == nil {
 		errs = append(errs, c.Close())
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync/atomic"
+	"time"
 
 	"github.com/hashicorp/raft"
 
@@ -121,12 +122,13 @@ func (n *Node) proposer() {
 		}
 		ops = ops[:0]
 		live := batch[:0]
-		size := 0
+		size, records := 0, 0
 		for _, p := range batch {
 			if p.state.CompareAndSwap(queued, taken) {
 				live = append(live, p)
 				ops = append(ops, p.op)
 				size += encodedOpSize(&p.op)
+				records += len(p.op.Records)
 			}
 		}
 		if len(live) == 0 {
@@ -135,10 +137,12 @@ func (n *Node) proposer() {
 		// raft keeps the entry's bytes (log cache, replication), so each
 		// entry gets its own buffer.
 		data := appendEntry(make([]byte, 0, size+16), ops)
+		start := time.Now()
 		f := n.raft.Apply(data, 0)
 		err := f.Error()
 		var results []logstore.Result
 		if err == nil {
+			n.metrics.observeEntry(start, records, len(live))
 			results, _ = f.Response().([]logstore.Result)
 			if len(results) != len(live) {
 				err = fmt.Errorf("%w: entry %d returned %d results for %d operations", ErrOutcomeUnknown, f.Index(), len(results), len(live))

@@ -3,6 +3,7 @@ package quorum
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/hashicorp/raft"
 )
@@ -21,6 +22,7 @@ func (n *Node) ReadIndex(ctx context.Context) (uint64, error) {
 	if n.raft.State() != raft.Leader {
 		return 0, n.notLeader()
 	}
+	start := time.Now()
 	term := n.raft.CurrentTerm()
 	if err := n.reads.barrier(ctx, term); err != nil {
 		return 0, err
@@ -32,6 +34,7 @@ func (n *Node) ReadIndex(ctx context.Context) (uint64, error) {
 	if n.raft.CurrentTerm() != term {
 		return 0, n.notLeader()
 	}
+	n.metrics.readIndexSeconds.Observe(time.Since(start).Seconds())
 	return index, nil
 }
 

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/quorumlog/quorumlog/quorum"
 )
 
@@ -21,7 +23,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	dataDir := fs.String("data-dir", filepath.Join(os.TempDir(), "quorumlog-dev"), "directory holding the three nodes' data (kept across runs)")
 	logStore := fs.String("raft-log-store", "", "raft log store: bolt or wal (default: quorumlogd's default)")
 	logLevel := fs.String("log-level", "warn", "debug, info, warn or error")
-	debugAddr := fs.String("debug-addr", "", "if set, serve Go's pprof profiles (of all three nodes) over HTTP on this address")
+	debugAddr := fs.String("debug-addr", "", "if set, serve Prometheus metrics (/metrics, a node label per node) and Go's pprof profiles (/debug/pprof/) of all three nodes over HTTP on this address")
 	basePort := fs.Int("base-port", 7100, "gRPC ports are base+1..base+3, raft ports base+101..base+103")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -33,8 +35,12 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return usageError{err}
 	}
+	var reg *prometheus.Registry // nil: nothing is exported, nothing registered
 	if *debugAddr != "" {
-		if err := serveDebug(*debugAddr, logger); err != nil {
+		if reg, err = newRegistry(); err != nil {
+			return err
+		}
+		if err := serveDebug(*debugAddr, reg, logger); err != nil {
 			return fmt.Errorf("--debug-addr: %w", err)
 		}
 	}
@@ -64,7 +70,12 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		if f.logStore == "" {
 			f.logStore = quorum.DefaultLogStore
 		}
-		n, err := startNode(ctx, f, logger)
+		// Three nodes share one registry: a node label keeps their series apart.
+		var nodeReg prometheus.Registerer
+		if reg != nil {
+			nodeReg = prometheus.WrapRegistererWith(prometheus.Labels{"node": f.id}, reg)
+		}
+		n, err := startNode(ctx, f, logger, nodeReg)
 		if err != nil {
 			return err
 		}

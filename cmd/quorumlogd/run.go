@@ -10,6 +10,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/keepalive"
 
@@ -23,13 +24,17 @@ type usageError struct{ error }
 const usage = `Usage:
   quorumlogd --id ID --zone ZONE --data-dir DIR --grpc-addr HOST:PORT --raft-addr HOST:PORT
              [--bootstrap ID=RAFTADDR@ZONE,...] [--join GRPCADDR] [flags]
-  quorumlogd dev [--data-dir DIR] [--raft-log-store bolt|wal]
+  quorumlogd dev [--data-dir DIR] [--raft-log-store bolt|wal] [--debug-addr HOST:PORT]
 
 Runs one QuorumLog node. The first start of a new cluster names its voters
 with --bootstrap on every one of them (the list is ignored once the data dir
 holds a cluster); a node added later starts with --join and the gRPC address
 of any member. "dev" runs a local three-node cluster (zones a, b, c) in one
 process on 127.0.0.1: gRPC ports 7101-7103, raft ports 7201-7203.
+
+With --debug-addr, an HTTP server there serves Prometheus metrics at
+/metrics (quorumlog_*, raft_*, go_*, process_*; in dev, quorumlog_* carry a
+node label) and Go's pprof profiles at /debug/pprof/.
 
 Flags:
 `
@@ -55,7 +60,7 @@ func (f *nodeFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.maxRecordBytes, "max-record-bytes", server.DefaultMaxRecordBytes, "largest record payload accepted, in bytes")
 	fs.BoolVar(&f.allowZoneMajority, "allow-zone-majority", false, "accept voter sets in which one zone holds a majority (status then warns)")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
-	fs.StringVar(&f.debugAddr, "debug-addr", "", "if set, serve Go's pprof profiles over HTTP on this address")
+	fs.StringVar(&f.debugAddr, "debug-addr", "", "if set, serve Prometheus metrics (/metrics) and Go's pprof profiles (/debug/pprof/) over HTTP on this address")
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -80,12 +85,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usageError{err}
 	}
+	var reg prometheus.Registerer // nil: nothing is exported, nothing registered
 	if f.debugAddr != "" {
-		if err := serveDebug(f.debugAddr, logger); err != nil {
+		r, err := newRegistry()
+		if err != nil {
+			return err
+		}
+		if err := serveDebug(f.debugAddr, r, logger); err != nil {
 			return fmt.Errorf("--debug-addr: %w", err)
 		}
+		reg = r
 	}
-	n, err := startNode(ctx, f, logger)
+	n, err := startNode(ctx, f, logger, reg)
 	if err != nil {
 		return err
 	}
@@ -110,7 +121,8 @@ type runningNode struct {
 	served chan error
 }
 
-func startNode(ctx context.Context, f nodeFlags, logger *slog.Logger) (*runningNode, error) {
+// startNode starts the node f describes; its metrics go to reg (nil: none).
+func startNode(ctx context.Context, f nodeFlags, logger *slog.Logger, reg prometheus.Registerer) (*runningNode, error) {
 	switch {
 	case f.id == "":
 		return nil, usageError{errors.New("--id is required")}
@@ -125,7 +137,7 @@ func startNode(ctx context.Context, f nodeFlags, logger *slog.Logger) (*runningN
 	}
 	cfg := quorum.Config{
 		ID: f.id, Zone: f.zone, DataDir: f.dataDir, RaftAddr: f.raftAddr, GRPCAddr: f.grpcAddr,
-		LogStore: f.logStore, AllowZoneMajority: f.allowZoneMajority, Logger: logger,
+		LogStore: f.logStore, AllowZoneMajority: f.allowZoneMajority, Logger: logger, Metrics: reg,
 	}
 	if f.bootstrap != "" {
 		peers, err := quorum.ParsePeers(f.bootstrap)
@@ -146,7 +158,7 @@ func startNode(ctx context.Context, f nodeFlags, logger *slog.Logger) (*runningN
 		lis.Close()
 		return nil, err
 	}
-	svc, err := server.New(server.Config{Node: node, MaxRecordBytes: f.maxRecordBytes, Logger: logger})
+	svc, err := server.New(server.Config{Node: node, MaxRecordBytes: f.maxRecordBytes, Logger: logger, Metrics: reg})
 	if err != nil {
 		lis.Close()
 		node.Close()
@@ -154,6 +166,8 @@ func startNode(ctx context.Context, f nodeFlags, logger *slog.Logger) (*runningN
 	}
 	g := grpc.NewServer(
 		grpc.MaxRecvMsgSize(svc.MaxMessageBytes()),
+		grpc.ChainUnaryInterceptor(svc.UnaryInterceptor()),
+		grpc.ChainStreamInterceptor(svc.StreamInterceptor()),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 5 * time.Second, PermitWithoutStream: true}),
 	)
 	svc.Register(g)

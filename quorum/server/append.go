@@ -5,6 +5,9 @@ import (
 	"errors"
 	"io"
 	"sync"
+	"time"
+
+	"google.golang.org/grpc/codes"
 
 	pb "github.com/quorumlog/quorumlog/api/quorumlogpb"
 	"github.com/quorumlog/quorumlog/logstore"
@@ -61,6 +64,7 @@ func (s *Service) AppendStream(stream pb.LogService_AppendStreamServer) error {
 			recvErr = err
 			break
 		}
+		start := time.Now()
 		select {
 		case slots <- struct{}{}:
 		case <-ctx.Done():
@@ -72,16 +76,21 @@ func (s *Service) AppendStream(stream pb.LogService_AppendStreamServer) error {
 		tag := req.GetTag()
 		op, err := s.appendOp(req.GetAppend())
 		if err != nil {
-			out <- &pb.AppendStreamResponse{Tag: tag, Error: streamError(s.toStatus(err))}
+			st := s.toStatus(err)
+			s.metrics.appendMessage.done(start, st.Code())
+			out <- &pb.AppendStreamResponse{Tag: tag, Error: streamError(st)}
 			continue
 		}
 		inflight.Add(1)
 		s.node.ProposeAsync(op, func(res logstore.Result, err error) {
 			defer inflight.Done()
 			if err != nil {
-				out <- &pb.AppendStreamResponse{Tag: tag, Error: streamError(s.toStatus(err))}
+				st := s.toStatus(err)
+				s.metrics.appendMessage.done(start, st.Code())
+				out <- &pb.AppendStreamResponse{Tag: tag, Error: streamError(st)}
 				return
 			}
+			s.metrics.appendMessage.done(start, codes.OK)
 			out <- &pb.AppendStreamResponse{Tag: tag, Result: appendResponse(res)}
 		})
 	}

@@ -8,4 +8,8 @@
 //
 // Every error leaves through toStatus (status.go), the one place that maps
 // errors to gRPC codes and typed details.
+//
+// Metrics (Config.Metrics): requests are counted and timed by the
+// interceptors UnaryInterceptor and StreamInterceptor, which whoever builds
+// the grpc.Server installs; AppendStream counts each append message itself.
 package server

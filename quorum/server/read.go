@@ -19,6 +19,8 @@ const (
 // ones. A CaughtUp marker is sent each time the stream reaches the tail.
 func (s *Service) Read(req *pb.ReadRequest, stream pb.LogService_ReadServer) error {
 	ctx := stream.Context()
+	s.metrics.readStreams.Inc()
+	defer s.metrics.readStreams.Dec()
 	if err := validLogName(req.GetLog()); err != nil {
 		return s.statusErr(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"sync"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/grpc"
 
 	pb "github.com/quorumlog/quorumlog/api/quorumlogpb"
@@ -39,6 +40,10 @@ type Config struct {
 	Node           Node
 	MaxRecordBytes int          // default DefaultMaxRecordBytes
 	Logger         *slog.Logger // nil discards
+	// Metrics, if set, registers the quorumlog_server_* metrics; Close
+	// unregisters them. Nil registers nothing. Requests are counted by the
+	// interceptors (UnaryInterceptor, StreamInterceptor) the caller installs.
+	Metrics prometheus.Registerer
 }
 
 // Service implements LogService and ClusterService. Create it with New,
@@ -47,10 +52,11 @@ type Service struct {
 	pb.UnsafeLogServiceServer
 	pb.UnsafeClusterServiceServer
 
-	node   Node
-	max    int
-	logger *slog.Logger
-	peers  *peerConns
+	node    Node
+	max     int
+	logger  *slog.Logger
+	peers   *peerConns
+	metrics *metrics
 
 	closing chan struct{}
 	once    sync.Once
@@ -76,9 +82,13 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	m, err := newMetrics(cfg.Metrics)
+	if err != nil {
+		return nil, err
+	}
 	return &Service{
 		node: cfg.Node, max: cfg.MaxRecordBytes, logger: cfg.Logger,
-		peers: newPeerConns(), closing: make(chan struct{}),
+		peers: newPeerConns(), closing: make(chan struct{}), metrics: m,
 	}, nil
 }
 
@@ -92,9 +102,13 @@ func (s *Service) Register(g *grpc.Server) {
 	pb.RegisterClusterServiceServer(g, s)
 }
 
-// Close stops background work and closes connections to peers. Idempotent.
+// Close stops background work, closes connections to peers and unregisters
+// the metrics. Idempotent.
 func (s *Service) Close() error {
-	s.once.Do(func() { close(s.closing) })
+	s.once.Do(func() {
+		close(s.closing)
+		s.metrics.unregister()
+	})
 	s.wg.Wait()
 	return s.peers.close()
 }

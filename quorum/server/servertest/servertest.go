@@ -21,12 +21,28 @@ type Cluster struct {
 	Addrs []string
 }
 
+// Options shape a cluster started with StartWith.
+type Options struct {
+	quorumtest.Options
+	// Server, if set, adjusts node i's server.Config before server.New
+	// (tests set Metrics here; the node's is set in Options.Configure).
+	Server func(i int, cfg *server.Config)
+}
+
 // Start starts n nodes and their gRPC servers; everything stops in t.Cleanup.
 // Nodes keep their address across quorumtest restarts, but a restarted node's
 // gRPC server keeps serving the node object it was started with, so tests
 // that restart nodes should talk to raft-level APIs.
 func Start(t testing.TB, n int, opts quorumtest.Options) *Cluster {
 	t.Helper()
+	return StartWith(t, n, Options{Options: opts})
+}
+
+// StartWith is Start with per-node server configuration. Each gRPC server
+// has the service's metrics interceptors installed.
+func StartWith(t testing.TB, n int, o Options) *Cluster {
+	t.Helper()
+	opts := o.Options
 	lis := make([]net.Listener, n)
 	addrs := make([]string, n)
 	byID := make(map[string]string)
@@ -47,11 +63,19 @@ func Start(t testing.TB, n int, opts quorumtest.Options) *Cluster {
 	}
 	qc := quorumtest.NewCluster(t, n, opts)
 	for i := range n {
-		svc, err := server.New(server.Config{Node: qc.Node(i)})
+		cfg := server.Config{Node: qc.Node(i)}
+		if o.Server != nil {
+			o.Server(i, &cfg)
+		}
+		svc, err := server.New(cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
-		g := grpc.NewServer(grpc.MaxRecvMsgSize(svc.MaxMessageBytes()))
+		g := grpc.NewServer(
+			grpc.MaxRecvMsgSize(svc.MaxMessageBytes()),
+			grpc.ChainUnaryInterceptor(svc.UnaryInterceptor()),
+			grpc.ChainStreamInterceptor(svc.StreamInterceptor()),
+		)
 		svc.Register(g)
 		svc.StartMembership()
 		go g.Serve(lis[i])
