@@ -40,11 +40,12 @@ type DB struct {
 	expires  map[string]struct{} // keys with an expiry, for active expiry
 	modified func(key string)    // called on every key modification (WATCH)
 	dirty    uint64              // count of changes, for INFO / persistence stats
+	scan     *scanIndex          // every key of keys, in SCAN's order
 }
 
 // New returns an empty DB.
 func New() *DB {
-	return &DB{keys: make(map[string]*Entry), expires: make(map[string]struct{})}
+	return &DB{keys: make(map[string]*Entry), expires: make(map[string]struct{}), scan: newScanIndex()}
 }
 
 // SetModifiedHook sets f to be called with the key of every modification,
@@ -68,16 +69,23 @@ func (db *DB) Touch(key string) {
 // expired reports whether e is logically expired at now.
 func expired(e *Entry, now int64) bool { return e.ExpireAt != 0 && e.ExpireAt <= now }
 
-// Lookup returns key's entry for a read, or nil if it does not exist or is
-// expired. On a primary (not c.Replay) an expired key is deleted and a DEL
-// effect recorded; a replica leaves it (the primary's DEL will come).
+// Lookup returns key's entry, or nil if it does not exist or is expired. On
+// a primary an expired key is deleted and a DEL effect recorded; a replica
+// serving a client read leaves it (the primary's DEL will come); a replayed
+// effect sees every key, expired or not.
 func (db *DB) Lookup(c *Call, key []byte) *Entry {
 	e := db.keys[string(key)]
 	if e == nil {
 		return nil
 	}
+	if c.Replay {
+		// The primary's effects act on keys as the primary saw them, as a
+		// Redis replica applies its master's stream: expiry is the
+		// primary's to decide, and its DEL will come.
+		return e
+	}
 	if expired(e, c.Now) {
-		if !c.Replay && !c.ReadOnlyReplica {
+		if !c.ReadOnlyReplica {
 			db.expireKey(c, string(key))
 		}
 		return nil
@@ -95,6 +103,9 @@ func (db *DB) expireKey(c *Call, key string) {
 // Set stores value under key, replacing any entry, with expireAt (0: none).
 func (db *DB) Set(key string, value any, expireAt int64) *Entry {
 	e := &Entry{Value: value, ExpireAt: expireAt}
+	if _, ok := db.keys[key]; !ok {
+		db.scan.add(key)
+	}
 	db.keys[key] = e
 	if expireAt != 0 {
 		db.expires[key] = struct{}{}
@@ -123,6 +134,7 @@ func (db *DB) Delete(key string) bool {
 	}
 	delete(db.keys, key)
 	delete(db.expires, key)
+	db.scan.remove(key)
 	db.Touch(key)
 	return true
 }
@@ -147,6 +159,7 @@ func (db *DB) Flush() {
 	}
 	clear(db.keys)
 	clear(db.expires)
+	db.scan.clear()
 }
 
 // ActiveExpire deletes up to max keys that are expired at now, recording a

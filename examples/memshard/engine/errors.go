@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 )
@@ -22,24 +23,28 @@ func ArityError(cmd string) string {
 	return fmt.Sprintf("ERR wrong number of arguments for '%s' command", strings.ToLower(cmd))
 }
 
-// UnknownCommandError is Redis 7.0's unknown-command error: the name and up
-// to the first arguments, each quoted, as `'arg' `.
+// UnknownCommandError is Redis 7.0's unknown-command error, built as its
+// processCommand does: the name as "%.128s", then arguments as "'%.*s' "
+// while the argument text is under 128 bytes, each cut to what is left of
+// those 128. Like C strings, the name and arguments end at a NUL byte.
 func UnknownCommandError(argv [][]byte) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "ERR unknown command '%s', with args beginning with: ", sanitize(argv[0]))
+	var args []byte
 	for _, a := range argv[1:] {
-		if b.Len() >= 128 {
+		if len(args) >= 128 {
 			break
 		}
-		fmt.Fprintf(&b, "'%s' ", sanitize(a))
+		n := 128 - len(args)
+		args = append(args, '\'')
+		args = append(args, errorsCString(a, n)...)
+		args = append(args, '\'', ' ')
 	}
-	return b.String()
+	return fmt.Sprintf("ERR unknown command '%s', with args beginning with: %s", errorsCString(argv[0], 128), args)
 }
 
-// sanitize shortens an argument for an error message as Redis does (128 bytes).
-func sanitize(b []byte) string {
-	if len(b) > 128 {
-		b = b[:128]
+// errorsCString is C's "%.*s" of b with precision n: up to n bytes, stopping at a NUL.
+func errorsCString(b []byte, n int) []byte {
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
 	}
-	return string(b)
+	return b[:min(len(b), n)]
 }

@@ -1,8 +1,506 @@
 package engine
 
-// List is a list value. (To be written.)
-type List struct{}
+// The list commands. Every write here is deterministic as sent (pops take
+// from the ends, never at random), so effects are the commands themselves.
 
-// listCommands: LPUSH RPUSH LPUSHX RPUSHX LPOP RPOP LLEN LRANGE LINDEX LSET
-// LINSERT LREM LTRIM LPOS LMOVE RPOPLPUSH. (To be written.)
-func listCommands() []*Command { return nil }
+func listCommands() []*Command {
+	cmd := func(name string, arity int, flags []string, last int, h func(*DB, *Call)) *Command {
+		return &Command{Name: name, Arity: arity, Flags: flags, FirstKey: 1, LastKey: last, Step: 1, Handler: h}
+	}
+	wf := []string{FlagWrite, FlagDenyOOM, FlagFast}
+	return []*Command{
+		cmd("lpush", -3, wf, 1, func(db *DB, c *Call) { listPush(db, c, true, false) }),
+		cmd("rpush", -3, wf, 1, func(db *DB, c *Call) { listPush(db, c, false, false) }),
+		cmd("lpushx", -3, wf, 1, func(db *DB, c *Call) { listPush(db, c, true, true) }),
+		cmd("rpushx", -3, wf, 1, func(db *DB, c *Call) { listPush(db, c, false, true) }),
+		cmd("lpop", -2, []string{FlagWrite, FlagFast}, 1, func(db *DB, c *Call) { listPop(db, c, true) }),
+		cmd("rpop", -2, []string{FlagWrite, FlagFast}, 1, func(db *DB, c *Call) { listPop(db, c, false) }),
+		cmd("llen", 2, []string{FlagReadOnly, FlagFast}, 1, llenCommand),
+		cmd("lrange", 4, []string{FlagReadOnly}, 1, lrangeCommand),
+		cmd("lindex", 3, []string{FlagReadOnly}, 1, lindexCommand),
+		cmd("lset", 4, []string{FlagWrite, FlagDenyOOM}, 1, lsetCommand),
+		cmd("linsert", 5, []string{FlagWrite, FlagDenyOOM}, 1, linsertCommand),
+		cmd("lrem", 4, []string{FlagWrite}, 1, lremCommand),
+		cmd("ltrim", 4, []string{FlagWrite}, 1, ltrimCommand),
+		cmd("lpos", -3, []string{FlagReadOnly}, 1, lposCommand),
+		cmd("lmove", 5, []string{FlagWrite, FlagDenyOOM}, 2, lmoveCommand),
+		cmd("rpoplpush", 3, []string{FlagWrite, FlagDenyOOM}, 2, rpoplpushCommand),
+	}
+}
+
+// listLookup returns key's list (nil if missing); ok is false if the key
+// holds another type, after replying WRONGTYPE.
+func listLookup(db *DB, c *Call, key []byte) (l *List, ok bool) {
+	e := db.Lookup(c, key)
+	if e == nil {
+		return nil, true
+	}
+	l, ok = e.Value.(*List)
+	if !ok {
+		c.Out.Error(ErrWrongType)
+	}
+	return l, ok
+}
+
+// listRange normalizes start and end as Redis's LRANGE and LTRIM do; ok is
+// false if the range is empty.
+func listRange(start, end, n int64) (int64, int64, bool) {
+	if start < 0 {
+		start += n
+	}
+	if end < 0 {
+		end += n
+	}
+	if start < 0 {
+		start = 0
+	}
+	if start > end || start >= n {
+		return 0, 0, false
+	}
+	if end >= n {
+		end = n - 1
+	}
+	return start, end, true
+}
+
+func listPush(db *DB, c *Call, front, onlyExisting bool) {
+	l, ok := listLookup(db, c, c.Argv[1])
+	if !ok {
+		return
+	}
+	if l == nil {
+		if onlyExisting {
+			c.Out.Int(0)
+			return
+		}
+		l = NewList()
+		db.Set(string(c.Argv[1]), l, 0)
+	}
+	for _, v := range c.Argv[2:] {
+		if front {
+			l.PushFront(string(v))
+		} else {
+			l.PushBack(string(v))
+		}
+	}
+	db.Touch(string(c.Argv[1]))
+	c.PropagateAsIs()
+	c.Out.Int(int64(l.Len()))
+}
+
+func listPop(db *DB, c *Call, front bool) {
+	hasCount := len(c.Argv) == 3
+	var count int64
+	if len(c.Argv) > 3 {
+		c.Out.Error(ArityError(string(c.Argv[0])))
+		return
+	} else if hasCount {
+		var ok bool
+		if count, ok = hashArgPositive(c, c.Argv[2], ""); !ok {
+			return
+		}
+	}
+	l, ok := listLookup(db, c, c.Argv[1])
+	if !ok {
+		return
+	}
+	if l == nil {
+		if hasCount {
+			c.Out.NullArray()
+		} else {
+			c.Out.NullBulk()
+		}
+		return
+	}
+	if hasCount && count == 0 {
+		c.Out.Array(0)
+		return
+	}
+	pop := func() string {
+		if front {
+			return l.PopFront()
+		}
+		return l.PopBack()
+	}
+	if !hasCount {
+		c.Out.BulkString(pop())
+	} else {
+		n := min(count, int64(l.Len()))
+		c.Out.Array(int(n))
+		for range n {
+			c.Out.BulkString(pop())
+		}
+	}
+	key := string(c.Argv[1])
+	if l.Len() == 0 {
+		db.Delete(key)
+	} else {
+		db.Touch(key)
+	}
+	c.PropagateAsIs()
+}
+
+func llenCommand(db *DB, c *Call) {
+	l, ok := listLookup(db, c, c.Argv[1])
+	if !ok {
+		return
+	}
+	if l == nil {
+		c.Out.Int(0)
+		return
+	}
+	c.Out.Int(int64(l.Len()))
+}
+
+func lrangeCommand(db *DB, c *Call) {
+	start, ok := hashArgInt(c, c.Argv[2], "")
+	if !ok {
+		return
+	}
+	end, ok := hashArgInt(c, c.Argv[3], "")
+	if !ok {
+		return
+	}
+	l, ok := listLookup(db, c, c.Argv[1])
+	if !ok {
+		return
+	}
+	if l == nil {
+		c.Out.Array(0)
+		return
+	}
+	start, end, ok = listRange(start, end, int64(l.Len()))
+	if !ok {
+		c.Out.Array(0)
+		return
+	}
+	c.Out.Array(int(end - start + 1))
+	for i := start; i <= end; i++ {
+		c.Out.BulkString(l.At(int(i)))
+	}
+}
+
+// listIndex converts a possibly negative index; ok is false if out of range.
+func listIndex(i int64, n int) (int, bool) {
+	if i < 0 {
+		i += int64(n)
+	}
+	if i < 0 || i >= int64(n) {
+		return 0, false
+	}
+	return int(i), true
+}
+
+func lindexCommand(db *DB, c *Call) {
+	l, ok := listLookup(db, c, c.Argv[1])
+	if !ok {
+		return
+	}
+	if l == nil {
+		c.Out.NullBulk()
+		return
+	}
+	idx, ok := hashArgInt(c, c.Argv[2], "")
+	if !ok {
+		return
+	}
+	if i, ok := listIndex(idx, l.Len()); ok {
+		c.Out.BulkString(l.At(i))
+	} else {
+		c.Out.NullBulk()
+	}
+}
+
+func lsetCommand(db *DB, c *Call) {
+	l, ok := listLookup(db, c, c.Argv[1])
+	if !ok {
+		return
+	}
+	if l == nil {
+		c.Out.Error(ErrNoSuchKey)
+		return
+	}
+	idx, ok := hashArgInt(c, c.Argv[2], "")
+	if !ok {
+		return
+	}
+	i, ok := listIndex(idx, l.Len())
+	if !ok {
+		c.Out.Error(ErrIndexRange)
+		return
+	}
+	l.SetAt(i, string(c.Argv[3]))
+	db.Touch(string(c.Argv[1]))
+	c.PropagateAsIs()
+	c.Out.OK()
+}
+
+func linsertCommand(db *DB, c *Call) {
+	var after bool
+	switch {
+	case hashEqualFold(c.Argv[2], "after"):
+		after = true
+	case hashEqualFold(c.Argv[2], "before"):
+	default:
+		c.Out.Error(ErrSyntax)
+		return
+	}
+	l, ok := listLookup(db, c, c.Argv[1])
+	if !ok {
+		return
+	}
+	if l == nil {
+		c.Out.Int(0)
+		return
+	}
+	pivot := string(c.Argv[3])
+	for i := 0; i < l.Len(); i++ {
+		if l.At(i) == pivot {
+			if after {
+				i++
+			}
+			l.Insert(i, string(c.Argv[4]))
+			db.Touch(string(c.Argv[1]))
+			c.PropagateAsIs()
+			c.Out.Int(int64(l.Len()))
+			return
+		}
+	}
+	c.Out.Int(-1)
+}
+
+func lremCommand(db *DB, c *Call) {
+	toRemove, ok := hashArgInt(c, c.Argv[2], "")
+	if !ok {
+		return
+	}
+	l, ok := listLookup(db, c, c.Argv[1])
+	if !ok {
+		return
+	}
+	if l == nil {
+		c.Out.Int(0)
+		return
+	}
+	elem := string(c.Argv[3])
+	fromTail := toRemove < 0
+	if fromTail {
+		toRemove = -toRemove // stays negative for MinInt64: no limit, as in Redis
+	}
+	// Mark the indexes to remove, scanning from the chosen end.
+	var removed int64
+	drop := make(map[int]struct{})
+	n := l.Len()
+	for k := 0; k < n; k++ {
+		i := k
+		if fromTail {
+			i = n - 1 - k
+		}
+		if l.At(i) == elem {
+			drop[i] = struct{}{}
+			removed++
+			if toRemove != 0 && removed == toRemove {
+				break
+			}
+		}
+	}
+	if removed > 0 {
+		l.Filter(func(i int, _ string) bool {
+			_, d := drop[i]
+			return !d
+		})
+		key := string(c.Argv[1])
+		if l.Len() == 0 {
+			db.Delete(key)
+		} else {
+			db.Touch(key)
+		}
+		c.PropagateAsIs()
+	}
+	c.Out.Int(removed)
+}
+
+func ltrimCommand(db *DB, c *Call) {
+	start, ok := hashArgInt(c, c.Argv[2], "")
+	if !ok {
+		return
+	}
+	end, ok := hashArgInt(c, c.Argv[3], "")
+	if !ok {
+		return
+	}
+	l, ok := listLookup(db, c, c.Argv[1])
+	if !ok {
+		return
+	}
+	if l == nil {
+		c.Out.OK()
+		return
+	}
+	n := int64(l.Len())
+	keep := int64(0)
+	if start, end, ok = listRange(start, end, n); ok {
+		keep = end - start + 1
+	} else {
+		start = 0
+	}
+	if keep < n {
+		key := string(c.Argv[1])
+		if keep == 0 {
+			db.Delete(key)
+		} else {
+			l.Trim(int(start), int(keep))
+			db.Touch(key)
+		}
+		c.PropagateAsIs()
+	}
+	c.Out.OK()
+}
+
+func lposCommand(db *DB, c *Call) {
+	rank, count, maxLen := int64(1), int64(-1), int64(0)
+	for j := 3; j < len(c.Argv); j++ {
+		more := len(c.Argv) - 1 - j
+		var ok bool
+		switch {
+		case hashEqualFold(c.Argv[j], "rank") && more > 0:
+			j++
+			if rank, ok = hashArgInt(c, c.Argv[j], ""); !ok {
+				return
+			}
+			if rank == 0 {
+				c.Out.Error("ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list")
+				return
+			}
+		case hashEqualFold(c.Argv[j], "count") && more > 0:
+			j++
+			if count, ok = hashArgPositive(c, c.Argv[j], "COUNT can't be negative"); !ok {
+				return
+			}
+		case hashEqualFold(c.Argv[j], "maxlen") && more > 0:
+			j++
+			if maxLen, ok = hashArgPositive(c, c.Argv[j], "MAXLEN can't be negative"); !ok {
+				return
+			}
+		default:
+			c.Out.Error(ErrSyntax)
+			return
+		}
+	}
+	fromTail := rank < 0
+	if fromTail {
+		rank = -rank
+	}
+	l, ok := listLookup(db, c, c.Argv[1])
+	if !ok {
+		return
+	}
+	if l == nil {
+		if count != -1 {
+			c.Out.Array(0)
+		} else {
+			c.Out.NullBulk()
+		}
+		return
+	}
+	elem := string(c.Argv[2])
+	n := int64(l.Len())
+	var matches int64
+	var found []int64
+	for k := int64(0); k < n && (maxLen == 0 || k < maxLen); k++ {
+		i := k
+		if fromTail {
+			i = n - 1 - k
+		}
+		if l.At(int(i)) != elem {
+			continue
+		}
+		matches++
+		if matches >= rank {
+			found = append(found, i)
+			if count == -1 || count != 0 && matches-rank+1 >= count {
+				break
+			}
+		}
+	}
+	if count != -1 {
+		c.Out.Array(len(found))
+		for _, i := range found {
+			c.Out.Int(i)
+		}
+		return
+	}
+	if len(found) > 0 {
+		c.Out.Int(found[0])
+	} else {
+		c.Out.NullBulk()
+	}
+}
+
+// listWhere parses LEFT or RIGHT; it replies a syntax error otherwise.
+func listWhere(c *Call, b []byte) (front, ok bool) {
+	switch {
+	case hashEqualFold(b, "left"):
+		return true, true
+	case hashEqualFold(b, "right"):
+		return false, true
+	}
+	c.Out.Error(ErrSyntax)
+	return false, false
+}
+
+func lmoveCommand(db *DB, c *Call) {
+	from, ok := listWhere(c, c.Argv[3])
+	if !ok {
+		return
+	}
+	to, ok := listWhere(c, c.Argv[4])
+	if !ok {
+		return
+	}
+	listMove(db, c, from, to)
+}
+
+func rpoplpushCommand(db *DB, c *Call) { listMove(db, c, false, true) }
+
+// listMove pops from the source's end (front: head) and pushes onto the
+// destination's.
+func listMove(db *DB, c *Call, fromFront, toFront bool) {
+	src, ok := listLookup(db, c, c.Argv[1])
+	if !ok {
+		return
+	}
+	if src == nil {
+		c.Out.NullBulk()
+		return
+	}
+	dst, ok := listLookup(db, c, c.Argv[2])
+	if !ok {
+		return
+	}
+	var v string
+	if fromFront {
+		v = src.PopFront()
+	} else {
+		v = src.PopBack()
+	}
+	dkey := string(c.Argv[2])
+	if dst == nil {
+		dst = NewList()
+		db.Set(dkey, dst, 0)
+	}
+	if toFront {
+		dst.PushFront(v)
+	} else {
+		dst.PushBack(v)
+	}
+	db.Touch(dkey)
+	c.Out.BulkString(v)
+	skey := string(c.Argv[1])
+	if src.Len() == 0 {
+		db.Delete(skey)
+	} else {
+		db.Touch(skey)
+	}
+	c.PropagateAsIs()
+}

@@ -1,0 +1,302 @@
+package engine
+
+import (
+	"hash/maphash"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/tidwall/btree"
+)
+
+// KEYS and SCAN, and Redis's glob matcher.
+
+func scanCommands() []*Command {
+	return []*Command{
+		{Name: "keys", Arity: 2, Flags: []string{FlagReadOnly}, Handler: scanKeys},
+		{Name: "scan", Arity: -2, Flags: []string{FlagReadOnly}, Handler: scanScan},
+	}
+}
+
+// scanKeys is KEYS pattern. Like Redis 7.0 it skips expired keys without
+// deleting them.
+func scanKeys(db *DB, c *Call) {
+	pattern := c.Argv[1]
+	all := string(pattern) == "*"
+	var keys []string
+	db.Keys(func(k string, e *Entry) bool {
+		if (all || scanMatch(pattern, []byte(k))) && !expired(e, c.Now) {
+			keys = append(keys, k)
+		}
+		return true
+	})
+	c.Out.Array(len(keys))
+	for _, k := range keys {
+		c.Out.BulkString(k)
+	}
+}
+
+// scanMatch reports whether s matches the glob pattern exactly as Redis's
+// stringmatchlen(pattern, s, nocase=0) does: *, ?, [abc], [^abc], [a-z]
+// (bounds compared as signed chars, in either order), \ escapes, an
+// unterminated [ taken as closed, and no match past 1000 nested *.
+func scanMatch(pattern, s []byte) bool {
+	skipLonger := false
+	return scanMatchNested(pattern, s, &skipLonger, 0)
+}
+
+// scanMatchNested is stringmatchlen_impl. C reads the byte after a
+// pattern's end (the terminating NUL): at does the same.
+func scanMatchNested(pattern, str []byte, skipLonger *bool, nesting int) bool {
+	if nesting > 1000 {
+		return false
+	}
+	at := func(i int) byte {
+		if i < len(pattern) {
+			return pattern[i]
+		}
+		return 0
+	}
+	p, s := 0, 0
+	for p < len(pattern) && s < len(str) {
+		switch pattern[p] {
+		case '*':
+			for p < len(pattern) && at(p+1) == '*' {
+				p++
+			}
+			if len(pattern)-p == 1 {
+				return true
+			}
+			for s < len(str) {
+				if scanMatchNested(pattern[p+1:], str[s:], skipLonger, nesting+1) {
+					return true
+				}
+				if *skipLonger {
+					return false
+				}
+				s++
+			}
+			// No match for the rest of the pattern anywhere in the rest of
+			// the string: an earlier * trying longer matches cannot help.
+			*skipLonger = true
+			return false
+		case '?':
+			s++
+		case '[':
+			p++
+			not := at(p) == '^'
+			if not {
+				p++
+			}
+			match := false
+			for {
+				if at(p) == '\\' && len(pattern)-p >= 2 {
+					p++
+					if pattern[p] == str[s] {
+						match = true
+					}
+				} else if at(p) == ']' {
+					break
+				} else if p == len(pattern) {
+					p--
+					break
+				} else if len(pattern)-p >= 3 && pattern[p+1] == '-' {
+					lo, hi, ch := int8(pattern[p]), int8(pattern[p+2]), int8(str[s])
+					if lo > hi {
+						lo, hi = hi, lo
+					}
+					p += 2
+					if ch >= lo && ch <= hi {
+						match = true
+					}
+				} else if pattern[p] == str[s] {
+					match = true
+				}
+				p++
+			}
+			if not {
+				match = !match
+			}
+			if !match {
+				return false
+			}
+			s++
+		case '\\':
+			if len(pattern)-p >= 2 {
+				p++
+			}
+			if pattern[p] != str[s] {
+				return false
+			}
+			s++
+		default:
+			if pattern[p] != str[s] {
+				return false
+			}
+			s++
+		}
+		p++
+		if s == len(str) {
+			for at(p) == '*' {
+				p++
+			}
+			break
+		}
+	}
+	return p == len(pattern) && s == len(str)
+}
+
+// scanParseCursor parses a SCAN cursor as Redis's parseScanCursorOrReply:
+// C's strtoul in base 10 over the string up to a NUL ("" is 0, "-1" is
+// 2^64-1), no leading space, no overflow.
+func scanParseCursor(b []byte) (uint64, bool) {
+	if len(b) > 0 && incrIsCSpace(b[0]) {
+		return 0, false
+	}
+	b = stringsCString(b)
+	i, neg := 0, false
+	if i < len(b) && (b[i] == '+' || b[i] == '-') {
+		neg = b[i] == '-'
+		i++
+	}
+	if i == len(b) { // no digits: strtoul converts nothing, the end is the start
+		return 0, len(b) == 0
+	}
+	var v uint64
+	for ; i < len(b); i++ {
+		d := b[i]
+		if d < '0' || d > '9' {
+			return 0, false
+		}
+		if v > (math.MaxUint64-uint64(d-'0'))/10 {
+			return 0, false
+		}
+		v = v*10 + uint64(d-'0')
+	}
+	if neg {
+		v = -v
+	}
+	return v, true
+}
+
+// scanScan is SCAN cursor [MATCH pattern] [COUNT count] [TYPE type].
+//
+// Keys are visited in the order of a 64-bit hash of their name (the DB's
+// scanIndex), and the cursor is the hash to resume from: every key present
+// for the whole iteration is returned exactly once (Redis promises at least
+// once), and the cursor 0 ends it. Keys sharing a hash are returned together, so a
+// call may return more than COUNT keys.
+func scanScan(db *DB, c *Call) {
+	cursor, ok := scanParseCursor(c.Argv[1])
+	if !ok {
+		c.Out.Error("ERR invalid cursor")
+		return
+	}
+	count := int64(10)
+	var pattern, typ []byte
+	for i := 2; i < len(c.Argv); i += 2 {
+		opt := strings.ToUpper(string(stringsCString(c.Argv[i])))
+		if i+1 >= len(c.Argv) {
+			c.Out.Error(ErrSyntax)
+			return
+		}
+		switch opt {
+		case "COUNT":
+			if count, ok = incrParseInt(c.Argv[i+1]); !ok {
+				c.Out.Error(ErrNotInteger)
+				return
+			}
+			if count < 1 {
+				c.Out.Error(ErrSyntax)
+				return
+			}
+		case "MATCH":
+			pattern = c.Argv[i+1]
+			if string(pattern) == "*" {
+				pattern = nil
+			}
+		case "TYPE":
+			typ = stringsCString(c.Argv[i+1])
+		default:
+			c.Out.Error(ErrSyntax)
+			return
+		}
+	}
+	keys, next := scanStep(db, cursor, int(min(count, math.MaxInt32)))
+	out := keys[:0]
+	for _, k := range keys {
+		if pattern != nil && !scanMatch(pattern, []byte(k)) {
+			continue
+		}
+		e := db.Lookup(c, []byte(k)) // an expired key is deleted here
+		if typ != nil {
+			// As Redis 7.0 does, the type is read first: an expired key
+			// reads as "none", and then is no longer there to be filtered
+			// out as expired.
+			name := "none"
+			if e != nil {
+				name = e.TypeName()
+			}
+			if !strings.EqualFold(string(typ), name) {
+				continue
+			}
+		} else if e == nil {
+			continue
+		}
+		out = append(out, k)
+	}
+	c.Out.Array(2)
+	c.Out.BulkString(strconv.FormatUint(next, 10))
+	c.Out.Array(len(out))
+	for _, k := range out {
+		c.Out.BulkString(k)
+	}
+}
+
+// scanIndex holds every key of a DB ordered by (hash, key): SCAN's cursor
+// is a hash, so a call resumes where the last one stopped in O(log n),
+// whatever was added or deleted in between.
+type scanIndex struct {
+	seed maphash.Seed
+	tree *btree.BTreeG[scanItem]
+}
+
+type scanItem struct {
+	hash uint64
+	key  string
+}
+
+func newScanIndex() *scanIndex {
+	return &scanIndex{
+		seed: maphash.MakeSeed(),
+		tree: btree.NewBTreeGOptions(func(a, b scanItem) bool {
+			return a.hash < b.hash || (a.hash == b.hash && a.key < b.key)
+		}, btree.Options{NoLocks: true}),
+	}
+}
+
+func (x *scanIndex) item(key string) scanItem {
+	return scanItem{hash: maphash.String(x.seed, key), key: key}
+}
+
+func (x *scanIndex) add(key string)    { x.tree.Set(x.item(key)) }
+func (x *scanIndex) remove(key string) { x.tree.Delete(x.item(key)) }
+func (x *scanIndex) clear()            { x.tree.Clear() }
+
+// scanStep returns the keys whose hash is at least cursor, count of them in
+// hash order (more only to finish a run of equal hashes), and the hash of
+// the first key left as the next cursor (0 if none): O(count + log n).
+func scanStep(db *DB, cursor uint64, count int) ([]string, uint64) {
+	var keys []string
+	var last, next uint64
+	db.scan.tree.Ascend(scanItem{hash: cursor}, func(it scanItem) bool {
+		if len(keys) >= count && it.hash != last {
+			next = it.hash // > last >= cursor >= 0: never 0
+			return false
+		}
+		keys = append(keys, it.key)
+		last = it.hash
+		return true
+	})
+	return keys, next
+}

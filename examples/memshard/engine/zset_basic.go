@@ -1,0 +1,384 @@
+package engine
+
+import "math"
+
+// ZADD, ZINCRBY, ZREM, ZCARD, ZCOUNT, ZLEXCOUNT, ZSCORE, ZMSCORE, ZRANK,
+// ZREVRANK. ZADD and ZINCRBY propagate as sent: the score arithmetic is
+// IEEE and the replica holds the same set.
+
+const (
+	zsetErrNaN        = "ERR resulting score is not a number (NaN)"
+	zsetErrXXNX       = "ERR XX and NX options at the same time are not compatible"
+	zsetErrGTLTNX     = "ERR GT, LT, and/or NX options at the same time are not compatible"
+	zsetErrIncrPair   = "ERR INCR option supports a single increment-element pair"
+	zsetErrMinMax     = "ERR min or max is not a float"
+	zsetErrLexRange   = "ERR min or max not valid string range item"
+	zsetErrPositive   = "ERR value is out of range, must be positive"
+	zsetErrOutOfRange = "ERR value is out of range"
+)
+
+// zsetEqualFold reports whether b equals the lower-case word s, ignoring case.
+func zsetEqualFold(b []byte, s string) bool {
+	return len(b) == len(s) && zsetHasFold(b, s)
+}
+
+// zsetParseInt parses b as Redis's string2ll: optional '-', no '+', no
+// spaces, no leading zeros, within int64.
+func zsetParseInt(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) > 20 {
+		return 0, false
+	}
+	if len(b) == 1 && b[0] == '0' {
+		return 0, true
+	}
+	neg := b[0] == '-'
+	if neg {
+		b = b[1:]
+	}
+	if len(b) == 0 || b[0] < '1' || b[0] > '9' {
+		return 0, false
+	}
+	var v uint64
+	for _, ch := range b {
+		if ch < '0' || ch > '9' {
+			return 0, false
+		}
+		d := uint64(ch - '0')
+		if v > (math.MaxUint64-d)/10 {
+			return 0, false
+		}
+		v = v*10 + d
+	}
+	if neg {
+		if v > 1<<63 {
+			return 0, false
+		}
+		return int64(-v), true
+	}
+	if v > math.MaxInt64 {
+		return 0, false
+	}
+	return int64(v), true
+}
+
+// zsetArgInt parses an integer argument or writes Redis's error.
+func zsetArgInt(c *Call, b []byte) (int64, bool) {
+	v, ok := zsetParseInt(b)
+	if !ok {
+		c.Out.Error(ErrNotInteger)
+	}
+	return v, ok
+}
+
+// zaddFlags are ZADD's options.
+type zaddFlags struct{ nx, xx, gt, lt, ch, incr bool }
+
+// zsetAdd is Redis's zsetAdd: it applies one score-member pair under the
+// flags and reports what happened; nan is set (and nothing changed) when
+// an increment gives NaN.
+func (z *ZSet) add(score float64, member string, f zaddFlags) (added, updated, processed, nan bool, newscore float64) {
+	cur, exists := z.dict[member]
+	if !exists {
+		if f.xx {
+			return false, false, false, false, 0
+		}
+		z.insert(member, score)
+		return true, false, true, false, score
+	}
+	if f.nx {
+		return false, false, false, false, 0
+	}
+	if f.incr {
+		score += cur
+		if math.IsNaN(score) {
+			return false, false, false, true, 0
+		}
+	}
+	if (f.lt && score >= cur) || (f.gt && score <= cur) {
+		return false, false, false, false, 0
+	}
+	if score != cur {
+		z.update(member, cur, score)
+		updated = true
+	}
+	return false, updated, true, false, score
+}
+
+func zaddGeneric(db *DB, c *Call, zincrby bool) {
+	argv := c.Argv
+	f := zaddFlags{incr: zincrby}
+	i := 2
+parse:
+	for ; i < len(argv); i++ {
+		switch a := argv[i]; {
+		case zsetEqualFold(a, "nx"):
+			f.nx = true
+		case zsetEqualFold(a, "xx"):
+			f.xx = true
+		case zsetEqualFold(a, "ch"):
+			f.ch = true
+		case zsetEqualFold(a, "incr"):
+			f.incr = true
+		case zsetEqualFold(a, "gt"):
+			f.gt = true
+		case zsetEqualFold(a, "lt"):
+			f.lt = true
+		default:
+			break parse
+		}
+	}
+	elements := len(argv) - i
+	switch {
+	case elements%2 != 0 || elements == 0:
+		c.Out.Error(ErrSyntax)
+		return
+	case f.nx && f.xx:
+		c.Out.Error(zsetErrXXNX)
+		return
+	case (f.gt && f.nx) || (f.lt && f.nx) || (f.gt && f.lt):
+		c.Out.Error(zsetErrGTLTNX)
+		return
+	case f.incr && elements > 2:
+		c.Out.Error(zsetErrIncrPair)
+		return
+	}
+	pairs := argv[i:]
+	scores := make([]float64, len(pairs)/2)
+	for j := range scores {
+		s, ok := zsetParseFloat(pairs[2*j])
+		if !ok {
+			c.Out.Error(ErrNotFloat)
+			return
+		}
+		scores[j] = s
+	}
+	key := argv[1]
+	z, ok := zsetLookup(db, c, key)
+	if !ok {
+		return
+	}
+	var added, updated, processed int
+	var score float64
+	created := z == nil && !f.xx
+	if created {
+		z = NewZSet()
+	}
+	if z != nil {
+		for j, s := range scores {
+			a, u, p, nan, ns := z.add(s, string(pairs[2*j+1]), f)
+			if nan {
+				c.Out.Error(zsetErrNaN)
+				return
+			}
+			added += zsetB2i(a)
+			updated += zsetB2i(u)
+			processed += zsetB2i(p)
+			score = ns
+		}
+	}
+	if added+updated > 0 {
+		if created {
+			db.Set(string(key), z, 0)
+		} else {
+			db.Touch(string(key))
+		}
+		c.PropagateAsIs()
+	}
+	switch {
+	case f.incr && processed > 0:
+		c.Out.Double(score)
+	case f.incr:
+		c.Out.NullBulk()
+	case f.ch:
+		c.Out.Int(int64(added + updated))
+	default:
+		c.Out.Int(int64(added))
+	}
+}
+
+func zsetB2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// zsetDeleteIfEmpty removes key when z has no members left.
+func zsetDeleteIfEmpty(db *DB, key []byte, z *ZSet) {
+	if z.Len() == 0 {
+		db.Delete(string(key))
+	} else {
+		db.Touch(string(key))
+	}
+}
+
+func zremCommand(db *DB, c *Call) {
+	z, ok := zsetLookup(db, c, c.Argv[1])
+	if !ok {
+		return
+	}
+	removed := 0
+	if z != nil {
+		for _, m := range c.Argv[2:] {
+			if z.remove(string(m)) {
+				removed++
+				if z.Len() == 0 {
+					break
+				}
+			}
+		}
+	}
+	if removed > 0 {
+		zsetDeleteIfEmpty(db, c.Argv[1], z)
+		c.PropagateAsIs()
+	}
+	c.Out.Int(int64(removed))
+}
+
+func zcardCommand(db *DB, c *Call) {
+	z, ok := zsetLookup(db, c, c.Argv[1])
+	if !ok {
+		return
+	}
+	if z == nil {
+		c.Out.Int(0)
+		return
+	}
+	c.Out.Int(int64(z.Len()))
+}
+
+func zscoreCommand(db *DB, c *Call) {
+	z, ok := zsetLookup(db, c, c.Argv[1])
+	if !ok {
+		return
+	}
+	if z != nil {
+		if s, ok := z.dict[string(c.Argv[2])]; ok {
+			c.Out.Double(s)
+			return
+		}
+	}
+	c.Out.NullBulk()
+}
+
+func zmscoreCommand(db *DB, c *Call) {
+	z, ok := zsetLookup(db, c, c.Argv[1])
+	if !ok {
+		return
+	}
+	c.Out.Array(len(c.Argv) - 2)
+	for _, m := range c.Argv[2:] {
+		if z != nil {
+			if s, ok := z.dict[string(m)]; ok {
+				c.Out.Double(s)
+				continue
+			}
+		}
+		c.Out.NullBulk()
+	}
+}
+
+func zrankGeneric(db *DB, c *Call, rev bool) {
+	z, ok := zsetLookup(db, c, c.Argv[1])
+	if !ok {
+		return
+	}
+	if z != nil {
+		m := string(c.Argv[2])
+		if s, ok := z.dict[m]; ok {
+			r := z.zsl.rank(s, m) - 1
+			if rev {
+				r = z.Len() - 1 - r
+			}
+			c.Out.Int(int64(r))
+			return
+		}
+	}
+	c.Out.NullBulk()
+}
+
+// countScore returns how many members lie in r, in O(log n).
+func (z *ZSet) countScore(r *zsetScoreRange) int {
+	first, firstRank := z.firstInScore(r)
+	if first == nil {
+		return 0
+	}
+	_, lastRank := z.lastInScore(r)
+	return lastRank - firstRank + 1
+}
+
+func (z *ZSet) firstInScore(r *zsetScoreRange) (*zslNode, int) {
+	if r.empty() {
+		return nil, 0
+	}
+	return z.zsl.firstIn(func(n *zslNode) bool { return !r.gteMin(n.score) },
+		func(n *zslNode) bool { return r.lteMax(n.score) })
+}
+
+func (z *ZSet) lastInScore(r *zsetScoreRange) (*zslNode, int) {
+	if r.empty() {
+		return nil, 0
+	}
+	return z.zsl.lastIn(func(n *zslNode) bool { return r.lteMax(n.score) },
+		func(n *zslNode) bool { return r.gteMin(n.score) })
+}
+
+func (z *ZSet) firstInLex(r *zsetLexRange) (*zslNode, int) {
+	if r.empty() {
+		return nil, 0
+	}
+	return z.zsl.firstIn(func(n *zslNode) bool { return !r.gteMin(n.member) },
+		func(n *zslNode) bool { return r.lteMax(n.member) })
+}
+
+func (z *ZSet) lastInLex(r *zsetLexRange) (*zslNode, int) {
+	if r.empty() {
+		return nil, 0
+	}
+	return z.zsl.lastIn(func(n *zslNode) bool { return r.lteMax(n.member) },
+		func(n *zslNode) bool { return r.gteMin(n.member) })
+}
+
+func zcountCommand(db *DB, c *Call) {
+	r, ok := zsetParseScoreRange(c.Argv[2], c.Argv[3])
+	if !ok {
+		c.Out.Error(zsetErrMinMax)
+		return
+	}
+	z, ok := zsetLookup(db, c, c.Argv[1])
+	if !ok {
+		return
+	}
+	if z == nil {
+		c.Out.Int(0)
+		return
+	}
+	c.Out.Int(int64(z.countScore(&r)))
+}
+
+func zlexcountCommand(db *DB, c *Call) {
+	r, ok := zsetParseLexRange(c.Argv[2], c.Argv[3])
+	if !ok {
+		c.Out.Error(zsetErrLexRange)
+		return
+	}
+	z, ok := zsetLookup(db, c, c.Argv[1])
+	if !ok {
+		return
+	}
+	if z == nil {
+		c.Out.Int(0)
+		return
+	}
+	first, firstRank := z.firstInLex(&r)
+	if first == nil {
+		c.Out.Int(0)
+		return
+	}
+	last, lastRank := z.lastInLex(&r)
+	if last == nil || lastRank < firstRank {
+		c.Out.Int(0)
+		return
+	}
+	c.Out.Int(int64(lastRank - firstRank + 1))
+}
