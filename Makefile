@@ -5,17 +5,29 @@ PKGS    := ./...
 BENCH_DURATION ?= 10s
 BENCH_CLIENTS  ?= 1 16 64 256
 BENCH_STORES   ?= wal bolt
+SHARD_REQUESTS ?= 200000
 
-.PHONY: all build run test test-long fuzz lint proto verify bench bench-go clean deps
+.PHONY: all build run test test-long fuzz lint proto verify bench bench-go bench-shard clean deps
 
 all: build
 
 build:
 	$(GO) build -o $(BIN)/ ./cmd/...
 
-# A local 3-node cluster (zones a, b, c) in one process; Ctrl-C stops it.
-run: build
-	$(BIN)/quorumlogd dev
+# A local 3-node QuorumLog cluster (zones a, b, c, one process) with a
+# memshard primary and two replicas on top; Ctrl-C stops everything.
+RUN_DIR ?= /tmp/quorumlog-dev
+run: deps build
+	@trap 'kill 0' INT TERM EXIT; \
+	$(BIN)/quorumlogd dev --data-dir $(RUN_DIR) & \
+	for i in $$(seq 50); do $(BIN)/logctl status >/dev/null 2>&1 && break; sleep 0.2; done; \
+	for i in 1 2 3; do \
+	  $(BIN)/memshard --id m$$i --addr 127.0.0.1:638$$i --shard memshard --log-level warn & \
+	done; \
+	sleep 1; \
+	echo; echo "memshard primary + 2 replicas on 127.0.0.1:6381-6383 (one is elected primary). Try:"; \
+	echo "  redis-cli -c -p 6381"; echo "  bin/logctl status"; echo; \
+	wait
 
 # Debian's redis-server (7.0) for memshard's differential tests, and
 # redis-tools (redis-cli, redis-benchmark) for its end-to-end tests.
@@ -67,6 +79,11 @@ bench: build
 	  done; \
 	  kill $$pid; wait $$pid 2>/dev/null; rm -rf $$dir; \
 	done
+
+# memshard vs redis-server (appendfsync always, and no persistence) under
+# redis-benchmark -c 50 -n 200000 -d 100 -r 1000000.
+bench-shard: deps build
+	examples/memshard/bench/bench-shard.sh $(BIN) $(SHARD_REQUESTS)
 
 # Micro-benchmarks of the packages.
 bench-go:

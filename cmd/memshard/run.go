@@ -1,0 +1,116 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/quorumlog/quorumlog/client"
+	"github.com/quorumlog/quorumlog/examples/memshard/server"
+	"github.com/quorumlog/quorumlog/examples/memshard/shard"
+)
+
+type usageError struct{ error }
+
+const usage = `Usage: memshard --id ID --addr HOST:PORT [--log-endpoints A,B,C] [--shard NAME] [flags]
+       memshard --standalone --addr HOST:PORT
+
+Serves the Redis protocol on --addr. Every node of a shard follows the
+QuorumLog log --shard; one of them is elected primary through the log and
+the others serve reads as replicas (cluster clients are redirected with
+MOVED). With --standalone the node keeps data in memory only, with no log:
+for tests and comparisons, not for data you want to keep.
+
+Flags:
+`
+
+func run(ctx context.Context, args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("memshard", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
+	id := fs.String("id", "", "this node's stable ID, unique within the shard (required unless --standalone)")
+	addr := fs.String("addr", "127.0.0.1:6379", "RESP listen address, also advertised to clients")
+	endpoints := fs.String("log-endpoints", "127.0.0.1:7101,127.0.0.1:7102,127.0.0.1:7103", "QuorumLog gRPC endpoints, comma-separated")
+	shardLog := fs.String("shard", "memshard", "the shard's log name (created if missing)")
+	lease := fs.Duration("lease", 2*time.Second, "primary lease; a replica stands for election after lease + back-off of silence")
+	requirePass := fs.String("requirepass", "", "password clients must AUTH with")
+	standalone := fs.Bool("standalone", false, "no log: in-memory only (tests, comparisons)")
+	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err}
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		return usageError{err}
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	if !*standalone && *id == "" {
+		return usageError{errors.New("--id is required")}
+	}
+	if *lease < 100*time.Millisecond {
+		return usageError{errors.New("--lease must be at least 100ms")}
+	}
+
+	lis, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	var backend server.Backend
+	var runShard func(context.Context) error
+	if *standalone {
+		st := server.NewStandalone(server.StandaloneConfig{Addr: *addr})
+		defer st.Close()
+		backend = st
+	} else {
+		c, err := client.New(ctx, client.Config{Endpoints: splitList(*endpoints), Logger: logger})
+		if err != nil {
+			lis.Close()
+			return err
+		}
+		defer c.Close()
+		sh, err := shard.New(shard.Config{NodeID: *id, Addr: *addr, Log: *shardLog, Client: c, Lease: *lease, Logger: logger})
+		if err != nil {
+			lis.Close()
+			return err
+		}
+		backend, runShard = sh, sh.Run
+	}
+	srv, err := server.New(server.Config{Backend: backend, RequirePass: *requirePass, Logger: logger})
+	if err != nil {
+		lis.Close()
+		return err
+	}
+	errc := make(chan error, 2)
+	go func() { errc <- srv.Serve(lis) }()
+	if runShard != nil {
+		go func() { errc <- runShard(ctx) }()
+	}
+	logger.Info("memshard serving", "addr", *addr, "shard", *shardLog, "standalone", *standalone)
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+	}
+	return errors.Join(err, srv.Close())
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

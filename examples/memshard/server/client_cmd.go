@@ -1,0 +1,261 @@
+package server
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// CLIENT subcommands of Redis 7.0 that memshard has: ID SETNAME GETNAME
+// INFO LIST KILL REPLY NO-EVICT GETREDIR HELP. (SETINFO is 7.2's: unknown
+// subcommand, as 7.0 says; clients ignore that error.)
+
+func clientSubcommands() map[string]*connCommand {
+	return subTable(
+		&connCommand{name: "id", arity: 2, flags: fClient, acl: aSlowC, handler: clientIDCmd},
+		&connCommand{name: "setname", arity: 3, flags: fClient, acl: aSlowC, handler: clientSetNameCmd},
+		&connCommand{name: "getname", arity: 2, flags: fClient, acl: aSlowC, handler: clientGetNameCmd},
+		&connCommand{name: "info", arity: 2, flags: fClient, acl: aSlowC, handler: clientInfoCmd},
+		&connCommand{name: "list", arity: -2, flags: fAdmin, acl: append(aAdmin[:3:3], "@connection"), handler: clientListCmd},
+		&connCommand{name: "kill", arity: -3, flags: fAdmin, acl: append(aAdmin[:3:3], "@connection"), handler: clientKillCmd},
+		&connCommand{name: "reply", arity: 3, flags: fClient, acl: aSlowC, handler: clientReplyCmd},
+		&connCommand{name: "no-evict", arity: 3, flags: fAdmin, acl: append(aAdmin[:3:3], "@connection"), handler: clientNoEvictCmd},
+		&connCommand{name: "getredir", arity: 2, flags: fClient, acl: aSlowC, handler: clientGetRedirCmd},
+		&connCommand{name: "help", arity: 2, flags: []string{"loading", "stale"}, acl: aSlowC, handler: clientHelpCmd},
+	)
+}
+
+func clientIDCmd(c *conn, argv [][]byte) Ticket {
+	c.w.Int(c.id)
+	return 0
+}
+
+func clientSetNameCmd(c *conn, argv [][]byte) Ticket {
+	if c.setName(argv[2]) {
+		c.w.OK()
+	}
+	return 0
+}
+
+func clientGetNameCmd(c *conn, argv [][]byte) Ticket {
+	c.mu.Lock()
+	name := c.name
+	c.mu.Unlock()
+	if name == "" {
+		c.w.NullBulk()
+	} else {
+		c.w.BulkString(name)
+	}
+	return 0
+}
+
+func clientInfoCmd(c *conn, argv [][]byte) Ticket {
+	c.verbatim(c.infoLine(time.Now()))
+	return 0
+}
+
+// clientListCmd: CLIENT LIST [TYPE normal|master|replica|pubsub] [ID id...].
+func clientListCmd(c *conn, argv [][]byte) Ticket {
+	conns := c.s.connList()
+	switch {
+	case len(argv) == 2:
+	case len(argv) == 4 && equalFold(argv[2], "type"):
+		t := strings.ToLower(string(argv[3]))
+		switch t {
+		case "normal":
+		case "master", "replica", "slave", "pubsub":
+			conns = nil
+		default:
+			c.errorReply("ERR Unknown client type '" + cString(argv[3], len(argv[3])) + "'")
+			return 0
+		}
+	case len(argv) >= 4 && equalFold(argv[2], "id"):
+		var ids []int64
+		for _, a := range argv[3:] {
+			id, ok := string2ll(a)
+			if !ok || id <= 0 {
+				c.errorReply("ERR Invalid client ID")
+				return 0
+			}
+			ids = append(ids, id)
+		}
+		conns = slices.DeleteFunc(conns, func(o *conn) bool { return !slices.Contains(ids, o.id) })
+	default:
+		c.errorReply("ERR syntax error")
+		return 0
+	}
+	now := time.Now()
+	var b strings.Builder
+	for _, o := range conns {
+		b.WriteString(o.infoLine(now))
+	}
+	c.verbatim(b.String())
+	return 0
+}
+
+// infoLine is the connection's line of CLIENT LIST, in Redis 7.0's field
+// order. Buffer sizes are memshard's own approximations.
+func (c *conn) infoLine(now time.Time) string {
+	c.mu.Lock()
+	name, cmd, active, proto, ro, multiLen := c.name, c.lastCmd, c.lastActive, c.proto, c.readOnly, c.multiLen
+	c.mu.Unlock()
+	flags := ""
+	if multiLen >= 0 {
+		flags += "x"
+	}
+	if ro {
+		flags += "r"
+	}
+	if flags == "" {
+		flags = "N"
+	}
+	if cmd == "" {
+		cmd = "NULL"
+	}
+	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=0 sub=0 psub=0 ssub=0 multi=%d qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=%d rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=%s user=default redir=-1 resp=%d\n",
+		c.id, c.addr, c.laddr, c.fd, name, int64(now.Sub(c.created).Seconds()), int64(now.Sub(active).Seconds()),
+		flags, multiLen, readSize, cmd, proto)
+}
+
+// clientKillCmd: CLIENT KILL addr (old form: +OK, or an error if none) and
+// CLIENT KILL [ID id] [ADDR addr] [LADDR addr] [TYPE type] [USER user]
+// [SKIPME yes|no] (the count killed).
+func clientKillCmd(c *conn, argv [][]byte) Ticket {
+	if len(argv) == 3 {
+		for _, o := range c.s.connList() {
+			if o.addr == string(argv[2]) {
+				c.killConn(o)
+				c.w.OK()
+				return 0
+			}
+		}
+		c.errorReply("ERR No such client")
+		return 0
+	}
+	if len(argv)%2 != 0 {
+		c.errorReply("ERR syntax error")
+		return 0
+	}
+	var (
+		id          int64
+		addr, laddr string
+		skipMe      = true
+		none        bool // a filter no connection matches
+	)
+	for i := 2; i < len(argv); i += 2 {
+		v := argv[i+1]
+		switch strings.ToLower(string(argv[i])) {
+		case "id":
+			n, ok := string2ll(v)
+			if !ok || n <= 0 {
+				c.errorReply("ERR client-id should be greater than 0")
+				return 0
+			}
+			id = n
+		case "addr":
+			addr = string(v)
+		case "laddr":
+			laddr = string(v)
+		case "type":
+			switch strings.ToLower(string(v)) {
+			case "normal":
+			case "master", "replica", "slave", "pubsub":
+				none = true
+			default:
+				c.errorReply("ERR Unknown client type '" + cString(v, len(v)) + "'")
+				return 0
+			}
+		case "user":
+			if string(v) != defaultUsername {
+				c.errorReply("ERR No such user '" + cString(v, len(v)) + "'")
+				return 0
+			}
+		case "skipme":
+			switch strings.ToLower(string(v)) {
+			case "yes":
+				skipMe = true
+			case "no":
+				skipMe = false
+			default:
+				c.errorReply("ERR syntax error")
+				return 0
+			}
+		default:
+			c.errorReply("ERR syntax error")
+			return 0
+		}
+	}
+	killed := 0
+	for _, o := range c.s.connList() {
+		if none || id != 0 && o.id != id || addr != "" && o.addr != addr || laddr != "" && o.laddr != laddr || o == c && skipMe {
+			continue
+		}
+		c.killConn(o)
+		killed++
+	}
+	c.w.Int(int64(killed))
+	return 0
+}
+
+// killConn closes o; the connection itself closes after this reply.
+func (c *conn) killConn(o *conn) {
+	if o == c {
+		c.closing = true
+		return
+	}
+	o.kill()
+}
+
+func clientReplyCmd(c *conn, argv [][]byte) Ticket {
+	switch strings.ToLower(string(argv[2])) {
+	case "on":
+		c.replyMode = replyOn
+		c.w.OK()
+	case "off":
+		c.replyMode = replyOff
+	case "skip":
+		if c.replyMode == replyOn {
+			c.replyMode = replySkipNext
+		}
+	default:
+		c.errorReply("ERR syntax error")
+	}
+	return 0
+}
+
+func clientNoEvictCmd(c *conn, argv [][]byte) Ticket {
+	switch strings.ToLower(string(argv[2])) {
+	case "on", "off":
+		c.w.OK()
+	default:
+		c.errorReply("ERR syntax error")
+	}
+	return 0
+}
+
+func clientGetRedirCmd(c *conn, argv [][]byte) Ticket {
+	c.w.Int(-1)
+	return 0
+}
+
+func clientHelpCmd(c *conn, argv [][]byte) Ticket {
+	c.help("CLIENT", []string{
+		"GETNAME", "    Return the name of the current connection.",
+		"ID", "    Return the ID of the current connection.",
+		"INFO", "    Return information about the current client connection.",
+		"KILL <ip:port>", "    Kill connection made from <ip:port>.",
+		"KILL <option> <value> [<option> <value> [...]]", "    Kill connections. Options are: ID, ADDR, LADDR, TYPE, USER, SKIPME.",
+		"LIST [options ...]", "    Return information about client connections. Options: TYPE, ID.",
+		"REPLY (ON|OFF|SKIP)", "    Control the replies sent to the current connection.",
+		"SETNAME <name>", "    Assign the name <name> to the current connection.",
+		"GETREDIR", "    Return the client ID we are redirecting to when tracking is enabled.",
+		"NO-EVICT (ON|OFF)", "    Protect current client connection from eviction.",
+	})
+	return 0
+}
+
+func sortConns(cs []*conn) {
+	slices.SortFunc(cs, func(a, b *conn) int { return cmp.Compare(a.id, b.id) })
+}

@@ -1,0 +1,295 @@
+package server
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/quorumlog/quorumlog/examples/memshard/engine"
+)
+
+// memshard presents its shard as a Redis Cluster of one shard: the primary
+// owns all 16384 slots, the replicas replicate it. A replica redirects
+// commands with keys to the primary (MOVED), except reads on a READONLY
+// connection; a node that is not serving answers data commands with
+// CLUSTERDOWN, which cluster clients retry after refreshing the topology.
+// Cross-slot commands are served (the shard owns every slot): memshard
+// never replies CROSSSLOT.
+
+// redirect returns the error that replaces data command dc's reply on this
+// node, or "" if the node serves it.
+func (c *conn) redirect(dc *engine.Command, argv [][]byte) string {
+	topo := c.s.backend.Topology()
+	if !topo.Serving {
+		return errClusterDown
+	}
+	if topo.Role != "slave" {
+		return ""
+	}
+	keys := dc.Keys(argv)
+	if len(keys) == 0 {
+		if dc.IsWrite() {
+			return errReadOnly
+		}
+		return ""
+	}
+	return c.movedOrServe(topo, dc.IsWrite(), keys[0])
+}
+
+// redirectKeys is redirect for a connection command with keys (WATCH).
+func (c *conn) redirectKeys(write bool, keys [][]byte) string {
+	topo := c.s.backend.Topology()
+	if !topo.Serving {
+		return errClusterDown
+	}
+	if topo.Role != "slave" || len(keys) == 0 {
+		return ""
+	}
+	return c.movedOrServe(topo, write, keys[0])
+}
+
+func (c *conn) movedOrServe(topo Topology, write bool, key []byte) string {
+	if c.state.ReadOnly && !write {
+		return ""
+	}
+	if topo.Primary.Addr == "" {
+		return errClusterDown
+	}
+	return fmt.Sprintf("MOVED %d %s", KeySlot(key), topo.Primary.Addr)
+}
+
+func clusterSubcommands() map[string]*connCommand {
+	f := []string{"stale"}
+	return subTable(
+		&connCommand{name: "info", arity: 2, flags: f, acl: []string{"@slow"}, handler: clusterInfoCmd},
+		&connCommand{name: "myid", arity: 2, flags: f, acl: []string{"@slow"}, handler: clusterMyIDCmd},
+		&connCommand{name: "slots", arity: 2, flags: []string{"loading", "stale"}, acl: []string{"@slow"}, handler: clusterSlotsCmd},
+		&connCommand{name: "shards", arity: 2, flags: []string{"loading", "stale"}, acl: []string{"@slow"}, handler: clusterShardsCmd},
+		&connCommand{name: "nodes", arity: 2, flags: f, acl: []string{"@slow"}, handler: clusterNodesCmd},
+		&connCommand{name: "replicas", arity: 3, flags: []string{"admin", "stale"}, acl: aAdmin, handler: clusterReplicasCmd},
+		&connCommand{name: "slaves", arity: 3, flags: []string{"admin", "stale"}, acl: aAdmin, handler: clusterReplicasCmd},
+		&connCommand{name: "keyslot", arity: 3, flags: f, acl: []string{"@slow"}, handler: clusterKeySlotCmd},
+		&connCommand{name: "help", arity: 2, flags: []string{"loading", "stale"}, acl: []string{"@slow"}, handler: clusterHelpCmd},
+	)
+}
+
+// clusterNode is a node as the cluster commands list it.
+type clusterNode struct {
+	Node
+	primary bool
+}
+
+// clusterNodes lists the primary then the replicas, with this node among
+// them even if the topology omits it.
+func clusterNodes(topo Topology) []clusterNode {
+	var out []clusterNode
+	seen := map[string]bool{}
+	add := func(n Node, primary bool) {
+		if n.ID == "" && n.Addr == "" || seen[n.ID] {
+			return
+		}
+		seen[n.ID] = true
+		out = append(out, clusterNode{n, primary})
+	}
+	add(topo.Primary, true)
+	for _, r := range topo.Replicas {
+		add(r, false)
+	}
+	add(topo.Self, topo.Role != "slave")
+	return out
+}
+
+func clusterInfoCmd(c *conn, argv [][]byte) Ticket {
+	topo := c.s.backend.Topology()
+	state := "ok"
+	if !topo.Serving {
+		state = "fail"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "cluster_state:%s\r\n", state)
+	b.WriteString("cluster_slots_assigned:16384\r\ncluster_slots_ok:16384\r\ncluster_slots_pfail:0\r\ncluster_slots_fail:0\r\n")
+	fmt.Fprintf(&b, "cluster_known_nodes:%d\r\n", len(clusterNodes(topo)))
+	b.WriteString("cluster_size:1\r\ncluster_current_epoch:0\r\ncluster_my_epoch:0\r\n")
+	b.WriteString("cluster_stats_messages_sent:0\r\ncluster_stats_messages_received:0\r\ntotal_cluster_links_buffer_limit_exceeded:0\r\n")
+	c.verbatim(b.String())
+	return 0
+}
+
+func clusterMyIDCmd(c *conn, argv [][]byte) Ticket {
+	c.w.BulkString(c.s.backend.Topology().Self.ID)
+	return 0
+}
+
+func clusterKeySlotCmd(c *conn, argv [][]byte) Ticket {
+	c.w.Int(int64(KeySlot(argv[2])))
+	return 0
+}
+
+// clusterSlotsCmd: one range, 0-16383, served by the primary then the
+// replicas, each as [ip, port, id, {}] (Redis 7.0's four fields).
+func clusterSlotsCmd(c *conn, argv [][]byte) Ticket {
+	topo := c.s.backend.Topology()
+	nodes := clusterNodes(topo)
+	if len(nodes) == 0 || !nodes[0].primary {
+		c.w.Array(0)
+		return 0
+	}
+	w := c.w
+	w.Array(1)
+	w.Array(2 + len(nodes))
+	w.Int(0)
+	w.Int(SlotCount - 1)
+	for _, n := range nodes {
+		host, port := splitAddr(n.Addr)
+		w.Array(4)
+		w.BulkString(host)
+		w.Int(int64(port))
+		w.BulkString(n.ID)
+		w.Map(0)
+	}
+	return 0
+}
+
+// clusterShardsCmd: Redis 7.0's CLUSTER SHARDS for the one shard.
+func clusterShardsCmd(c *conn, argv [][]byte) Ticket {
+	topo := c.s.backend.Topology()
+	nodes := clusterNodes(topo)
+	w := c.w
+	w.Array(1)
+	w.Map(2)
+	w.BulkString("slots")
+	if len(nodes) > 0 && nodes[0].primary {
+		w.Array(2)
+		w.Int(0)
+		w.Int(SlotCount - 1)
+	} else {
+		w.Array(0)
+	}
+	w.BulkString("nodes")
+	w.Array(len(nodes))
+	for _, n := range nodes {
+		host, port := splitAddr(n.Addr)
+		role := "master"
+		if !n.primary {
+			role = "replica"
+		}
+		w.Map(7)
+		w.BulkString("id")
+		w.BulkString(n.ID)
+		w.BulkString("port")
+		w.Int(int64(port))
+		w.BulkString("ip")
+		w.BulkString(host)
+		w.BulkString("endpoint")
+		w.BulkString(host)
+		w.BulkString("role")
+		w.BulkString(role)
+		w.BulkString("replication-offset")
+		w.Int(int64(topo.AppliedID))
+		w.BulkString("health")
+		w.BulkString("online")
+	}
+	return 0
+}
+
+// nodeLine is one line of CLUSTER NODES, in Redis 7.0's format:
+// <id> <ip:port@cport> <flags> <master> <ping-sent> <pong-recv> <config-epoch> <link-state> <slot>...
+func nodeLine(topo Topology, n clusterNode, nowMS int64) string {
+	host, port := splitAddr(n.Addr)
+	flags, master := "master", "-"
+	if !n.primary {
+		flags = "slave"
+		if topo.Primary.ID != "" {
+			master = topo.Primary.ID
+		}
+	}
+	pong := nowMS
+	if n.ID == topo.Self.ID {
+		flags = "myself," + flags
+		pong = 0
+	}
+	line := fmt.Sprintf("%s %s:%d@%d %s %s 0 %d 0 connected", n.ID, host, port, port+10000, flags, master, pong)
+	if n.primary {
+		line += " 0-16383"
+	}
+	return line + "\n"
+}
+
+func clusterNodesCmd(c *conn, argv [][]byte) Ticket {
+	topo := c.s.backend.Topology()
+	now := time.Now().UnixMilli()
+	var b strings.Builder
+	for _, n := range clusterNodes(topo) {
+		b.WriteString(nodeLine(topo, n, now))
+	}
+	c.verbatim(b.String())
+	return 0
+}
+
+func clusterReplicasCmd(c *conn, argv [][]byte) Ticket {
+	topo := c.s.backend.Topology()
+	id := string(argv[2])
+	nodes := clusterNodes(topo)
+	found := false
+	for _, n := range nodes {
+		if n.ID == id {
+			found = true
+			if !n.primary {
+				c.errorReply("ERR The specified node is not a master")
+				return 0
+			}
+		}
+	}
+	if !found {
+		c.errorReply("ERR Unknown node " + cString(argv[2], len(argv[2])))
+		return 0
+	}
+	now := time.Now().UnixMilli()
+	var lines []string
+	for _, n := range nodes {
+		if !n.primary {
+			lines = append(lines, nodeLine(topo, n, now))
+		}
+	}
+	c.w.Array(len(lines))
+	for _, l := range lines {
+		c.w.BulkString(l)
+	}
+	return 0
+}
+
+func clusterHelpCmd(c *conn, argv [][]byte) Ticket {
+	c.help("CLUSTER", []string{
+		"INFO", "    Return information about the cluster.",
+		"KEYSLOT <key>", "    Return the hash slot for <key>.",
+		"MYID", "    Return the node id.",
+		"NODES", "    Return cluster configuration seen by node. Output format:",
+		"    <id> <ip:port@bus-port[,hostname]> <flags> <master> <pings> <pongs> <epoch> <link> <slot> ...",
+		"REPLICAS <node-id>", "    Return <node-id> replicas.",
+		"SHARDS", "    Return information about slot range mappings and the nodes associated with them.",
+		"SLOTS", "    Return information about slots range mappings. Each range is made of:",
+		"    start, end, master and replicas IP addresses, ports and ids",
+	})
+	return 0
+}
+
+// help replies a HELP subcommand: lines as status replies, framed as
+// Redis's addReplyHelp does.
+func (c *conn) help(cmd string, lines []string) {
+	all := append([]string{cmd + " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"}, lines...)
+	all = append(all, "HELP", "    Print this help.")
+	c.w.Array(len(all))
+	for _, l := range all {
+		c.w.Simple(l)
+	}
+}
+
+// verbatim replies a verbatim string of format txt: RESP3's =, RESP2's bulk.
+func (c *conn) verbatim(s string) {
+	if c.w.Proto() != 3 {
+		c.w.BulkString(s)
+		return
+	}
+	c.w.Raw([]byte("=" + strconv.Itoa(len(s)+4) + "\r\ntxt:" + s + "\r\n"))
+}

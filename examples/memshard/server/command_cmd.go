@@ -1,0 +1,333 @@
+package server
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/quorumlog/quorumlog/examples/memshard/engine"
+	"github.com/quorumlog/quorumlog/examples/memshard/resp"
+)
+
+// COMMAND [COUNT | INFO [name...] | DOCS [name...] | LIST [FILTERBY ...] |
+// GETKEYS cmd args... | HELP], built from Backend.Table() and the
+// connection commands. Entries have Redis 7.0's ten fields; key specs are
+// derived from FirstKey/LastKey/Step, and COMMAND DOCS has no argument
+// descriptions.
+
+func commandSubcommands() map[string]*connCommand {
+	f := []string{"loading", "stale"}
+	return subTable(
+		&connCommand{name: "count", arity: 2, flags: f, acl: aSlowC, handler: commandCountCmd},
+		&connCommand{name: "info", arity: -2, flags: f, acl: aSlowC, handler: commandInfoCmd},
+		&connCommand{name: "docs", arity: -2, flags: f, acl: aSlowC, handler: commandDocsCmd},
+		&connCommand{name: "list", arity: -2, flags: f, acl: aSlowC, handler: commandListCmd},
+		&connCommand{name: "getkeys", arity: -4, flags: f, acl: aSlowC, handler: commandGetKeysCmd},
+		&connCommand{name: "help", arity: 2, flags: f, acl: aSlowC, handler: commandHelpCmd},
+	)
+}
+
+// cmdInfo is what COMMAND shows of one command, connection or data.
+type cmdInfo struct {
+	name                    string
+	arity                   int
+	flags, acl              []string
+	firstKey, lastKey, step int
+	movableKeys             bool
+	write                   bool
+	group, summary          string
+	subs                    []*cmdInfo
+}
+
+func connInfo(cc *connCommand) *cmdInfo {
+	ci := &cmdInfo{name: cc.name, arity: cc.arity, flags: cc.flags, acl: cc.acl,
+		firstKey: cc.firstKey, lastKey: cc.lastKey, step: cc.step, group: cc.group, summary: cc.summary}
+	for _, s := range cc.subs {
+		ci.subs = append(ci.subs, connInfo(s))
+	}
+	slices.SortFunc(ci.subs, func(a, b *cmdInfo) int { return strings.Compare(a.name, b.name) })
+	return ci
+}
+
+func dataInfo(dc *engine.Command) *cmdInfo {
+	ci := &cmdInfo{name: dc.Name, arity: dc.Arity, flags: dc.Flags, firstKey: dc.FirstKey, lastKey: dc.LastKey,
+		step: dc.Step, movableKeys: dc.KeysFunc != nil, write: dc.IsWrite(), group: "generic"}
+	if ci.movableKeys {
+		ci.flags = append(slices.Clip(ci.flags), "movablekeys")
+	}
+	for _, f := range dc.Flags {
+		switch f {
+		case engine.FlagWrite:
+			ci.acl = append(ci.acl, "@write")
+		case engine.FlagReadOnly:
+			ci.acl = append(ci.acl, "@read")
+		case engine.FlagFast:
+			ci.acl = append(ci.acl, "@fast")
+		case engine.FlagAdmin:
+			ci.acl = append(ci.acl, "@admin", "@dangerous")
+		}
+	}
+	if !slices.Contains(dc.Flags, engine.FlagFast) {
+		ci.acl = append(ci.acl, "@slow")
+	}
+	return ci
+}
+
+// allCommands returns every command, by name.
+func (s *Server) allCommands() []*cmdInfo {
+	var out []*cmdInfo
+	for _, cc := range connTable {
+		out = append(out, connInfo(cc))
+	}
+	for name, dc := range s.backend.Table() {
+		if connTable[name] == nil {
+			out = append(out, dataInfo(dc))
+		}
+	}
+	slices.SortFunc(out, func(a, b *cmdInfo) int { return strings.Compare(a.name, b.name) })
+	return out
+}
+
+// findCommand finds a command by name, or a subcommand by "parent|sub".
+func (s *Server) findCommand(name string) *cmdInfo {
+	name = strings.ToLower(name)
+	parent, sub, isSub := strings.Cut(name, "|")
+	if cc := connTable[parent]; cc != nil {
+		if !isSub {
+			return connInfo(cc)
+		}
+		if sc := cc.subs[sub]; sc != nil {
+			return connInfo(sc)
+		}
+		return nil
+	}
+	if isSub {
+		return nil
+	}
+	if dc := s.backend.Table()[name]; dc != nil {
+		return dataInfo(dc)
+	}
+	return nil
+}
+
+func commandCmd(c *conn, argv [][]byte) Ticket {
+	all := c.s.allCommands()
+	c.w.Array(len(all))
+	for _, ci := range all {
+		writeCommandInfo(c.w, ci)
+	}
+	return 0
+}
+
+func commandCountCmd(c *conn, argv [][]byte) Ticket {
+	c.w.Int(int64(len(c.s.allCommands())))
+	return 0
+}
+
+func commandInfoCmd(c *conn, argv [][]byte) Ticket {
+	if len(argv) == 2 {
+		return commandCmd(c, argv)
+	}
+	c.w.Array(len(argv) - 2)
+	for _, name := range argv[2:] {
+		if ci := c.s.findCommand(string(name)); ci != nil {
+			writeCommandInfo(c.w, ci)
+		} else {
+			c.w.NullBulk()
+		}
+	}
+	return 0
+}
+
+// writeCommandInfo writes Redis 7.0's ten-field entry: name, arity, flags,
+// first key, last key, step, ACL categories, tips, key specs, subcommands.
+func writeCommandInfo(w *resp.Writer, ci *cmdInfo) {
+	w.Array(10)
+	w.BulkString(ci.name)
+	w.Int(int64(ci.arity))
+	w.Set(len(ci.flags))
+	for _, f := range ci.flags {
+		w.Simple(f)
+	}
+	w.Int(int64(ci.firstKey))
+	w.Int(int64(ci.lastKey))
+	w.Int(int64(ci.step))
+	w.Set(len(ci.acl))
+	for _, a := range ci.acl {
+		w.Simple(a)
+	}
+	w.Set(0) // tips
+	writeKeySpecs(w, ci)
+	w.Set(len(ci.subs))
+	for _, s := range ci.subs {
+		writeCommandInfo(w, s)
+	}
+}
+
+// writeKeySpecs writes one range key spec from first/last/step, as Redis
+// derives the legacy triple from its key specs (lastkey relative to the
+// first key when not negative).
+func writeKeySpecs(w *resp.Writer, ci *cmdInfo) {
+	if ci.firstKey <= 0 {
+		w.Set(0)
+		return
+	}
+	last := ci.lastKey
+	if last >= 0 {
+		last -= ci.firstKey
+	}
+	flag := "RO"
+	if ci.write {
+		flag = "RW"
+	}
+	w.Set(1)
+	w.Map(3)
+	w.BulkString("flags")
+	w.Set(1)
+	w.Simple(flag)
+	w.BulkString("begin_search")
+	w.Map(2)
+	w.BulkString("type")
+	w.BulkString("index")
+	w.BulkString("spec")
+	w.Map(1)
+	w.BulkString("index")
+	w.Int(int64(ci.firstKey))
+	w.BulkString("find_keys")
+	w.Map(2)
+	w.BulkString("type")
+	w.BulkString("range")
+	w.BulkString("spec")
+	w.Map(3)
+	w.BulkString("lastkey")
+	w.Int(int64(last))
+	w.BulkString("keystep")
+	w.Int(int64(max(ci.step, 1)))
+	w.BulkString("limit")
+	w.Int(0)
+}
+
+// commandDocsCmd: a map of name to {summary, since, group, complexity};
+// unknown names are left out, as Redis does.
+func commandDocsCmd(c *conn, argv [][]byte) Ticket {
+	var list []*cmdInfo
+	if len(argv) == 2 {
+		list = c.s.allCommands()
+	} else {
+		for _, name := range argv[2:] {
+			if ci := c.s.findCommand(string(name)); ci != nil {
+				list = append(list, ci)
+			}
+		}
+	}
+	c.w.Map(len(list))
+	for _, ci := range list {
+		writeCommandDocs(c.w, ci)
+	}
+	return 0
+}
+
+func writeCommandDocs(w *resp.Writer, ci *cmdInfo) {
+	w.BulkString(ci.name)
+	n := 4
+	if len(ci.subs) > 0 {
+		n++
+	}
+	w.Map(n)
+	w.BulkString("summary")
+	w.BulkString(ci.summary)
+	w.BulkString("since")
+	w.BulkString("1.0.0")
+	w.BulkString("group")
+	w.BulkString(ci.group)
+	w.BulkString("complexity")
+	w.BulkString("")
+	if len(ci.subs) > 0 {
+		w.BulkString("subcommands")
+		w.Map(len(ci.subs))
+		for _, s := range ci.subs {
+			writeCommandDocs(w, s)
+		}
+	}
+}
+
+// commandListCmd: COMMAND LIST [FILTERBY MODULE m | ACLCAT cat | PATTERN p].
+func commandListCmd(c *conn, argv [][]byte) Ticket {
+	var names []string
+	for _, ci := range c.s.allCommands() {
+		names = append(names, ci.name)
+		for _, s := range ci.subs {
+			names = append(names, s.name)
+		}
+	}
+	if len(argv) != 2 {
+		if len(argv) != 5 || !equalFold(argv[2], "filterby") {
+			c.errorReply("ERR syntax error")
+			return 0
+		}
+		arg := string(argv[4])
+		switch strings.ToLower(string(argv[3])) {
+		case "module":
+			names = nil
+		case "aclcat":
+			cat := "@" + strings.ToLower(arg)
+			names = slices.DeleteFunc(names, func(n string) bool {
+				ci := c.s.findCommand(n)
+				return ci == nil || !slices.Contains(ci.acl, cat)
+			})
+		case "pattern":
+			names = slices.DeleteFunc(names, func(n string) bool { return !globMatch(arg, n, true) })
+		default:
+			c.errorReply("ERR syntax error")
+			return 0
+		}
+	}
+	c.w.Array(len(names))
+	for _, n := range names {
+		c.w.BulkString(n)
+	}
+	return 0
+}
+
+func commandGetKeysCmd(c *conn, argv [][]byte) Ticket {
+	args := argv[2:]
+	cc, dc, errMsg := c.s.lookup(args)
+	switch {
+	case cc == nil && dc == nil && !strings.HasPrefix(errMsg, "ERR wrong number"):
+		c.errorReply("ERR Invalid command specified")
+		return 0
+	case errMsg != "":
+		c.errorReply("ERR Invalid number of arguments specified for command")
+		return 0
+	}
+	var keys [][]byte
+	switch {
+	case dc != nil && (dc.FirstKey != 0 || dc.KeysFunc != nil):
+		keys = dc.Keys(args)
+	case cc != nil && cc.firstKey != 0:
+		keys = args[cc.firstKey:]
+	default:
+		c.errorReply("ERR The command has no key arguments")
+		return 0
+	}
+	c.w.Array(len(keys))
+	for _, k := range keys {
+		c.w.Bulk(k)
+	}
+	return 0
+}
+
+func commandHelpCmd(c *conn, argv [][]byte) Ticket {
+	c.help("COMMAND", []string{
+		"(no subcommand)", "    Return details about all Redis commands.",
+		"COUNT", "    Return the total number of commands in this Redis server.",
+		"LIST", "    Return a list of all commands in this Redis server.",
+		"INFO [<command-name> ...]", "    Return details about multiple Redis commands.",
+		"    If no command names are given, documentation details for all",
+		"    commands are returned.",
+		"DOCS [<command-name> ...]", "    Return documentation details about multiple Redis commands.",
+		"    If no command names are given, documentation details for all",
+		"    commands are returned.",
+		"GETKEYS <full-command>", "    Return the keys from a full Redis command.",
+	})
+	return 0
+}

@@ -1,0 +1,339 @@
+package server
+
+import (
+	"context"
+	"net"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/quorumlog/quorumlog/examples/memshard/resp"
+)
+
+const (
+	readSize      = 16 * 1024  // PROTO_IOBUF_LEN
+	batchBytes    = 64 * 1024  // replies handed to the writer at once, at most (about)
+	batchReplies  = 256        // same, in replies
+	writeChunk    = 256 * 1024 // the writer writes once it has this much ready
+	keepReadBuf   = 64 * 1024  // a larger idle input buffer is released
+	keepWriteBuf  = 1 << 20    // a larger idle output buffer is released
+	replyOn       = 0
+	replyOff      = 1
+	replySkipNext = 2
+	replySkipThis = 3
+)
+
+// conn is one client connection: a reader goroutine (serve) that parses and
+// executes requests, and a writer goroutine (writeLoop) that releases the
+// replies in order as their tickets settle.
+type conn struct {
+	s          *Server
+	nc         net.Conn
+	id         int64
+	created    time.Time
+	addr       string
+	laddr      string
+	fd         int
+	q          *replyQueue
+	ctx        context.Context // ends when the connection is killed or the server closes
+	cancel     context.CancelFunc
+	writerDone chan struct{}
+	closeOnce  sync.Once
+	killed     atomic.Bool
+
+	// Reader goroutine only.
+	state      ConnState
+	p          parser
+	w          *resp.Writer // replies of the requests being executed
+	segs       []seg        // where each of w's replies ends, and its ticket
+	authed     bool
+	multi      bool
+	multiErr   bool       // a command failed while queueing: EXEC aborts
+	queued     [][][]byte // MULTI's commands, copied
+	watching   bool
+	closing    bool // stop reading; close once the replies so far are sent
+	replyMode  int
+	replyStart int // w.Len() when the current command started
+
+	// What CLIENT LIST shows of the connection, read by other connections.
+	mu         sync.Mutex
+	name       string
+	lastCmd    string
+	lastActive time.Time
+	proto      int
+	readOnly   bool
+	multiLen   int // -1 outside MULTI
+}
+
+type seg struct {
+	end    int
+	ticket Ticket
+}
+
+func newConn(s *Server, nc net.Conn) *conn {
+	id := s.nextID.Add(1)
+	c := &conn{
+		s:          s,
+		nc:         nc,
+		id:         id,
+		created:    time.Now(),
+		addr:       nc.RemoteAddr().String(),
+		laddr:      nc.LocalAddr().String(),
+		fd:         connFD(nc),
+		q:          newReplyQueue(maxQueuedReplyBytes, maxQueuedReplies),
+		writerDone: make(chan struct{}),
+		state:      ConnState{ID: id},
+		p:          parser{maxBulk: s.cfg.ProtoMaxBulkLen, maxMultibulk: s.cfg.MaxMultibulkLen},
+		w:          resp.NewWriter(2),
+		authed:     s.password() == "",
+		lastActive: time.Now(),
+		proto:      2,
+		multiLen:   -1,
+	}
+	c.ctx, c.cancel = context.WithCancel(s.ctx)
+	return c
+}
+
+func connFD(nc net.Conn) int {
+	sc, ok := nc.(syscall.Conn)
+	if !ok {
+		return -1
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return -1
+	}
+	fd := -1
+	_ = raw.Control(func(f uintptr) { fd = int(f) })
+	return fd
+}
+
+// kill closes the connection at once, dropping pending replies.
+func (c *conn) kill() {
+	c.killed.Store(true)
+	c.cancel()
+	c.q.close()
+	c.closeNet()
+}
+
+func (c *conn) closeNet() { c.closeOnce.Do(func() { c.nc.Close() }) }
+
+// serve is the reader goroutine.
+func (c *conn) serve() {
+	defer c.s.wg.Done()
+	c.readLoop()
+	c.q.finish()
+	<-c.writerDone
+	c.closeNet()
+	c.cancel()
+	if c.watching {
+		c.s.backend.Unwatch(&c.state)
+	}
+	c.s.removeConn(c)
+}
+
+func (c *conn) readLoop() {
+	buf := make([]byte, readSize)
+	start, end := 0, 0
+	limit := c.s.cfg.ClientQueryBufferLimit
+	for {
+		if end == len(buf) {
+			if start > 0 {
+				end = copy(buf, buf[start:end])
+				start = 0
+			}
+			if end == len(buf) {
+				if int64(end) >= limit {
+					c.s.log.Warn("closing client that reached max query buffer length", "id", c.id, "addr", c.addr, "bytes", end)
+					return
+				}
+				size := 2 * len(buf)
+				if need := c.p.need(); need > int64(size) {
+					size = int(min(need, limit))
+				}
+				buf = append(buf[:end], make([]byte, size-end)...)
+				buf = buf[:cap(buf)]
+			}
+		}
+		// Read as Redis does, PROTO_IOBUF_LEN at a time unless a large bulk
+		// is known to be coming: its limits on lines depend on it.
+		want := readSize
+		if need := c.p.need() - int64(end-start); need > int64(want) {
+			want = int(min(need, int64(len(buf)-end)))
+		}
+		n, err := c.nc.Read(buf[end:min(len(buf), end+want)])
+		end += n
+		c.s.stats.netIn.Add(int64(n))
+		for !c.closing {
+			argv, k, perr := c.p.next(buf[start:end], c.authRequired())
+			if perr != nil {
+				c.beginReply()
+				c.w.Error(perr.Error())
+				c.endReply(0)
+				c.closing = true
+				c.s.log.Debug("protocol error", "id", c.id, "addr", c.addr, "err", perr)
+				break
+			}
+			if k == 0 {
+				break
+			}
+			start += k
+			if len(argv) > 0 {
+				c.execute(argv)
+			}
+		}
+		if !c.flush() || c.closing || err != nil {
+			return
+		}
+		if start == end {
+			start, end = 0, 0
+			if len(buf) > keepReadBuf {
+				buf = make([]byte, readSize)
+			}
+		}
+	}
+}
+
+// beginReply marks the start of a command's reply.
+func (c *conn) beginReply() { c.replyStart = c.w.Len() }
+
+// endReply ends the reply of one command, which may leave once t settles.
+func (c *conn) endReply(t Ticket) {
+	switch c.replyMode {
+	case replyOff, replySkipThis:
+		c.w.Truncate(c.replyStart)
+		if c.replyMode == replySkipThis {
+			c.replyMode = replyOn
+		}
+		return
+	case replySkipNext:
+		c.replyMode = replySkipThis
+	}
+	c.segs = append(c.segs, seg{end: c.w.Len(), ticket: t})
+	if c.w.Len() >= batchBytes || len(c.segs) >= batchReplies {
+		if !c.flush() {
+			c.closing = true
+		}
+	}
+}
+
+// flush hands the replies written so far to the writer, blocking while its
+// queue is full. It reports false if the writer has gone.
+func (c *conn) flush() bool {
+	if len(c.segs) == 0 {
+		c.w.Reset()
+		return true
+	}
+	data := slices.Clone(c.w.Bytes())
+	items := make([]reply, 0, len(c.segs))
+	prev, itemStart := 0, 0
+	for _, sg := range c.segs {
+		if sg.ticket == 0 && len(items) > 0 {
+			items[len(items)-1].data = data[itemStart:sg.end:sg.end]
+		} else {
+			itemStart = prev
+			items = append(items, reply{data: data[prev:sg.end:sg.end], ticketLen: sg.end - prev, ticket: sg.ticket})
+		}
+		prev = sg.end
+	}
+	c.w.Reset()
+	c.segs = c.segs[:0]
+	return c.q.push(items, len(data))
+}
+
+// writeLoop is the writer goroutine: it releases replies strictly in
+// request order, each once the backend has settled its ticket, and writes
+// every reply that is ready in one write.
+//
+// Tickets are monotone in the shard: once a ticket has settled, so have
+// all smaller ones. Of the replies at hand, the writer waits first for the
+// earliest unsettled ticket alone, so that the oldest reply leaves as soon
+// as it may; any later wait in the same run is for the largest ticket of
+// the rest, so a pipeline of writes costs one more wait and one more write,
+// not one per reply. Before each wait, what is ready is written. Each
+// reply's own outcome is then asked of Wait, which no longer blocks. A
+// backend whose tickets settle out of order is still served correctly,
+// only later: no reply leaves before its own ticket has settled.
+func (c *conn) writeLoop() {
+	defer c.s.wg.Done()
+	defer close(c.writerDone)
+	defer c.q.close() // unblock the reader if the writer stops first
+	var (
+		batch   []reply
+		out     []byte
+		settled Ticket // with monotone tickets, every ticket up to this one has settled
+		ok      bool
+	)
+	for {
+		batch, ok = c.q.take(batch)
+		if !ok {
+			return
+		}
+		n := 0
+		waited := false
+		for i := range batch {
+			r := &batch[i]
+			n += len(r.data)
+			var errMsg string
+			if r.ticket != 0 {
+				known := false
+				if r.ticket > settled {
+					if len(out) > 0 && !c.write(&out) {
+						return
+					}
+					target := r.ticket
+					if waited {
+						for _, later := range batch[i+1:] {
+							target = max(target, later.ticket)
+						}
+					}
+					waited = true
+					res := c.s.backend.Wait(c.ctx, target)
+					settled = max(settled, target)
+					if target == r.ticket {
+						errMsg, known = res, true
+					}
+				}
+				if !known {
+					errMsg = c.s.backend.Wait(c.ctx, r.ticket)
+				}
+				if c.ctx.Err() != nil {
+					return
+				}
+			}
+			if errMsg != "" {
+				w := resp.Writer{}
+				w.Error(errMsg)
+				out = append(out, w.Bytes()...)
+				out = append(out, r.data[r.ticketLen:]...)
+			} else {
+				out = append(out, r.data...)
+			}
+			if len(out) >= writeChunk && !c.write(&out) {
+				return
+			}
+		}
+		if len(out) > 0 && !c.write(&out) {
+			return
+		}
+		if cap(out) > keepWriteBuf {
+			out = nil
+		}
+		clear(batch)
+		c.q.written(n, len(batch))
+	}
+}
+
+// write writes *out and empties it. On failure it kills the connection.
+func (c *conn) write(out *[]byte) bool {
+	n, err := c.nc.Write(*out)
+	c.s.stats.netOut.Add(int64(n))
+	*out = (*out)[:0]
+	if err != nil {
+		c.kill()
+		return false
+	}
+	return true
+}

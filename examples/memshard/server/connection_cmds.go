@@ -1,0 +1,298 @@
+package server
+
+import (
+	"crypto/subtle"
+	"net"
+	"strconv"
+	"time"
+)
+
+// Connection commands: PING ECHO HELLO AUTH SELECT QUIT RESET READONLY
+// READWRITE TIME ROLE WAIT, with Redis 7.0's replies.
+
+const (
+	errNotInteger   = "ERR value is not an integer or out of range"
+	errWrongPass    = "WRONGPASS invalid username-password pair or user is disabled."
+	errClientName   = "ERR Client names cannot contain spaces, newlines or special characters."
+	serverVersion   = "7.0.15"
+	defaultUsername = "default"
+)
+
+func pingCmd(c *conn, argv [][]byte) Ticket {
+	switch len(argv) {
+	case 1:
+		c.w.Simple("PONG")
+	case 2:
+		c.w.Bulk(argv[1])
+	default:
+		c.errorReply("ERR wrong number of arguments for 'ping' command")
+	}
+	return 0
+}
+
+func echoCmd(c *conn, argv [][]byte) Ticket {
+	c.w.Bulk(argv[1])
+	return 0
+}
+
+// helloCmd: HELLO [protover [AUTH username password] [SETNAME clientname]].
+// The reply's mode is "cluster": memshard answers CLUSTER and READONLY as a
+// one-shard cluster does.
+func helloCmd(c *conn, argv [][]byte) Ticket {
+	var ver int64
+	next := 1
+	if len(argv) >= 2 {
+		v, ok := string2ll(argv[1])
+		if !ok {
+			c.errorReply("ERR Protocol version is not an integer or out of range")
+			return 0
+		}
+		if v < 2 || v > 3 {
+			c.errorReply("NOPROTO unsupported protocol version")
+			return 0
+		}
+		ver = v
+		next = 2
+	}
+	var user, pass, name []byte
+	for j := next; j < len(argv); j++ {
+		more := len(argv) - 1 - j
+		switch {
+		case equalFold(argv[j], "auth") && more >= 2:
+			user, pass = argv[j+1], argv[j+2]
+			j += 2
+		case equalFold(argv[j], "setname") && more >= 1:
+			name = argv[j+1]
+			j++
+		default:
+			c.errorReply("ERR Syntax error in HELLO option '" + cString(argv[j], len(argv[j])) + "'")
+			return 0
+		}
+	}
+	if user != nil {
+		if !c.authenticate(user, pass) {
+			c.errorReply(errWrongPass)
+			return 0
+		}
+	}
+	if c.authRequired() {
+		c.errorReply("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
+		return 0
+	}
+	if name != nil && !c.setName(name) {
+		return 0
+	}
+	if ver != 0 {
+		c.setProto(int(ver))
+	}
+	topo := c.s.backend.Topology()
+	role := "master"
+	if topo.Role == "slave" {
+		role = "replica"
+	}
+	w := c.w
+	w.Map(7)
+	w.BulkString("server")
+	w.BulkString("redis")
+	w.BulkString("version")
+	w.BulkString(serverVersion)
+	w.BulkString("proto")
+	w.Int(int64(w.Proto()))
+	w.BulkString("id")
+	w.Int(c.id)
+	w.BulkString("mode")
+	w.BulkString("cluster")
+	w.BulkString("role")
+	w.BulkString(role)
+	w.BulkString("modules")
+	w.Array(0)
+	return 0
+}
+
+// authenticate checks user and pass against the default user, the only
+// one: with no requirepass it takes any password.
+func (c *conn) authenticate(user, pass []byte) bool {
+	if string(user) != defaultUsername {
+		return false
+	}
+	want := c.s.password()
+	if want != "" && subtle.ConstantTimeCompare(pass, []byte(want)) != 1 {
+		return false
+	}
+	c.authed = true
+	return true
+}
+
+func authCmd(c *conn, argv [][]byte) Ticket {
+	if len(argv) > 3 {
+		c.errorReply("ERR syntax error")
+		return 0
+	}
+	user, pass := []byte(defaultUsername), argv[1]
+	if len(argv) == 2 {
+		if c.s.password() == "" {
+			c.errorReply("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?")
+			return 0
+		}
+	} else {
+		user, pass = argv[1], argv[2]
+	}
+	if !c.authenticate(user, pass) {
+		c.errorReply(errWrongPass)
+		return 0
+	}
+	c.w.OK()
+	return 0
+}
+
+// selectCmd: memshard has database 0 only.
+func selectCmd(c *conn, argv [][]byte) Ticket {
+	id, ok := string2ll(argv[1])
+	switch {
+	case !ok || id < -1<<31 || id > 1<<31-1:
+		c.errorReply(errNotInteger)
+	case id != 0:
+		c.errorReply("ERR DB index is out of range")
+	default:
+		c.w.OK()
+	}
+	return 0
+}
+
+func quitCmd(c *conn, argv [][]byte) Ticket {
+	c.w.OK()
+	c.closing = true
+	return 0
+}
+
+// resetCmd: clearClientConnectionState.
+func resetCmd(c *conn, argv [][]byte) Ticket {
+	c.discard()
+	c.setProto(2)
+	c.authed = c.s.password() == ""
+	c.setReadOnly(false)
+	c.mu.Lock()
+	c.name = ""
+	c.mu.Unlock()
+	c.replyMode = replyOn
+	c.w.Simple("RESET")
+	return 0
+}
+
+func readonlyCmd(c *conn, argv [][]byte) Ticket {
+	c.setReadOnly(true)
+	c.w.OK()
+	return 0
+}
+
+func readwriteCmd(c *conn, argv [][]byte) Ticket {
+	c.setReadOnly(false)
+	c.w.OK()
+	return 0
+}
+
+func timeCmd(c *conn, argv [][]byte) Ticket {
+	now := time.Now()
+	c.w.Array(2)
+	c.w.BulkInt(now.Unix())
+	c.w.BulkInt(int64(now.Nanosecond() / 1000))
+	return 0
+}
+
+// roleCmd: the offsets are log IDs (Topology.AppliedID); a replica's own
+// offset is not known to this node, so the primary's is shown for each.
+func roleCmd(c *conn, argv [][]byte) Ticket {
+	topo := c.s.backend.Topology()
+	w := c.w
+	if topo.Role == "slave" {
+		host, port := splitAddr(topo.Primary.Addr)
+		state := "connected"
+		if topo.Primary.Addr == "" || !topo.Serving {
+			state = "connect"
+		}
+		w.Array(5)
+		w.BulkString("slave")
+		w.BulkString(host)
+		w.Int(int64(port))
+		w.BulkString(state)
+		w.Int(int64(topo.AppliedID))
+		return 0
+	}
+	w.Array(3)
+	w.BulkString("master")
+	w.Int(int64(topo.AppliedID))
+	w.Array(len(topo.Replicas))
+	for _, r := range topo.Replicas {
+		host, port := splitAddr(r.Addr)
+		w.Array(3)
+		w.BulkString(host)
+		w.BulkString(strconv.Itoa(port))
+		w.BulkString(strconv.FormatUint(topo.AppliedID, 10))
+	}
+	return 0
+}
+
+// waitCmd: WAIT numreplicas timeout replies at once with the number of
+// replicas: a write is acknowledged only once it is on a quorum of the log's
+// nodes, and every replica reads that log, so there is nothing to wait for
+// (its reply still leaves only after the replies of earlier writes).
+func waitCmd(c *conn, argv [][]byte) Ticket {
+	if _, ok := string2ll(argv[1]); !ok {
+		c.errorReply(errNotInteger)
+		return 0
+	}
+	timeout, ok := string2ll(argv[2])
+	if !ok {
+		c.errorReply("ERR timeout is not an integer or out of range")
+		return 0
+	}
+	if timeout < 0 {
+		c.errorReply("ERR timeout is negative")
+		return 0
+	}
+	topo := c.s.backend.Topology()
+	if topo.Role == "slave" {
+		c.errorReply("ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.")
+		return 0
+	}
+	c.w.Int(int64(len(topo.Replicas)))
+	return 0
+}
+
+func (c *conn) setProto(p int) {
+	c.w.SetProto(p)
+	c.mu.Lock()
+	c.proto = p
+	c.mu.Unlock()
+}
+
+func (c *conn) setReadOnly(ro bool) {
+	c.state.ReadOnly = ro
+	c.mu.Lock()
+	c.readOnly = ro
+	c.mu.Unlock()
+}
+
+// setName sets the client name (empty clears it), or replies the error.
+func (c *conn) setName(name []byte) bool {
+	for _, b := range name {
+		if b < '!' || b > '~' {
+			c.errorReply(errClientName)
+			return false
+		}
+	}
+	c.mu.Lock()
+	c.name = string(name)
+	c.mu.Unlock()
+	return true
+}
+
+// splitAddr splits "host:port"; port is 0 if absent or not a number.
+func splitAddr(addr string) (host string, port int) {
+	h, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr, 0
+	}
+	port, _ = strconv.Atoi(p)
+	return h, port
+}

@@ -1,0 +1,274 @@
+package server
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/quorumlog/quorumlog/examples/memshard/internal/redisdiff"
+)
+
+// Differential tests: the same bytes go to redis-server 7.0 and to memshard
+// (Server + Standalone), on fresh connections; the replies must be equal
+// byte for byte, and so must the connection's fate (closed or not).
+
+const sentinel = "*2\r\n$4\r\nECHO\r\n$7\r\n__end__\r\n"
+
+var sentinelReply = []byte("$7\r\n__end__\r\n")
+
+// exchange sends in on a new connection to addr and returns what comes
+// back: until the connection closes, or, unless quiet, until the reply to a
+// sentinel ECHO sent after in (which is removed); if quiet, until nothing
+// more comes for a while (for input that leaves a request incomplete).
+func exchange(t testing.TB, addr string, in []byte, quiet bool) (out []byte, closed bool) {
+	return exchangeWith(t, addr, in, quiet, "", "")
+}
+
+// exchangeWith is exchange with a prefix to the sentinel (AUTH, to reach
+// ECHO on a connection that must authenticate) and its reply.
+func exchangeWith(t testing.TB, addr string, in []byte, quiet bool, pre, preReply string) (out []byte, closed bool) {
+	t.Helper()
+	nc, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	if !quiet {
+		in = append(append(bytes.Clone(in), pre...), sentinel...)
+	}
+	end := append([]byte(preReply), sentinelReply...)
+	go func() { _, _ = nc.Write(in) }()
+	buf := make([]byte, 64*1024)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		wait := time.Until(deadline)
+		if quiet {
+			wait = 300 * time.Millisecond
+		}
+		_ = nc.SetReadDeadline(time.Now().Add(wait))
+		n, err := nc.Read(buf)
+		out = append(out, buf[:n]...)
+		if !quiet && bytes.HasSuffix(out, end) {
+			return out[:len(out)-len(end)], false
+		}
+		if err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				if !quiet {
+					t.Fatalf("exchange %q: timeout; got %q", in, out)
+				}
+				return out, false
+			}
+			if errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) || isReset(err) {
+				return out, true
+			}
+			t.Fatalf("exchange %q: %v", in, err)
+		}
+	}
+}
+
+func isReset(err error) bool { return strings.Contains(err.Error(), "connection reset") }
+
+type diffCase struct {
+	name  string
+	in    string
+	quiet bool // the input ends inside a request: no sentinel
+}
+
+func runDiff(t *testing.T, redisAddr, memAddr string, cases []diffCase, normalize func([]byte) []byte) {
+	t.Helper()
+	runDiffAuth(t, redisAddr, memAddr, cases, normalize, "")
+}
+
+// runDiffAuth is runDiff for servers with requirepass pass.
+func runDiffAuth(t *testing.T, redisAddr, memAddr string, cases []diffCase, normalize func([]byte) []byte, pass string) {
+	t.Helper()
+	pre, preReply := "", ""
+	if pass != "" {
+		pre, preReply = "AUTH "+pass+"\r\n", "+OK\r\n"
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			want, wantClosed := exchangeWith(t, redisAddr, []byte(tc.in), tc.quiet, pre, preReply)
+			got, gotClosed := exchangeWith(t, memAddr, []byte(tc.in), tc.quiet, pre, preReply)
+			if normalize != nil {
+				got, want = normalize(got), normalize(want)
+			}
+			if !bytes.Equal(got, want) || gotClosed != wantClosed {
+				t.Errorf("input %q:\nmemshard: %q closed=%v\nredis:    %q closed=%v", truncate(tc.in), got, gotClosed, want, wantClosed)
+			}
+		})
+	}
+}
+
+func truncate(s string) string {
+	if len(s) > 200 {
+		return s[:200] + "..."
+	}
+	return s
+}
+
+var (
+	helloID   = regexp.MustCompile(`\$2\r\nid\r\n:\d+\r\n`)
+	helloMode = regexp.MustCompile(`\$4\r\nmode\r\n\$\d+\r\n(cluster|standalone)\r\n`)
+)
+
+// normalizeHello blanks what HELLO says of server identity: id and mode.
+func normalizeHello(b []byte) []byte {
+	b = helloID.ReplaceAllLiteral(b, []byte("$2\r\nid\r\n:0\r\n"))
+	return helloMode.ReplaceAllLiteral(b, []byte("$4\r\nmode\r\n$1\r\nX\r\n"))
+}
+
+func protocolCases() []diffCase {
+	big := func(prefix string, n int) string { return prefix + strings.Repeat("1", n) }
+	return []diffCase{
+		{name: "ping", in: "PING\r\n*1\r\n$4\r\nPING\r\n*2\r\n$4\r\nPING\r\n$5\r\nhello\r\nPING a b\r\n"},
+		{name: "echo", in: "ECHO\r\n*2\r\n$4\r\necho\r\n$0\r\n\r\n*2\r\n$4\r\nEcHo\r\n$3\r\n\x00\x01\xff\r\n"},
+		{name: "select", in: "SELECT 0\r\nSELECT 16\r\nSELECT abc\r\nSELECT -1\r\nSELECT\r\nSELECT 99999999999999999999\r\n"},
+		{name: "quit", in: "PING\r\nQUIT\r\nPING\r\n"},
+		{name: "quit-args", in: "QUIT extra\r\nPING\r\n"},
+		{name: "reset", in: "MULTI\r\nPING\r\nRESET\r\nEXEC\r\nCLIENT SETNAME x\r\nRESET\r\nCLIENT GETNAME\r\nRESET x\r\n"},
+		{name: "multi-nested-watch", in: "MULTI\r\nMULTI\r\nWATCH x\r\nPING\r\nECHO a\r\nEXEC\r\n"},
+		{name: "multi-errors", in: "MULTI\r\nFOO\r\nPING\r\nEXEC\r\nEXEC\r\nDISCARD\r\n"},
+		{name: "multi-arity", in: "MULTI\r\nPING a b c\r\nEXEC\r\nMULTI\r\nDISCARD\r\nEXEC\r\n"},
+		{name: "multi-empty", in: "MULTI\r\nEXEC\r\nMULTI\r\nDISCARD\r\nDISCARD\r\n"},
+		{name: "exec-arity", in: "EXEC x\r\nMULTI\r\nPING\r\nEXEC x\r\nEXEC\r\n"},
+		{name: "watch", in: "WATCH\r\nWATCH a b\r\nUNWATCH\r\nUNWATCH x\r\nWATCH a\r\nMULTI\r\nPING\r\nEXEC\r\n"},
+		{name: "multi-conn-cmds", in: "MULTI\r\nCLIENT SETNAME n1\r\nCLIENT GETNAME\r\nECHO e\r\nCONFIG GET save\r\nEXEC\r\nCLIENT GETNAME\r\n"},
+		{name: "auth-nopass", in: "AUTH x\r\nAUTH default x\r\nAUTH foo x\r\nAUTH a b c\r\nAUTH\r\n"},
+		{name: "hello-errors", in: "HELLO 4\r\nHELLO 1\r\nHELLO abc\r\nHELLO 3 FOO\r\nHELLO 2 SETNAME \"a b\"\r\nHELLO 2 AUTH x\r\nHELLO 3 AUTH foo bar\r\n"},
+		{name: "client", in: "CLIENT\r\nCLIENT FOO\r\nCLIENT SETNAME\r\nCLIENT SETINFO lib-name x\r\nCLIENT GETNAME\r\nCLIENT SETNAME abc\r\nCLIENT GETNAME\r\nCLIENT SETNAME \"a b\"\r\nCLIENT SETNAME \"\"\r\nCLIENT GETNAME\r\nCLIENT NO-EVICT on\r\nCLIENT NO-EVICT x\r\nCLIENT GETREDIR\r\n"},
+		{name: "client-reply", in: "CLIENT REPLY OFF\r\nPING\r\nCLIENT REPLY SKIP\r\nPING\r\nCLIENT REPLY ON\r\nPING\r\nCLIENT REPLY SKIP\r\nECHO a\r\nECHO b\r\nCLIENT REPLY x\r\n"},
+		{name: "client-kill", in: "CLIENT KILL ID 1 2\r\nCLIENT KILL foo bar\r\nCLIENT KILL 1.2.3.4:5\r\nCLIENT KILL ID 999999\r\nCLIENT KILL ID 0\r\nCLIENT KILL SKIPME maybe\r\n"},
+		{name: "config", in: "CONFIG GET save\r\nCONFIG GET appendonly\r\nCONFIG GET nosuch\r\nCONFIG SET nosuch 1\r\nCONFIG SET a\r\nCONFIG FOO\r\nCONFIG GET maxmemory\r\nCONFIG GET\r\nCONFIG\r\nCONFIG REWRITE\r\nCONFIG RESETSTAT\r\nCONFIG GET SAVE\r\nCONFIG GET appendonl?\r\n"},
+		{name: "config-set", in: "CONFIG SET save \"\"\r\nCONFIG SET appendonly no\r\nCONFIG GET appendonly\r\nCONFIG SET appendonly no nosuch 1\r\n"},
+		{name: "info-empty", in: "INFO nosuch\r\n"},
+		{name: "wait", in: "WAIT\r\nWAIT 1 -1\r\nWAIT a 1\r\nWAIT 1 a\r\nWAIT 0 0\r\n"},
+		{name: "unknown", in: "foo bar\r\n*1\r\n$0\r\n\r\nFOO " + strings.Repeat("x", 100) + " " + strings.Repeat("y", 100) + "\r\nBAR " + strings.Repeat("z", 200) + "\r\n"},
+		{name: "unknown-subcommand", in: "CLIENT " + strings.Repeat("s", 200) + "\r\nCONFIG x\r\nCOMMAND nosuch\r\n"},
+		{name: "security", in: "PING\r\nPOST / HTTP/1.1\r\nHost: x\r\n\r\n"},
+		{name: "security-host", in: "Host: example.com\r\n"},
+		// Protocol errors.
+		{name: "mbulk-abc", in: "*abc\r\n"},
+		{name: "mbulk-negative", in: "*-5\r\nPING\r\n*0\r\n*-1\r\nPING\r\n"},
+		{name: "mbulk-huge", in: "*3000000000\r\n"},
+		{name: "mbulk-plus", in: "*+1\r\n$4\r\nPING\r\n"},
+		{name: "mbulk-leading-zero", in: "*01\r\n$4\r\nPING\r\n"},
+		{name: "mbulk-minus-zero", in: "*-0\r\n"},
+		{name: "mbulk-lf-only", in: "*1\n$4\r\nPING\r\n"},
+		{name: "mbulk-cr-any", in: "*1\rX$4\r\nPING\r\n"},
+		{name: "mbulk-after-ok", in: "*1\r\n$4\r\nPING\r\n*x\r\n*1\r\n$4\r\nPING\r\n"},
+		{name: "dollar-inline", in: "$-5\r\n"},
+		{name: "bulk-negative", in: "*1\r\n$-5\r\n"},
+		{name: "bulk-minus-two", in: "*1\r\n$-2\r\n"},
+		{name: "bulk-huge", in: "*1\r\n$600000000\r\n"},
+		{name: "bulk-too-long-number", in: "*1\r\n$99999999999999999999999\r\n"},
+		{name: "bulk-leading-zero", in: "*2\r\n$4\r\nECHO\r\n$01\r\nx\r\n"},
+		{name: "bulk-plus", in: "*2\r\n$4\r\nECHO\r\n$+1\r\nx\r\n"},
+		{name: "bulk-missing-crlf", in: "*1\r\n$4\r\nPINGxx*1\r\n$4\r\nPING\r\n"},
+		{name: "expected-dollar", in: "*1\r\nX4\r\nPING\r\n"},
+		{name: "expected-dollar-cr", in: "*1\r\n\r\n"},
+		{name: "too-big-inline", in: "ECHO " + strings.Repeat("a", 70000), quiet: true},
+		{name: "too-big-mbulk", in: "*1\r\n$4\r\nPING\r\n" + big("*", 70000), quiet: true},
+		{name: "too-big-bulk", in: "*2\r\n$4\r\nECHO\r\n" + big("$", 70000), quiet: true},
+		{name: "nul-before-cr", in: "*1\x00\r\n$4\r\nPING\r\n", quiet: true},
+		{name: "nul-inline", in: "PING\x00junk\r\n", quiet: true},
+		{name: "incomplete", in: "*2\r\n$4\r\nECHO\r\n$10\r\nabc", quiet: true},
+		{name: "mbulk-2m", in: "*20\r\n", quiet: true},
+		// Inline commands.
+		{name: "inline-quotes", in: "PING a\"b c\"\r\nECHO \"\\x41\\x4g\\n\"\r\nECHO 'it\\'s'\r\nECHO \"a\\\"b\"\r\nECHO ''\r\n"},
+		{name: "inline-blank-lines", in: "\r\n\r\n\n   \r\nPING\r\n\tPING\t\r\n"},
+		{name: "inline-lf", in: "PING\nECHO x\n"},
+		{name: "inline-unbalanced", in: "PING \"abc\r\n"},
+		{name: "inline-close-quote", in: "PING \"a\"b\r\n"},
+		{name: "inline-single-unbalanced", in: "ECHO 'abc\r\n"},
+		{name: "inline-backslash-end", in: "ECHO \"abc\\\r\n"},
+		{name: "inline-vt", in: "ECHO\va\r\n"},
+	}
+}
+
+func TestDiffProtocol(t *testing.T) {
+	redis := redisdiff.Start(t)
+	_, addr := startServer(t, Config{})
+	runDiff(t, redis.Addr, addr, protocolCases(), nil)
+}
+
+func TestDiffPipeline(t *testing.T) {
+	redis := redisdiff.Start(t)
+	_, addr := startServer(t, Config{})
+	var b strings.Builder
+	for i := range 1000 {
+		switch i % 4 {
+		case 0:
+			b.WriteString("PING\r\n")
+		case 1:
+			b.WriteString("*2\r\n$4\r\nECHO\r\n$5\r\nhello\r\n")
+		case 2:
+			b.WriteString("CLIENT GETNAME\r\n")
+		default:
+			b.WriteString("NOSUCH x\r\n")
+		}
+	}
+	runDiff(t, redis.Addr, addr, []diffCase{{name: "1000", in: b.String()}}, nil)
+}
+
+func TestDiffHello3(t *testing.T) {
+	redis := redisdiff.Start(t)
+	_, addr := startServer(t, Config{})
+	runDiff(t, redis.Addr, addr, []diffCase{
+		{name: "hello3", in: "HELLO 3\r\nPING\r\nECHO x\r\nCONFIG GET save\r\nCONFIG GET nosuch\r\nINFO nosuch\r\nCLIENT GETNAME\r\nWAIT 0 0\r\nHELLO\r\nHELLO 2\r\nCLIENT GETNAME\r\n"},
+		{name: "hello3-setname", in: "HELLO 3 SETNAME abc\r\nCLIENT GETNAME\r\nRESET\r\nCONFIG GET nosuch\r\n"},
+		{name: "hello3-multi", in: "HELLO 3\r\nMULTI\r\nPING\r\nCLIENT GETNAME\r\nEXEC\r\nMULTI\r\nFOO\r\nEXEC\r\n"},
+		{name: "hello-auth-nopass", in: "HELLO 3 AUTH default anything\r\nPING\r\n"},
+	}, normalizeHello)
+}
+
+func TestDiffAuth(t *testing.T) {
+	redis := redisdiff.Start(t)
+	c := redisdiff.Dial(t, redis.Addr)
+	if got := c.Do("CONFIG", "SET", "requirepass", "pw"); string(got) != "+OK\r\n" {
+		t.Fatalf("CONFIG SET requirepass = %q", got)
+	}
+	_, addr := startServer(t, Config{RequirePass: "pw"})
+	runDiffAuth(t, redis.Addr, addr, []diffCase{
+		{name: "noauth", in: "PING\r\nFOO\r\nECHO\r\nCLIENT ID\r\nAUTH\r\nAUTH bad\r\nAUTH default bad\r\nAUTH a b c\r\n"},
+		{name: "auth-ok", in: "AUTH pw\r\nPING\r\nAUTH bad\r\nPING\r\n"},
+		{name: "auth-user", in: "AUTH default pw\r\nPING\r\n"},
+		{name: "hello-noauth", in: "HELLO 3\r\nHELLO\r\nHELLO 3 SETNAME x\r\nHELLO 3 AUTH default bad\r\nHELLO 3 AUTH foo pw\r\nPING\r\n"},
+		{name: "hello-auth", in: "HELLO 2 AUTH default pw SETNAME x\r\nCLIENT GETNAME\r\nRESET\r\nPING\r\nCLIENT GETNAME\r\n"},
+		{name: "reset-deauth", in: "AUTH pw\r\nRESET\r\nPING\r\n"},
+		{name: "multi-noauth", in: "MULTI\r\nAUTH pw\r\nMULTI\r\nPING\r\nEXEC\r\n"},
+		{name: "exec-noauth", in: "AUTH pw\r\nMULTI\r\nRESET\r\nEXEC\r\n"},
+		{name: "exec-noauth-bare", in: "EXEC\r\nDISCARD\r\n"},
+		{name: "quit-noauth", in: "QUIT\r\n"},
+		{name: "unauth-mbulk", in: "*11\r\n"},
+		{name: "unauth-mbulk-10", in: "*10\r\n", quiet: true},
+		{name: "unauth-bulk", in: "*2\r\n$4\r\nECHO\r\n$16385\r\n"},
+		{name: "auth-then-big", in: "AUTH pw\r\n*2\r\n$4\r\nECHO\r\n$16385\r\n" + strings.Repeat("a", 16385) + "\r\n"},
+		{name: "security-noauth", in: "POST / HTTP/1.1\r\n"},
+	}, normalizeHello, "pw")
+}
+
+func TestDiffDataCommands(t *testing.T) {
+	requireCommands(t, "set", "get", "incr", "del", "expire")
+	redis := redisdiff.Start(t)
+	_, addr := startServer(t, Config{})
+	runDiff(t, redis.Addr, addr, []diffCase{
+		{name: "multi-exec", in: "MULTI\r\nSET d1 v\r\nINCR d1\r\nGET d1\r\nPING\r\nEXEC\r\nGET d1\r\n"},
+		{name: "watch-self", in: "WATCH d2\r\nSET d2 1\r\nMULTI\r\nGET d2\r\nEXEC\r\nGET d2\r\n"},
+		{name: "watch-untouched", in: "WATCH d3\r\nMULTI\r\nSET d3 x\r\nEXEC\r\nGET d3\r\n"},
+		{name: "watch-unwatch", in: "WATCH d4\r\nSET d4 1\r\nUNWATCH\r\nMULTI\r\nINCR d4\r\nEXEC\r\n"},
+		{name: "watch-discard", in: "WATCH d5\r\nSET d5 1\r\nMULTI\r\nDISCARD\r\nMULTI\r\nINCR d5\r\nEXEC\r\n"},
+		{name: "watch-reset", in: "WATCH d6\r\nSET d6 1\r\nRESET\r\nMULTI\r\nINCR d6\r\nEXEC\r\n"},
+		{name: "watch-del-missing", in: "WATCH d7\r\nDEL d7\r\nMULTI\r\nGET d7\r\nEXEC\r\n"},
+		{name: "queue-arity", in: "MULTI\r\nSET d8\r\nSET d8 v\r\nEXEC\r\nGET d8\r\n"},
+		{name: "pipeline", in: strings.Repeat("INCR d9\r\n", 500) + "GET d9\r\n"},
+		{name: "hello3-data", in: "HELLO 3\r\nSET d10 v\r\nGET d10\r\nGET d10-missing\r\nMULTI\r\nGET d10-missing\r\nEXEC\r\n"},
+	}, normalizeHello)
+}

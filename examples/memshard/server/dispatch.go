@@ -1,0 +1,208 @@
+package server
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/quorumlog/quorumlog/examples/memshard/engine"
+)
+
+// Command execution follows Redis 7.0's processCommand: the security check
+// for HTTP requests, then lookup (unknown command, unknown subcommand,
+// arity), then authentication, then cluster redirection (MOVED,
+// CLUSTERDOWN, READONLY), then queueing inside MULTI, then the command.
+
+const (
+	errNoAuth      = "NOAUTH Authentication required."
+	errExecAbort   = "EXECABORT Transaction discarded because of previous errors."
+	errClusterDown = "CLUSTERDOWN The cluster is down"
+	errReadOnly    = "READONLY You can't write against a read only replica."
+)
+
+// execute runs one request and ends its reply.
+func (c *conn) execute(argv [][]byte) {
+	c.s.stats.commands.Add(1)
+	c.beginReply()
+	t := c.dispatch(argv)
+	c.endReply(t)
+}
+
+func (c *conn) dispatch(argv [][]byte) Ticket {
+	if equalFold(argv[0], "post") || equalFold(argv[0], "host:") {
+		// securityWarningCommand: an HTTP request; close without a reply.
+		// Redis frees the client at once: replies not yet sent are dropped.
+		c.s.log.Warn("possible SECURITY ATTACK detected: HTTP request on the RESP port", "addr", c.addr)
+		c.w.Reset()
+		c.segs = c.segs[:0]
+		c.replyStart = 0
+		c.closing = true
+		c.kill()
+		return 0
+	}
+	cc, dc, errMsg := c.s.lookup(argv)
+	c.touch(cc, dc)
+	isExec := cc != nil && cc.name == "exec"
+	if errMsg != "" {
+		return c.reject(isExec, errMsg)
+	}
+	if c.authRequired() && (cc == nil || !cc.noAuth) {
+		return c.reject(isExec, errNoAuth)
+	}
+	if c.multi && (cc == nil || !cc.runsInMulti) {
+		if dc != nil {
+			if e := c.redirect(dc, argv); e != "" {
+				c.multiErr = true
+				c.errorReply(e)
+				return 0
+			}
+		}
+		if !c.multiErr {
+			c.queued = append(c.queued, cloneArgv(argv))
+			c.setMultiLen(len(c.queued))
+		}
+		c.w.Simple("QUEUED")
+		return 0
+	}
+	if dc != nil {
+		if e := c.redirect(dc, argv); e != "" {
+			c.errorReply(e)
+			return 0
+		}
+		if blockingCommands[dc.Name] && !c.flush() {
+			c.closing = true
+			return 0
+		}
+		return c.s.backend.Do(&c.state, argv, c.w)
+	}
+	return cc.handler(c, argv)
+}
+
+// blockingCommands may keep Backend.Do waiting: the replies before them
+// are handed to the writer first, as Redis sends them before blocking.
+var blockingCommands = map[string]bool{
+	"blpop": true, "brpop": true, "brpoplpush": true, "blmove": true, "blmpop": true,
+	"bzpopmin": true, "bzpopmax": true, "bzmpop": true, "xread": true, "xreadgroup": true,
+}
+
+// reject replies a command's rejection (rejectCommand): it makes a pending
+// EXEC fail, and a rejected EXEC discards the transaction.
+func (c *conn) reject(isExec bool, msg string) Ticket {
+	if c.multi {
+		c.multiErr = true
+	}
+	if isExec {
+		c.discard()
+		c.errorReply("EXECABORT Transaction discarded because of: " + strings.TrimPrefix(msg, "ERR "))
+		return 0
+	}
+	c.errorReply(msg)
+	return 0
+}
+
+func (c *conn) errorReply(msg string) {
+	c.s.stats.errors.Add(1)
+	c.w.Error(msg)
+}
+
+func (c *conn) authRequired() bool { return !c.authed && c.s.password() != "" }
+
+// touch records the command for CLIENT LIST (cmd=, idle=).
+func (c *conn) touch(cc *connCommand, dc *engine.Command) {
+	name := "NULL"
+	switch {
+	case cc != nil:
+		name = cc.name
+	case dc != nil:
+		name = dc.Name
+	}
+	now := time.Now()
+	c.mu.Lock()
+	c.lastCmd = name
+	c.lastActive = now
+	c.mu.Unlock()
+}
+
+// lookup finds argv's command: a connection command (cc) or a data command
+// (dc). errMsg is Redis's unknown-command, unknown-subcommand or arity
+// error; cc is set with an arity error, to recognise a rejected EXEC.
+func (s *Server) lookup(argv [][]byte) (cc *connCommand, dc *engine.Command, errMsg string) {
+	if cc = lookupConn(connTable, argv[0]); cc != nil {
+		if cc.subs != nil && len(argv) >= 2 {
+			sub := lookupConn(cc.subs, argv[1])
+			if sub == nil {
+				return nil, nil, fmt.Sprintf("ERR unknown subcommand '%s'. Try %s HELP.",
+					cString(argv[1], 128), strings.ToUpper(cc.name))
+			}
+			cc = sub
+		}
+		if !arityOK(cc.arity, len(argv)) {
+			return cc, nil, engine.ArityError(cc.name)
+		}
+		return cc, nil, ""
+	}
+	if dc = s.backend.Table().Lookup(argv[0]); dc != nil {
+		if !dc.CheckArity(len(argv)) {
+			return nil, nil, engine.ArityError(dc.Name)
+		}
+		return nil, dc, ""
+	}
+	return nil, nil, unknownCommandError(argv)
+}
+
+func lookupConn(t map[string]*connCommand, name []byte) *connCommand {
+	if cc, ok := t[string(name)]; ok {
+		return cc
+	}
+	return t[strings.ToLower(string(name))]
+}
+
+func arityOK(arity, argc int) bool {
+	if arity >= 0 {
+		return argc == arity
+	}
+	return argc >= -arity
+}
+
+// unknownCommandError is commandCheckExistence's message: arguments are
+// quoted until 128 bytes of them are shown, each cut to what remains of
+// the 128, and C strings end at a NUL byte.
+func unknownCommandError(argv [][]byte) string {
+	var args strings.Builder
+	for _, a := range argv[1:] {
+		if args.Len() >= 128 {
+			break
+		}
+		n := 128 - args.Len()
+		args.WriteString("'")
+		args.WriteString(cString(a, n))
+		args.WriteString("' ")
+	}
+	return fmt.Sprintf("ERR unknown command '%s', with args beginning with: %s", cString(argv[0], 128), args.String())
+}
+
+// cString is b as printf's %.Ns prints a C string: up to the first NUL, at
+// most n bytes.
+func cString(b []byte, n int) string {
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
+	if len(b) > n {
+		b = b[:n]
+	}
+	return string(b)
+}
+
+func equalFold(b []byte, s string) bool { return len(b) == len(s) && strings.EqualFold(string(b), s) }
+
+func cloneArgv(argv [][]byte) [][]byte {
+	out := make([][]byte, len(argv))
+	for i, a := range argv {
+		out[i] = bytes.Clone(a)
+		if out[i] == nil {
+			out[i] = []byte{}
+		}
+	}
+	return out
+}

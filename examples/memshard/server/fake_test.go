@@ -1,0 +1,101 @@
+package server
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+
+	"github.com/quorumlog/quorumlog/examples/memshard/engine"
+	"github.com/quorumlog/quorumlog/examples/memshard/resp"
+)
+
+// fakeBackend is a Backend whose writes return increasing tickets that
+// settle only when the test says so, and whose topology the test sets.
+type fakeBackend struct {
+	table engine.Table
+	topo  atomic.Pointer[Topology]
+
+	mu      sync.Mutex
+	cond    sync.Cond
+	next    Ticket
+	settled map[Ticket]string // settled tickets and the error they settled with
+}
+
+func newFakeBackend() *fakeBackend {
+	f := &fakeBackend{settled: map[Ticket]string{}}
+	f.cond.L = &f.mu
+	nop := func(*engine.DB, *engine.Call) {}
+	f.table = engine.Table{
+		"set":      {Name: "set", Arity: -3, Flags: []string{engine.FlagWrite}, FirstKey: 1, LastKey: 1, Step: 1, Handler: nop},
+		"get":      {Name: "get", Arity: 2, Flags: []string{engine.FlagReadOnly}, FirstKey: 1, LastKey: 1, Step: 1, Handler: nop},
+		"dbsize":   {Name: "dbsize", Arity: 1, Flags: []string{engine.FlagReadOnly}, Handler: nop},
+		"flushall": {Name: "flushall", Arity: -1, Flags: []string{engine.FlagWrite}, Handler: nop},
+	}
+	f.setTopology(Topology{Role: "master", Self: Node{ID: "a", Addr: "127.0.0.1:1"}, Primary: Node{ID: "a", Addr: "127.0.0.1:1"}, Serving: true})
+	return f
+}
+
+func (f *fakeBackend) setTopology(t Topology) { f.topo.Store(&t) }
+
+// settle settles ticket t with errMsg ("" for success).
+func (f *fakeBackend) settle(t Ticket, errMsg string) {
+	f.mu.Lock()
+	f.settled[t] = errMsg
+	f.cond.Broadcast()
+	f.mu.Unlock()
+}
+
+func (f *fakeBackend) Table() engine.Table { return f.table }
+
+// Do: SET replies +OK with a new ticket; GET replies the key's name; the
+// others reply :0.
+func (f *fakeBackend) Do(conn *ConnState, argv [][]byte, w *resp.Writer) Ticket {
+	switch cmd := f.table.Lookup(argv[0]); cmd.Name {
+	case "set":
+		w.OK()
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		f.next++
+		return f.next
+	case "get":
+		w.Bulk(argv[1])
+	default:
+		w.Int(0)
+	}
+	return 0
+}
+
+func (f *fakeBackend) Exec(conn *ConnState, queued [][][]byte, w *resp.Writer) Ticket {
+	w.Array(len(queued))
+	var t Ticket
+	for _, argv := range queued {
+		t = max(t, f.Do(conn, argv, w))
+	}
+	return t
+}
+
+func (f *fakeBackend) Watch(conn *ConnState, keys [][]byte) {}
+func (f *fakeBackend) Unwatch(conn *ConnState)              {}
+
+func (f *fakeBackend) Wait(ctx context.Context, t Ticket) string {
+	stop := context.AfterFunc(ctx, func() {
+		f.mu.Lock()
+		f.cond.Broadcast()
+		f.mu.Unlock()
+	})
+	defer stop()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for {
+		if e, ok := f.settled[t]; ok {
+			return e
+		}
+		if ctx.Err() != nil {
+			return "ERR connection closed"
+		}
+		f.cond.Wait()
+	}
+}
+
+func (f *fakeBackend) Topology() Topology         { return *f.topo.Load() }
+func (f *fakeBackend) Info(section string) string { return "" }

@@ -1,0 +1,245 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Defaults of Config, Redis 7.0's.
+const (
+	DefaultProtoMaxBulkLen        = 512 << 20 // proto-max-bulk-len
+	DefaultMaxMultibulkLen        = 1 << 20
+	DefaultClientQueryBufferLimit = 1 << 30 // client-query-buffer-limit
+)
+
+// Bounds of a connection's reply queue (see replyQueue).
+const (
+	maxQueuedReplyBytes = 1 << 20
+	maxQueuedReplies    = 4096
+)
+
+// ErrServerClosed is returned by Serve after Close.
+var ErrServerClosed = errors.New("server: closed")
+
+// Config configures a Server.
+type Config struct {
+	// Backend runs the data commands. Required.
+	Backend Backend
+	// RequirePass, if set, is the default user's password: connections must
+	// AUTH (or HELLO AUTH) before any other command. CONFIG SET requirepass
+	// changes it at run time.
+	RequirePass string
+	// Logger receives connection-level events; nil discards them.
+	Logger *slog.Logger
+	// ProtoMaxBulkLen bounds one argument (default 512 MiB).
+	ProtoMaxBulkLen int64
+	// MaxMultibulkLen bounds the arguments of one command (default 1,048,576).
+	// Redis 7.0 allows up to 2^31-1; memshard refuses more at once.
+	MaxMultibulkLen int64
+	// ClientQueryBufferLimit bounds the unparsed input of a connection
+	// (default 1 GiB); a connection over it is closed without a reply, as
+	// Redis does.
+	ClientQueryBufferLimit int64
+}
+
+// Server accepts RESP connections and serves them: it parses requests,
+// answers connection and server commands itself and hands data commands to
+// the Backend, releasing each reply only once its Ticket has settled.
+type Server struct {
+	cfg     Config
+	backend Backend
+	log     *slog.Logger
+	runID   string
+	started time.Time
+
+	ctx    context.Context // ends at Close; Backend.Wait calls derive from it
+	cancel context.CancelFunc
+	wg     sync.WaitGroup // accept loops and connection goroutines
+
+	nextID atomic.Int64
+	pass   atomic.Pointer[string] // requirepass; "" means none
+	stats  serverStats
+
+	mu        sync.Mutex
+	closed    bool
+	listeners map[net.Listener]struct{}
+	conns     map[*conn]struct{}
+	config    map[string]string // CONFIG SET values of settable parameters
+}
+
+type serverStats struct {
+	connections atomic.Int64 // total_connections_received
+	commands    atomic.Int64 // total_commands_processed
+	netIn       atomic.Int64
+	netOut      atomic.Int64
+	errors      atomic.Int64 // total_error_replies (connection-level ones)
+	rejected    atomic.Int64
+}
+
+func (s *serverStats) reset() {
+	s.connections.Store(0)
+	s.commands.Store(0)
+	s.netIn.Store(0)
+	s.netOut.Store(0)
+	s.errors.Store(0)
+	s.rejected.Store(0)
+}
+
+// New returns a Server for cfg.
+func New(cfg Config) (*Server, error) {
+	if cfg.Backend == nil {
+		return nil, errors.New("server: Config.Backend is nil")
+	}
+	if cfg.ProtoMaxBulkLen <= 0 {
+		cfg.ProtoMaxBulkLen = DefaultProtoMaxBulkLen
+	}
+	if cfg.MaxMultibulkLen <= 0 {
+		cfg.MaxMultibulkLen = DefaultMaxMultibulkLen
+	}
+	if cfg.ClientQueryBufferLimit <= 0 {
+		cfg.ClientQueryBufferLimit = DefaultClientQueryBufferLimit
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{
+		cfg:       cfg,
+		backend:   cfg.Backend,
+		log:       log,
+		runID:     randomHex(20),
+		started:   time.Now(),
+		listeners: make(map[net.Listener]struct{}),
+		conns:     make(map[*conn]struct{}),
+		config:    make(map[string]string),
+	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	pass := cfg.RequirePass
+	s.pass.Store(&pass)
+	return s, nil
+}
+
+// Serve accepts connections on l until Close, or until Accept fails with a
+// permanent error, which it returns. It closes l. After Close it returns
+// ErrServerClosed.
+func (s *Server) Serve(l net.Listener) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		l.Close()
+		return ErrServerClosed
+	}
+	s.listeners[l] = struct{}{}
+	s.wg.Add(1)
+	s.mu.Unlock()
+	defer s.wg.Done()
+	defer func() {
+		s.mu.Lock()
+		delete(s.listeners, l)
+		s.mu.Unlock()
+		l.Close()
+	}()
+
+	var backoff time.Duration
+	for {
+		nc, err := l.Accept()
+		if err != nil {
+			if s.isClosed() {
+				return ErrServerClosed
+			}
+			if isTemporary(err) {
+				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+				time.Sleep(backoff)
+				continue
+			}
+			return err
+		}
+		backoff = 0
+		if !s.startConn(nc) {
+			nc.Close()
+			return ErrServerClosed
+		}
+	}
+}
+
+// isTemporary reports whether an Accept error is worth retrying (EMFILE,
+// ECONNABORTED and the like report Temporary; timeouts too).
+func isTemporary(err error) bool {
+	var t interface{ Temporary() bool }
+	var ne net.Error
+	return errors.As(err, &t) && t.Temporary() || errors.As(err, &ne) && ne.Timeout()
+}
+
+func (s *Server) startConn(nc net.Conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
+	c := newConn(s, nc)
+	s.conns[c] = struct{}{}
+	s.stats.connections.Add(1)
+	s.wg.Add(2)
+	go c.serve()
+	go c.writeLoop()
+	return true
+}
+
+func (s *Server) removeConn(c *conn) {
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
+}
+
+func (s *Server) isClosed() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closed
+}
+
+// Close closes the listeners and every connection (pending replies are
+// dropped), and returns once every goroutine of the server has. It is
+// idempotent.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	if !s.closed {
+		s.closed = true
+		s.cancel()
+		for l := range s.listeners {
+			l.Close()
+		}
+		for c := range s.conns {
+			c.kill()
+		}
+	}
+	s.mu.Unlock()
+	s.wg.Wait()
+	return nil
+}
+
+// connList returns the open connections, by increasing ID.
+func (s *Server) connList() []*conn {
+	s.mu.Lock()
+	out := make([]*conn, 0, len(s.conns))
+	for c := range s.conns {
+		out = append(out, c)
+	}
+	s.mu.Unlock()
+	sortConns(out)
+	return out
+}
+
+func (s *Server) password() string { return *s.pass.Load() }
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

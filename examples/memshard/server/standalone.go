@@ -1,0 +1,232 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/quorumlog/quorumlog/examples/memshard/engine"
+	"github.com/quorumlog/quorumlog/examples/memshard/resp"
+)
+
+// Standalone is a Backend without durability or replication: one engine.DB
+// behind one mutex, every reply released at once (tickets are always 0).
+// It serves tests and memshard's --standalone mode. It is always the
+// primary of a one-node shard, and always serving.
+type Standalone struct {
+	table engine.Table
+	self  Node
+	stop  chan struct{}
+	done  chan struct{}
+	once  sync.Once
+
+	mu       sync.Mutex
+	db       *engine.DB
+	watchers map[string]map[int64]*watchState // key → watching connections
+	watches  map[int64]*watchState            // connection → its watch
+	expired  uint64                           // keys deleted by expiry
+}
+
+// watchState is one connection's WATCH: its keys, whether one changed, and
+// the keys that were live when watched (an expiry after that aborts EXEC).
+type watchState struct {
+	keys  map[string]bool // key → it existed and was not expired at WATCH
+	dirty bool
+}
+
+// StandaloneConfig configures a Standalone.
+type StandaloneConfig struct {
+	// Addr is the address clients reach this node at (CLUSTER SLOTS, MOVED).
+	Addr string
+	// ID is the node ID (40 hex characters); random if empty.
+	ID string
+}
+
+// activeExpireEvery and activeExpireMax pace the expiry of keys nobody reads.
+const (
+	activeExpireEvery = 100 * time.Millisecond
+	activeExpireMax   = 200
+)
+
+// NewStandalone returns a Standalone with an empty keyspace and starts its
+// active-expiry goroutine; Close stops it.
+func NewStandalone(cfg StandaloneConfig) *Standalone {
+	id := cfg.ID
+	if id == "" {
+		id = randomHex(20)
+	}
+	s := &Standalone{
+		table:    engine.NewTable(),
+		self:     Node{ID: id, Addr: cfg.Addr},
+		stop:     make(chan struct{}),
+		done:     make(chan struct{}),
+		db:       engine.New(),
+		watchers: make(map[string]map[int64]*watchState),
+		watches:  make(map[int64]*watchState),
+	}
+	s.db.SetModifiedHook(s.touched)
+	go s.expireLoop()
+	return s
+}
+
+// Close stops active expiry. It is idempotent.
+func (s *Standalone) Close() error {
+	s.once.Do(func() { close(s.stop) })
+	<-s.done
+	return nil
+}
+
+func (s *Standalone) expireLoop() {
+	defer close(s.done)
+	t := time.NewTicker(activeExpireEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-t.C:
+			s.mu.Lock()
+			c := &engine.Call{Now: time.Now().UnixMilli(), Out: resp.NewWriter(2)}
+			s.expired += uint64(s.db.ActiveExpire(c, activeExpireMax))
+			s.mu.Unlock()
+		}
+	}
+}
+
+// touched is the DB's modification hook: it marks the watchers of key.
+// Called with s.mu held.
+func (s *Standalone) touched(key string) {
+	for _, w := range s.watchers[key] {
+		w.dirty = true
+	}
+}
+
+// Table implements Backend.
+func (s *Standalone) Table() engine.Table { return s.table }
+
+// Do implements Backend.
+func (s *Standalone) Do(conn *ConnState, argv [][]byte, w *resp.Writer) Ticket {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := &engine.Call{Argv: argv, Out: w, Now: time.Now().UnixMilli()}
+	s.table.Exec(s.db, c)
+	s.expired += uint64(c.ExpiredKeys())
+	return 0
+}
+
+// Exec implements Backend: the commands run under one lock acquisition,
+// at one instant, unless a watched key changed.
+func (s *Standalone) Exec(conn *ConnState, queued [][][]byte, w *resp.Writer) Ticket {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := time.Now().UnixMilli()
+	if ws := s.watches[conn.ID]; ws != nil && (ws.dirty || s.watchedExpired(ws, now)) {
+		w.NullArray()
+		return 0
+	}
+	w.Array(len(queued))
+	for _, argv := range queued {
+		c := &engine.Call{Argv: argv, Out: w, Now: now}
+		s.table.Exec(s.db, c)
+		s.expired += uint64(c.ExpiredKeys())
+	}
+	return 0
+}
+
+// watchedExpired reports whether a key that was live at WATCH has expired
+// since (isWatchedKeyExpired).
+func (s *Standalone) watchedExpired(ws *watchState, now int64) bool {
+	for k, live := range ws.keys {
+		if e := s.db.Raw(k); live && e != nil && e.ExpireAt != 0 && e.ExpireAt <= now {
+			return true
+		}
+	}
+	return false
+}
+
+// Watch implements Backend.
+func (s *Standalone) Watch(conn *ConnState, keys [][]byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ws := s.watches[conn.ID]
+	if ws == nil {
+		ws = &watchState{keys: make(map[string]bool)}
+		s.watches[conn.ID] = ws
+	}
+	now := time.Now().UnixMilli()
+	for _, k := range keys {
+		key := string(k)
+		if _, ok := ws.keys[key]; ok {
+			continue
+		}
+		e := s.db.Raw(key)
+		ws.keys[key] = e != nil && (e.ExpireAt == 0 || e.ExpireAt > now)
+		m := s.watchers[key]
+		if m == nil {
+			m = make(map[int64]*watchState)
+			s.watchers[key] = m
+		}
+		m[conn.ID] = ws
+	}
+}
+
+// Unwatch implements Backend.
+func (s *Standalone) Unwatch(conn *ConnState) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ws := s.watches[conn.ID]
+	if ws == nil {
+		return
+	}
+	for k := range ws.keys {
+		delete(s.watchers[k], conn.ID)
+		if len(s.watchers[k]) == 0 {
+			delete(s.watchers, k)
+		}
+	}
+	delete(s.watches, conn.ID)
+}
+
+// Wait implements Backend: every ticket is settled.
+func (s *Standalone) Wait(ctx context.Context, t Ticket) string { return "" }
+
+// Topology implements Backend: the primary of a shard of one.
+func (s *Standalone) Topology() Topology {
+	s.mu.Lock()
+	changes := s.db.Changes()
+	s.mu.Unlock()
+	return Topology{Role: "master", Self: s.self, Primary: s.self, AppliedID: changes, Serving: true}
+}
+
+// Info implements Backend.
+func (s *Standalone) Info(section string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch section {
+	case "keyspace":
+		keys, expires := 0, 0
+		s.db.Keys(func(_ string, e *engine.Entry) bool {
+			keys++
+			if e.ExpireAt != 0 {
+				expires++
+			}
+			return true
+		})
+		if keys == 0 {
+			return ""
+		}
+		return fmt.Sprintf("db0:keys=%d,expires=%d,avg_ttl=0", keys, expires)
+	case "persistence":
+		return strings.Join([]string{
+			"loading:0", "async_loading:0",
+			fmt.Sprintf("rdb_changes_since_last_save:%d", s.db.Changes()),
+			"rdb_bgsave_in_progress:0", "rdb_last_bgsave_status:ok",
+			"aof_enabled:0", "aof_rewrite_in_progress:0", "aof_last_bgrewrite_status:ok", "aof_last_write_status:ok",
+		}, "\r\n")
+	case "stats":
+		return fmt.Sprintf("expired_keys:%d\r\nevicted_keys:0", s.expired)
+	}
+	return ""
+}
