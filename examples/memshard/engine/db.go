@@ -55,6 +55,9 @@ func (db *DB) SetModifiedHook(f func(key string)) { db.modified = f }
 // Len returns the number of keys (expired keys not yet removed included).
 func (db *DB) Len() int { return len(db.keys) }
 
+// Expiring returns the number of keys that have an expiry.
+func (db *DB) Expiring() int { return len(db.expires) }
+
 // Changes returns the number of changes made so far.
 func (db *DB) Changes() uint64 { return db.dirty }
 

@@ -88,45 +88,48 @@ func (s *Shard) Topology() server.Topology {
 	if s.tailID > s.appliedID {
 		t.LagIDs = s.tailID - s.appliedID
 	}
-	for _, m := range s.members {
-		if m.ID != s.primary.ID {
-			t.Replicas = append(t.Replicas, m)
-		}
-	}
-	sort.Slice(t.Replicas, func(i, j int) bool { return t.Replicas[i].ID < t.Replicas[j].ID })
+	t.Replicas = s.replicasLocked()
 	return t
 }
 
-// Info returns the backend's INFO fields for section.
+// Info returns the backend's INFO fields for section; the server writes
+// the fields Redis itself has (role, master_host, ...) from Topology.
 func (s *Shard) Info(section string) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var b strings.Builder
 	switch section {
 	case "replication":
-		fmt.Fprintf(&b, "role:%s\r\n", s.role)
-		if s.role == roleReplica {
-			host, port := splitAddr(s.primary.Addr)
-			fmt.Fprintf(&b, "master_host:%s\r\nmaster_port:%s\r\n", host, port)
-			link := "down"
-			if s.caughtUp {
-				link = "up"
-			}
-			fmt.Fprintf(&b, "master_link_status:%s\r\n", link)
-		}
-		fmt.Fprintf(&b, "connected_slaves:%d\r\n", max(len(s.members)-1, 0))
-		fmt.Fprintf(&b, "quorumlog_log:%s\r\nquorumlog_applied_id:%d\r\nquorumlog_lag_ids:%d\r\n", s.cfg.Log, s.appliedID, max(s.tailID, s.appliedID)-s.appliedID)
+		fmt.Fprintf(&b, "quorumlog_log:%s\r\nquorumlog_applied_id:%d\r\n", s.cfg.Log, s.appliedID)
 		if s.halted != nil {
 			fmt.Fprintf(&b, "quorumlog_halted:%s\r\n", s.halted)
 		}
 	case "keyspace":
 		if n := s.db.Len(); n > 0 {
-			fmt.Fprintf(&b, "db0:keys=%d,expires=0,avg_ttl=0\r\n", n)
+			fmt.Fprintf(&b, "db0:keys=%d,expires=%d,avg_ttl=0\r\n", n, s.db.Expiring())
 		}
 	case "persistence":
-		fmt.Fprintf(&b, "loading:%d\r\naof_enabled:0\r\nrdb_changes_since_last_save:0\r\nquorumlog_durable:1\r\n", boolInt(!s.caughtUp))
+		fmt.Fprintf(&b, "loading:%d\r\nasync_loading:0\r\nrdb_changes_since_last_save:0\r\naof_enabled:0\r\nquorumlog_durable:1\r\n", boolInt(!s.caughtUp))
 	}
 	return b.String()
+}
+
+// replicasLocked returns the registered nodes other than the primary,
+// sorted by ID. The slice is cached until members or the primary change:
+// the server asks for the topology on every command.
+func (s *Shard) replicasLocked() []server.Node {
+	if s.replicas != nil && s.replicasOf == s.primary.ID {
+		return s.replicas
+	}
+	reps := make([]server.Node, 0, len(s.members))
+	for _, m := range s.members {
+		if m.ID != s.primary.ID {
+			reps = append(reps, m)
+		}
+	}
+	sort.Slice(reps, func(i, j int) bool { return reps[i].ID < reps[j].ID })
+	s.replicas, s.replicasOf = reps, s.primary.ID
+	return reps
 }
 
 func boolInt(b bool) int {

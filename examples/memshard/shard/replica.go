@@ -210,6 +210,7 @@ func (s *Shard) membersLoop(ctx context.Context) {
 			if json.Unmarshal(ev.Record.Payload, &m) == nil && m.ID != "" {
 				s.mu.Lock()
 				s.members[m.ID] = server.Node{ID: clusterID(m.ID), Addr: m.Addr}
+				s.replicas = nil
 				s.mu.Unlock()
 			}
 		}

@@ -60,15 +60,17 @@ type Shard struct {
 	mu sync.Mutex // the "single thread": guards everything below
 	db *engine.DB
 	// role and log position
-	role      string
-	primary   server.Node
-	members   map[string]server.Node // registered nodes by ID (from the members log)
-	appliedID uint64                 // last log ID applied to db
-	tailID    uint64                 // last log ID known to exist (for lag)
-	caughtUp  bool                   // replayed the log at least once since (re)start
-	lastSeen  time.Time              // replica: when it last saw a record of the primary
-	halted    error                  // ErrNewerFormat: stop applying
-	stopTail  context.CancelFunc     // ends the current tail read (reset restarts it)
+	role       string
+	primary    server.Node
+	members    map[string]server.Node // registered nodes by ID (from the members log)
+	replicas   []server.Node          // cache of replicasLocked; nil when stale
+	replicasOf string                 // the primary ID the cache was built for
+	appliedID  uint64                 // last log ID applied to db
+	tailID     uint64                 // last log ID known to exist (for lag)
+	caughtUp   bool                   // replayed the log at least once since (re)start
+	lastSeen   time.Time              // replica: when it last saw a record of the primary
+	halted     error                  // ErrNewerFormat: stop applying
+	stopTail   context.CancelFunc     // ends the current tail read (reset restarts it)
 	// primary state
 	leaseUntil time.Time
 	inflight   []byte              // the record being appended, recognised if the tail sees it first
