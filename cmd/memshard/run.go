@@ -8,6 +8,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
+	_ "net/http/pprof"
 	"strings"
 	"time"
 
@@ -42,6 +44,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	requirePass := fs.String("requirepass", "", "password clients must AUTH with")
 	standalone := fs.Bool("standalone", false, "no log: in-memory only (tests, comparisons)")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	debugAddr := fs.String("debug-addr", "", "if set, serve Go's pprof profiles over HTTP on this address")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -63,6 +66,13 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		return usageError{errors.New("--lease must be at least 100ms")}
 	}
 
+	if *debugAddr != "" {
+		dl, err := net.Listen("tcp", *debugAddr)
+		if err != nil {
+			return fmt.Errorf("--debug-addr: %w", err)
+		}
+		go func() { _ = http.Serve(dl, http.DefaultServeMux) }() // net/http/pprof registers there
+	}
 	lis, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
