@@ -59,14 +59,25 @@ func (c *Client) Append(ctx context.Context, log string, payloads [][]byte, opts
 	}
 	req, err := newAppendRequest(log, payloads)
 	if err != nil {
+		if o.onQueued != nil {
+			o.onQueued()
+		}
 		return AppendResult{}, err
 	}
+	if o.checkChecksum {
+		if !o.conditional {
+			return AppendResult{}, fmt.Errorf("%w: IfChecksum needs IfLastID", ErrInvalidArgument)
+		}
+		req.IfChecksum = &o.checksum
+	}
+	queued := onceFunc(o.onQueued)
+	defer queued() // also when the append never reached a stream
 	if o.conditional {
-		return c.appendIf(ctx, req, o.expectedLastID, payloads)
+		return c.appendIf(ctx, req, o.expectedLastID, payloads, queued)
 	}
 	var resp *quorumlogpb.AppendResponse
 	_, err = c.write(ctx, false, func(ctx context.Context, cn *conn) (err error) {
-		resp, err = c.appendAttempt(ctx, cn, req)
+		resp, err = c.appendAttempt(ctx, cn, req, queued)
 		return err
 	})
 	if err != nil {
@@ -90,11 +101,11 @@ func (c *Client) AppendIf(ctx context.Context, log string, expectedLastID uint64
 	return c.Append(ctx, log, payloads, IfLastID(expectedLastID))
 }
 
-func (c *Client) appendIf(ctx context.Context, req *quorumlogpb.AppendRequest, expected uint64, payloads [][]byte) (AppendResult, error) {
+func (c *Client) appendIf(ctx context.Context, req *quorumlogpb.AppendRequest, expected uint64, payloads [][]byte, queued func()) (AppendResult, error) {
 	req.IfLastId = &expected
 	var resp *quorumlogpb.AppendResponse
 	uncertain, err := c.write(ctx, true, func(ctx context.Context, cn *conn) (err error) {
-		resp, err = c.appendAttempt(ctx, cn, req)
+		resp, err = c.appendAttempt(ctx, cn, req, queued)
 		return err
 	})
 	if err == nil {
@@ -150,11 +161,13 @@ func (c *Client) readBack(ctx context.Context, log string, expected uint64, payl
 }
 
 // appendAttempt sends req once to cn, over the shared stream or unary.
-func (c *Client) appendAttempt(ctx context.Context, cn *conn, req *quorumlogpb.AppendRequest) (*quorumlogpb.AppendResponse, error) {
+// queued is called once req is queued on the stream.
+func (c *Client) appendAttempt(ctx context.Context, cn *conn, req *quorumlogpb.AppendRequest, queued func()) (*quorumlogpb.AppendResponse, error) {
 	if c.cfg.UnaryAppend {
 		if err := c.ready(ctx, cn); err != nil {
 			return nil, err
 		}
+		queued()
 		resp, err := cn.log.Append(ctx, req)
 		return resp, mapWriteError(err)
 	}
@@ -162,7 +175,20 @@ func (c *Client) appendAttempt(ctx context.Context, cn *conn, req *quorumlogpb.A
 	if err != nil {
 		return nil, err
 	}
-	return s.do(ctx, req)
+	return s.do(ctx, req, queued)
+}
+
+// onceFunc returns a function that calls f (if not nil) the first time it
+// is called and does nothing afterwards. Not safe for concurrent use: an
+// append calls it from its own goroutine only.
+func onceFunc(f func()) func() {
+	return func() {
+		if f != nil {
+			g := f
+			f = nil
+			g()
+		}
+	}
 }
 
 func newAppendRequest(log string, payloads [][]byte) (*quorumlogpb.AppendRequest, error) {

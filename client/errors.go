@@ -50,9 +50,10 @@ var (
 // ConditionError is the error of a conditional append whose expected last
 // ID did not match. errors.Is(err, ErrConditionFailed) is true for it.
 type ConditionError struct {
-	Log      string
-	Expected uint64 // the expected last ID the append carried
-	Actual   uint64 // the log's last ID when the append was ordered
+	Log            string
+	Expected       uint64 // the expected last ID the append carried
+	Actual         uint64 // the log's last ID when the append was ordered
+	ActualChecksum uint32 // the log's running checksum after Actual
 }
 
 func (e *ConditionError) Error() string {
@@ -157,7 +158,7 @@ func fromStatus(st *status.Status) *StatusError {
 		switch d := d.(type) {
 		case *quorumlogpb.ConditionFailed:
 			if e.Code == codes.Aborted {
-				e.Err = &ConditionError{Log: d.GetLog(), Expected: d.GetExpectedLastId(), Actual: d.GetActualLastId()}
+				e.Err = &ConditionError{Log: d.GetLog(), Expected: d.GetExpectedLastId(), Actual: d.GetActualLastId(), ActualChecksum: d.GetActualChecksum()}
 			}
 		case *quorumlogpb.Range:
 			if e.Code == codes.OutOfRange {

@@ -35,6 +35,9 @@ type AppendOption func(*appendOptions)
 type appendOptions struct {
 	conditional    bool
 	expectedLastID uint64
+	checkChecksum  bool
+	checksum       uint32
+	onQueued       func()
 }
 
 // IfLastID makes an Append conditional: it commits only if the log's last
@@ -43,4 +46,22 @@ type appendOptions struct {
 // outcome, which makes it exactly-once; see AppendIf.
 func IfLastID(id uint64) AppendOption {
 	return func(o *appendOptions) { o.conditional, o.expectedLastID = true, id }
+}
+
+// IfChecksum adds to IfLastID the condition that the log's running checksum
+// (see Checksum) equals sum. A writer that pipelines conditional appends
+// conditions each on the ID and checksum its previous append will leave:
+// if that one fails because another writer took its place, the next fails
+// too instead of landing after the other writer's record.
+func IfChecksum(sum uint32) AppendOption {
+	return func(o *appendOptions) { o.checkChecksum, o.checksum = true, sum }
+}
+
+// OnQueued calls f once the append has been queued on the leader's append
+// stream (not for Config.UnaryAppend). Appends queued one after another on
+// the same stream reach the leader, and are ordered in the log, in that
+// order, unless a retry intervenes; a pipelining writer waits for OnQueued
+// (or for the append to return) before issuing its next append.
+func OnQueued(f func()) AppendOption {
+	return func(o *appendOptions) { o.onQueued = f }
 }

@@ -124,7 +124,7 @@ func (s *appendStream) usable() bool {
 }
 
 // do sends req over the stream and waits for its answer or ctx.
-func (s *appendStream) do(ctx context.Context, req *quorumlogpb.AppendRequest) (*quorumlogpb.AppendResponse, error) {
+func (s *appendStream) do(ctx context.Context, req *quorumlogpb.AppendRequest, queued func()) (*quorumlogpb.AppendResponse, error) {
 	select {
 	case s.c.slots <- struct{}{}:
 	case <-ctx.Done():
@@ -144,6 +144,7 @@ func (s *appendStream) do(ctx context.Context, req *quorumlogpb.AppendRequest) (
 	cl.state = callQueued
 	s.queue = append(s.queue, cl)
 	s.mu.Unlock()
+	queued()
 	select {
 	case s.wake <- struct{}{}:
 	default:

@@ -42,9 +42,12 @@ type Op struct {
 	// already be verified by the caller and are stored as given.
 	Records []Record
 	// Conditional makes an OpAppend apply only if the log's LastID equals
-	// ExpectedLastID.
-	Conditional    bool
-	ExpectedLastID uint64
+	// ExpectedLastID and, with CheckChecksum, its running checksum equals
+	// ExpectedChecksum.
+	Conditional      bool
+	ExpectedLastID   uint64
+	CheckChecksum    bool
+	ExpectedChecksum uint32
 	// ThroughID is the trim point of an OpTrim; it is clamped to LastID and
 	// a trim at or below the current trim point changes nothing.
 	ThroughID uint64
@@ -142,8 +145,9 @@ func (s *Store) applyOp(op *Op) (Result, error) {
 	case OpDelete:
 		return Result{}, s.delete(l)
 	case OpAppend:
-		if op.Conditional && op.ExpectedLastID != l.lastID {
-			return Result{Err: &ConditionError{Log: l.name, Expected: op.ExpectedLastID, Actual: l.lastID}}, nil
+		if op.Conditional && (op.ExpectedLastID != l.lastID || op.CheckChecksum && op.ExpectedChecksum != l.checksum) {
+			return Result{Err: &ConditionError{Log: l.name, Expected: op.ExpectedLastID, Actual: l.lastID,
+				ExpectedChecksum: op.ExpectedChecksum, ActualChecksum: l.checksum, CheckedChecksum: op.CheckChecksum}}, nil
 		}
 		return s.appendRecords(l, op.Records)
 	case OpTrim:

@@ -21,15 +21,26 @@ func TestStore_ConditionalAppend(t *testing.T) {
 	if !errors.As(res[0].Err, &ce) || !errors.Is(res[0].Err, ErrConditionFailed) {
 		t.Fatalf("conditional append Err = %v, want *ConditionError", res[0].Err)
 	}
-	if diff := cmp.Diff(&ConditionError{Log: "a", Expected: 1, Actual: 2}, ce); diff != "" {
+	if diff := cmp.Diff(&ConditionError{Log: "a", Expected: 1, Actual: 2, ActualChecksum: before.Checksum}, ce); diff != "" {
 		t.Errorf("ConditionError (-want +got):\n%s", diff)
 	}
 	if after, _ := s.Describe("a"); after != before {
 		t.Errorf("failed condition changed the log: %+v, was %+v", after, before)
 	}
 
+	// The right last ID with the wrong checksum fails too.
 	op.ExpectedLastID = 2
+	op.CheckChecksum, op.ExpectedChecksum = true, before.Checksum+1
 	res = mustApply(t, s, 3, op)
+	if !errors.As(res[0].Err, &ce) || ce.Actual != 2 || ce.ActualChecksum != before.Checksum {
+		t.Fatalf("checksum-conditional append with a wrong checksum = %v, want a ConditionError", res[0].Err)
+	}
+	if after, _ := s.Describe("a"); after != before {
+		t.Errorf("failed checksum condition changed the log: %+v, was %+v", after, before)
+	}
+
+	op.ExpectedChecksum = before.Checksum
+	res = mustApply(t, s, 4, op)
 	if res[0].Err != nil || res[0].FirstID != 3 || res[0].LastID != 3 {
 		t.Errorf("conditional append = %+v, want IDs 3..3", res[0])
 	}

@@ -39,13 +39,20 @@ var (
 )
 
 // ConditionError is the Result.Err of a conditional append whose expected
-// last ID did not match. Actual is the log's last ID when the op was applied.
+// last ID (or checksum) did not match. Actual and ActualChecksum are the
+// log's last ID and running checksum when the op was applied.
 type ConditionError struct {
-	Log              string
-	Expected, Actual uint64
+	Log                              string
+	Expected, Actual                 uint64
+	CheckedChecksum                  bool // the op also required ExpectedChecksum
+	ExpectedChecksum, ActualChecksum uint32
 }
 
 func (e *ConditionError) Error() string {
+	if e.CheckedChecksum && e.Expected == e.Actual {
+		return fmt.Sprintf("logstore: log %q: condition failed: expected checksum %08x at last ID %d, actual %08x",
+			e.Log, e.ExpectedChecksum, e.Actual, e.ActualChecksum)
+	}
 	return fmt.Sprintf("logstore: log %q: condition failed: expected last ID %d, actual %d", e.Log, e.Expected, e.Actual)
 }
 

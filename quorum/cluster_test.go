@@ -282,3 +282,29 @@ func TestCluster_ZoneMajorityRefused(t *testing.T) {
 		t.Fatalf("Open with zones a,a,b = %v, want a ZoneMajorityError naming zone a", err)
 	}
 }
+
+// TestCluster_PipelinedConditionalAppendsKeepOrder: proposals queued one
+// after another enter the raft log in that order, so a writer can pipeline
+// conditional appends, each expecting the ID (and checksum) the previous one
+// will leave, without waiting for it.
+func TestCluster_PipelinedConditionalAppendsKeepOrder(t *testing.T) {
+	c := quorumtest.NewCluster(t, 3, quorumtest.Options{})
+	mustPropose(t, c, logstore.Op{Kind: logstore.OpCreate, Log: "chain"})
+	leader := c.Node(c.Leader())
+	const n = 300
+	errs := make(chan error, n)
+	for i := range n {
+		op := quorumtest.AppendOp("chain", fmt.Appendf(nil, "r%d", i))
+		op.Conditional, op.ExpectedLastID = true, uint64(i)
+		leader.ProposeAsync(op, func(_ logstore.Result, err error) { errs <- err })
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Fatalf("pipelined conditional append failed: %v (proposals were reordered)", err)
+		}
+	}
+	info, _ := leader.Store().Describe("chain")
+	if info.LastID != n {
+		t.Fatalf("last ID %d, want %d", info.LastID, n)
+	}
+}

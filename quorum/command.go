@@ -14,12 +14,19 @@ import (
 //	entry  := version:u8 (=1) | count:uvarint | op*count
 //	op     := kind:u8 | len(log):uvarint | log | body
 //	body   := (create, delete)  nothing
-//	        | (append)          flags:u8 (bit0 = conditional) | expected_last_id:uvarint
+//	        | (append)          flags:u8 (bit0 = conditional, bit1 = checksum condition)
+//	                            | expected_last_id:uvarint | [expected_checksum:u32le if bit1]
 //	                            | n:uvarint | (crc32c:u32le | len:uvarint | payload)*n
 //	        | (trim)            through_id:uvarint
 //
 // Payloads are not copied on decode: decoded records alias the entry's bytes.
 const entryVersion = 1
+
+// Append flags.
+const (
+	flagConditional = 1 << 0
+	flagChecksum    = 1 << 1
+)
 
 // ErrBadEntry means a raft entry could not be decoded. A committed entry that
 // does not decode is a bug or corruption: replicas would diverge, so the FSM
@@ -48,10 +55,16 @@ func appendOp(dst []byte, op *logstore.Op) []byte {
 	case logstore.OpAppend:
 		var flags byte
 		if op.Conditional {
-			flags = 1
+			flags |= flagConditional
+		}
+		if op.CheckChecksum {
+			flags |= flagChecksum
 		}
 		dst = append(dst, flags)
 		dst = binary.AppendUvarint(dst, op.ExpectedLastID)
+		if op.CheckChecksum {
+			dst = binary.LittleEndian.AppendUint32(dst, op.ExpectedChecksum)
+		}
 		dst = binary.AppendUvarint(dst, uint64(len(op.Records)))
 		for _, r := range op.Records {
 			dst = binary.LittleEndian.AppendUint32(dst, r.CRC)
@@ -66,7 +79,7 @@ func appendOp(dst []byte, op *logstore.Op) []byte {
 
 // encodedOpSize is an upper bound of op's encoded size, used to cut batches.
 func encodedOpSize(op *logstore.Op) int {
-	n := 1 + binary.MaxVarintLen64 + len(op.Log) + 1 + 2*binary.MaxVarintLen64
+	n := 1 + binary.MaxVarintLen64 + len(op.Log) + 1 + 2*binary.MaxVarintLen64 + 4
 	for _, r := range op.Records {
 		n += 4 + binary.MaxVarintLen64 + len(r.Payload)
 	}
@@ -94,8 +107,16 @@ func decodeEntry(data []byte) ([]logstore.Op, error) {
 		switch op.Kind {
 		case logstore.OpCreate, logstore.OpDelete:
 		case logstore.OpAppend:
-			op.Conditional = d.byte()&1 != 0
+			flags := d.byte()
+			if flags&^(flagConditional|flagChecksum) != 0 {
+				d.fail("append flags")
+			}
+			op.Conditional = flags&flagConditional != 0
+			op.CheckChecksum = flags&flagChecksum != 0
 			op.ExpectedLastID = d.uvarint()
+			if op.CheckChecksum {
+				op.ExpectedChecksum = d.uint32()
+			}
 			nrec := d.uvarint()
 			if d.err == nil && nrec > uint64(len(d.buf)) {
 				d.fail("record count")

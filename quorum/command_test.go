@@ -21,6 +21,8 @@ func sampleOps() []logstore.Op {
 		}},
 		{Kind: logstore.OpAppend, Log: "orders", Conditional: true, ExpectedLastID: 2,
 			Records: []logstore.Record{{Payload: []byte("ccc"), CRC: 7}}},
+		{Kind: logstore.OpAppend, Log: "orders", Conditional: true, ExpectedLastID: 3, CheckChecksum: true, ExpectedChecksum: 0xdeadbeef,
+			Records: []logstore.Record{{Payload: []byte("d"), CRC: 9}}},
 		{Kind: logstore.OpTrim, Log: "orders", ThroughID: 1},
 		{Kind: logstore.OpDelete, Log: "x.y-z"},
 	}

@@ -59,7 +59,7 @@ type Config struct {
 	Transport raft.Transport
 
 	// Group commit: a proposer puts at most MaxBatchRecords records and about
-	// MaxBatchBytes bytes in one raft entry; Proposers entries are in flight
+	// MaxBatchBytes bytes in one raft entry; up to Proposers entries are in flight
 	// at once; at most QueueSize proposals wait (then ErrBusy).
 	MaxBatchRecords int
 	MaxBatchBytes   int

@@ -31,8 +31,10 @@ type Node struct {
 	closer []io.Closer // raft log and stable stores, closed after raft stops
 
 	queue     chan *proposal
+	slots     chan struct{} // one per raft entry in flight (Config.Proposers)
+	entries   chan entry    // from the sequencer to the waiters
 	closing   chan struct{}
-	wg        sync.WaitGroup // proposers, the registration loop and the leader watcher
+	wg        sync.WaitGroup // sequencer, waiters, the registration loop and the leader watcher
 	reads     *readIndexer
 	metrics   *metrics
 	leaderObs *raft.Observer // counts leader changes; deregistered by Close
@@ -60,6 +62,8 @@ func Open(cfg Config) (*Node, error) {
 		cfg:     cfg,
 		logger:  cfg.Logger.With("node", cfg.ID, "zone", cfg.Zone),
 		queue:   make(chan *proposal, cfg.QueueSize),
+		slots:   make(chan struct{}, cfg.Proposers),
+		entries: make(chan entry, cfg.Proposers),
 		closing: make(chan struct{}),
 		members: make(map[string]Member),
 		metrics: m,
@@ -76,9 +80,10 @@ func Open(cfg Config) (*Node, error) {
 	n.raft.RegisterObserver(n.leaderObs)
 	n.wg.Add(1)
 	go n.watchLeader(obs)
+	n.wg.Add(1 + cfg.Proposers)
+	go n.sequencer()
 	for range cfg.Proposers {
-		n.wg.Add(1)
-		go n.proposer()
+		go n.waiter()
 	}
 	n.wg.Add(1)
 	go n.registerSelfLoop()
@@ -247,11 +252,17 @@ func (n *Node) Close() error {
 	n.closed = true
 	n.mu.Unlock()
 	close(n.closing)
+	// Proposers finish their in-flight entries while raft still runs: an
+	// entry still in raft's apply queue when raft shuts down is never
+	// answered (hashicorp/raft does not fail those futures), so shutting
+	// down first could leave a proposer waiting forever. A running raft
+	// answers every entry: commit, or an error once leadership is lost
+	// (within the leader lease when the cluster is unreachable).
+	n.wg.Wait()
 	var errs []error
 	if n.raft != nil {
 		errs = append(errs, n.raft.Shutdown().Error())
 	}
-	n.wg.Wait()
 	n.raft.DeregisterObserver(n.leaderObs)
 	n.failQueued() // proposals queued after the proposers returned
 	n.reads.close()

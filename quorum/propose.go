@@ -104,19 +104,37 @@ func (n *Node) Propose(ctx context.Context, op logstore.Op) (logstore.Result, er
 	}
 }
 
-// proposer takes everything queued (up to the batch limits), proposes it as
-// one raft entry and hands each caller its result. Config.Proposers of them
-// run, so that many entries are in flight while raft fsyncs and replicates.
-func (n *Node) proposer() {
+// entry is a raft entry in flight and the proposals it carries.
+type entry struct {
+	f       raft.ApplyFuture
+	live    []*proposal
+	start   time.Time
+	records int
+}
+
+// sequencer is the only goroutine that calls raft.Apply: it takes everything
+// queued (up to the batch limits) as one raft entry, so entries enter the
+// raft log in the order their proposals were queued. A writer that pipelines
+// conditional appends over one stream relies on that order. At most
+// Config.Proposers entries are in flight (slots); while all are busy,
+// proposals pile up and the next entry takes them all (group commit).
+func (n *Node) sequencer() {
 	defer n.wg.Done()
-	batch := make([]*proposal, 0, 64)
+	defer close(n.entries) // the waiters finish what is in flight, then return
 	ops := make([]logstore.Op, 0, 64)
 	for {
-		batch = batch[:0]
+		select {
+		case n.slots <- struct{}{}:
+		case <-n.closing:
+			n.failQueued()
+			return
+		}
+		var batch []*proposal
 		select {
 		case p := <-n.queue:
-			batch = n.fill(append(batch, p))
+			batch = n.fill([]*proposal{p})
 		case <-n.closing:
+			<-n.slots
 			n.failQueued()
 			return
 		}
@@ -132,33 +150,41 @@ func (n *Node) proposer() {
 			}
 		}
 		if len(live) == 0 {
+			<-n.slots
 			continue
 		}
 		// raft keeps the entry's bytes (log cache, replication), so each
 		// entry gets its own buffer.
 		data := appendEntry(make([]byte, 0, size+16), ops)
-		start := time.Now()
-		f := n.raft.Apply(data, 0)
-		err := f.Error()
+		clear(ops)
+		n.entries <- entry{f: n.raft.Apply(data, 0), live: live, start: time.Now(), records: records}
+	}
+}
+
+// waiter waits for in-flight entries and hands each proposal its result.
+// Config.Proposers of them run, one per slot.
+func (n *Node) waiter() {
+	defer n.wg.Done()
+	for e := range n.entries {
+		err := e.f.Error()
 		var results []logstore.Result
 		if err == nil {
-			n.metrics.observeEntry(start, records, len(live))
-			results, _ = f.Response().([]logstore.Result)
-			if len(results) != len(live) {
-				err = fmt.Errorf("%w: entry %d returned %d results for %d operations", ErrOutcomeUnknown, f.Index(), len(results), len(live))
+			n.metrics.observeEntry(e.start, e.records, len(e.live))
+			results, _ = e.f.Response().([]logstore.Result)
+			if len(results) != len(e.live) {
+				err = fmt.Errorf("%w: entry %d returned %d results for %d operations", ErrOutcomeUnknown, e.f.Index(), len(results), len(e.live))
 			}
 		} else {
 			err = n.applyError(err)
 		}
-		for i, p := range live {
+		for i, p := range e.live {
 			if err != nil {
 				p.finish(logstore.Result{}, err)
 			} else {
 				p.finish(results[i], results[i].Err)
 			}
 		}
-		clear(ops)
-		clear(batch)
+		<-n.slots
 	}
 }
 

@@ -533,7 +533,13 @@ type AppendRequest struct {
 	// if_last_id, when set, makes the append conditional: it is applied only
 	// if the log's last ID equals if_last_id; otherwise ABORTED with a
 	// ConditionFailed detail carrying the actual last ID.
-	IfLastId      *uint64 `protobuf:"varint,3,opt,name=if_last_id,json=ifLastId,proto3,oneof" json:"if_last_id,omitempty"`
+	IfLastId *uint64 `protobuf:"varint,3,opt,name=if_last_id,json=ifLastId,proto3,oneof" json:"if_last_id,omitempty"`
+	// if_checksum, only together with if_last_id, also requires the log's
+	// running checksum (see AppendResponse) to equal it. A writer that
+	// pipelines conditional appends conditions each on the state its previous
+	// append will leave, so that if that one fails (another writer took its
+	// place), the next cannot land after the other writer's record.
+	IfChecksum    *uint32 `protobuf:"fixed32,4,opt,name=if_checksum,json=ifChecksum,proto3,oneof" json:"if_checksum,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -585,6 +591,13 @@ func (x *AppendRequest) GetRecords() []*Record {
 func (x *AppendRequest) GetIfLastId() uint64 {
 	if x != nil && x.IfLastId != nil {
 		return *x.IfLastId
+	}
+	return 0
+}
+
+func (x *AppendRequest) GetIfChecksum() uint32 {
+	if x != nil && x.IfChecksum != nil {
+		return *x.IfChecksum
 	}
 	return 0
 }
@@ -1172,6 +1185,8 @@ type ConditionFailed struct {
 	Log            string                 `protobuf:"bytes,1,opt,name=log,proto3" json:"log,omitempty"`
 	ExpectedLastId uint64                 `protobuf:"varint,2,opt,name=expected_last_id,json=expectedLastId,proto3" json:"expected_last_id,omitempty"`
 	ActualLastId   uint64                 `protobuf:"varint,3,opt,name=actual_last_id,json=actualLastId,proto3" json:"actual_last_id,omitempty"`
+	// actual_checksum is the log's running checksum after actual_last_id.
+	ActualChecksum uint32 `protobuf:"fixed32,4,opt,name=actual_checksum,json=actualChecksum,proto3" json:"actual_checksum,omitempty"`
 	unknownFields  protoimpl.UnknownFields
 	sizeCache      protoimpl.SizeCache
 }
@@ -1223,6 +1238,13 @@ func (x *ConditionFailed) GetExpectedLastId() uint64 {
 func (x *ConditionFailed) GetActualLastId() uint64 {
 	if x != nil {
 		return x.ActualLastId
+	}
+	return 0
+}
+
+func (x *ConditionFailed) GetActualChecksum() uint32 {
+	if x != nil {
+		return x.ActualChecksum
 	}
 	return 0
 }
@@ -1456,13 +1478,16 @@ const file_quorumlogpb_log_proto_rawDesc = "" +
 	"\x03log\x18\x01 \x01(\tR\x03log\x12\"\n" +
 	"\flinearizable\x18\x02 \x01(\bR\flinearizable\"@\n" +
 	"\x13DescribeLogResponse\x12)\n" +
-	"\x04info\x18\x01 \x01(\v2\x15.quorumlog.v1.LogInfoR\x04info\"\x83\x01\n" +
+	"\x04info\x18\x01 \x01(\v2\x15.quorumlog.v1.LogInfoR\x04info\"\xb9\x01\n" +
 	"\rAppendRequest\x12\x10\n" +
 	"\x03log\x18\x01 \x01(\tR\x03log\x12.\n" +
 	"\arecords\x18\x02 \x03(\v2\x14.quorumlog.v1.RecordR\arecords\x12!\n" +
 	"\n" +
-	"if_last_id\x18\x03 \x01(\x04H\x00R\bifLastId\x88\x01\x01B\r\n" +
-	"\v_if_last_id\"`\n" +
+	"if_last_id\x18\x03 \x01(\x04H\x00R\bifLastId\x88\x01\x01\x12$\n" +
+	"\vif_checksum\x18\x04 \x01(\aH\x01R\n" +
+	"ifChecksum\x88\x01\x01B\r\n" +
+	"\v_if_last_idB\x0e\n" +
+	"\f_if_checksum\"`\n" +
 	"\x0eAppendResponse\x12\x19\n" +
 	"\bfirst_id\x18\x01 \x01(\x04R\afirstId\x12\x17\n" +
 	"\alast_id\x18\x02 \x01(\x04R\x06lastId\x12\x1a\n" +
@@ -1498,11 +1523,12 @@ const file_quorumlogpb_log_proto_rawDesc = "" +
 	"through_id\x18\x02 \x01(\x04R\tthroughId\"B\n" +
 	"\fTrimResponse\x12\x19\n" +
 	"\bfirst_id\x18\x01 \x01(\x04R\afirstId\x12\x17\n" +
-	"\alast_id\x18\x02 \x01(\x04R\x06lastId\"s\n" +
+	"\alast_id\x18\x02 \x01(\x04R\x06lastId\"\x9c\x01\n" +
 	"\x0fConditionFailed\x12\x10\n" +
 	"\x03log\x18\x01 \x01(\tR\x03log\x12(\n" +
 	"\x10expected_last_id\x18\x02 \x01(\x04R\x0eexpectedLastId\x12$\n" +
-	"\x0eactual_last_id\x18\x03 \x01(\x04R\factualLastId\"I\n" +
+	"\x0eactual_last_id\x18\x03 \x01(\x04R\factualLastId\x12'\n" +
+	"\x0factual_checksum\x18\x04 \x01(\aR\x0eactualChecksum\"I\n" +
 	"\tNotLeader\x12\x1b\n" +
 	"\tleader_id\x18\x01 \x01(\tR\bleaderId\x12\x1f\n" +
 	"\vleader_addr\x18\x02 \x01(\tR\n" +

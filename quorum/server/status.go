@@ -33,7 +33,7 @@ func (s *Service) toStatus(err error) *status.Status {
 	case errors.As(err, &bad):
 		return withDetail(codes.InvalidArgument, err.Error(), &pb.BadRequest{Field: bad.field, Description: bad.description})
 	case errors.As(err, &cond):
-		return withDetail(codes.Aborted, err.Error(), &pb.ConditionFailed{Log: cond.Log, ExpectedLastId: cond.Expected, ActualLastId: cond.Actual})
+		return withDetail(codes.Aborted, err.Error(), &pb.ConditionFailed{Log: cond.Log, ExpectedLastId: cond.Expected, ActualLastId: cond.Actual, ActualChecksum: cond.ActualChecksum})
 	case errors.As(err, &rng):
 		return withDetail(codes.OutOfRange, err.Error(), &pb.Range{FirstId: rng.FirstID, LastId: rng.LastID})
 	case errors.Is(err, logstore.ErrNoLog):

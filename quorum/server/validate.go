@@ -82,5 +82,12 @@ func (s *Service) appendOp(req *pb.AppendRequest) (logstore.Op, error) {
 		op.Conditional = true
 		op.ExpectedLastID = req.GetIfLastId()
 	}
+	if req.IfChecksum != nil {
+		if req.IfLastId == nil {
+			return logstore.Op{}, &badRequest{"if_checksum", "if_checksum needs if_last_id"}
+		}
+		op.CheckChecksum = true
+		op.ExpectedChecksum = req.GetIfChecksum()
+	}
 	return op, nil
 }
