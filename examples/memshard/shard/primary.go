@@ -2,10 +2,8 @@ package shard
 
 import (
 	"context"
-	"errors"
 	"time"
 
-	"github.com/quorumlog/quorumlog/client"
 	"github.com/quorumlog/quorumlog/examples/memshard/engine"
 	"github.com/quorumlog/quorumlog/examples/memshard/resp"
 	"github.com/quorumlog/quorumlog/examples/memshard/server"
@@ -53,13 +51,16 @@ func (s *Shard) execLocked(argv [][]byte, w *resp.Writer) server.Ticket {
 		s.table.Exec(s.db, c)
 		return 0
 	}
+	// Every command, write or read, first waits for the uncommitted writes
+	// of its keys: a write that changes nothing (SETNX on an existing key)
+	// still answers from their values.
 	var ticket uint64
-	if cmd != nil && !cmd.IsWrite() {
+	if cmd != nil {
 		ticket = s.readTicketLocked(cmd, argv)
 	}
 	s.table.Exec(s.db, c)
 	if effects := c.Effects(); len(effects) > 0 {
-		ticket = s.addEffectsLocked(effects)
+		ticket = max(ticket, s.addEffectsLocked(effects))
 	}
 	return server.Ticket(ticket)
 }
@@ -134,103 +135,6 @@ func (s *Shard) Exec(conn *server.ConnState, queued [][][]byte, w *resp.Writer) 
 		ticket = max(ticket, s.execLocked(argv, w))
 	}
 	return ticket
-}
-
-// appendLoop is the write-behind appender: one conditional append in
-// flight; everything that arrives meanwhile goes into the next record. While
-// idle it appends a heartbeat every lease/3.
-func (s *Shard) appendLoop(ctx context.Context) {
-	heartbeat := time.NewTicker(s.cfg.Lease / 3)
-	defer heartbeat.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-s.wake:
-		case <-heartbeat.C:
-		}
-		for s.appendOnce(ctx) {
-		}
-	}
-}
-
-// appendOnce appends the open batch, or a heartbeat if it is empty and the
-// lease needs renewing. It reports whether there may be more to append.
-func (s *Shard) appendOnce(ctx context.Context) bool {
-	s.mu.Lock()
-	if s.role != rolePrimary {
-		s.mu.Unlock()
-		return false
-	}
-	var rec []byte
-	seq := s.openSeq
-	batch, keys := s.open, s.openKeys
-	if len(batch) > 0 {
-		rec = appendEffectsRecord(nil, batch)
-		s.batchKeys[seq] = keys
-		s.open, s.openKeys = nil, nil
-		s.openSeq++
-	} else if time.Until(s.leaseUntil) < s.cfg.Lease*2/3 {
-		rec = appendLeaseRecord(nil, kindHeartbeat, s.cfg.NodeID, s.cfg.Addr, uint64(s.cfg.Lease.Milliseconds()))
-		seq = 0
-	} else {
-		s.mu.Unlock()
-		return false
-	}
-	expected := s.appliedID
-	s.inflight = rec
-	s.mu.Unlock()
-
-	start := time.Now()
-	actx, cancel := context.WithTimeout(ctx, s.cfg.Lease)
-	res, err := s.cfg.Client.AppendIf(actx, s.cfg.Log, expected, [][]byte{rec})
-	cancel()
-
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.inflight = nil
-	if s.role != rolePrimary {
-		return false // stepped down meanwhile; stepDownLocked failed the batch
-	}
-	if err != nil {
-		if ctx.Err() != nil {
-			return false
-		}
-		s.stepDownLocked(err)
-		return false
-	}
-	s.appliedID, s.tailID = res.LastID, max(s.tailID, res.LastID)
-	s.leaseUntil = start.Add(s.cfg.Lease)
-	if seq > 0 {
-		s.committed = max(s.committed, seq)
-		for _, k := range s.batchKeys[seq] {
-			if s.dirty[k] <= seq {
-				delete(s.dirty, k)
-			}
-		}
-		delete(s.batchKeys, seq)
-		s.broadcastLocked()
-	}
-	return len(s.open) > 0
-}
-
-// stepDownLocked ends this node's term as primary: every uncommitted reply
-// fails, and the keyspace is rebuilt from the log (it may hold effects that
-// never committed).
-func (s *Shard) stepDownLocked(cause error) {
-	var ce *client.ConditionError
-	if errors.As(cause, &ce) {
-		s.logger.Warn("deposed: the log moved past this primary", "expected", ce.Expected, "actual", ce.Actual)
-	} else {
-		s.logger.Warn("stepping down: append failed", "err", cause)
-	}
-	if s.openSeq > s.committed+1 || len(s.open) > 0 {
-		s.failed = append(s.failed, [2]uint64{s.committed + 1, s.openSeq})
-	}
-	s.openSeq++
-	s.committed = s.openSeq - 1 // later tickets start above every failed one
-	s.broadcastLocked()
-	s.reset()
 }
 
 // expireLoop runs active expiry on the primary: expired keys are deleted

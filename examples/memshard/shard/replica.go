@@ -1,7 +1,6 @@
 package shard
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -86,11 +85,15 @@ func (s *Shard) applyLocked(rec client.Record) error {
 	if s.halted != nil {
 		return s.halted
 	}
+	if s.appliedID == 0 && rec.ID > 1 {
+		s.sumKnown = false // the log was trimmed: its checksum base is unknown here
+	}
+	s.resolveLocked(rec.ID, rec.Payload)
 	if s.role == rolePrimary {
-		if s.inflight != nil && bytes.Equal(rec.Payload, s.inflight) {
-			// Our own append, seen before AppendIf returned: its effects
-			// are already in memory.
-			s.appliedID = rec.ID
+		if f := s.ownFlightLocked(rec.ID, rec.Payload); f != nil {
+			// Our own append, seen before it returned: its effects are
+			// already in memory.
+			s.appliedID, s.sum = rec.ID, f.sumAfter
 			return nil
 		}
 		s.stepDownLocked(errors.New("another node appended to the shard log"))
@@ -117,6 +120,7 @@ func (s *Shard) applyLocked(rec client.Record) error {
 		}
 	}
 	s.appliedID = rec.ID
+	s.sum = client.Checksum(s.sum, rec.Payload)
 	s.tailID = max(s.tailID, rec.ID)
 	s.lastSeen = time.Now()
 	return nil
@@ -149,9 +153,16 @@ func (s *Shard) electionLoop(ctx context.Context) {
 // elect appends ELECT conditionally on the last applied ID.
 func (s *Shard) elect(ctx context.Context, expected uint64) {
 	rec := appendLeaseRecord(nil, kindElect, s.cfg.NodeID, s.cfg.Addr, uint64(s.cfg.Lease.Milliseconds()))
+	s.mu.Lock()
+	opts := []client.AppendOption{client.IfLastID(expected)}
+	sumAfter := client.Checksum(s.sum, rec)
+	if s.sumKnown {
+		opts = append(opts, client.IfChecksum(s.sum))
+	}
+	s.mu.Unlock()
 	start := time.Now()
 	actx, cancel := context.WithTimeout(ctx, s.cfg.Lease)
-	res, err := s.cfg.Client.AppendIf(actx, s.cfg.Log, expected, [][]byte{rec})
+	res, err := s.cfg.Client.Append(actx, s.cfg.Log, [][]byte{rec}, opts...)
 	cancel()
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -172,7 +183,11 @@ func (s *Shard) elect(ctx context.Context, expected uint64) {
 	}
 	s.role = rolePrimary
 	s.primary = s.self
-	s.appliedID, s.tailID = res.LastID, max(s.tailID, res.LastID)
+	if s.appliedID < res.LastID {
+		s.appliedID, s.sum = res.LastID, sumAfter
+	}
+	s.tailID = max(s.tailID, res.LastID)
+	s.nextID, s.nextSum = s.appliedID, s.sum
 	s.leaseUntil = start.Add(s.cfg.Lease)
 	s.logger.Info("elected primary", "id", res.LastID)
 }

@@ -41,7 +41,11 @@ type Config struct {
 	Log    string         // the shard's log name (required); created if missing
 	Client *client.Client // QuorumLog client (required)
 	Lease  time.Duration  // default 2s
-	Logger *slog.Logger   // nil discards
+	// PipelineDepth is how many appends of the primary may be in flight at
+	// once, each conditional on the ID and checksum the previous leaves.
+	// Default 2; 1 waits for each append before sending the next.
+	PipelineDepth int
+	Logger        *slog.Logger // nil discards
 }
 
 const (
@@ -66,6 +70,8 @@ type Shard struct {
 	replicas   []server.Node          // cache of replicasLocked; nil when stale
 	replicasOf string                 // the primary ID the cache was built for
 	appliedID  uint64                 // last log ID applied to db
+	sum        uint32                 // the log's running checksum after appliedID
+	sumKnown   bool                   // false if the log did not start at ID 1 here (trimmed)
 	tailID     uint64                 // last log ID known to exist (for lag)
 	caughtUp   bool                   // replayed the log at least once since (re)start
 	lastSeen   time.Time              // replica: when it last saw a record of the primary
@@ -73,7 +79,10 @@ type Shard struct {
 	stopTail   context.CancelFunc     // ends the current tail read (reset restarts it)
 	// primary state
 	leaseUntil time.Time
-	inflight   []byte              // the record being appended, recognised if the tail sees it first
+	flights    []*flight           // appends in flight, in log order
+	nextID     uint64              // the log's last ID once every flight is in
+	nextSum    uint32              // its running checksum then
+	unresolved []*flight           // flights of unknown outcome after a step-down, in log order
 	open       [][][]byte          // effects of the batch being filled
 	openKeys   []string            // keys made dirty by the open batch
 	openSeq    uint64              // ticket of the open batch
@@ -93,6 +102,9 @@ func New(cfg Config) (*Shard, error) {
 	}
 	if cfg.Lease == 0 {
 		cfg.Lease = 2 * time.Second
+	}
+	if cfg.PipelineDepth == 0 {
+		cfg.PipelineDepth = 2
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -119,7 +131,8 @@ func (s *Shard) reset() {
 	s.db = engine.New()
 	s.db.SetModifiedHook(s.modified)
 	s.role = roleReplica
-	s.appliedID = 0
+	s.appliedID, s.sum, s.sumKnown = 0, 0, true
+	s.flights = nil
 	s.caughtUp = false
 	s.open, s.openKeys = nil, nil
 	s.dirty = make(map[string]uint64)

@@ -1,0 +1,675 @@
+package main
+
+// Helpers of memshard's end-to-end tests: build the real quorumlogd and
+// memshard binaries once, run three of each as subprocesses on 127.0.0.1,
+// kill, freeze, thaw and restart them, and look at the shard through Redis
+// clients and at its log through the QuorumLog client.
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"go.uber.org/goleak"
+
+	"github.com/quorumlog/quorumlog/client"
+)
+
+// binDir holds the binaries built for this test run; removed by TestMain.
+var binDir string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "memshard-e2e-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		os.Exit(1)
+	}
+	binDir = dir
+	// go-redis logs every failed dial to a killed node; the tests count
+	// those errors themselves.
+	redis.SetLogger(quietLogger{})
+	code := m.Run()
+	os.RemoveAll(dir)
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, "goleak:", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+type quietLogger struct{}
+
+func (quietLogger) Printf(context.Context, string, ...any) {}
+
+var (
+	buildOnce sync.Once
+	buildErr  error
+)
+
+// binaries builds quorumlogd and memshard once (without -race: the race
+// detector belongs to the test process, not the servers) and returns their
+// paths.
+func binaries(t *testing.T) (quorumlogd, memshard string) {
+	t.Helper()
+	buildOnce.Do(func() {
+		out, err := exec.Command("go", "env", "GOMOD").Output()
+		if err != nil {
+			buildErr = fmt.Errorf("go env GOMOD: %w", err)
+			return
+		}
+		gomod := strings.TrimSpace(string(out))
+		if gomod == "" || gomod == os.DevNull {
+			buildErr = errors.New("go env GOMOD: not in a module")
+			return
+		}
+		cmd := exec.Command("go", "build", "-o", binDir+string(filepath.Separator), "./cmd/quorumlogd", "./cmd/memshard")
+		cmd.Dir = filepath.Dir(gomod)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("go build: %w\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatalf("building the binaries: %v", buildErr)
+	}
+	return filepath.Join(binDir, "quorumlogd"), filepath.Join(binDir, "memshard")
+}
+
+// freeAddrs returns n distinct free 127.0.0.1 addresses: it listens on :0
+// n times and closes the listeners only once all are open.
+func freeAddrs(t *testing.T, n int) []string {
+	t.Helper()
+	var lis []net.Listener
+	defer func() {
+		for _, l := range lis {
+			l.Close()
+		}
+	}()
+	addrs := make([]string, 0, n)
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatalf("listen for a free port: %v", err)
+		}
+		lis = append(lis, l)
+		addrs = append(addrs, l.Addr().String())
+	}
+	return addrs
+}
+
+// waitFor calls f until it returns nil, every 25ms, for at most total;
+// then it fails the test with f's last error. Call it from the test
+// goroutine only.
+func waitFor(t *testing.T, total time.Duration, f func() error) {
+	t.Helper()
+	if err := poll(t.Context(), total, f); err != nil {
+		t.Fatalf("still failing after %v: %v", total, err)
+	}
+}
+
+// poll calls f until it returns nil, every 25ms, for at most total, and
+// returns f's last error if it never did.
+func poll(ctx context.Context, total time.Duration, f func() error) error {
+	deadline := time.Now().Add(total)
+	tick := time.NewTicker(25 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		err := f()
+		if err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-tick.C:
+		case <-ctx.Done():
+			return fmt.Errorf("%w (while: %v)", ctx.Err(), err)
+		}
+	}
+}
+
+// hold waits for d unless the test ends first. It is a scenario's
+// duration (how long a process stays frozen), never a synchronisation.
+func hold(t *testing.T, d time.Duration) {
+	t.Helper()
+	select {
+	case <-time.After(d):
+	case <-t.Context().Done():
+		t.Fatalf("test ended during a %v hold", d)
+	}
+}
+
+// proc is one subprocess and what it needs to run again.
+type proc struct {
+	name       string
+	bin        string
+	args       []string
+	stderrPath string
+
+	cmd     *exec.Cmd
+	done    chan struct{} // closed when the process has exited
+	waitErr error         // read after done is closed
+	stopped bool          // SIGSTOPped and not yet SIGCONTed
+	starts  int
+}
+
+func (p *proc) running() bool {
+	if p.done == nil {
+		return false
+	}
+	select {
+	case <-p.done:
+		return false
+	default:
+		return true
+	}
+}
+
+// start starts p (again), appending its output to its stderr file.
+func (p *proc) start(t *testing.T) {
+	t.Helper()
+	if p.running() {
+		t.Fatalf("start %s: it is running", p.name)
+	}
+	f, err := os.OpenFile(p.stderrPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		t.Fatalf("open stderr file: %v", err)
+	}
+	p.starts++
+	fmt.Fprintf(f, "=== e2e: start #%d: %s %s\n", p.starts, filepath.Base(p.bin), strings.Join(p.args, " "))
+	cmd := exec.Command(p.bin, p.args...)
+	cmd.Stdout, cmd.Stderr = f, f
+	if err := cmd.Start(); err != nil {
+		f.Close()
+		t.Fatalf("start %s: %v", p.name, err)
+	}
+	done := make(chan struct{})
+	p.cmd, p.done, p.waitErr, p.stopped = cmd, done, nil, false
+	go func() {
+		err := cmd.Wait()
+		f.Close()
+		p.waitErr = err
+		close(done)
+	}()
+}
+
+func (p *proc) signal(t *testing.T, sig syscall.Signal) {
+	t.Helper()
+	if !p.running() {
+		t.Fatalf("%v to %s: it is not running", sig, p.name)
+	}
+	if err := p.cmd.Process.Signal(sig); err != nil {
+		t.Fatalf("%v to %s: %v", sig, p.name, err)
+	}
+}
+
+// kill9 kills p with SIGKILL and waits for it to exit.
+func (p *proc) kill9(t *testing.T) {
+	t.Helper()
+	p.signal(t, syscall.SIGKILL)
+	<-p.done
+	p.stopped = false
+}
+
+// term sends p SIGTERM and waits (at most 20s) for it to exit with status 0.
+func (p *proc) term(t *testing.T) {
+	t.Helper()
+	p.signal(t, syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(20 * time.Second):
+		p.cmd.Process.Kill()
+		<-p.done
+		t.Fatalf("%s did not exit within 20s of SIGTERM", p.name)
+	}
+	if p.waitErr != nil {
+		t.Errorf("%s after SIGTERM: %v, want exit status 0\n%s", p.name, p.waitErr, tail(p.stderrPath, 10))
+	}
+}
+
+func (p *proc) sigstop(t *testing.T) { t.Helper(); p.signal(t, syscall.SIGSTOP); p.stopped = true }
+func (p *proc) sigcont(t *testing.T) { t.Helper(); p.signal(t, syscall.SIGCONT); p.stopped = false }
+
+// reap kills p if it runs (a frozen process dies of SIGKILL too).
+func (p *proc) reap() {
+	if p.running() {
+		p.cmd.Process.Kill()
+		<-p.done
+	}
+}
+
+// tail returns the last n lines of the file at path.
+func tail(path string, n int) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err.Error()
+	}
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
+
+// shardLog is the QuorumLog log every test shard uses.
+const shardLog = "s1"
+
+// envOptions shape an e2e environment.
+type envOptions struct {
+	lease time.Duration // memshard --lease; default 1s
+}
+
+// env is a 3-node QuorumLog cluster (zones a, b, c) and a 3-node memshard
+// shard (m1, m2, m3) on it. Its methods must be called from the test
+// goroutine.
+type env struct {
+	t        *testing.T
+	lease    time.Duration
+	logNodes []*proc // quorumlogd n1..n3
+	nodes    []*proc // memshard m1..m3
+	ids      []string
+	addrs    []string // memshard RESP addresses
+	log      *client.Client
+
+	mu      sync.Mutex
+	clients map[int]*redis.Client // per node, for ROLE and INFO
+}
+
+// newEnv starts the QuorumLog cluster, waits for its leader, then starts
+// the shard and waits for its primary. Everything is killed in t.Cleanup;
+// if the test failed, the tails of every process's stderr are logged.
+func newEnv(t *testing.T, opts envOptions) *env {
+	t.Helper()
+	qbin, mbin := binaries(t)
+	if opts.lease == 0 {
+		opts.lease = time.Second
+	}
+	e := &env{t: t, lease: opts.lease, clients: map[int]*redis.Client{}}
+	t.Cleanup(e.cleanup)
+
+	qa := freeAddrs(t, 6)
+	var peers, grpcAddrs []string
+	for i, zone := range []string{"a", "b", "c"} {
+		peers = append(peers, fmt.Sprintf("n%d=%s@%s", i+1, qa[3+i], zone))
+		grpcAddrs = append(grpcAddrs, qa[i])
+	}
+	for i, zone := range []string{"a", "b", "c"} {
+		id := fmt.Sprintf("n%d", i+1)
+		e.logNodes = append(e.logNodes, &proc{
+			name: "quorumlogd " + id, bin: qbin,
+			stderrPath: filepath.Join(t.TempDir(), id+".stderr"),
+			args: []string{
+				"--id", id, "--zone", zone, "--data-dir", t.TempDir(),
+				"--grpc-addr", qa[i], "--raft-addr", qa[3+i], "--log-level", "warn",
+				"--bootstrap", strings.Join(peers, ","),
+			},
+		})
+	}
+	for _, p := range e.logNodes {
+		p.start(t)
+	}
+	cl, err := client.New(t.Context(), client.Config{
+		Endpoints: grpcAddrs, DialTimeout: 2 * time.Second,
+		RetryBackoff: 5 * time.Millisecond, MaxRetryBackoff: 200 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatalf("client.New: %v", err)
+	}
+	e.log = cl
+	waitFor(t, 30*time.Second, func() error { return e.logLeader(grpcAddrs) })
+
+	e.addrs = freeAddrs(t, 3)
+	for i := range 3 {
+		id := fmt.Sprintf("m%d", i+1)
+		e.ids = append(e.ids, id)
+		e.nodes = append(e.nodes, &proc{
+			name: "memshard " + id, bin: mbin,
+			stderrPath: filepath.Join(t.TempDir(), id+".stderr"),
+			args: []string{
+				"--id", id, "--addr", e.addrs[i], "--log-endpoints", strings.Join(grpcAddrs, ","),
+				"--shard", shardLog, "--lease", opts.lease.String(), "--log-level", "info",
+			},
+		})
+	}
+	for _, p := range e.nodes {
+		p.start(t)
+	}
+	e.primary()
+	return e
+}
+
+// logLeader returns nil once every QuorumLog node agrees on one leader.
+func (e *env) logLeader(addrs []string) error {
+	leader := ""
+	for _, a := range addrs {
+		ctx, cancel := context.WithTimeout(e.t.Context(), time.Second)
+		st, err := e.log.StatusOf(ctx, a)
+		cancel()
+		if err != nil {
+			return fmt.Errorf("status of %s: %w", a, err)
+		}
+		if st.LeaderID == "" || leader != "" && st.LeaderID != leader {
+			return fmt.Errorf("no agreed leader: %s says %q", a, st.LeaderID)
+		}
+		leader = st.LeaderID
+	}
+	return nil
+}
+
+func (e *env) cleanup() {
+	for _, p := range slices.Concat(e.nodes, e.logNodes) {
+		p.reap()
+	}
+	e.mu.Lock()
+	for _, c := range e.clients {
+		c.Close()
+	}
+	e.mu.Unlock()
+	if e.log != nil {
+		e.log.Close()
+	}
+	if e.t.Failed() {
+		for _, p := range slices.Concat(e.nodes, e.logNodes) {
+			e.t.Logf("tail of %s's stderr (%s):\n%s", p.name, p.stderrPath, tail(p.stderrPath, 40))
+		}
+	}
+}
+
+// up reports whether memshard node i runs and is not frozen.
+func (e *env) up(i int) bool { return e.nodes[i].running() && !e.nodes[i].stopped }
+
+// rc returns a plain Redis client of node i (no retries, no READONLY),
+// closed in cleanup. Safe for concurrent use.
+func (e *env) rc(i int) *redis.Client {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if c := e.clients[i]; c != nil {
+		return c
+	}
+	c := newRedis(e.addrs[i], false)
+	e.clients[i] = c
+	return c
+}
+
+// newRedis returns a client of one node, without retries; with readOnly
+// every connection sends READONLY first (replica reads).
+func newRedis(addr string, readOnly bool) *redis.Client {
+	opt := &redis.Options{
+		Addr: addr, MaxRetries: -1, DialTimeout: 500 * time.Millisecond,
+		ReadTimeout: 5 * time.Second, WriteTimeout: 2 * time.Second, PoolSize: 4,
+		ContextTimeoutEnabled: true,
+	}
+	if readOnly {
+		opt.OnConnect = func(ctx context.Context, cn *redis.Conn) error { return cn.ReadOnly(ctx).Err() }
+	}
+	return redis.NewClient(opt)
+}
+
+// role returns what ROLE says on node i: "master" or "slave".
+func (e *env) role(i int) (string, error) {
+	ctx, cancel := context.WithTimeout(e.t.Context(), time.Second)
+	defer cancel()
+	v, err := e.rc(i).Do(ctx, "ROLE").Slice()
+	if err != nil {
+		return "", fmt.Errorf("ROLE on %s: %w", e.ids[i], err)
+	}
+	if len(v) == 0 {
+		return "", fmt.Errorf("ROLE on %s: empty reply", e.ids[i])
+	}
+	s, _ := v[0].(string)
+	return s, nil
+}
+
+// primaryOnce returns the index of the one running, unfrozen node whose
+// ROLE says master.
+func (e *env) primaryOnce() (int, error) {
+	p := -1
+	for i := range e.nodes {
+		if !e.up(i) {
+			continue
+		}
+		r, err := e.role(i)
+		if err != nil {
+			return -1, err
+		}
+		if r == "master" {
+			if p >= 0 {
+				return -1, fmt.Errorf("two masters: %s and %s", e.ids[p], e.ids[i])
+			}
+			p = i
+		}
+	}
+	if p < 0 {
+		return -1, errors.New("no master")
+	}
+	return p, nil
+}
+
+// primary polls ROLE on every running node until exactly one says master.
+func (e *env) primary() int {
+	e.t.Helper()
+	p := -1
+	waitFor(e.t, 20*time.Second, func() (err error) {
+		p, err = e.primaryOnce()
+		return err
+	})
+	return p
+}
+
+// pauseLog freezes every quorumlogd process (SIGSTOP); resumeLog thaws them.
+func (e *env) pauseLog() {
+	e.t.Helper()
+	for _, q := range e.logNodes {
+		q.sigstop(e.t)
+	}
+}
+
+func (e *env) resumeLog() {
+	e.t.Helper()
+	for _, q := range e.logNodes {
+		q.sigcont(e.t)
+	}
+}
+
+func (e *env) kill9(i int)   { e.t.Helper(); e.nodes[i].kill9(e.t) }
+func (e *env) sigstop(i int) { e.t.Helper(); e.nodes[i].sigstop(e.t) }
+func (e *env) sigcont(i int) { e.t.Helper(); e.nodes[i].sigcont(e.t) }
+
+// restart starts a killed or stopped node i again with the same flags.
+func (e *env) restart(i int) {
+	e.t.Helper()
+	e.mu.Lock()
+	if c := e.clients[i]; c != nil {
+		c.Close()
+		delete(e.clients, i)
+	}
+	e.mu.Unlock()
+	e.nodes[i].start(e.t)
+}
+
+// appliedID returns node i's quorumlog_applied_id from INFO replication.
+func (e *env) appliedID(i int) (uint64, error) {
+	ctx, cancel := context.WithTimeout(e.t.Context(), time.Second)
+	defer cancel()
+	info, err := e.rc(i).Info(ctx, "replication").Result()
+	if err != nil {
+		return 0, fmt.Errorf("INFO replication on %s: %w", e.ids[i], err)
+	}
+	for line := range strings.SplitSeq(info, "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "quorumlog_applied_id:"); ok {
+			return strconv.ParseUint(v, 10, 64)
+		}
+	}
+	return 0, fmt.Errorf("INFO replication on %s has no quorumlog_applied_id:\n%s", e.ids[i], info)
+}
+
+// waitReplica waits until node i says ROLE slave, connected to a primary,
+// and has applied at least minID.
+func (e *env) waitReplica(i int, minID uint64) {
+	e.t.Helper()
+	waitFor(e.t, 20*time.Second, func() error {
+		ctx, cancel := context.WithTimeout(e.t.Context(), time.Second)
+		defer cancel()
+		v, err := e.rc(i).Do(ctx, "ROLE").Slice()
+		if err != nil {
+			return err
+		}
+		if len(v) != 5 || v[0] != "slave" || v[3] != "connected" {
+			return fmt.Errorf("ROLE on %s = %v, want a connected slave", e.ids[i], v)
+		}
+		id, err := e.appliedID(i)
+		if err != nil {
+			return err
+		}
+		if id < minID {
+			return fmt.Errorf("%s applied %d, want at least %d", e.ids[i], id, minID)
+		}
+		return nil
+	})
+}
+
+// lastID returns the shard log's last ID (linearizable).
+func (e *env) lastID() uint64 {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(e.t.Context(), 10*time.Second)
+	defer cancel()
+	info, err := e.log.Describe(ctx, shardLog, client.Linearizable())
+	if err != nil {
+		e.t.Fatalf("Describe(%q) = %v", shardLog, err)
+	}
+	return info.LastID
+}
+
+// logRecord is a decoded record of the shard log (the format of
+// examples/memshard/shard/record.go).
+type logRecord struct {
+	id      uint64
+	kind    byte       // 'E', 'H' or 'V'
+	node    string     // 'H' and 'V'
+	effects [][]string // 'E'
+}
+
+func (r logRecord) String() string {
+	if r.kind == 'E' {
+		return fmt.Sprintf("#%d E%q", r.id, r.effects)
+	}
+	return fmt.Sprintf("#%d %c(%s)", r.id, r.kind, r.node)
+}
+
+// readLog reads the shard log from fromID to its end (linearizably) and
+// decodes every record.
+func (e *env) readLog(fromID uint64) []logRecord {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(e.t.Context(), 30*time.Second)
+	defer cancel()
+	r, err := e.log.Read(ctx, shardLog, fromID, client.Linearizable())
+	if err != nil {
+		e.t.Fatalf("Read(%q, %d) = %v", shardLog, fromID, err)
+	}
+	defer r.Close()
+	recs, err := r.All()
+	if err != nil {
+		e.t.Fatalf("reading %q from %d: %v", shardLog, fromID, err)
+	}
+	out := make([]logRecord, 0, len(recs))
+	for _, rec := range recs {
+		lr, err := decodeLogRecord(rec.Payload)
+		if err != nil {
+			e.t.Fatalf("record %d of %q: %v (% x)", rec.ID, shardLog, err, rec.Payload[:min(len(rec.Payload), 64)])
+		}
+		lr.id = rec.ID
+		out = append(out, lr)
+	}
+	return out
+}
+
+var errBadRecord = errors.New("malformed shard log record")
+
+// decodeLogRecord decodes version:u8 | kind:u8 | body.
+func decodeLogRecord(b []byte) (logRecord, error) {
+	if len(b) < 2 || b[0] != 1 {
+		return logRecord{}, errBadRecord
+	}
+	r := logRecord{kind: b[1]}
+	d := uvReader{b: b[2:]}
+	switch r.kind {
+	case 'E':
+		n := d.uvarint()
+		for i := uint64(0); i < n && d.err == nil; i++ {
+			argc := d.uvarint()
+			if argc == 0 || argc > uint64(len(d.b)) {
+				return logRecord{}, errBadRecord
+			}
+			argv := make([]string, argc)
+			for j := range argv {
+				argv[j] = string(d.bytes())
+			}
+			r.effects = append(r.effects, argv)
+		}
+	case 'H', 'V':
+		r.node = string(d.bytes())
+		d.bytes() // addr
+		d.uvarint()
+	default:
+		return logRecord{}, fmt.Errorf("%w: kind %q", errBadRecord, r.kind)
+	}
+	if d.err == nil && len(d.b) != 0 {
+		d.err = errBadRecord
+	}
+	return r, d.err
+}
+
+type uvReader struct {
+	b   []byte
+	err error
+}
+
+func (r *uvReader) uvarint() uint64 {
+	if r.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(r.b)
+	if n <= 0 {
+		r.err = errBadRecord
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *uvReader) bytes() []byte {
+	n := r.uvarint()
+	if r.err != nil || n > uint64(len(r.b)) {
+		r.err = errBadRecord
+		return nil
+	}
+	v := r.b[:n]
+	r.b = r.b[n:]
+	return v
+}
+
+// isRetryableReject reports whether err is one of the errors a node that
+// must not serve a write answers with.
+func isRetryableReject(err error) bool {
+	if err == nil {
+		return false
+	}
+	for _, p := range []string{"MOVED ", "CLUSTERDOWN ", "TRYAGAIN ", "READONLY "} {
+		if strings.HasPrefix(err.Error(), p) {
+			return true
+		}
+	}
+	return false
+}

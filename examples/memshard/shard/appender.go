@@ -1,0 +1,233 @@
+package shard
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/quorumlog/quorumlog/client"
+)
+
+// flight is one record the primary is appending: conditional on the log's
+// last ID and running checksum being exactly what the records before it
+// (committed or still in flight) leave.
+type flight struct {
+	seq      uint64 // ticket of the batch; 0 for a heartbeat
+	rec      []byte
+	id       uint64 // the ID it takes: expected last ID + 1
+	sumAfter uint32 // the running checksum once it is in
+	start    time.Time
+	done     bool
+	err      error
+}
+
+type completion struct {
+	f   *flight
+	err error
+}
+
+// appendLoop is the write-behind appender. Up to PipelineDepth records are
+// in flight, each conditional on the ID and checksum the previous one
+// leaves, queued on the append stream in order (client.OnQueued), so the
+// log orders them as sent; everything that arrives meanwhile goes into the
+// next record. While idle it appends a heartbeat every lease/3.
+func (s *Shard) appendLoop(ctx context.Context) {
+	heartbeat := time.NewTicker(s.cfg.Lease / 3)
+	defer heartbeat.Stop()
+	done := make(chan completion, s.cfg.PipelineDepth)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.wake:
+		case <-heartbeat.C:
+		case c := <-done:
+			if ctx.Err() != nil {
+				return // shutting down: the append was cancelled, not refused
+			}
+			s.complete(c)
+		}
+		for s.launch(ctx, done, &wg) {
+		}
+	}
+}
+
+// launch starts one append if there is room in the pipeline and something
+// to send; it returns once the append is queued on the stream (or over).
+func (s *Shard) launch(ctx context.Context, done chan<- completion, wg *sync.WaitGroup) bool {
+	s.mu.Lock()
+	if s.role != rolePrimary || len(s.flights) >= s.cfg.PipelineDepth {
+		s.mu.Unlock()
+		return false
+	}
+	f := &flight{id: s.nextID + 1, start: time.Now()}
+	switch {
+	case len(s.open) > 0:
+		f.seq, f.rec = s.openSeq, appendEffectsRecord(nil, s.open)
+		s.batchKeys[f.seq] = s.openKeys
+		s.open, s.openKeys = nil, nil
+		s.openSeq++
+	case len(s.flights) == 0 && time.Until(s.leaseUntil) < s.cfg.Lease*2/3:
+		f.rec = appendLeaseRecord(nil, kindHeartbeat, s.cfg.NodeID, s.cfg.Addr, uint64(s.cfg.Lease.Milliseconds()))
+	default:
+		s.mu.Unlock()
+		return false
+	}
+	opts := []client.AppendOption{client.IfLastID(s.nextID)}
+	if s.sumKnown {
+		opts = append(opts, client.IfChecksum(s.nextSum))
+	}
+	f.sumAfter = client.Checksum(s.nextSum, f.rec)
+	s.nextID, s.nextSum = f.id, f.sumAfter
+	s.flights = append(s.flights, f)
+	s.mu.Unlock()
+
+	queued := make(chan struct{})
+	opts = append(opts, client.OnQueued(func() { close(queued) }))
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		actx, cancel := context.WithTimeout(ctx, s.cfg.Lease)
+		_, err := s.cfg.Client.Append(actx, s.cfg.Log, [][]byte{f.rec}, opts...)
+		cancel()
+		done <- completion{f, err}
+	}()
+	<-queued // the next append must queue behind this one
+	return true
+}
+
+// complete records the outcome of one flight; flights take effect in log
+// order, so a success waits for the flights before it.
+func (s *Shard) complete(c completion) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c.f.done, c.f.err = true, c.err
+	if s.role != rolePrimary || len(s.flights) == 0 || !s.hasFlight(c.f) {
+		return // stepped down meanwhile; stepDownLocked settled it
+	}
+	for len(s.flights) > 0 && s.flights[0].done {
+		f := s.flights[0]
+		if f.err != nil {
+			s.stepDownLocked(f.err)
+			return
+		}
+		s.flights = s.flights[1:]
+		if f.id > s.appliedID {
+			s.appliedID, s.sum = f.id, f.sumAfter
+		}
+		s.tailID = max(s.tailID, f.id)
+		s.leaseUntil = f.start.Add(s.cfg.Lease)
+		if f.seq > 0 {
+			s.commitLocked(f.seq)
+		}
+	}
+}
+
+func (s *Shard) hasFlight(f *flight) bool {
+	for _, g := range s.flights {
+		if g == f {
+			return true
+		}
+	}
+	return false
+}
+
+// commitLocked releases the replies waiting for ticket seq.
+func (s *Shard) commitLocked(seq uint64) {
+	s.committed = max(s.committed, seq)
+	for _, k := range s.batchKeys[seq] {
+		if s.dirty[k] <= seq {
+			delete(s.dirty, k)
+		}
+	}
+	delete(s.batchKeys, seq)
+	s.broadcastLocked()
+}
+
+// ownFlightLocked reports whether a record the tail delivers at id is one
+// of this primary's flights (seen before its append returned).
+func (s *Shard) ownFlightLocked(id uint64, payload []byte) *flight {
+	for _, f := range s.flights {
+		if f.id == id && bytes.Equal(f.rec, payload) {
+			return f
+		}
+	}
+	return nil
+}
+
+// stepDownLocked ends this node's term as primary, because the head
+// flight failed with cause. A flight known to have committed (it or a later
+// one succeeded) releases its replies; one that certainly failed (its
+// condition did not hold), and every flight after it, fails them, as does
+// the batch not yet sent; a flight whose outcome is unknown (its append
+// timed out) stays pending, and the replay that follows settles it when it
+// reaches its ID, by whether the record there is its own. The keyspace is
+// rebuilt from the log: it may hold effects that never committed.
+func (s *Shard) stepDownLocked(cause error) {
+	var ce *client.ConditionError
+	if errors.As(cause, &ce) {
+		s.logger.Warn("deposed: the log moved past this primary", "expected", ce.Expected, "actual", ce.Actual)
+	} else {
+		s.logger.Warn("stepping down: append failed", "err", cause)
+	}
+	lastOK := -1
+	for i, f := range s.flights {
+		if f.done && f.err == nil {
+			lastOK = i
+		}
+	}
+	failing := false
+	for i, f := range s.flights {
+		switch {
+		case i <= lastOK:
+			if f.seq > 0 {
+				s.commitLocked(f.seq)
+			}
+			continue
+		case f.done && errors.As(f.err, &ce):
+			failing = true // and so is everything chained after it
+		}
+		switch {
+		case failing && f.seq > 0:
+			s.failed = append(s.failed, [2]uint64{f.seq, f.seq})
+		case !failing:
+			s.unresolved = append(s.unresolved, f)
+		}
+	}
+	if len(s.open) > 0 {
+		s.failed = append(s.failed, [2]uint64{s.openSeq, s.openSeq})
+	}
+	s.openSeq++
+	s.flights = nil
+	s.broadcastLocked()
+	s.reset()
+}
+
+// resolveLocked settles unresolved batches as the replay reaches their
+// ID: the record there is either theirs (committed: release the replies)
+// or another's (then it and every later one never will be).
+func (s *Shard) resolveLocked(id uint64, payload []byte) {
+	if len(s.unresolved) == 0 || s.unresolved[0].id != id {
+		return
+	}
+	u := s.unresolved[0]
+	if bytes.Equal(u.rec, payload) {
+		s.unresolved = s.unresolved[1:]
+		if u.seq > 0 {
+			s.committed = max(s.committed, u.seq)
+			s.logger.Info("an append of unknown outcome was committed after all", "id", id)
+		}
+	} else {
+		for _, f := range s.unresolved {
+			if f.seq > 0 {
+				s.failed = append(s.failed, [2]uint64{f.seq, f.seq})
+			}
+		}
+		s.unresolved = nil
+	}
+	s.broadcastLocked()
+}
