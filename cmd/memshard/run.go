@@ -41,6 +41,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	endpoints := fs.String("log-endpoints", "127.0.0.1:7101,127.0.0.1:7102,127.0.0.1:7103", "QuorumLog gRPC endpoints, comma-separated")
 	shardLog := fs.String("shard", "memshard", "the shard's log name (created if missing)")
 	lease := fs.Duration("lease", 2*time.Second, "primary lease; a replica stands for election after lease + back-off of silence")
+	pipeline := fs.Int("pipeline", 1, "appends of the primary in flight at once (each conditional on the previous)")
 	requirePass := fs.String("requirepass", "", "password clients must AUTH with")
 	standalone := fs.Bool("standalone", false, "no log: in-memory only (tests, comparisons)")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
@@ -61,6 +62,9 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	if !*standalone && *id == "" {
 		return usageError{errors.New("--id is required")}
+	}
+	if *pipeline < 1 {
+		return usageError{errors.New("--pipeline must be at least 1")}
 	}
 	if *lease < 100*time.Millisecond {
 		return usageError{errors.New("--lease must be at least 100ms")}
@@ -90,7 +94,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 			return err
 		}
 		defer c.Close()
-		sh, err := shard.New(shard.Config{NodeID: *id, Addr: *addr, Log: *shardLog, Client: c, Lease: *lease, Logger: logger})
+		sh, err := shard.New(shard.Config{NodeID: *id, Addr: *addr, Log: *shardLog, Client: c, Lease: *lease, PipelineDepth: *pipeline, Logger: logger})
 		if err != nil {
 			lis.Close()
 			return err

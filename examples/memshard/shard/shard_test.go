@@ -27,11 +27,14 @@ type testShard struct {
 	t     *testing.T
 	log   *client.Client
 	nodes []*node
+	depth int // PipelineDepth of every node
 }
 
 // newTestShard starts a 3-node QuorumLog cluster (in-process, real gRPC)
 // and n memshard shard nodes on one log.
-func newTestShard(t *testing.T, n int) *testShard {
+func newTestShard(t *testing.T, n int) *testShard { return newTestShardDepth(t, n, 1) }
+
+func newTestShardDepth(t *testing.T, n, depth int) *testShard {
 	t.Helper()
 	qc := servertest.Start(t, 3, quorumtest.Options{})
 	c, err := client.New(t.Context(), client.Config{Endpoints: qc.Addrs})
@@ -39,7 +42,7 @@ func newTestShard(t *testing.T, n int) *testShard {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
-	ts := &testShard{t: t, log: c}
+	ts := &testShard{t: t, log: c, depth: depth}
 	for i := range n {
 		ts.start(i)
 	}
@@ -50,7 +53,7 @@ func (ts *testShard) start(i int) {
 	ts.t.Helper()
 	s, err := New(Config{
 		NodeID: fmt.Sprintf("m%d", i+1), Addr: fmt.Sprintf("127.0.0.1:%d", 16001+i), Log: "shard1",
-		Client: ts.log, Lease: 300 * time.Millisecond,
+		Client: ts.log, Lease: 300 * time.Millisecond, PipelineDepth: ts.depth,
 		Logger: slog.New(slog.NewTextHandler(ts.t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})),
 	})
 	if err != nil {
@@ -143,19 +146,33 @@ func TestShard_ElectsExactlyOnePrimaryAndReplicates(t *testing.T) {
 }
 
 func TestShard_FailoverKeepsEveryAcknowledgedWrite(t *testing.T) {
-	ts := newTestShard(t, 3)
+	for _, depth := range []int{1, 2} {
+		t.Run(fmt.Sprintf("pipeline=%d", depth), func(t *testing.T) { testFailover(t, depth) })
+	}
+}
+
+func testFailover(t *testing.T, depth int) {
+	ts := newTestShardDepth(t, 3, depth)
 	acked := map[string]bool{}
 	var mu sync.Mutex
 	for round := range 3 {
 		p := ts.primary()
-		for i := range 50 {
-			k := fmt.Sprintf("r%d-%d", round, i)
-			if got, err := ts.do(p, "SET", k, k); err == nil && got == "+OK\r\n" {
-				mu.Lock()
-				acked[k] = true
-				mu.Unlock()
-			}
+		var wg sync.WaitGroup // concurrent writers, so batches pipeline
+		for w := range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range 25 {
+					k := fmt.Sprintf("r%d-w%d-%d", round, w, i)
+					if got, err := ts.do(p, "SET", k, k); err == nil && got == "+OK\r\n" {
+						mu.Lock()
+						acked[k] = true
+						mu.Unlock()
+					}
+				}
+			}()
 		}
+		wg.Wait()
 		ts.nodes[p].stop()
 		ts.nodes[p] = nil
 		np := ts.primary()
