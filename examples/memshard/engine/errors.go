@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"bytes"
 	"fmt"
 	"strings"
 )
@@ -35,16 +34,8 @@ func UnknownCommandError(argv [][]byte) string {
 		}
 		n := 128 - len(args)
 		args = append(args, '\'')
-		args = append(args, errorsCString(a, n)...)
+		args = append(args, cStringN(a, n)...)
 		args = append(args, '\'', ' ')
 	}
-	return fmt.Sprintf("ERR unknown command '%s', with args beginning with: %s", errorsCString(argv[0], 128), args)
-}
-
-// errorsCString is C's "%.*s" of b with precision n: up to n bytes, stopping at a NUL.
-func errorsCString(b []byte, n int) []byte {
-	if i := bytes.IndexByte(b, 0); i >= 0 {
-		b = b[:i]
-	}
-	return b[:min(len(b), n)]
+	return fmt.Sprintf("ERR unknown command '%s', with args beginning with: %s", cStringN(argv[0], 128), args)
 }

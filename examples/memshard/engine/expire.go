@@ -43,7 +43,7 @@ const (
 func expireParseFlags(c *Call) (int, bool) {
 	flags := 0
 	for _, arg := range c.Argv[3:] {
-		opt := stringsCString(arg)
+		opt := cString(arg)
 		switch string(bytes.ToUpper(opt)) {
 		case "NX":
 			flags |= expireNX
@@ -78,7 +78,7 @@ func expireHandler(name string, unit int64, absolute bool) func(db *DB, c *Call)
 		if !ok {
 			return
 		}
-		when, ok := incrParseInt(c.Argv[2])
+		when, ok := parseInt(c.Argv[2])
 		if !ok {
 			c.Out.Error(ErrNotInteger)
 			return

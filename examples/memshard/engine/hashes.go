@@ -286,7 +286,7 @@ func hashGetAll(db *DB, c *Call, fields, values bool) {
 }
 
 func hincrbyCommand(db *DB, c *Call) {
-	incr, ok := hashArgInt(c, c.Argv[3], "")
+	incr, ok := argInt(c, c.Argv[3], "")
 	if !ok {
 		return
 	}
@@ -296,7 +296,7 @@ func hincrbyCommand(db *DB, c *Call) {
 	}
 	var value int64
 	if v, found := h.Get(string(c.Argv[2])); found {
-		if value, ok = hashParseInt([]byte(v)); !ok {
+		if value, ok = parseInt([]byte(v)); !ok {
 			c.Out.Error("ERR hash value is not an integer")
 			return
 		}
@@ -314,12 +314,12 @@ func hincrbyCommand(db *DB, c *Call) {
 }
 
 func hincrbyfloatCommand(db *DB, c *Call) {
-	incr, inf, ok := hashParseLD(c.Argv[3])
+	incr, ok := parseLongDouble(c.Argv[3])
 	if !ok {
 		c.Out.Error(ErrNotFloat)
 		return
 	}
-	if inf != 0 {
+	if incr.IsInf() {
 		c.Out.Error("ERR value is NaN or Infinity")
 		return
 	}
@@ -328,24 +328,23 @@ func hincrbyfloatCommand(db *DB, c *Call) {
 		return
 	}
 	field := string(c.Argv[2])
-	value := new(big.Float).SetPrec(hashLDPrec)
+	value := new(big.Float).SetPrec(ldPrec)
 	if v, found := h.Get(field); found {
-		var vinf int
-		if value, vinf, ok = hashParseLD([]byte(v)); !ok {
+		if value, ok = parseLongDouble([]byte(v)); !ok {
 			c.Out.Error("ERR hash value is not a float")
 			return
 		}
-		if vinf != 0 {
+		if value.IsInf() {
 			c.Out.Error("ERR increment would produce NaN or Infinity")
 			return
 		}
 	}
-	sum, ok := hashAddLD(value, incr)
+	sum, ok := addLongDouble(value, incr)
 	if !ok {
 		c.Out.Error("ERR increment would produce NaN or Infinity")
 		return
 	}
-	s := hashFormatLD(sum)
+	s := string(formatLongDouble(sum))
 	h.Set(field, s)
 	c.Out.BulkString(s)
 	db.Touch(string(c.Argv[1]))
@@ -354,12 +353,12 @@ func hincrbyfloatCommand(db *DB, c *Call) {
 
 func hrandfieldCommand(db *DB, c *Call) {
 	if len(c.Argv) >= 3 {
-		n, ok := hashArgRange(c, c.Argv[2], -math.MaxInt64, math.MaxInt64, "")
+		n, ok := argRange(c, c.Argv[2], -math.MaxInt64, math.MaxInt64, "")
 		if !ok {
 			return
 		}
 		withValues := false
-		if len(c.Argv) > 4 || len(c.Argv) == 4 && !hashEqualFold(c.Argv[3], "withvalues") {
+		if len(c.Argv) > 4 || len(c.Argv) == 4 && !equalFold(c.Argv[3], "withvalues") {
 			c.Out.Error(ErrSyntax)
 			return
 		} else if len(c.Argv) == 4 {
@@ -471,9 +470,9 @@ func hashSampleTable[V any](t *hashTable[V], count int) []int {
 }
 
 func hscanCommand(db *DB, c *Call) {
-	cursor, ok := hashParseCursor(c.Argv[2])
+	cursor, ok := parseScanCursor(c.Argv[2])
 	if !ok {
-		c.Out.Error("ERR invalid cursor")
+		c.Out.Error(errInvalidCursor)
 		return
 	}
 	h, ok := hashLookup(db, c, c.Argv[1])
@@ -481,10 +480,10 @@ func hscanCommand(db *DB, c *Call) {
 		return
 	}
 	if h == nil {
-		hashWriteScan(c.Out, 0, nil)
+		writeScanReply(c.Out, 0, nil)
 		return
 	}
-	o, ok := hashScanOptions(c, c.Argv[3:])
+	o, ok := parseScanOptions(c, c.Argv[3:])
 	if !ok {
 		return
 	}
@@ -503,5 +502,5 @@ func hscanCommand(db *DB, c *Call) {
 	} else {
 		cursor = h.t.scan(cursor, o.count, add)
 	}
-	hashWriteScan(c.Out, cursor, out)
+	writeScanReply(c.Out, cursor, out)
 }

@@ -10,52 +10,6 @@ import (
 // string2ll for integers and string2ld (glibc strtold on x86-64, an 80-bit
 // long double) for floats, emulated exactly with math/big.
 
-// incrParseInt parses b as Redis's string2ll does: an optional '-', no '+',
-// no spaces, no leading zeros ("0" itself excepted), no "-0", at most 20
-// bytes, within int64.
-func incrParseInt(b []byte) (int64, bool) {
-	if len(b) == 0 || len(b) >= 21 {
-		return 0, false
-	}
-	if len(b) == 1 && b[0] == '0' {
-		return 0, true
-	}
-	neg := b[0] == '-'
-	if neg {
-		b = b[1:]
-		if len(b) == 0 {
-			return 0, false
-		}
-	}
-	if b[0] < '1' || b[0] > '9' {
-		return 0, false
-	}
-	var v uint64
-	for _, d := range b {
-		if d < '0' || d > '9' {
-			return 0, false
-		}
-		if v > math.MaxUint64/10 {
-			return 0, false
-		}
-		v *= 10
-		if v > math.MaxUint64-uint64(d-'0') {
-			return 0, false
-		}
-		v += uint64(d - '0')
-	}
-	if neg {
-		if v > 1<<63 {
-			return 0, false
-		}
-		return -int64(v), true // -(1<<63) wraps to MinInt64, as intended
-	}
-	if v > math.MaxInt64 {
-		return 0, false
-	}
-	return int64(v), true
-}
-
 func incrCommands() []*Command {
 	return []*Command{
 		{Name: "incr", Arity: 2, Flags: []string{FlagWrite, FlagDenyOOM, FlagFast}, FirstKey: 1, LastKey: 1, Step: 1, Handler: incrIncr},
@@ -70,7 +24,7 @@ func incrIncr(db *DB, c *Call) { incrBy(db, c, 1) }
 func incrDecr(db *DB, c *Call) { incrBy(db, c, -1) }
 
 func incrIncrBy(db *DB, c *Call) {
-	n, ok := incrParseInt(c.Argv[2])
+	n, ok := parseInt(c.Argv[2])
 	if !ok {
 		c.Out.Error(ErrNotInteger)
 		return
@@ -79,7 +33,7 @@ func incrIncrBy(db *DB, c *Call) {
 }
 
 func incrDecrBy(db *DB, c *Call) {
-	n, ok := incrParseInt(c.Argv[2])
+	n, ok := parseInt(c.Argv[2])
 	if !ok {
 		c.Out.Error(ErrNotInteger)
 		return
@@ -103,7 +57,7 @@ func incrBy(db *DB, c *Call, by int64) {
 			c.Out.Error(ErrWrongType)
 			return
 		}
-		if v, ok = incrParseInt(s); !ok {
+		if v, ok = parseInt(s); !ok {
 			c.Out.Error(ErrNotInteger)
 			return
 		}
@@ -130,19 +84,19 @@ func incrBy(db *DB, c *Call, by int64) {
 func incrIncrByFloat(db *DB, c *Call) {
 	key := c.Argv[1]
 	e := db.Lookup(c, key)
-	value := new(big.Float).SetPrec(incrLDPrec)
+	value := new(big.Float).SetPrec(ldPrec)
 	if e != nil {
 		s, ok := e.Value.([]byte)
 		if !ok {
 			c.Out.Error(ErrWrongType)
 			return
 		}
-		if value, ok = incrParseLongDouble(s); !ok {
+		if value, ok = parseLongDouble(s); !ok {
 			c.Out.Error(ErrNotFloat)
 			return
 		}
 	}
-	incr, ok := incrParseLongDouble(c.Argv[2])
+	incr, ok := parseLongDouble(c.Argv[2])
 	if !ok {
 		c.Out.Error(ErrNotFloat)
 		return
@@ -151,12 +105,12 @@ func incrIncrByFloat(db *DB, c *Call) {
 		c.Out.Error("ERR increment would produce NaN or Infinity")
 		return
 	}
-	sum := new(big.Float).SetPrec(incrLDPrec).SetMode(big.ToNearestEven).Add(value, incr)
-	if sum.MantExp(nil) > incrLDMaxExp {
+	sum, ok := addLongDouble(value, incr)
+	if !ok {
 		c.Out.Error("ERR increment would produce NaN or Infinity")
 		return
 	}
-	val := incrFormatLongDouble(sum)
+	val := formatLongDouble(sum)
 	if e != nil {
 		e.Value = val
 		db.Touch(string(key))

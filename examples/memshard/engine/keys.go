@@ -111,12 +111,12 @@ func keysRenameGeneric(db *DB, c *Call, nx bool) {
 func keysCopy(db *DB, c *Call) {
 	replace := false
 	for j := 3; j < len(c.Argv); j++ {
-		opt := strings.ToUpper(string(stringsCString(c.Argv[j])))
+		opt := strings.ToUpper(string(cString(c.Argv[j])))
 		switch {
 		case opt == "REPLACE":
 			replace = true
 		case opt == "DB" && j+1 < len(c.Argv):
-			n, ok := incrParseInt(c.Argv[j+1])
+			n, ok := parseInt(c.Argv[j+1])
 			if !ok {
 				c.Out.Error(ErrNotInteger)
 				return
@@ -216,7 +216,7 @@ func keysFlush(db *DB, c *Call) {
 		return
 	}
 	if len(c.Argv) == 2 {
-		switch strings.ToUpper(string(stringsCString(c.Argv[1]))) {
+		switch strings.ToUpper(string(cString(c.Argv[1]))) {
 		case "SYNC", "ASYNC":
 		default:
 			c.Out.Error(ErrSyntax)

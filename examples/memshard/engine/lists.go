@@ -42,27 +42,6 @@ func listLookup(db *DB, c *Call, key []byte) (l *List, ok bool) {
 	return l, ok
 }
 
-// listRange normalizes start and end as Redis's LRANGE and LTRIM do; ok is
-// false if the range is empty.
-func listRange(start, end, n int64) (int64, int64, bool) {
-	if start < 0 {
-		start += n
-	}
-	if end < 0 {
-		end += n
-	}
-	if start < 0 {
-		start = 0
-	}
-	if start > end || start >= n {
-		return 0, 0, false
-	}
-	if end >= n {
-		end = n - 1
-	}
-	return start, end, true
-}
-
 func listPush(db *DB, c *Call, front, onlyExisting bool) {
 	l, ok := listLookup(db, c, c.Argv[1])
 	if !ok {
@@ -96,7 +75,7 @@ func listPop(db *DB, c *Call, front bool) {
 		return
 	} else if hasCount {
 		var ok bool
-		if count, ok = hashArgPositive(c, c.Argv[2], ""); !ok {
+		if count, ok = argPositive(c, c.Argv[2], ""); !ok {
 			return
 		}
 	}
@@ -153,11 +132,11 @@ func llenCommand(db *DB, c *Call) {
 }
 
 func lrangeCommand(db *DB, c *Call) {
-	start, ok := hashArgInt(c, c.Argv[2], "")
+	start, ok := argInt(c, c.Argv[2], "")
 	if !ok {
 		return
 	}
-	end, ok := hashArgInt(c, c.Argv[3], "")
+	end, ok := argInt(c, c.Argv[3], "")
 	if !ok {
 		return
 	}
@@ -169,7 +148,7 @@ func lrangeCommand(db *DB, c *Call) {
 		c.Out.Array(0)
 		return
 	}
-	start, end, ok = listRange(start, end, int64(l.Len()))
+	start, end, ok = indexRange(start, end, int64(l.Len()))
 	if !ok {
 		c.Out.Array(0)
 		return
@@ -200,7 +179,7 @@ func lindexCommand(db *DB, c *Call) {
 		c.Out.NullBulk()
 		return
 	}
-	idx, ok := hashArgInt(c, c.Argv[2], "")
+	idx, ok := argInt(c, c.Argv[2], "")
 	if !ok {
 		return
 	}
@@ -220,7 +199,7 @@ func lsetCommand(db *DB, c *Call) {
 		c.Out.Error(ErrNoSuchKey)
 		return
 	}
-	idx, ok := hashArgInt(c, c.Argv[2], "")
+	idx, ok := argInt(c, c.Argv[2], "")
 	if !ok {
 		return
 	}
@@ -238,9 +217,9 @@ func lsetCommand(db *DB, c *Call) {
 func linsertCommand(db *DB, c *Call) {
 	var after bool
 	switch {
-	case hashEqualFold(c.Argv[2], "after"):
+	case equalFold(c.Argv[2], "after"):
 		after = true
-	case hashEqualFold(c.Argv[2], "before"):
+	case equalFold(c.Argv[2], "before"):
 	default:
 		c.Out.Error(ErrSyntax)
 		return
@@ -270,7 +249,7 @@ func linsertCommand(db *DB, c *Call) {
 }
 
 func lremCommand(db *DB, c *Call) {
-	toRemove, ok := hashArgInt(c, c.Argv[2], "")
+	toRemove, ok := argInt(c, c.Argv[2], "")
 	if !ok {
 		return
 	}
@@ -321,11 +300,11 @@ func lremCommand(db *DB, c *Call) {
 }
 
 func ltrimCommand(db *DB, c *Call) {
-	start, ok := hashArgInt(c, c.Argv[2], "")
+	start, ok := argInt(c, c.Argv[2], "")
 	if !ok {
 		return
 	}
-	end, ok := hashArgInt(c, c.Argv[3], "")
+	end, ok := argInt(c, c.Argv[3], "")
 	if !ok {
 		return
 	}
@@ -339,7 +318,7 @@ func ltrimCommand(db *DB, c *Call) {
 	}
 	n := int64(l.Len())
 	keep := int64(0)
-	if start, end, ok = listRange(start, end, n); ok {
+	if start, end, ok = indexRange(start, end, n); ok {
 		keep = end - start + 1
 	} else {
 		start = 0
@@ -363,23 +342,23 @@ func lposCommand(db *DB, c *Call) {
 		more := len(c.Argv) - 1 - j
 		var ok bool
 		switch {
-		case hashEqualFold(c.Argv[j], "rank") && more > 0:
+		case equalFold(c.Argv[j], "rank") && more > 0:
 			j++
-			if rank, ok = hashArgInt(c, c.Argv[j], ""); !ok {
+			if rank, ok = argInt(c, c.Argv[j], ""); !ok {
 				return
 			}
 			if rank == 0 {
 				c.Out.Error("ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list")
 				return
 			}
-		case hashEqualFold(c.Argv[j], "count") && more > 0:
+		case equalFold(c.Argv[j], "count") && more > 0:
 			j++
-			if count, ok = hashArgPositive(c, c.Argv[j], "COUNT can't be negative"); !ok {
+			if count, ok = argPositive(c, c.Argv[j], "COUNT can't be negative"); !ok {
 				return
 			}
-		case hashEqualFold(c.Argv[j], "maxlen") && more > 0:
+		case equalFold(c.Argv[j], "maxlen") && more > 0:
 			j++
-			if maxLen, ok = hashArgPositive(c, c.Argv[j], "MAXLEN can't be negative"); !ok {
+			if maxLen, ok = argPositive(c, c.Argv[j], "MAXLEN can't be negative"); !ok {
 				return
 			}
 		default:
@@ -440,9 +419,9 @@ func lposCommand(db *DB, c *Call) {
 // listWhere parses LEFT or RIGHT; it replies a syntax error otherwise.
 func listWhere(c *Call, b []byte) (front, ok bool) {
 	switch {
-	case hashEqualFold(b, "left"):
+	case equalFold(b, "left"):
 		return true, true
-	case hashEqualFold(b, "right"):
+	case equalFold(b, "right"):
 		return false, true
 	}
 	c.Out.Error(ErrSyntax)

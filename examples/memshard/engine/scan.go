@@ -9,7 +9,7 @@ import (
 	"github.com/tidwall/btree"
 )
 
-// KEYS and SCAN, and Redis's glob matcher.
+// KEYS and SCAN.
 
 func scanCommands() []*Command {
 	return []*Command{
@@ -25,7 +25,7 @@ func scanKeys(db *DB, c *Call) {
 	all := string(pattern) == "*"
 	var keys []string
 	db.Keys(func(k string, e *Entry) bool {
-		if (all || scanMatch(pattern, []byte(k))) && !expired(e, c.Now) {
+		if (all || stringMatch(pattern, []byte(k))) && !expired(e, c.Now) {
 			keys = append(keys, k)
 		}
 		return true
@@ -36,149 +36,6 @@ func scanKeys(db *DB, c *Call) {
 	}
 }
 
-// scanMatch reports whether s matches the glob pattern exactly as Redis's
-// stringmatchlen(pattern, s, nocase=0) does: *, ?, [abc], [^abc], [a-z]
-// (bounds compared as signed chars, in either order), \ escapes, an
-// unterminated [ taken as closed, and no match past 1000 nested *.
-func scanMatch(pattern, s []byte) bool {
-	skipLonger := false
-	return scanMatchNested(pattern, s, &skipLonger, 0)
-}
-
-// scanMatchNested is stringmatchlen_impl. C reads the byte after a
-// pattern's end (the terminating NUL): at does the same.
-func scanMatchNested(pattern, str []byte, skipLonger *bool, nesting int) bool {
-	if nesting > 1000 {
-		return false
-	}
-	at := func(i int) byte {
-		if i < len(pattern) {
-			return pattern[i]
-		}
-		return 0
-	}
-	p, s := 0, 0
-	for p < len(pattern) && s < len(str) {
-		switch pattern[p] {
-		case '*':
-			for p < len(pattern) && at(p+1) == '*' {
-				p++
-			}
-			if len(pattern)-p == 1 {
-				return true
-			}
-			for s < len(str) {
-				if scanMatchNested(pattern[p+1:], str[s:], skipLonger, nesting+1) {
-					return true
-				}
-				if *skipLonger {
-					return false
-				}
-				s++
-			}
-			// No match for the rest of the pattern anywhere in the rest of
-			// the string: an earlier * trying longer matches cannot help.
-			*skipLonger = true
-			return false
-		case '?':
-			s++
-		case '[':
-			p++
-			not := at(p) == '^'
-			if not {
-				p++
-			}
-			match := false
-			for {
-				if at(p) == '\\' && len(pattern)-p >= 2 {
-					p++
-					if pattern[p] == str[s] {
-						match = true
-					}
-				} else if at(p) == ']' {
-					break
-				} else if p == len(pattern) {
-					p--
-					break
-				} else if len(pattern)-p >= 3 && pattern[p+1] == '-' {
-					lo, hi, ch := int8(pattern[p]), int8(pattern[p+2]), int8(str[s])
-					if lo > hi {
-						lo, hi = hi, lo
-					}
-					p += 2
-					if ch >= lo && ch <= hi {
-						match = true
-					}
-				} else if pattern[p] == str[s] {
-					match = true
-				}
-				p++
-			}
-			if not {
-				match = !match
-			}
-			if !match {
-				return false
-			}
-			s++
-		case '\\':
-			if len(pattern)-p >= 2 {
-				p++
-			}
-			if pattern[p] != str[s] {
-				return false
-			}
-			s++
-		default:
-			if pattern[p] != str[s] {
-				return false
-			}
-			s++
-		}
-		p++
-		if s == len(str) {
-			for at(p) == '*' {
-				p++
-			}
-			break
-		}
-	}
-	return p == len(pattern) && s == len(str)
-}
-
-// scanParseCursor parses a SCAN cursor as Redis's parseScanCursorOrReply:
-// C's strtoul in base 10 over the string up to a NUL ("" is 0, "-1" is
-// 2^64-1), no leading space, no overflow.
-func scanParseCursor(b []byte) (uint64, bool) {
-	if len(b) > 0 && incrIsCSpace(b[0]) {
-		return 0, false
-	}
-	b = stringsCString(b)
-	i, neg := 0, false
-	if i < len(b) && (b[i] == '+' || b[i] == '-') {
-		neg = b[i] == '-'
-		i++
-	}
-	if i == len(b) { // no digits: strtoul converts nothing, the end is the start
-		return 0, len(b) == 0
-	}
-	var v uint64
-	for ; i < len(b); i++ {
-		d := b[i]
-		if d < '0' || d > '9' {
-			return 0, false
-		}
-		if v > (math.MaxUint64-uint64(d-'0'))/10 {
-			return 0, false
-		}
-		v = v*10 + uint64(d-'0')
-	}
-	if neg {
-		v = -v
-	}
-	return v, true
-}
-
 // scanScan is SCAN cursor [MATCH pattern] [COUNT count] [TYPE type].
 //
 // Keys are visited in the order of a 64-bit hash of their name (the DB's
@@ -187,22 +44,22 @@ func scanParseCursor(b []byte) (uint64, bool) {
 // once), and the cursor 0 ends it. Keys sharing a hash are returned together, so a
 // call may return more than COUNT keys.
 func scanScan(db *DB, c *Call) {
-	cursor, ok := scanParseCursor(c.Argv[1])
+	cursor, ok := parseScanCursor(c.Argv[1])
 	if !ok {
-		c.Out.Error("ERR invalid cursor")
+		c.Out.Error(errInvalidCursor)
 		return
 	}
 	count := int64(10)
 	var pattern, typ []byte
 	for i := 2; i < len(c.Argv); i += 2 {
-		opt := strings.ToUpper(string(stringsCString(c.Argv[i])))
+		opt := strings.ToUpper(string(cString(c.Argv[i])))
 		if i+1 >= len(c.Argv) {
 			c.Out.Error(ErrSyntax)
 			return
 		}
 		switch opt {
 		case "COUNT":
-			if count, ok = incrParseInt(c.Argv[i+1]); !ok {
+			if count, ok = parseInt(c.Argv[i+1]); !ok {
 				c.Out.Error(ErrNotInteger)
 				return
 			}
@@ -216,7 +73,7 @@ func scanScan(db *DB, c *Call) {
 				pattern = nil
 			}
 		case "TYPE":
-			typ = stringsCString(c.Argv[i+1])
+			typ = cString(c.Argv[i+1])
 		default:
 			c.Out.Error(ErrSyntax)
 			return
@@ -225,7 +82,7 @@ func scanScan(db *DB, c *Call) {
 	keys, next := scanStep(db, cursor, int(min(count, math.MaxInt32)))
 	out := keys[:0]
 	for _, k := range keys {
-		if pattern != nil && !scanMatch(pattern, []byte(k)) {
+		if pattern != nil && !stringMatch(pattern, []byte(k)) {
 			continue
 		}
 		e := db.Lookup(c, []byte(k)) // an expired key is deleted here

@@ -12,7 +12,7 @@ func sinterCommand(db *DB, c *Call) { setInter(db, c, c.Argv[1:], nil, false, 0)
 func sinterstoreCommand(db *DB, c *Call) { setInter(db, c, c.Argv[2:], c.Argv[1], false, 0) }
 
 func sintercardCommand(db *DB, c *Call) {
-	numKeys, ok := hashArgRange(c, c.Argv[1], 1, 1<<63-1, "numkeys should be greater than 0")
+	numKeys, ok := argRange(c, c.Argv[1], 1, 1<<63-1, "numkeys should be greater than 0")
 	if !ok {
 		return
 	}
@@ -23,9 +23,9 @@ func sintercardCommand(db *DB, c *Call) {
 	var limit int64
 	for j := 2 + int(numKeys); j < len(c.Argv); j++ {
 		more := len(c.Argv) - 1 - j
-		if hashEqualFold(c.Argv[j], "limit") && more > 0 {
+		if equalFold(c.Argv[j], "limit") && more > 0 {
 			j++
-			if limit, ok = hashArgPositive(c, c.Argv[j], "LIMIT can't be negative"); !ok {
+			if limit, ok = argPositive(c, c.Argv[j], "LIMIT can't be negative"); !ok {
 				return
 			}
 		} else {
@@ -41,7 +41,7 @@ func setIntercardKeys(argv [][]byte) [][]byte {
 	if len(argv) < 3 {
 		return nil
 	}
-	n, ok := hashParseInt(argv[1])
+	n, ok := parseInt(argv[1])
 	if !ok || n < 1 || n > int64(len(argv)-2) {
 		return nil
 	}

@@ -27,7 +27,7 @@ func NewSet() *Set { return &Set{} }
 // setNewFor is setTypeCreate: an intset if first is an integer, else a
 // hashtable.
 func setNewFor(first string) *Set {
-	if _, ok := hashParseInt([]byte(first)); ok {
+	if _, ok := parseInt([]byte(first)); ok {
 		return &Set{}
 	}
 	return &Set{ht: newHashTable[struct{}](0)}
@@ -54,7 +54,7 @@ func (s *Set) Has(m string) bool {
 	if s.ht != nil {
 		return s.ht.has(m)
 	}
-	v, ok := hashParseInt([]byte(m))
+	v, ok := parseInt([]byte(m))
 	if !ok {
 		return false
 	}
@@ -65,7 +65,7 @@ func (s *Set) Has(m string) bool {
 // Add adds m; it reports whether m is new.
 func (s *Set) Add(m string) bool {
 	if s.ht == nil {
-		v, ok := hashParseInt([]byte(m))
+		v, ok := parseInt([]byte(m))
 		if ok {
 			i, found := slices.BinarySearch(s.ints, v)
 			if found {
@@ -95,7 +95,7 @@ func (s *Set) Remove(m string) bool {
 	if s.ht != nil {
 		return s.ht.del(m)
 	}
-	v, ok := hashParseInt([]byte(m))
+	v, ok := parseInt([]byte(m))
 	if !ok {
 		return false
 	}
@@ -335,7 +335,7 @@ func spopCommand(db *DB, c *Call) {
 // spopWithCount is spopWithCountCommand. Its effect is one SREM of the
 // popped members (which deletes the key when they were all of it).
 func spopWithCount(db *DB, c *Call) {
-	n, ok := hashArgPositive(c, c.Argv[2], "")
+	n, ok := argPositive(c, c.Argv[2], "")
 	if !ok {
 		return
 	}
@@ -419,7 +419,7 @@ func srandmemberCommand(db *DB, c *Call) {
 }
 
 func srandmemberWithCount(db *DB, c *Call) {
-	n, ok := hashArgRange(c, c.Argv[2], -1<<63+1, 1<<63-1, "")
+	n, ok := argRange(c, c.Argv[2], -1<<63+1, 1<<63-1, "")
 	if !ok {
 		return
 	}
@@ -505,9 +505,9 @@ func smoveCommand(db *DB, c *Call) {
 }
 
 func sscanCommand(db *DB, c *Call) {
-	cursor, ok := hashParseCursor(c.Argv[2])
+	cursor, ok := parseScanCursor(c.Argv[2])
 	if !ok {
-		c.Out.Error("ERR invalid cursor")
+		c.Out.Error(errInvalidCursor)
 		return
 	}
 	s, ok := setLookup(db, c, c.Argv[1])
@@ -515,10 +515,10 @@ func sscanCommand(db *DB, c *Call) {
 		return
 	}
 	if s == nil {
-		hashWriteScan(c.Out, 0, nil)
+		writeScanReply(c.Out, 0, nil)
 		return
 	}
-	o, ok := hashScanOptions(c, c.Argv[3:])
+	o, ok := parseScanOptions(c, c.Argv[3:])
 	if !ok {
 		return
 	}
@@ -537,5 +537,5 @@ func sscanCommand(db *DB, c *Call) {
 	} else {
 		cursor = s.ht.scan(cursor, o.count, func(k string, _ struct{}) { add(k) })
 	}
-	hashWriteScan(c.Out, cursor, out)
+	writeScanReply(c.Out, cursor, out)
 }

@@ -86,15 +86,6 @@ const (
 
 const stringsAnyExpire = stringsEX | stringsPX | stringsEXAT | stringsPXAT
 
-// stringsCString returns b up to its first NUL: Redis compares options as C
-// strings, so "NX\x00junk" reads as NX.
-func stringsCString(b []byte) []byte {
-	if i := bytes.IndexByte(b, 0); i >= 0 {
-		return b[:i]
-	}
-	return b
-}
-
 // stringsParseOptions is parseExtendedStringArgumentsOrReply: the options
 // of SET (from Argv[3], isSet) or GETEX (from Argv[2]), with Redis's rules
 // on which may be combined; repeating an option is allowed. It writes the
@@ -105,7 +96,7 @@ func stringsParseOptions(c *Call, isSet bool) (flags int, expire []byte, ok bool
 		j = 3
 	}
 	for ; j < len(c.Argv); j++ {
-		opt := string(bytes.ToUpper(stringsCString(c.Argv[j])))
+		opt := string(bytes.ToUpper(cString(c.Argv[j])))
 		hasNext := j < len(c.Argv)-1
 		switch {
 		case opt == "NX" && flags&stringsXX == 0 && isSet:
@@ -146,7 +137,7 @@ func stringsParseOptions(c *Call, isSet bool) (flags int, expire []byte, ok bool
 // unix ms for an EX/PX/EXAT/PXAT argument, or the "invalid expire time"
 // error (non-positive, or overflowing) written in the command's name.
 func stringsExpireAt(c *Call, flags int, arg []byte, cmd string) (int64, bool) {
-	ms, ok := incrParseInt(arg)
+	ms, ok := parseInt(arg)
 	if !ok {
 		c.Out.Error(ErrNotInteger)
 		return 0, false
@@ -328,12 +319,12 @@ func stringsStrlen(db *DB, c *Call) {
 }
 
 func stringsGetRange(db *DB, c *Call) {
-	start, ok1 := incrParseInt(c.Argv[2])
+	start, ok1 := parseInt(c.Argv[2])
 	if !ok1 {
 		c.Out.Error(ErrNotInteger)
 		return
 	}
-	end, ok2 := incrParseInt(c.Argv[3])
+	end, ok2 := parseInt(c.Argv[3])
 	if !ok2 {
 		c.Out.Error(ErrNotInteger)
 		return
@@ -366,7 +357,7 @@ func stringsGetRange(db *DB, c *Call) {
 
 func stringsSetRange(db *DB, c *Call) {
 	key, val := c.Argv[1], c.Argv[3]
-	offset, ok := incrParseInt(c.Argv[2])
+	offset, ok := parseInt(c.Argv[2])
 	if !ok {
 		c.Out.Error(ErrNotInteger)
 		return

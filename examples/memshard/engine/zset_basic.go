@@ -17,59 +17,6 @@ const (
 	zsetErrOutOfRange = "ERR value is out of range"
 )
 
-// zsetEqualFold reports whether b equals the lower-case word s, ignoring case.
-func zsetEqualFold(b []byte, s string) bool {
-	return len(b) == len(s) && zsetHasFold(b, s)
-}
-
-// zsetParseInt parses b as Redis's string2ll: optional '-', no '+', no
-// spaces, no leading zeros, within int64.
-func zsetParseInt(b []byte) (int64, bool) {
-	if len(b) == 0 || len(b) > 20 {
-		return 0, false
-	}
-	if len(b) == 1 && b[0] == '0' {
-		return 0, true
-	}
-	neg := b[0] == '-'
-	if neg {
-		b = b[1:]
-	}
-	if len(b) == 0 || b[0] < '1' || b[0] > '9' {
-		return 0, false
-	}
-	var v uint64
-	for _, ch := range b {
-		if ch < '0' || ch > '9' {
-			return 0, false
-		}
-		d := uint64(ch - '0')
-		if v > (math.MaxUint64-d)/10 {
-			return 0, false
-		}
-		v = v*10 + d
-	}
-	if neg {
-		if v > 1<<63 {
-			return 0, false
-		}
-		return int64(-v), true
-	}
-	if v > math.MaxInt64 {
-		return 0, false
-	}
-	return int64(v), true
-}
-
-// zsetArgInt parses an integer argument or writes Redis's error.
-func zsetArgInt(c *Call, b []byte) (int64, bool) {
-	v, ok := zsetParseInt(b)
-	if !ok {
-		c.Out.Error(ErrNotInteger)
-	}
-	return v, ok
-}
-
 // zaddFlags are ZADD's options.
 type zaddFlags struct{ nx, xx, gt, lt, ch, incr bool }
 
@@ -111,17 +58,17 @@ func zaddGeneric(db *DB, c *Call, zincrby bool) {
 parse:
 	for ; i < len(argv); i++ {
 		switch a := argv[i]; {
-		case zsetEqualFold(a, "nx"):
+		case equalFold(a, "nx"):
 			f.nx = true
-		case zsetEqualFold(a, "xx"):
+		case equalFold(a, "xx"):
 			f.xx = true
-		case zsetEqualFold(a, "ch"):
+		case equalFold(a, "ch"):
 			f.ch = true
-		case zsetEqualFold(a, "incr"):
+		case equalFold(a, "incr"):
 			f.incr = true
-		case zsetEqualFold(a, "gt"):
+		case equalFold(a, "gt"):
 			f.gt = true
-		case zsetEqualFold(a, "lt"):
+		case equalFold(a, "lt"):
 			f.lt = true
 		default:
 			break parse

@@ -1,10 +1,8 @@
 package engine
 
 import (
-	"bytes"
 	"math"
 	"math/rand/v2"
-	"strconv"
 
 	"github.com/tidwall/btree"
 )
@@ -18,7 +16,7 @@ func zpopCommand(db *DB, c *Call, max bool) {
 	}
 	count := int64(-1)
 	if len(c.Argv) == 3 {
-		n, ok := zsetParseInt(c.Argv[2])
+		n, ok := parseInt(c.Argv[2])
 		if !ok || n < 0 {
 			c.Out.Error(zsetErrPositive)
 			return
@@ -74,7 +72,7 @@ func zrandmemberCommand(db *DB, c *Call) {
 		c.Out.BulkString(z.zsl.byRank(1 + rand.IntN(z.Len())).member)
 		return
 	}
-	l, ok := zsetParseInt(c.Argv[2])
+	l, ok := parseInt(c.Argv[2])
 	if !ok {
 		c.Out.Error(ErrNotInteger)
 		return
@@ -84,7 +82,7 @@ func zrandmemberCommand(db *DB, c *Call) {
 		return
 	}
 	withScores := false
-	if len(c.Argv) > 4 || (len(c.Argv) == 4 && !zsetEqualFold(c.Argv[3], "withscores")) {
+	if len(c.Argv) > 4 || (len(c.Argv) == 4 && !equalFold(c.Argv[3], "withscores")) {
 		c.Out.Error(ErrSyntax)
 		return
 	}
@@ -182,9 +180,9 @@ func zsetWriteNode(c *Call, n *zslNode, withScores bool) {
 // cursor being the hash to resume from, so members present for the whole
 // scan are returned at least once whatever changes between calls.
 func zscanCommand(db *DB, c *Call) {
-	cursor, ok := zsetParseCursor(c.Argv[2])
+	cursor, ok := parseScanCursor(c.Argv[2])
 	if !ok {
-		c.Out.Error(zsetErrInvalidCur)
+		c.Out.Error(errInvalidCursor)
 		return
 	}
 	z, ok := zsetLookup(db, c, c.Argv[1])
@@ -192,39 +190,16 @@ func zscanCommand(db *DB, c *Call) {
 		return
 	}
 	if z == nil {
-		c.Out.Array(2)
-		c.Out.BulkString("0")
-		c.Out.Array(0)
+		writeScanReply(c.Out, 0, nil)
 		return
 	}
-	count := int64(10)
-	var pattern []byte
-	for i := 3; i < len(c.Argv); i += 2 {
-		left := len(c.Argv) - i - 1
-		switch {
-		case zsetEqualFold(c.Argv[i], "count") && left >= 1:
-			n, ok := zsetArgInt(c, c.Argv[i+1])
-			if !ok {
-				return
-			}
-			if n < 1 {
-				c.Out.Error(ErrSyntax)
-				return
-			}
-			count = n
-		case zsetEqualFold(c.Argv[i], "match") && left >= 1:
-			pattern = c.Argv[i+1]
-			if len(pattern) == 1 && pattern[0] == '*' {
-				pattern = nil
-			}
-		default:
-			c.Out.Error(ErrSyntax)
-			return
-		}
+	o, ok := parseScanOptions(c, c.Argv[3:])
+	if !ok {
+		return
 	}
 	var items []string // member, score, ...
 	add := func(m string, s float64) {
-		if pattern == nil || zsetMatch(pattern, []byte(m)) {
+		if o.match(m) {
 			items = append(items, m, zsetFormatScore(s))
 		}
 	}
@@ -232,14 +207,9 @@ func zscanCommand(db *DB, c *Call) {
 	if !z.big {
 		z.Range(func(m string, s float64) bool { add(m, s); return true })
 	} else {
-		next = z.scanFrom(cursor, int(min(count, math.MaxInt32)), add)
+		next = z.scanFrom(cursor, int(min(o.count, math.MaxInt32)), add)
 	}
-	c.Out.Array(2)
-	c.Out.BulkString(strconv.FormatUint(next, 10))
-	c.Out.Array(len(items))
-	for _, it := range items {
-		c.Out.BulkString(it)
-	}
+	writeScanReply(c.Out, next, items)
 }
 
 // scanFrom visits about count members with hash >= cursor (all of those
@@ -265,125 +235,4 @@ func (z *ZSet) scanFrom(cursor uint64, count int, f func(m string, s float64)) u
 		return true
 	})
 	return next
-}
-
-// zsetParseCursor parses a SCAN cursor as Redis's strtoul-based parser:
-// no leading space, a whole unsigned decimal (a sign is allowed and
-// wraps, as strtoul does), no overflow.
-func zsetParseCursor(b []byte) (uint64, bool) {
-	if i := bytes.IndexByte(b, 0); i >= 0 {
-		b = b[:i] // strtoul stops at the C string's end
-	}
-	if len(b) == 0 || zsetIsSpace(b[0]) {
-		return 0, len(b) == 0
-	}
-	neg := false
-	s := b
-	if s[0] == '+' || s[0] == '-' {
-		neg = s[0] == '-'
-		s = s[1:]
-	}
-	if len(s) == 0 {
-		return 0, false
-	}
-	v, err := strconv.ParseUint(string(s), 10, 64)
-	if err != nil {
-		return 0, false
-	}
-	if neg {
-		v = -v
-	}
-	return v, true
-}
-
-// zsetMatch is Redis's stringmatchlen (case-sensitive) glob match.
-func zsetMatch(pattern, s []byte) bool {
-	skipLonger := false
-	return zsetMatchAt(pattern, s, &skipLonger, 0)
-}
-
-func zsetMatchAt(p, s []byte, skipLonger *bool, nesting int) bool {
-	if nesting > 1000 {
-		return false
-	}
-	for len(p) > 0 && len(s) > 0 {
-		switch p[0] {
-		case '*':
-			for len(p) > 1 && p[1] == '*' {
-				p = p[1:]
-			}
-			if len(p) == 1 {
-				return true
-			}
-			for len(s) > 0 {
-				if zsetMatchAt(p[1:], s, skipLonger, nesting+1) {
-					return true
-				}
-				if *skipLonger {
-					return false
-				}
-				s = s[1:]
-			}
-			*skipLonger = true
-			return false
-		case '?':
-			s = s[1:]
-		case '[':
-			p = p[1:]
-			not := len(p) > 0 && p[0] == '^'
-			if not {
-				p = p[1:]
-			}
-			match := false
-			for {
-				if len(p) > 0 && p[0] == '\\' && len(p) >= 2 {
-					p = p[1:]
-					if p[0] == s[0] {
-						match = true
-					}
-				} else if len(p) == 0 || p[0] == ']' {
-					break
-				} else if len(p) >= 3 && p[1] == '-' {
-					start, end := int8(p[0]), int8(p[2])
-					if start > end {
-						start, end = end, start
-					}
-					if c := int8(s[0]); c >= start && c <= end {
-						match = true
-					}
-					p = p[2:]
-				} else if p[0] == s[0] {
-					match = true
-				}
-				p = p[1:]
-			}
-			if not {
-				match = !match
-			}
-			if !match {
-				return false
-			}
-			s = s[1:]
-		case '\\':
-			if len(p) >= 2 {
-				p = p[1:]
-			}
-			fallthrough
-		default:
-			if p[0] != s[0] {
-				return false
-			}
-			s = s[1:]
-		}
-		if len(p) > 0 {
-			p = p[1:] // an unterminated class has consumed the whole pattern
-		}
-		if len(s) == 0 {
-			for len(p) > 0 && p[0] == '*' {
-				p = p[1:]
-			}
-			break
-		}
-	}
-	return len(p) == 0 && len(s) == 0
 }

@@ -20,10 +20,9 @@ const (
 )
 
 const (
-	zsetErrLimit      = "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX"
-	zsetErrLexScores  = "ERR syntax error, WITHSCORES not supported in combination with BYLEX"
-	zsetErrWeight     = "ERR weight value is not a float"
-	zsetErrInvalidCur = "ERR invalid cursor"
+	zsetErrLimit     = "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX"
+	zsetErrLexScores = "ERR syntax error, WITHSCORES not supported in combination with BYLEX"
+	zsetErrWeight    = "ERR weight value is not a float"
 )
 
 // zrangeArgs is a parsed range request.
@@ -46,22 +45,22 @@ func zrangeParse(c *Call, argStart int, typ zrangeType, rev, autoDir, store bool
 	for j := argStart + 3; j < len(argv); j++ {
 		left := len(argv) - j - 1
 		switch x := argv[j]; {
-		case !store && zsetEqualFold(x, "withscores"):
+		case !store && equalFold(x, "withscores"):
 			a.withScores = true
-		case zsetEqualFold(x, "limit") && left >= 2:
+		case equalFold(x, "limit") && left >= 2:
 			var ok1, ok2 bool
-			if a.offset, ok1 = zsetArgInt(c, argv[j+1]); !ok1 {
+			if a.offset, ok1 = argInt(c, argv[j+1], ""); !ok1 {
 				return a, false
 			}
-			if a.limit, ok2 = zsetArgInt(c, argv[j+2]); !ok2 {
+			if a.limit, ok2 = argInt(c, argv[j+2], ""); !ok2 {
 				return a, false
 			}
 			j += 2
-		case !dirSet && zsetEqualFold(x, "rev"):
+		case !dirSet && equalFold(x, "rev"):
 			a.rev, dirSet = true, true
-		case a.typ == zrangeAuto && zsetEqualFold(x, "bylex"):
+		case a.typ == zrangeAuto && equalFold(x, "bylex"):
 			a.typ = zrangeLex
-		case a.typ == zrangeAuto && zsetEqualFold(x, "byscore"):
+		case a.typ == zrangeAuto && equalFold(x, "byscore"):
 			a.typ = zrangeScore
 		default:
 			c.Out.Error(ErrSyntax)
@@ -86,10 +85,10 @@ func zrangeParse(c *Call, argStart int, typ zrangeType, rev, autoDir, store bool
 	switch a.typ {
 	case zrangeRank:
 		var ok1, ok2 bool
-		if a.start, ok1 = zsetArgInt(c, minArg); !ok1 {
+		if a.start, ok1 = argInt(c, minArg, ""); !ok1 {
 			return a, false
 		}
-		if a.end, ok2 = zsetArgInt(c, maxArg); !ok2 {
+		if a.end, ok2 = argInt(c, maxArg, ""); !ok2 {
 			return a, false
 		}
 	case zrangeScore:
@@ -106,28 +105,6 @@ func zrangeParse(c *Call, argStart int, typ zrangeType, rev, autoDir, store bool
 	return a, true
 }
 
-// zsetRankSpan sanitizes Redis rank indexes against length n; ok is false
-// when the range is empty.
-func zsetRankSpan(start, end int64, n int) (int, int, bool) {
-	ln := int64(n)
-	if start < 0 {
-		start += ln
-	}
-	if end < 0 {
-		end += ln
-	}
-	if start < 0 {
-		start = 0
-	}
-	if start > end || start >= ln {
-		return 0, 0, false
-	}
-	if end >= ln {
-		end = ln - 1
-	}
-	return int(start), int(end), true
-}
-
 // collect returns the nodes a selects from z, in reply order, and the
 // 0-based rank of the first one (in z's ascending order).
 func (z *ZSet) collect(a *zrangeArgs) (nodes []*zslNode, rank int) {
@@ -138,10 +115,11 @@ func (z *ZSet) collect(a *zrangeArgs) (nodes []*zslNode, rank int) {
 		return n.level[0].forward
 	}
 	if a.typ == zrangeRank {
-		start, end, ok := zsetRankSpan(a.start, a.end, z.Len())
+		start64, end64, ok := indexRange(a.start, a.end, int64(z.Len()))
 		if !ok {
 			return nil, 0
 		}
+		start, end := int(start64), int(end64)
 		rank = start
 		if a.rev {
 			rank = z.Len() - 1 - start
@@ -286,10 +264,10 @@ func zremrangeGeneric(db *DB, c *Call, typ zrangeType) {
 	var ok bool
 	switch typ {
 	case zrangeRank:
-		if start, ok = zsetArgInt(c, c.Argv[2]); !ok {
+		if start, ok = argInt(c, c.Argv[2], ""); !ok {
 			return
 		}
-		if end, ok = zsetArgInt(c, c.Argv[3]); !ok {
+		if end, ok = argInt(c, c.Argv[3], ""); !ok {
 			return
 		}
 	case zrangeScore:
@@ -316,12 +294,12 @@ func zremrangeGeneric(db *DB, c *Call, typ zrangeType) {
 	removed, rank := 0, 0
 	switch typ {
 	case zrangeRank:
-		s, e, ok := zsetRankSpan(start, end, z.Len())
+		s, e, ok := indexRange(start, end, int64(z.Len()))
 		if !ok {
 			c.Out.Int(0)
 			return
 		}
-		removed = z.zsl.deleteRangeByRank(s+1, e+1, drop)
+		removed = z.zsl.deleteRangeByRank(int(s)+1, int(e)+1, drop)
 	case zrangeScore:
 		removed, _ = z.zsl.deleteFrom(func(n *zslNode) bool { return !sr.gteMin(n.score) },
 			func(n *zslNode) bool { return sr.lteMax(n.score) }, drop)

@@ -98,7 +98,7 @@ func zsetSetOpCommand(db *DB, c *Call, op zsetOp, store bool) {
 	if store {
 		numIdx = 2
 	}
-	n, ok := zsetArgInt(c, argv[numIdx])
+	n, ok := argInt(c, argv[numIdx], "")
 	if !ok {
 		return
 	}
@@ -156,7 +156,7 @@ func zsetSetOpOptions(c *Call, op zsetOp, store bool, src []zsetSource, j int) (
 	for j < len(argv) {
 		left := len(argv) - j
 		switch {
-		case op != zsetDiff && left >= len(src)+1 && zsetEqualFold(argv[j], "weights"):
+		case op != zsetDiff && left >= len(src)+1 && equalFold(argv[j], "weights"):
 			j++
 			for i := range src {
 				w, ok := zsetParseFloat(argv[j])
@@ -167,20 +167,20 @@ func zsetSetOpOptions(c *Call, op zsetOp, store bool, src []zsetSource, j int) (
 				src[i].weight = w
 				j++
 			}
-		case op != zsetDiff && left >= 2 && zsetEqualFold(argv[j], "aggregate"):
+		case op != zsetDiff && left >= 2 && equalFold(argv[j], "aggregate"):
 			switch a := argv[j+1]; {
-			case zsetEqualFold(a, "sum"):
+			case equalFold(a, "sum"):
 				agg = zsetAggSum
-			case zsetEqualFold(a, "min"):
+			case equalFold(a, "min"):
 				agg = zsetAggMin
-			case zsetEqualFold(a, "max"):
+			case equalFold(a, "max"):
 				agg = zsetAggMax
 			default:
 				c.Out.Error(ErrSyntax)
 				return 0, false, false
 			}
 			j += 2
-		case !store && zsetEqualFold(argv[j], "withscores"):
+		case !store && equalFold(argv[j], "withscores"):
 			withScores = true
 			j++
 		default:

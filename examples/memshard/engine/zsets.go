@@ -227,7 +227,7 @@ func zsetNumKeys(argv [][]byte, at int) [][]byte {
 	if at >= len(argv) {
 		return nil
 	}
-	n, ok := zsetParseInt(argv[at])
+	n, ok := parseInt(argv[at])
 	if !ok || n < 1 {
 		return nil
 	}

@@ -6,26 +6,27 @@ import (
 	"strings"
 )
 
-// Redis parses and adds INCRBYFLOAT operands as C long doubles: on x86-64
-// the x87 80-bit format, a 64-bit significand with exponents down to
+// Redis parses and adds INCRBYFLOAT and HINCRBYFLOAT operands as C long
+// doubles and prints both results with ld2string(LD_STR_HUMAN). A long
+// double is, on x86-64, the x87 80-bit format: a 64-bit significand with exponents down to
 // 2^-16382 (normal) and 2^-16445 (subnormal), finite below 2^16384. A
 // big.Float with 64 bits of precision, rounding to nearest even, gives the
 // same results in the normal range; the subnormal range and overflow are
 // handled explicitly.
 const (
-	incrLDPrec       = 64
-	incrLDMaxExp     = 16384  // finite iff MantExp <= incrLDMaxExp
-	incrLDMinNormExp = -16381 // |x| >= 2^-16382 iff MantExp >= incrLDMinNormExp
-	incrLDSubShift   = 16445  // subnormals are multiples of 2^-16445
-	incrLDMaxChars   = 5 * 1024
+	ldPrec       = 64
+	ldMaxExp     = 16384  // finite iff MantExp <= ldMaxExp
+	ldMinNormExp = -16381 // |x| >= 2^-16382 iff MantExp >= ldMinNormExp
+	ldSubShift   = 16445  // subnormals are multiples of 2^-16445
+	ldMaxChars   = 5 * 1024
 )
 
-// incrParseLongDouble parses b as Redis's string2ld does: strtold over the
+// parseLongDouble parses b as Redis's string2ld does: strtold over the
 // whole string, no leading space, and no NaN, overflow or underflow to zero.
 // Infinity literals are accepted.
-func incrParseLongDouble(b []byte) (*big.Float, bool) {
+func parseLongDouble(b []byte) (*big.Float, bool) {
 	// strtold stops at a NUL, and string2ld wants every byte consumed.
-	if len(b) == 0 || len(b) >= incrLDMaxChars || incrIsCSpace(b[0]) || bytes.IndexByte(b, 0) >= 0 {
+	if len(b) == 0 || len(b) >= ldMaxChars || isCSpace(b[0]) || bytes.IndexByte(b, 0) >= 0 {
 		return nil, false
 	}
 	s := string(b)
@@ -40,9 +41,9 @@ func incrParseLongDouble(b []byte) (*big.Float, bool) {
 	case ls == "inf" || ls == "infinity":
 		return new(big.Float).SetInf(neg), true
 	case strings.HasPrefix(ls, "0x"):
-		r, ok = incrParseHex(ls[2:])
+		r, ok = ldParseHex(ls[2:])
 	default:
-		r, ok = incrParseDecimal(ls)
+		r, ok = ldParseDecimal(ls)
 	}
 	if !ok {
 		return nil, false
@@ -50,18 +51,13 @@ func incrParseLongDouble(b []byte) (*big.Float, bool) {
 	if neg {
 		r.Neg(r)
 	}
-	return incrRoundLD(r, neg)
+	return ldRound(r, neg)
 }
 
-// incrIsCSpace is C's isspace in the C locale.
-func incrIsCSpace(b byte) bool {
-	return b == ' ' || (b >= '\t' && b <= '\r')
-}
-
-// incrDigits splits s into a mantissa (digits, optional point, digits, at
+// ldDigits splits s into a mantissa (digits, optional point, digits, at
 // least one digit, in the given base) and the rest; frac is the number of
 // digits after the point.
-func incrDigits(s string, isDigit func(byte) bool) (digits string, frac int, rest string, ok bool) {
+func ldDigits(s string, isDigit func(byte) bool) (digits string, frac int, rest string, ok bool) {
 	i := 0
 	var sb strings.Builder
 	for i < len(s) && isDigit(s[i]) {
@@ -82,9 +78,9 @@ func incrDigits(s string, isDigit func(byte) bool) (digits string, frac int, res
 	return sb.String(), frac, s[i:], true
 }
 
-// incrExponent parses an exponent suffix ("e-12" without its letter):
+// ldExponent parses an exponent suffix ("e-12" without its letter):
 // sign and decimal digits, saturating far beyond any meaningful range.
-func incrExponent(s string) (int64, bool) {
+func ldExponent(s string) (int64, bool) {
 	neg := false
 	if s != "" && (s[0] == '+' || s[0] == '-') {
 		neg = s[0] == '-'
@@ -108,14 +104,14 @@ func incrExponent(s string) (int64, bool) {
 	return e, true
 }
 
-func incrIsDec(b byte) bool { return b >= '0' && b <= '9' }
+func ldIsDec(b byte) bool { return b >= '0' && b <= '9' }
 
-func incrIsHex(b byte) bool { return incrIsDec(b) || (b >= 'a' && b <= 'f') }
+func ldIsHex(b byte) bool { return ldIsDec(b) || (b >= 'a' && b <= 'f') }
 
-// incrParseDecimal parses lower-cased "digits[.digits][e[+-]digits]"
+// ldParseDecimal parses lower-cased "digits[.digits][e[+-]digits]"
 // exactly; a value certain to overflow or to underflow to zero fails.
-func incrParseDecimal(s string) (*big.Rat, bool) {
-	digits, frac, rest, ok := incrDigits(s, incrIsDec)
+func ldParseDecimal(s string) (*big.Rat, bool) {
+	digits, frac, rest, ok := ldDigits(s, ldIsDec)
 	if !ok {
 		return nil, false
 	}
@@ -124,7 +120,7 @@ func incrParseDecimal(s string) (*big.Rat, bool) {
 		if rest[0] != 'e' {
 			return nil, false
 		}
-		if exp, ok = incrExponent(rest[1:]); !ok {
+		if exp, ok = ldExponent(rest[1:]); !ok {
 			return nil, false
 		}
 	}
@@ -146,10 +142,10 @@ func incrParseDecimal(s string) (*big.Rat, bool) {
 	return new(big.Rat).SetFrac(m, p), true
 }
 
-// incrParseHex parses lower-cased "hexdigits[.hexdigits][p[+-]digits]"
-// (after "0x") exactly, as incrParseDecimal.
-func incrParseHex(s string) (*big.Rat, bool) {
-	digits, frac, rest, ok := incrDigits(s, incrIsHex)
+// ldParseHex parses lower-cased "hexdigits[.hexdigits][p[+-]digits]"
+// (after "0x") exactly, as ldParseDecimal.
+func ldParseHex(s string) (*big.Rat, bool) {
+	digits, frac, rest, ok := ldDigits(s, ldIsHex)
 	if !ok {
 		return nil, false
 	}
@@ -158,7 +154,7 @@ func incrParseHex(s string) (*big.Rat, bool) {
 		if rest[0] != 'p' {
 			return nil, false
 		}
-		if exp, ok = incrExponent(rest[1:]); !ok {
+		if exp, ok = ldExponent(rest[1:]); !ok {
 			return nil, false
 		}
 	}
@@ -169,7 +165,7 @@ func incrParseHex(s string) (*big.Rat, bool) {
 	exp -= 4 * int64(frac)
 	// The value lies in [2^(exp+bl-1), 2^(exp+bl)).
 	bl := int64(m.BitLen())
-	if exp+bl-1 >= incrLDMaxExp || exp+bl <= -incrLDSubShift-1 {
+	if exp+bl-1 >= ldMaxExp || exp+bl <= -ldSubShift-1 {
 		return nil, false
 	}
 	if exp >= 0 {
@@ -185,10 +181,10 @@ func abs64(n int64) int64 {
 	return n
 }
 
-// incrRoundLD rounds the exact value r to a long double as strtold does
+// ldRound rounds the exact value r to a long double as strtold does
 // (to nearest, ties to even), failing on overflow and on underflow to zero.
-func incrRoundLD(r *big.Rat, neg bool) (*big.Float, bool) {
-	f := new(big.Float).SetPrec(incrLDPrec).SetMode(big.ToNearestEven).SetRat(r)
+func ldRound(r *big.Rat, neg bool) (*big.Float, bool) {
+	f := new(big.Float).SetPrec(ldPrec).SetMode(big.ToNearestEven).SetRat(r)
 	if r.Sign() == 0 {
 		if neg {
 			f.Neg(f)
@@ -196,19 +192,19 @@ func incrRoundLD(r *big.Rat, neg bool) (*big.Float, bool) {
 		return f, true
 	}
 	exp := f.MantExp(nil)
-	if exp > incrLDMaxExp {
+	if exp > ldMaxExp {
 		return nil, false
 	}
-	if exp > incrLDMinNormExp+1 {
+	if exp > ldMinNormExp+1 {
 		return f, true
 	}
-	minNormal := new(big.Rat).SetFrac(big.NewInt(1), new(big.Int).Lsh(big.NewInt(1), -incrLDMinNormExp+1))
+	minNormal := new(big.Rat).SetFrac(big.NewInt(1), new(big.Int).Lsh(big.NewInt(1), -ldMinNormExp+1))
 	a := new(big.Rat).Abs(r)
 	if a.Cmp(minNormal) >= 0 {
 		return f, true
 	}
 	// Subnormal: round |r| * 2^16445 to an integer, ties to even.
-	q := new(big.Rat).Mul(a, new(big.Rat).SetInt(new(big.Int).Lsh(big.NewInt(1), incrLDSubShift)))
+	q := new(big.Rat).Mul(a, new(big.Rat).SetInt(new(big.Int).Lsh(big.NewInt(1), ldSubShift)))
 	n, rem := new(big.Int).QuoRem(q.Num(), q.Denom(), new(big.Int))
 	switch c := new(big.Int).Lsh(rem, 1).Cmp(q.Denom()); {
 	case c > 0, c == 0 && n.Bit(0) == 1:
@@ -217,17 +213,27 @@ func incrRoundLD(r *big.Rat, neg bool) (*big.Float, bool) {
 	if n.Sign() == 0 {
 		return nil, false
 	}
-	f = new(big.Float).SetPrec(incrLDPrec).SetInt(n)
-	f.SetMantExp(f, -incrLDSubShift)
+	f = new(big.Float).SetPrec(ldPrec).SetInt(n)
+	f.SetMantExp(f, -ldSubShift)
 	if neg {
 		f.Neg(f)
 	}
 	return f, true
 }
 
-// incrFormatLongDouble formats x as ld2string(LD_STR_HUMAN): "%.17Lf"
+// addLongDouble returns a+b (both finite) rounded to a long double, and
+// false if the sum overflows to infinity.
+func addLongDouble(a, b *big.Float) (*big.Float, bool) {
+	sum := new(big.Float).SetPrec(ldPrec).SetMode(big.ToNearestEven).Add(a, b)
+	if sum.MantExp(nil) > ldMaxExp {
+		return nil, false
+	}
+	return sum, true
+}
+
+// formatLongDouble formats x as ld2string(LD_STR_HUMAN): "%.17Lf"
 // with trailing zeros (and a trailing point) removed, "-0" as "0".
-func incrFormatLongDouble(x *big.Float) []byte {
+func formatLongDouble(x *big.Float) []byte {
 	s := x.Text('f', 17)
 	if strings.IndexByte(s, '.') >= 0 {
 		s = strings.TrimRight(s, "0")
