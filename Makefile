@@ -18,15 +18,15 @@ build:
 # memshard primary and two replicas on top; Ctrl-C stops everything.
 RUN_DIR ?= /tmp/quorumlog-dev
 run: deps build
-	@trap 'kill 0' INT TERM EXIT; \
-	$(BIN)/quorumlogd dev --data-dir $(RUN_DIR) & \
+	@pids=""; trap 'kill $$pids 2>/dev/null; wait $$pids 2>/dev/null; exit 0' INT TERM; \
+	$(BIN)/quorumlogd dev --data-dir $(RUN_DIR) & pids="$$pids $$!"; \
 	for i in $$(seq 50); do $(BIN)/logctl status >/dev/null 2>&1 && break; sleep 0.2; done; \
 	for i in 1 2 3; do \
-	  $(BIN)/memshard --id m$$i --addr 127.0.0.1:638$$i --shard memshard --log-level warn & \
+	  $(BIN)/memshard --id m$$i --addr 127.0.0.1:638$$i --shard memshard --log-level warn & pids="$$pids $$!"; \
 	done; \
 	sleep 1; \
 	echo; echo "memshard primary + 2 replicas on 127.0.0.1:6381-6383 (one is elected primary). Try:"; \
-	echo "  redis-cli -c -p 6381"; echo "  bin/logctl status"; echo; \
+	echo "  redis-cli -c -p 6381"; echo "  bin/logctl status"; echo "Ctrl-C stops everything."; echo; \
 	wait
 
 # Debian's redis-server (7.0) for memshard's differential tests, and

@@ -26,6 +26,9 @@ func isCSpace(b byte) bool {
 	return b == ' ' || (b >= '\t' && b <= '\r')
 }
 
+// isDigit is C's isdigit.
+func isDigit(b byte) bool { return b >= '0' && b <= '9' }
+
 // equalFold reports whether the whole of b equals the lower-case ASCII
 // word s, ignoring ASCII case.
 func equalFold(b []byte, s string) bool {

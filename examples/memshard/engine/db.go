@@ -96,6 +96,21 @@ func (db *DB) Lookup(c *Call, key []byte) *Entry {
 	return e
 }
 
+// lookupValue returns key's value as a T, the zero T (nil) if key is
+// missing; ok is false if the key holds another type, after replying
+// WRONGTYPE. Each type's commands read their keys with it.
+func lookupValue[T any](db *DB, c *Call, key []byte) (v T, ok bool) {
+	e := db.Lookup(c, key)
+	if e == nil {
+		return v, true
+	}
+	v, ok = e.Value.(T)
+	if !ok {
+		c.Out.Error(ErrWrongType)
+	}
+	return v, ok
+}
+
 // expireKey deletes an expired key and propagates DEL.
 func (db *DB) expireKey(c *Call, key string) {
 	db.Delete(key)

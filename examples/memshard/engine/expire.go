@@ -78,9 +78,8 @@ func expireHandler(name string, unit int64, absolute bool) func(db *DB, c *Call)
 		if !ok {
 			return
 		}
-		when, ok := parseInt(c.Argv[2])
+		when, ok := argInt(c, c.Argv[2], "")
 		if !ok {
-			c.Out.Error(ErrNotInteger)
 			return
 		}
 		if unit == 1000 {

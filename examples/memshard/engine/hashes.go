@@ -88,24 +88,10 @@ func hashCommands() []*Command {
 	}
 }
 
-// hashLookup returns key's hash for a read or write (nil if missing); ok is
-// false if the key holds another type, after replying WRONGTYPE.
-func hashLookup(db *DB, c *Call, key []byte) (h *Hash, ok bool) {
-	e := db.Lookup(c, key)
-	if e == nil {
-		return nil, true
-	}
-	h, ok = e.Value.(*Hash)
-	if !ok {
-		c.Out.Error(ErrWrongType)
-	}
-	return h, ok
-}
-
 // hashLookupOrCreate is hashTypeLookupWriteOrCreate: it adds an empty hash
 // if key is missing (the caller must then add a field).
 func hashLookupOrCreate(db *DB, c *Call, key []byte) (*Hash, bool) {
-	h, ok := hashLookup(db, c, key)
+	h, ok := lookupValue[*Hash](db, c, key)
 	if !ok || h != nil {
 		return h, ok
 	}
@@ -139,7 +125,7 @@ func hsetCommand(db *DB, c *Call) {
 }
 
 func hsetnxCommand(db *DB, c *Call) {
-	h, ok := hashLookup(db, c, c.Argv[1])
+	h, ok := lookupValue[*Hash](db, c, c.Argv[1])
 	if !ok {
 		return
 	}
@@ -157,7 +143,7 @@ func hsetnxCommand(db *DB, c *Call) {
 }
 
 func hgetCommand(db *DB, c *Call) {
-	h, ok := hashLookup(db, c, c.Argv[1])
+	h, ok := lookupValue[*Hash](db, c, c.Argv[1])
 	if !ok {
 		return
 	}
@@ -171,7 +157,7 @@ func hgetCommand(db *DB, c *Call) {
 }
 
 func hmgetCommand(db *DB, c *Call) {
-	h, ok := hashLookup(db, c, c.Argv[1])
+	h, ok := lookupValue[*Hash](db, c, c.Argv[1])
 	if !ok {
 		return
 	}
@@ -188,7 +174,7 @@ func hmgetCommand(db *DB, c *Call) {
 }
 
 func hdelCommand(db *DB, c *Call) {
-	h, ok := hashLookup(db, c, c.Argv[1])
+	h, ok := lookupValue[*Hash](db, c, c.Argv[1])
 	if !ok {
 		return
 	}
@@ -196,26 +182,11 @@ func hdelCommand(db *DB, c *Call) {
 		c.Out.Int(0)
 		return
 	}
-	key := string(c.Argv[1])
-	deleted := 0
-	for _, f := range c.Argv[2:] {
-		if h.Delete(string(f)) {
-			deleted++
-			if h.Len() == 0 {
-				db.Delete(key)
-				break
-			}
-		}
-	}
-	if deleted > 0 {
-		db.Touch(key)
-		c.PropagateAsIs()
-	}
-	c.Out.Int(int64(deleted))
+	removeElements(db, c, h.Delete, h.Len)
 }
 
 func hexistsCommand(db *DB, c *Call) {
-	h, ok := hashLookup(db, c, c.Argv[1])
+	h, ok := lookupValue[*Hash](db, c, c.Argv[1])
 	if !ok {
 		return
 	}
@@ -227,7 +198,7 @@ func hexistsCommand(db *DB, c *Call) {
 }
 
 func hlenCommand(db *DB, c *Call) {
-	h, ok := hashLookup(db, c, c.Argv[1])
+	h, ok := lookupValue[*Hash](db, c, c.Argv[1])
 	if !ok {
 		return
 	}
@@ -239,7 +210,7 @@ func hlenCommand(db *DB, c *Call) {
 }
 
 func hstrlenCommand(db *DB, c *Call) {
-	h, ok := hashLookup(db, c, c.Argv[1])
+	h, ok := lookupValue[*Hash](db, c, c.Argv[1])
 	if !ok {
 		return
 	}
@@ -258,7 +229,7 @@ func hgetallCommand(db *DB, c *Call) { hashGetAll(db, c, true, true) }
 // hashGetAll is genericHgetallCommand: HGETALL is a map, HKEYS and HVALS
 // are arrays.
 func hashGetAll(db *DB, c *Call, fields, values bool) {
-	h, ok := hashLookup(db, c, c.Argv[1])
+	h, ok := lookupValue[*Hash](db, c, c.Argv[1])
 	if !ok {
 		return
 	}
@@ -371,7 +342,7 @@ func hrandfieldCommand(db *DB, c *Call) {
 		hashRandWithCount(db, c, n, withValues)
 		return
 	}
-	h, ok := hashLookup(db, c, c.Argv[1])
+	h, ok := lookupValue[*Hash](db, c, c.Argv[1])
 	if !ok {
 		return
 	}
@@ -387,7 +358,7 @@ func hrandfieldCommand(db *DB, c *Call) {
 // repeat fields; a positive one returns distinct fields, the whole hash in
 // order if count reaches its size.
 func hashRandWithCount(db *DB, c *Call, n int64, withValues bool) {
-	h, ok := hashLookup(db, c, c.Argv[1])
+	h, ok := lookupValue[*Hash](db, c, c.Argv[1])
 	if !ok {
 		return
 	}
@@ -470,20 +441,7 @@ func hashSampleTable[V any](t *hashTable[V], count int) []int {
 }
 
 func hscanCommand(db *DB, c *Call) {
-	cursor, ok := parseScanCursor(c.Argv[2])
-	if !ok {
-		c.Out.Error(errInvalidCursor)
-		return
-	}
-	h, ok := hashLookup(db, c, c.Argv[1])
-	if !ok {
-		return
-	}
-	if h == nil {
-		writeScanReply(c.Out, 0, nil)
-		return
-	}
-	o, ok := parseScanOptions(c, c.Argv[3:])
+	h, cursor, o, ok := scanKeyArgs[*Hash](db, c)
 	if !ok {
 		return
 	}

@@ -24,18 +24,16 @@ func incrIncr(db *DB, c *Call) { incrBy(db, c, 1) }
 func incrDecr(db *DB, c *Call) { incrBy(db, c, -1) }
 
 func incrIncrBy(db *DB, c *Call) {
-	n, ok := parseInt(c.Argv[2])
+	n, ok := argInt(c, c.Argv[2], "")
 	if !ok {
-		c.Out.Error(ErrNotInteger)
 		return
 	}
 	incrBy(db, c, n)
 }
 
 func incrDecrBy(db *DB, c *Call) {
-	n, ok := parseInt(c.Argv[2])
+	n, ok := argInt(c, c.Argv[2], "")
 	if !ok {
-		c.Out.Error(ErrNotInteger)
 		return
 	}
 	if n == math.MinInt64 {
@@ -57,8 +55,7 @@ func incrBy(db *DB, c *Call, by int64) {
 			c.Out.Error(ErrWrongType)
 			return
 		}
-		if v, ok = parseInt(s); !ok {
-			c.Out.Error(ErrNotInteger)
+		if v, ok = argInt(c, s, ""); !ok {
 			return
 		}
 	}

@@ -116,9 +116,8 @@ func keysCopy(db *DB, c *Call) {
 		case opt == "REPLACE":
 			replace = true
 		case opt == "DB" && j+1 < len(c.Argv):
-			n, ok := parseInt(c.Argv[j+1])
+			n, ok := argInt(c, c.Argv[j+1], "")
 			if !ok {
-				c.Out.Error(ErrNotInteger)
 				return
 			}
 			if n != int64(int32(n)) {

@@ -28,22 +28,8 @@ func listCommands() []*Command {
 	}
 }
 
-// listLookup returns key's list (nil if missing); ok is false if the key
-// holds another type, after replying WRONGTYPE.
-func listLookup(db *DB, c *Call, key []byte) (l *List, ok bool) {
-	e := db.Lookup(c, key)
-	if e == nil {
-		return nil, true
-	}
-	l, ok = e.Value.(*List)
-	if !ok {
-		c.Out.Error(ErrWrongType)
-	}
-	return l, ok
-}
-
 func listPush(db *DB, c *Call, front, onlyExisting bool) {
-	l, ok := listLookup(db, c, c.Argv[1])
+	l, ok := lookupValue[*List](db, c, c.Argv[1])
 	if !ok {
 		return
 	}
@@ -79,7 +65,7 @@ func listPop(db *DB, c *Call, front bool) {
 			return
 		}
 	}
-	l, ok := listLookup(db, c, c.Argv[1])
+	l, ok := lookupValue[*List](db, c, c.Argv[1])
 	if !ok {
 		return
 	}
@@ -120,7 +106,7 @@ func listPop(db *DB, c *Call, front bool) {
 }
 
 func llenCommand(db *DB, c *Call) {
-	l, ok := listLookup(db, c, c.Argv[1])
+	l, ok := lookupValue[*List](db, c, c.Argv[1])
 	if !ok {
 		return
 	}
@@ -140,7 +126,7 @@ func lrangeCommand(db *DB, c *Call) {
 	if !ok {
 		return
 	}
-	l, ok := listLookup(db, c, c.Argv[1])
+	l, ok := lookupValue[*List](db, c, c.Argv[1])
 	if !ok {
 		return
 	}
@@ -171,7 +157,7 @@ func listIndex(i int64, n int) (int, bool) {
 }
 
 func lindexCommand(db *DB, c *Call) {
-	l, ok := listLookup(db, c, c.Argv[1])
+	l, ok := lookupValue[*List](db, c, c.Argv[1])
 	if !ok {
 		return
 	}
@@ -191,7 +177,7 @@ func lindexCommand(db *DB, c *Call) {
 }
 
 func lsetCommand(db *DB, c *Call) {
-	l, ok := listLookup(db, c, c.Argv[1])
+	l, ok := lookupValue[*List](db, c, c.Argv[1])
 	if !ok {
 		return
 	}
@@ -224,7 +210,7 @@ func linsertCommand(db *DB, c *Call) {
 		c.Out.Error(ErrSyntax)
 		return
 	}
-	l, ok := listLookup(db, c, c.Argv[1])
+	l, ok := lookupValue[*List](db, c, c.Argv[1])
 	if !ok {
 		return
 	}
@@ -253,7 +239,7 @@ func lremCommand(db *DB, c *Call) {
 	if !ok {
 		return
 	}
-	l, ok := listLookup(db, c, c.Argv[1])
+	l, ok := lookupValue[*List](db, c, c.Argv[1])
 	if !ok {
 		return
 	}
@@ -308,7 +294,7 @@ func ltrimCommand(db *DB, c *Call) {
 	if !ok {
 		return
 	}
-	l, ok := listLookup(db, c, c.Argv[1])
+	l, ok := lookupValue[*List](db, c, c.Argv[1])
 	if !ok {
 		return
 	}
@@ -370,7 +356,7 @@ func lposCommand(db *DB, c *Call) {
 	if fromTail {
 		rank = -rank
 	}
-	l, ok := listLookup(db, c, c.Argv[1])
+	l, ok := lookupValue[*List](db, c, c.Argv[1])
 	if !ok {
 		return
 	}
@@ -445,7 +431,7 @@ func rpoplpushCommand(db *DB, c *Call) { listMove(db, c, false, true) }
 // listMove pops from the source's end (front: head) and pushes onto the
 // destination's.
 func listMove(db *DB, c *Call, fromFront, toFront bool) {
-	src, ok := listLookup(db, c, c.Argv[1])
+	src, ok := lookupValue[*List](db, c, c.Argv[1])
 	if !ok {
 		return
 	}
@@ -453,7 +439,7 @@ func listMove(db *DB, c *Call, fromFront, toFront bool) {
 		c.Out.NullBulk()
 		return
 	}
-	dst, ok := listLookup(db, c, c.Argv[2])
+	dst, ok := lookupValue[*List](db, c, c.Argv[2])
 	if !ok {
 		return
 	}

@@ -8,7 +8,8 @@ import (
 
 // Redis parses and adds INCRBYFLOAT and HINCRBYFLOAT operands as C long
 // doubles and prints both results with ld2string(LD_STR_HUMAN). A long
-// double is, on x86-64, the x87 80-bit format: a 64-bit significand with exponents down to
+// double is, on x86-64, the x87 80-bit format: a 64-bit significand with
+// exponents down to
 // 2^-16382 (normal) and 2^-16445 (subnormal), finite below 2^16384. A
 // big.Float with 64 bits of precision, rounding to nearest even, gives the
 // same results in the normal range; the subnormal range and overflow are
@@ -57,16 +58,16 @@ func parseLongDouble(b []byte) (*big.Float, bool) {
 // ldDigits splits s into a mantissa (digits, optional point, digits, at
 // least one digit, in the given base) and the rest; frac is the number of
 // digits after the point.
-func ldDigits(s string, isDigit func(byte) bool) (digits string, frac int, rest string, ok bool) {
+func ldDigits(s string, digit func(byte) bool) (digits string, frac int, rest string, ok bool) {
 	i := 0
 	var sb strings.Builder
-	for i < len(s) && isDigit(s[i]) {
+	for i < len(s) && digit(s[i]) {
 		sb.WriteByte(s[i])
 		i++
 	}
 	if i < len(s) && s[i] == '.' {
 		i++
-		for i < len(s) && isDigit(s[i]) {
+		for i < len(s) && digit(s[i]) {
 			sb.WriteByte(s[i])
 			i++
 			frac++
@@ -104,14 +105,12 @@ func ldExponent(s string) (int64, bool) {
 	return e, true
 }
 
-func ldIsDec(b byte) bool { return b >= '0' && b <= '9' }
-
-func ldIsHex(b byte) bool { return ldIsDec(b) || (b >= 'a' && b <= 'f') }
+func ldIsHex(b byte) bool { return isDigit(b) || (b >= 'a' && b <= 'f') }
 
 // ldParseDecimal parses lower-cased "digits[.digits][e[+-]digits]"
 // exactly; a value certain to overflow or to underflow to zero fails.
 func ldParseDecimal(s string) (*big.Rat, bool) {
-	digits, frac, rest, ok := ldDigits(s, ldIsDec)
+	digits, frac, rest, ok := ldDigits(s, isDigit)
 	if !ok {
 		return nil, false
 	}

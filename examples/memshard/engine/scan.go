@@ -59,8 +59,7 @@ func scanScan(db *DB, c *Call) {
 		}
 		switch opt {
 		case "COUNT":
-			if count, ok = parseInt(c.Argv[i+1]); !ok {
-				c.Out.Error(ErrNotInteger)
+			if count, ok = argInt(c, c.Argv[i+1], ""); !ok {
 				return
 			}
 			if count < 1 {

@@ -45,6 +45,27 @@ func parseScanCursor(b []byte) (uint64, bool) {
 	return v, true
 }
 
+// scanKeyArgs starts HSCAN, SSCAN and ZSCAN (key cursor [options]) in
+// Redis's order: it parses the cursor, looks the key up as a T, replies
+// the empty scan if it is missing, then parses the options. ok is false
+// when it has replied.
+func scanKeyArgs[T comparable](db *DB, c *Call) (v T, cursor uint64, o scanOpts, ok bool) {
+	if cursor, ok = parseScanCursor(c.Argv[2]); !ok {
+		c.Out.Error(errInvalidCursor)
+		return v, 0, o, false
+	}
+	if v, ok = lookupValue[T](db, c, c.Argv[1]); !ok {
+		return v, 0, o, false
+	}
+	var missing T
+	if v == missing {
+		writeScanReply(c.Out, 0, nil)
+		return v, 0, o, false
+	}
+	o, ok = parseScanOptions(c, c.Argv[3:])
+	return v, cursor, o, ok
+}
+
 // scanOpts are the COUNT and MATCH options of HSCAN, SSCAN and ZSCAN.
 type scanOpts struct {
 	count  int64

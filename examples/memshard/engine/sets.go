@@ -180,22 +180,8 @@ func setCommands() []*Command {
 	}
 }
 
-// setLookup returns key's set (nil if missing); ok is false if the key
-// holds another type, after replying WRONGTYPE.
-func setLookup(db *DB, c *Call, key []byte) (s *Set, ok bool) {
-	e := db.Lookup(c, key)
-	if e == nil {
-		return nil, true
-	}
-	s, ok = e.Value.(*Set)
-	if !ok {
-		c.Out.Error(ErrWrongType)
-	}
-	return s, ok
-}
-
 func saddCommand(db *DB, c *Call) {
-	s, ok := setLookup(db, c, c.Argv[1])
+	s, ok := lookupValue[*Set](db, c, c.Argv[1])
 	if !ok {
 		return
 	}
@@ -218,7 +204,7 @@ func saddCommand(db *DB, c *Call) {
 }
 
 func sremCommand(db *DB, c *Call) {
-	s, ok := setLookup(db, c, c.Argv[1])
+	s, ok := lookupValue[*Set](db, c, c.Argv[1])
 	if !ok {
 		return
 	}
@@ -226,26 +212,11 @@ func sremCommand(db *DB, c *Call) {
 		c.Out.Int(0)
 		return
 	}
-	key := string(c.Argv[1])
-	deleted := 0
-	for _, m := range c.Argv[2:] {
-		if s.Remove(string(m)) {
-			deleted++
-			if s.Len() == 0 {
-				db.Delete(key)
-				break
-			}
-		}
-	}
-	if deleted > 0 {
-		db.Touch(key)
-		c.PropagateAsIs()
-	}
-	c.Out.Int(int64(deleted))
+	removeElements(db, c, s.Remove, s.Len)
 }
 
 func scardCommand(db *DB, c *Call) {
-	s, ok := setLookup(db, c, c.Argv[1])
+	s, ok := lookupValue[*Set](db, c, c.Argv[1])
 	if !ok {
 		return
 	}
@@ -257,7 +228,7 @@ func scardCommand(db *DB, c *Call) {
 }
 
 func sismemberCommand(db *DB, c *Call) {
-	s, ok := setLookup(db, c, c.Argv[1])
+	s, ok := lookupValue[*Set](db, c, c.Argv[1])
 	if !ok {
 		return
 	}
@@ -269,7 +240,7 @@ func sismemberCommand(db *DB, c *Call) {
 }
 
 func smismemberCommand(db *DB, c *Call) {
-	s, ok := setLookup(db, c, c.Argv[1])
+	s, ok := lookupValue[*Set](db, c, c.Argv[1])
 	if !ok {
 		return
 	}
@@ -284,7 +255,7 @@ func smismemberCommand(db *DB, c *Call) {
 }
 
 func smembersCommand(db *DB, c *Call) {
-	s, ok := setLookup(db, c, c.Argv[1])
+	s, ok := lookupValue[*Set](db, c, c.Argv[1])
 	if !ok {
 		return
 	}
@@ -312,7 +283,7 @@ func spopCommand(db *DB, c *Call) {
 		c.Out.Error(ErrSyntax)
 		return
 	}
-	s, ok := setLookup(db, c, c.Argv[1])
+	s, ok := lookupValue[*Set](db, c, c.Argv[1])
 	if !ok {
 		return
 	}
@@ -339,7 +310,7 @@ func spopWithCount(db *DB, c *Call) {
 	if !ok {
 		return
 	}
-	s, ok := setLookup(db, c, c.Argv[1])
+	s, ok := lookupValue[*Set](db, c, c.Argv[1])
 	if !ok {
 		return
 	}
@@ -407,7 +378,7 @@ func srandmemberCommand(db *DB, c *Call) {
 		c.Out.Error(ErrSyntax)
 		return
 	}
-	s, ok := setLookup(db, c, c.Argv[1])
+	s, ok := lookupValue[*Set](db, c, c.Argv[1])
 	if !ok {
 		return
 	}
@@ -427,7 +398,7 @@ func srandmemberWithCount(db *DB, c *Call) {
 	if n < 0 {
 		count, uniq = -n, false
 	}
-	s, ok := setLookup(db, c, c.Argv[1])
+	s, ok := lookupValue[*Set](db, c, c.Argv[1])
 	if !ok {
 		return
 	}
@@ -458,7 +429,7 @@ func srandmemberWithCount(db *DB, c *Call) {
 }
 
 func smoveCommand(db *DB, c *Call) {
-	src, ok := setLookup(db, c, c.Argv[1])
+	src, ok := lookupValue[*Set](db, c, c.Argv[1])
 	if !ok {
 		return
 	}
@@ -505,20 +476,7 @@ func smoveCommand(db *DB, c *Call) {
 }
 
 func sscanCommand(db *DB, c *Call) {
-	cursor, ok := parseScanCursor(c.Argv[2])
-	if !ok {
-		c.Out.Error(errInvalidCursor)
-		return
-	}
-	s, ok := setLookup(db, c, c.Argv[1])
-	if !ok {
-		return
-	}
-	if s == nil {
-		writeScanReply(c.Out, 0, nil)
-		return
-	}
-	o, ok := parseScanOptions(c, c.Argv[3:])
+	s, cursor, o, ok := scanKeyArgs[*Set](db, c)
 	if !ok {
 		return
 	}

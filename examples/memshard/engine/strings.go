@@ -137,9 +137,8 @@ func stringsParseOptions(c *Call, isSet bool) (flags int, expire []byte, ok bool
 // unix ms for an EX/PX/EXAT/PXAT argument, or the "invalid expire time"
 // error (non-positive, or overflowing) written in the command's name.
 func stringsExpireAt(c *Call, flags int, arg []byte, cmd string) (int64, bool) {
-	ms, ok := parseInt(arg)
+	ms, ok := argInt(c, arg, "")
 	if !ok {
-		c.Out.Error(ErrNotInteger)
 		return 0, false
 	}
 	seconds := flags&(stringsEX|stringsEXAT) != 0
@@ -319,14 +318,12 @@ func stringsStrlen(db *DB, c *Call) {
 }
 
 func stringsGetRange(db *DB, c *Call) {
-	start, ok1 := parseInt(c.Argv[2])
+	start, ok1 := argInt(c, c.Argv[2], "")
 	if !ok1 {
-		c.Out.Error(ErrNotInteger)
 		return
 	}
-	end, ok2 := parseInt(c.Argv[3])
+	end, ok2 := argInt(c, c.Argv[3], "")
 	if !ok2 {
-		c.Out.Error(ErrNotInteger)
 		return
 	}
 	e, v, ok := stringsLookup(db, c, c.Argv[1])
@@ -357,9 +354,8 @@ func stringsGetRange(db *DB, c *Call) {
 
 func stringsSetRange(db *DB, c *Call) {
 	key, val := c.Argv[1], c.Argv[3]
-	offset, ok := parseInt(c.Argv[2])
+	offset, ok := argInt(c, c.Argv[2], "")
 	if !ok {
-		c.Out.Error(ErrNotInteger)
 		return
 	}
 	if offset < 0 {

@@ -13,7 +13,6 @@ const (
 	zsetErrIncrPair   = "ERR INCR option supports a single increment-element pair"
 	zsetErrMinMax     = "ERR min or max is not a float"
 	zsetErrLexRange   = "ERR min or max not valid string range item"
-	zsetErrPositive   = "ERR value is out of range, must be positive"
 	zsetErrOutOfRange = "ERR value is out of range"
 )
 
@@ -100,7 +99,7 @@ parse:
 		scores[j] = s
 	}
 	key := argv[1]
-	z, ok := zsetLookup(db, c, key)
+	z, ok := lookupValue[*ZSet](db, c, key)
 	if !ok {
 		return
 	}
@@ -160,7 +159,7 @@ func zsetDeleteIfEmpty(db *DB, key []byte, z *ZSet) {
 }
 
 func zremCommand(db *DB, c *Call) {
-	z, ok := zsetLookup(db, c, c.Argv[1])
+	z, ok := lookupValue[*ZSet](db, c, c.Argv[1])
 	if !ok {
 		return
 	}
@@ -183,7 +182,7 @@ func zremCommand(db *DB, c *Call) {
 }
 
 func zcardCommand(db *DB, c *Call) {
-	z, ok := zsetLookup(db, c, c.Argv[1])
+	z, ok := lookupValue[*ZSet](db, c, c.Argv[1])
 	if !ok {
 		return
 	}
@@ -195,7 +194,7 @@ func zcardCommand(db *DB, c *Call) {
 }
 
 func zscoreCommand(db *DB, c *Call) {
-	z, ok := zsetLookup(db, c, c.Argv[1])
+	z, ok := lookupValue[*ZSet](db, c, c.Argv[1])
 	if !ok {
 		return
 	}
@@ -209,7 +208,7 @@ func zscoreCommand(db *DB, c *Call) {
 }
 
 func zmscoreCommand(db *DB, c *Call) {
-	z, ok := zsetLookup(db, c, c.Argv[1])
+	z, ok := lookupValue[*ZSet](db, c, c.Argv[1])
 	if !ok {
 		return
 	}
@@ -226,7 +225,7 @@ func zmscoreCommand(db *DB, c *Call) {
 }
 
 func zrankGeneric(db *DB, c *Call, rev bool) {
-	z, ok := zsetLookup(db, c, c.Argv[1])
+	z, ok := lookupValue[*ZSet](db, c, c.Argv[1])
 	if !ok {
 		return
 	}
@@ -292,7 +291,7 @@ func zcountCommand(db *DB, c *Call) {
 		c.Out.Error(zsetErrMinMax)
 		return
 	}
-	z, ok := zsetLookup(db, c, c.Argv[1])
+	z, ok := lookupValue[*ZSet](db, c, c.Argv[1])
 	if !ok {
 		return
 	}
@@ -309,7 +308,7 @@ func zlexcountCommand(db *DB, c *Call) {
 		c.Out.Error(zsetErrLexRange)
 		return
 	}
-	z, ok := zsetLookup(db, c, c.Argv[1])
+	z, ok := lookupValue[*ZSet](db, c, c.Argv[1])
 	if !ok {
 		return
 	}

@@ -10,15 +10,8 @@ import (
 // whitespace, longest valid prefix) for scores and score ranges, and
 // Redis's own "[", "(", "-", "+" items for lexicographic ranges.
 
-// zsetIsSpace is C's isspace in the "C" locale.
-func zsetIsSpace(c byte) bool {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
-}
-
-func zsetIsDigit(c byte) bool { return c >= '0' && c <= '9' }
-
 func zsetIsHex(c byte) bool {
-	return zsetIsDigit(c) || (c|0x20 >= 'a' && c|0x20 <= 'f')
+	return isDigit(c) || (c|0x20 >= 'a' && c|0x20 <= 'f')
 }
 
 // zsetHasFold reports whether s starts with lower-case word, ignoring case.
@@ -54,7 +47,7 @@ func zsetStrtod(s []byte) (v float64, n int, erange bool) {
 		j := i + 3
 		if j < len(s) && s[j] == '(' {
 			k := j + 1
-			for k < len(s) && (zsetIsDigit(s[k]) || s[k]|0x20 >= 'a' && s[k]|0x20 <= 'z' || s[k] == '_') {
+			for k < len(s) && (isDigit(s[k]) || s[k]|0x20 >= 'a' && s[k]|0x20 <= 'z' || s[k] == '_') {
 				k++
 			}
 			if k < len(s) && s[k] == ')' {
@@ -72,14 +65,14 @@ func zsetStrtod(s []byte) (v float64, n int, erange bool) {
 	start := i
 	nonzero := false
 	digits := 0
-	for i < len(s) && zsetIsDigit(s[i]) {
+	for i < len(s) && isDigit(s[i]) {
 		nonzero = nonzero || s[i] != '0'
 		i++
 		digits++
 	}
 	if i < len(s) && s[i] == '.' {
 		i++
-		for i < len(s) && zsetIsDigit(s[i]) {
+		for i < len(s) && isDigit(s[i]) {
 			nonzero = nonzero || s[i] != '0'
 			i++
 			digits++
@@ -143,10 +136,10 @@ func zsetExponent(s []byte, i int, letter byte) int {
 	if j < len(s) && (s[j] == '+' || s[j] == '-') {
 		j++
 	}
-	if j >= len(s) || !zsetIsDigit(s[j]) {
+	if j >= len(s) || !isDigit(s[j]) {
 		return i
 	}
-	for j < len(s) && zsetIsDigit(s[j]) {
+	for j < len(s) && isDigit(s[j]) {
 		j++
 	}
 	return j
@@ -162,7 +155,7 @@ func zsetSigned(f float64, neg bool) float64 {
 // zsetParseFloat parses a score or weight as Redis's string2d: the whole
 // argument, no leading space, no NaN, no overflow or underflow to zero.
 func zsetParseFloat(s []byte) (float64, bool) {
-	if len(s) == 0 || zsetIsSpace(s[0]) {
+	if len(s) == 0 || isCSpace(s[0]) {
 		return 0, false
 	}
 	v, n, erange := zsetStrtod(s)
@@ -181,7 +174,7 @@ func zsetParseBound(s []byte) (v float64, exclusive, ok bool) {
 		exclusive = true
 	}
 	i := 0
-	for i < len(s) && zsetIsSpace(s[i]) {
+	for i < len(s) && isCSpace(s[i]) {
 		i++
 	}
 	v, n, _ := zsetStrtod(s[i:])

@@ -16,16 +16,15 @@ func zpopCommand(db *DB, c *Call, max bool) {
 	}
 	count := int64(-1)
 	if len(c.Argv) == 3 {
-		n, ok := parseInt(c.Argv[2])
-		if !ok || n < 0 {
-			c.Out.Error(zsetErrPositive)
+		n, ok := argPositive(c, c.Argv[2], "")
+		if !ok {
 			return
 		}
 		count = n
 	}
 	nested := c.Out.Proto() == 3 && count != -1
 	key := c.Argv[1]
-	z, ok := zsetLookup(db, c, key)
+	z, ok := lookupValue[*ZSet](db, c, key)
 	if !ok {
 		return
 	}
@@ -61,7 +60,7 @@ func zpopCommand(db *DB, c *Call, max bool) {
 
 func zrandmemberCommand(db *DB, c *Call) {
 	if len(c.Argv) == 2 {
-		z, ok := zsetLookup(db, c, c.Argv[1])
+		z, ok := lookupValue[*ZSet](db, c, c.Argv[1])
 		if !ok {
 			return
 		}
@@ -72,13 +71,8 @@ func zrandmemberCommand(db *DB, c *Call) {
 		c.Out.BulkString(z.zsl.byRank(1 + rand.IntN(z.Len())).member)
 		return
 	}
-	l, ok := parseInt(c.Argv[2])
+	l, ok := argRange(c, c.Argv[2], -math.MaxInt64, math.MaxInt64, "")
 	if !ok {
-		c.Out.Error(ErrNotInteger)
-		return
-	}
-	if l == math.MinInt64 {
-		c.Out.Error("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807")
 		return
 	}
 	withScores := false
@@ -93,7 +87,7 @@ func zrandmemberCommand(db *DB, c *Call) {
 			return
 		}
 	}
-	z, ok := zsetLookup(db, c, c.Argv[1])
+	z, ok := lookupValue[*ZSet](db, c, c.Argv[1])
 	if !ok {
 		return
 	}
@@ -180,20 +174,7 @@ func zsetWriteNode(c *Call, n *zslNode, withScores bool) {
 // cursor being the hash to resume from, so members present for the whole
 // scan are returned at least once whatever changes between calls.
 func zscanCommand(db *DB, c *Call) {
-	cursor, ok := parseScanCursor(c.Argv[2])
-	if !ok {
-		c.Out.Error(errInvalidCursor)
-		return
-	}
-	z, ok := zsetLookup(db, c, c.Argv[1])
-	if !ok {
-		return
-	}
-	if z == nil {
-		writeScanReply(c.Out, 0, nil)
-		return
-	}
-	o, ok := parseScanOptions(c, c.Argv[3:])
+	z, cursor, o, ok := scanKeyArgs[*ZSet](db, c)
 	if !ok {
 		return
 	}

@@ -194,7 +194,7 @@ func zrangeGeneric(db *DB, c *Call, argStart int, typ zrangeType, rev, autoDir b
 	if !ok {
 		return
 	}
-	z, ok := zsetLookup(db, c, c.Argv[argStart])
+	z, ok := lookupValue[*ZSet](db, c, c.Argv[argStart])
 	if !ok {
 		return
 	}
@@ -282,7 +282,7 @@ func zremrangeGeneric(db *DB, c *Call, typ zrangeType) {
 		}
 	}
 	key := c.Argv[1]
-	z, ok := zsetLookup(db, c, key)
+	z, ok := lookupValue[*ZSet](db, c, key)
 	if !ok {
 		return
 	}

@@ -200,21 +200,6 @@ func zsetCommands() []*Command {
 	}
 }
 
-// zsetLookup returns key's sorted set; ok is false (and WRONGTYPE written)
-// when the key holds another type. A missing key gives nil, true.
-func zsetLookup(db *DB, c *Call, key []byte) (*ZSet, bool) {
-	e := db.Lookup(c, key)
-	if e == nil {
-		return nil, true
-	}
-	z, isZ := e.Value.(*ZSet)
-	if !isZ {
-		c.Out.Error(ErrWrongType)
-		return nil, false
-	}
-	return z, true
-}
-
 // zsetStoreKeys returns the keys of ZUNIONSTORE-like argv: dst, then numkeys sources.
 func zsetStoreKeys(argv [][]byte) [][]byte {
 	return append([][]byte{argv[1]}, zsetNumKeys(argv, 2)...)
