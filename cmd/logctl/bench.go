@@ -9,6 +9,7 @@ import (
 	"io"
 	"maps"
 	"os"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -75,6 +76,7 @@ func runBench(e *env, fs *flag.FlagSet, args []string) error {
 	fs.BoolVar(&bc.json, "json", false, "print the result as one JSON object")
 	fs.Uint64Var(&bc.maxOps, "max-ops", 0, "stop after `N` appends in all (0: no bound)")
 	fs.BoolVar(&bc.unary, "unary", false, "one unary RPC per append instead of the shared append stream")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the measured run to `file` (go tool pprof)")
 	if _, err := e.parse(fs, args, 0, 0); err != nil {
 		return err
 	}
@@ -96,6 +98,17 @@ func runBench(e *env, fs *flag.FlagSet, args []string) error {
 	logs, last, err := benchSetup(e, c, &bc)
 	if err != nil {
 		return fmt.Errorf("setup: %w", err)
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	res := benchRun(e, c, &bc, logs, last)
 	if bc.json {
