@@ -54,7 +54,7 @@ func expireParseFlags(c *Call) (int, bool) {
 		case "LT":
 			flags |= expireLT
 		default:
-			c.Out.Error("ERR Unsupported option " + string(opt))
+			c.Out.Error("ERR Unsupported option " + string(cString(opt))) // %s in Redis stops at NUL
 			return 0, false
 		}
 	}

@@ -54,11 +54,12 @@ func (w *Writer) Simple(s string) {
 }
 
 // Error writes an error reply. msg starts with its code, as Redis's do:
-// "ERR syntax error", "WRONGTYPE Operation against ...". CR and LF become spaces.
+// "ERR syntax error", "WRONGTYPE Operation against ...". As Redis does, CR
+// and LF are trimmed from both ends and the rest become spaces.
 func (w *Writer) Error(msg string) {
 	w.buf = append(w.buf, '-')
 	if strings.ContainsAny(msg, "\r\n") {
-		msg = strings.NewReplacer("\r", " ", "\n", " ").Replace(msg)
+		msg = strings.NewReplacer("\r", " ", "\n", " ").Replace(strings.Trim(msg, "\r\n"))
 	}
 	w.buf = append(w.buf, msg...)
 	w.buf = append(w.buf, '\r', '\n')
