@@ -58,7 +58,7 @@ type Config struct {
 	// Transport replaces the TCP transport (tests use raft.InmemTransport).
 	Transport raft.Transport
 
-	// Group commit: a proposer puts at most MaxBatchRecords records and about
+	// Group commit: the sequencer puts at most MaxBatchRecords records and about
 	// MaxBatchBytes bytes in one raft entry; up to Proposers entries are in flight
 	// at once; at most QueueSize proposals wait (then ErrBusy).
 	MaxBatchRecords int

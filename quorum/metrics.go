@@ -68,7 +68,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	}
 	m.collectors = []prometheus.Collector{
 		m.commitSeconds, m.batchRecords, m.batchOperations, m.leaderChanges, m.readIndexSeconds,
-		gauge("quorumlog_quorum_proposals_queued", "Proposals waiting for a proposer.",
+		gauge("quorumlog_quorum_proposals_queued", "Proposals waiting for the sequencer.",
 			func(n *Node) float64 { return float64(len(n.queue)) }),
 		gauge("quorumlog_quorum_is_leader", "1 if this node is the raft leader, else 0.",
 			func(n *Node) float64 { return boolFloat(n.raft.State() == raft.Leader) }),

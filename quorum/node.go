@@ -255,7 +255,7 @@ func (n *Node) Close() error {
 	// Proposers finish their in-flight entries while raft still runs: an
 	// entry still in raft's apply queue when raft shuts down is never
 	// answered (hashicorp/raft does not fail those futures), so shutting
-	// down first could leave a proposer waiting forever. A running raft
+	// down first could leave a waiter blocked forever. A running raft
 	// answers every entry: commit, or an error once leadership is lost
 	// (within the leader lease when the cluster is unreachable).
 	n.wg.Wait()
@@ -264,7 +264,7 @@ func (n *Node) Close() error {
 		errs = append(errs, n.raft.Shutdown().Error())
 	}
 	n.raft.DeregisterObserver(n.leaderObs)
-	n.failQueued() // proposals queued after the proposers returned
+	n.failQueued() // proposals queued after the sequencer returned
 	n.reads.close()
 	n.metrics.unregister()
 	if c, ok := n.trans.(io.Closer); ok && n.cfg.Transport == nil {

@@ -12,7 +12,7 @@ import (
 	"github.com/quorumlog/quorumlog/logstore"
 )
 
-// Proposal states. A proposal moves from queued to taken (a proposer put it
+// Proposal states. A proposal moves from queued to taken (the sequencer put it
 // in a raft entry) or to abandoned (its caller gave up first); whichever CAS
 // wins decides whether the caller may report "not proposed".
 const (
