@@ -41,7 +41,7 @@ func (p *proposal) finish(res logstore.Result, err error) {
 }
 
 // ProposeAsync is Propose without a goroutine per call: done is called
-// exactly once, from a proposer goroutine (so it must not block), with the
+// exactly once, from one of the node's goroutines (so it must not block), with the
 // same results and errors Propose returns. The request cannot be abandoned.
 // A stream that pipelines many requests uses it.
 func (n *Node) ProposeAsync(op logstore.Op, done func(logstore.Result, error)) {
@@ -94,7 +94,7 @@ func (n *Node) Propose(ctx context.Context, op logstore.Op) (logstore.Result, er
 		if p.state.CompareAndSwap(queued, abandoned) {
 			return logstore.Result{}, ErrClosed
 		}
-		<-p.done // a proposer has it; raft's shutdown resolves its future
+		<-p.done // taken: its entry is answered before raft shuts down (see Close)
 		return p.res, p.err
 	case <-ctx.Done():
 		if p.state.CompareAndSwap(queued, abandoned) {
