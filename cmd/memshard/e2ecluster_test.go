@@ -7,7 +7,6 @@ package main
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"net"
@@ -26,6 +25,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/quorumlog/quorumlog/client"
+	"github.com/quorumlog/quorumlog/examples/memshard/shard"
 )
 
 // binDir holds the binaries built for this test run; removed by TestMain.
@@ -595,69 +595,21 @@ func (e *env) readLog(fromID uint64) []logRecord {
 	return out
 }
 
-var errBadRecord = errors.New("malformed shard log record")
-
-// decodeLogRecord decodes version:u8 | kind:u8 | body.
+// decodeLogRecord decodes a record with the shard package's own decoder.
 func decodeLogRecord(b []byte) (logRecord, error) {
-	if len(b) < 2 || b[0] != 1 {
-		return logRecord{}, errBadRecord
+	rec, err := shard.DecodeRecord(b)
+	if err != nil {
+		return logRecord{}, err
 	}
-	r := logRecord{kind: b[1]}
-	d := uvReader{b: b[2:]}
-	switch r.kind {
-	case 'E':
-		n := d.uvarint()
-		for i := uint64(0); i < n && d.err == nil; i++ {
-			argc := d.uvarint()
-			if argc == 0 || argc > uint64(len(d.b)) {
-				return logRecord{}, errBadRecord
-			}
-			argv := make([]string, argc)
-			for j := range argv {
-				argv[j] = string(d.bytes())
-			}
-			r.effects = append(r.effects, argv)
+	r := logRecord{kind: rec.Kind, node: rec.Node}
+	for _, argv := range rec.Effects {
+		args := make([]string, len(argv))
+		for i, a := range argv {
+			args[i] = string(a)
 		}
-	case 'H', 'V':
-		r.node = string(d.bytes())
-		d.bytes() // addr
-		d.uvarint()
-	default:
-		return logRecord{}, fmt.Errorf("%w: kind %q", errBadRecord, r.kind)
+		r.effects = append(r.effects, args)
 	}
-	if d.err == nil && len(d.b) != 0 {
-		d.err = errBadRecord
-	}
-	return r, d.err
-}
-
-type uvReader struct {
-	b   []byte
-	err error
-}
-
-func (r *uvReader) uvarint() uint64 {
-	if r.err != nil {
-		return 0
-	}
-	v, n := binary.Uvarint(r.b)
-	if n <= 0 {
-		r.err = errBadRecord
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
-}
-
-func (r *uvReader) bytes() []byte {
-	n := r.uvarint()
-	if r.err != nil || n > uint64(len(r.b)) {
-		r.err = errBadRecord
-		return nil
-	}
-	v := r.b[:n]
-	r.b = r.b[n:]
-	return v
+	return r, nil
 }
 
 // isRetryableReject reports whether err is one of the errors a node that

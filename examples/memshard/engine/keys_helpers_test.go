@@ -48,13 +48,17 @@ func keysRunScripts(t *testing.T, scripts map[string]keysScript) {
 	}
 }
 
-// keysSlowExpiry makes redis-server's active expiry rare (hz 1) for tests
-// that create already-expired keys and read them right away, so that
-// redis-server's background cycle does not delete them first.
+// keysSlowExpiry turns redis-server's active expiry off for tests that
+// create already-expired keys and read them, so that its background cycle
+// does not delete them first.
 func keysSlowExpiry(t *testing.T, h *harness) {
 	t.Helper()
-	h.redis.Do("CONFIG", "SET", "hz", "1")
-	t.Cleanup(func() { h.redis.Do("CONFIG", "SET", "hz", "10") })
+	// Without this, redis-server's active expiry could delete the expired
+	// keys a test is about to read (it did, once, even at hz 1).
+	if got := string(h.redis.Do("DEBUG", "SET-ACTIVE-EXPIRE", "0")); got != "+OK\r\n" {
+		t.Fatalf("DEBUG SET-ACTIVE-EXPIRE 0 = %q", got)
+	}
+	t.Cleanup(func() { h.redis.Do("DEBUG", "SET-ACTIVE-EXPIRE", "1") })
 }
 
 // keysHas reports whether the engine has a command (another family's

@@ -126,3 +126,22 @@ func (r *reader) bytes() []byte {
 	r.b = r.b[n:]
 	return v
 }
+
+// Record is a decoded shard log record, for tools and tests that inspect
+// the log. Kind is 'E' (effects), 'H' (heartbeat) or 'V' (elect); Node and
+// Addr are set for 'H' and 'V', Effects for 'E'.
+type Record struct {
+	Kind       byte
+	Node, Addr string
+	Effects    [][][]byte
+}
+
+// DecodeRecord decodes one record of a shard log. A record written by a
+// newer engine is ErrNewerFormat.
+func DecodeRecord(b []byte) (Record, error) {
+	r, err := decodeRecord(b)
+	if err != nil {
+		return Record{}, err
+	}
+	return Record{Kind: r.kind, Node: r.node, Addr: r.addr, Effects: r.effects}, nil
+}

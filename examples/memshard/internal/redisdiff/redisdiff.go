@@ -51,7 +51,9 @@ func Launch() (s *Server, stop func(), err error) {
 		return nil, nil, err
 	}
 	cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "",
-		"--appendonly", "no", "--dir", dir, "--daemonize", "no", "--logfile", filepath.Join(dir, "redis.log"))
+		"--appendonly", "no", "--dir", dir, "--daemonize", "no", "--logfile", filepath.Join(dir, "redis.log"),
+		// DEBUG SET-ACTIVE-EXPIRE lets tests keep expired keys around.
+		"--enable-debug-command", "local")
 	if err := cmd.Start(); err != nil {
 		os.RemoveAll(dir)
 		return nil, nil, fmt.Errorf("start redis-server: %w", err)
