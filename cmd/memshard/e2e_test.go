@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/quorumlog/quorumlog/cmd/internal/proctest"
 )
 
 // onceStatus and onceInt are go-redis commands the cluster client never
@@ -178,7 +180,7 @@ func runWriter(ctx context.Context, cc *redis.ClusterClient, g int, acked *atomi
 func waitAcks(t *testing.T, acked *atomic.Int64, n int64) {
 	t.Helper()
 	target := acked.Load() + n
-	waitFor(t, 30*time.Second, func() error {
+	proctest.WaitFor(t, 30*time.Second, func() error {
 		if got := acked.Load(); got < target {
 			return fmt.Errorf("%d writes acknowledged, waiting for %d", got, target)
 		}
@@ -236,7 +238,7 @@ func TestE2E_FailoverUnderLoad(t *testing.T) {
 		acks.arm(killAt)
 		e.kill9(p)
 		np := e.primary()
-		waitFor(t, 20*time.Second, func() error {
+		proctest.WaitFor(t, 20*time.Second, func() error {
 			if acks.firstAck(e.addrs[np]).IsZero() {
 				return fmt.Errorf("no write acknowledged by the new primary %s yet", e.ids[np])
 			}
@@ -448,7 +450,7 @@ func TestE2E_FrozenPrimaryStopsServing(t *testing.T) {
 	// From the moment it wakes up, the old primary must refuse to serve:
 	// every SET and GET gets an error, until it knows it is a replica.
 	var sets, replies []string
-	err := poll(ctx, 20*time.Second, func() error {
+	err := proctest.Poll(ctx, 20*time.Second, func() error {
 		k := fmt.Sprintf("frozen:%d", len(sets))
 		sets = append(sets, k)
 		octx, cancel := context.WithTimeout(ctx, 3*time.Second)
@@ -527,7 +529,7 @@ func TestE2E_FrozenPrimaryStopsServing(t *testing.T) {
 // memory (replies may still be held).
 func waitCmdSeen(t *testing.T, c *redis.Client, name, cmd string, total time.Duration) {
 	t.Helper()
-	waitFor(t, total, func() error {
+	proctest.WaitFor(t, total, func() error {
 		list, err := c.ClientList(t.Context()).Result()
 		if err != nil {
 			return err
@@ -734,7 +736,7 @@ func TestE2E_RestartReplaysLog(t *testing.T) {
 		}
 	}
 	for i := range e.nodes {
-		e.nodes[i].term(t)
+		e.nodes[i].Term(t)
 	}
 	for i := range e.nodes {
 		e.restart(i)

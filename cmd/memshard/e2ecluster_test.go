@@ -9,139 +9,29 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
-	"go.uber.org/goleak"
 
 	"github.com/quorumlog/quorumlog/client"
+	"github.com/quorumlog/quorumlog/cmd/internal/proctest"
 	"github.com/quorumlog/quorumlog/examples/memshard/shard"
 )
 
-// binDir holds the binaries built for this test run; removed by TestMain.
-var binDir string
-
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "memshard-e2e-bin-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "e2e:", err)
-		os.Exit(1)
-	}
-	binDir = dir
 	// go-redis logs every failed dial to a killed node; the tests count
 	// those errors themselves.
 	redis.SetLogger(quietLogger{})
-	code := m.Run()
-	os.RemoveAll(dir)
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintln(os.Stderr, "goleak:", err)
-			code = 1
-		}
-	}
-	os.Exit(code)
+	proctest.Main(m)
 }
 
 type quietLogger struct{}
 
 func (quietLogger) Printf(context.Context, string, ...any) {}
-
-var (
-	buildOnce sync.Once
-	buildErr  error
-)
-
-// binaries builds quorumlogd and memshard once (without -race: the race
-// detector belongs to the test process, not the servers) and returns their
-// paths.
-func binaries(t *testing.T) (quorumlogd, memshard string) {
-	t.Helper()
-	buildOnce.Do(func() {
-		out, err := exec.Command("go", "env", "GOMOD").Output()
-		if err != nil {
-			buildErr = fmt.Errorf("go env GOMOD: %w", err)
-			return
-		}
-		gomod := strings.TrimSpace(string(out))
-		if gomod == "" || gomod == os.DevNull {
-			buildErr = errors.New("go env GOMOD: not in a module")
-			return
-		}
-		cmd := exec.Command("go", "build", "-o", binDir+string(filepath.Separator), "./cmd/quorumlogd", "./cmd/memshard")
-		cmd.Dir = filepath.Dir(gomod)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build: %w\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatalf("building the binaries: %v", buildErr)
-	}
-	return filepath.Join(binDir, "quorumlogd"), filepath.Join(binDir, "memshard")
-}
-
-// freeAddrs returns n distinct free 127.0.0.1 addresses: it listens on :0
-// n times and closes the listeners only once all are open.
-func freeAddrs(t *testing.T, n int) []string {
-	t.Helper()
-	var lis []net.Listener
-	defer func() {
-		for _, l := range lis {
-			l.Close()
-		}
-	}()
-	addrs := make([]string, 0, n)
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatalf("listen for a free port: %v", err)
-		}
-		lis = append(lis, l)
-		addrs = append(addrs, l.Addr().String())
-	}
-	return addrs
-}
-
-// waitFor calls f until it returns nil, every 25ms, for at most total;
-// then it fails the test with f's last error. Call it from the test
-// goroutine only.
-func waitFor(t *testing.T, total time.Duration, f func() error) {
-	t.Helper()
-	if err := poll(t.Context(), total, f); err != nil {
-		t.Fatalf("still failing after %v: %v", total, err)
-	}
-}
-
-// poll calls f until it returns nil, every 25ms, for at most total, and
-// returns f's last error if it never did.
-func poll(ctx context.Context, total time.Duration, f func() error) error {
-	deadline := time.Now().Add(total)
-	tick := time.NewTicker(25 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		err := f()
-		if err == nil {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return err
-		}
-		select {
-		case <-tick.C:
-		case <-ctx.Done():
-			return fmt.Errorf("%w (while: %v)", ctx.Err(), err)
-		}
-	}
-}
 
 // hold waits for d unless the test ends first. It is a scenario's
 // duration (how long a process stays frozen), never a synchronisation.
@@ -152,115 +42,6 @@ func hold(t *testing.T, d time.Duration) {
 	case <-t.Context().Done():
 		t.Fatalf("test ended during a %v hold", d)
 	}
-}
-
-// proc is one subprocess and what it needs to run again.
-type proc struct {
-	name       string
-	bin        string
-	args       []string
-	stderrPath string
-
-	cmd     *exec.Cmd
-	done    chan struct{} // closed when the process has exited
-	waitErr error         // read after done is closed
-	stopped bool          // SIGSTOPped and not yet SIGCONTed
-	starts  int
-}
-
-func (p *proc) running() bool {
-	if p.done == nil {
-		return false
-	}
-	select {
-	case <-p.done:
-		return false
-	default:
-		return true
-	}
-}
-
-// start starts p (again), appending its output to its stderr file.
-func (p *proc) start(t *testing.T) {
-	t.Helper()
-	if p.running() {
-		t.Fatalf("start %s: it is running", p.name)
-	}
-	f, err := os.OpenFile(p.stderrPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		t.Fatalf("open stderr file: %v", err)
-	}
-	p.starts++
-	fmt.Fprintf(f, "=== e2e: start #%d: %s %s\n", p.starts, filepath.Base(p.bin), strings.Join(p.args, " "))
-	cmd := exec.Command(p.bin, p.args...)
-	cmd.Stdout, cmd.Stderr = f, f
-	if err := cmd.Start(); err != nil {
-		f.Close()
-		t.Fatalf("start %s: %v", p.name, err)
-	}
-	done := make(chan struct{})
-	p.cmd, p.done, p.waitErr, p.stopped = cmd, done, nil, false
-	go func() {
-		err := cmd.Wait()
-		f.Close()
-		p.waitErr = err
-		close(done)
-	}()
-}
-
-func (p *proc) signal(t *testing.T, sig syscall.Signal) {
-	t.Helper()
-	if !p.running() {
-		t.Fatalf("%v to %s: it is not running", sig, p.name)
-	}
-	if err := p.cmd.Process.Signal(sig); err != nil {
-		t.Fatalf("%v to %s: %v", sig, p.name, err)
-	}
-}
-
-// kill9 kills p with SIGKILL and waits for it to exit.
-func (p *proc) kill9(t *testing.T) {
-	t.Helper()
-	p.signal(t, syscall.SIGKILL)
-	<-p.done
-	p.stopped = false
-}
-
-// term sends p SIGTERM and waits (at most 20s) for it to exit with status 0.
-func (p *proc) term(t *testing.T) {
-	t.Helper()
-	p.signal(t, syscall.SIGTERM)
-	select {
-	case <-p.done:
-	case <-time.After(20 * time.Second):
-		p.cmd.Process.Kill()
-		<-p.done
-		t.Fatalf("%s did not exit within 20s of SIGTERM", p.name)
-	}
-	if p.waitErr != nil {
-		t.Errorf("%s after SIGTERM: %v, want exit status 0\n%s", p.name, p.waitErr, tail(p.stderrPath, 10))
-	}
-}
-
-func (p *proc) sigstop(t *testing.T) { t.Helper(); p.signal(t, syscall.SIGSTOP); p.stopped = true }
-func (p *proc) sigcont(t *testing.T) { t.Helper(); p.signal(t, syscall.SIGCONT); p.stopped = false }
-
-// reap kills p if it runs (a frozen process dies of SIGKILL too).
-func (p *proc) reap() {
-	if p.running() {
-		p.cmd.Process.Kill()
-		<-p.done
-	}
-}
-
-// tail returns the last n lines of the file at path.
-func tail(path string, n int) string {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return err.Error()
-	}
-	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }
 
 // shardLog is the QuorumLog log every test shard uses.
@@ -277,8 +58,8 @@ type envOptions struct {
 type env struct {
 	t        *testing.T
 	lease    time.Duration
-	logNodes []*proc // quorumlogd n1..n3
-	nodes    []*proc // memshard m1..m3
+	logNodes []*proctest.Proc // quorumlogd n1..n3
+	nodes    []*proctest.Proc // memshard m1..m3
 	ids      []string
 	addrs    []string // memshard RESP addresses
 	log      *client.Client
@@ -292,14 +73,15 @@ type env struct {
 // if the test failed, the tails of every process's stderr are logged.
 func newEnv(t *testing.T, opts envOptions) *env {
 	t.Helper()
-	qbin, mbin := binaries(t)
+	bins := proctest.Build(t, "quorumlogd", "memshard")
+	qbin, mbin := bins["quorumlogd"], bins["memshard"]
 	if opts.lease == 0 {
 		opts.lease = time.Second
 	}
 	e := &env{t: t, lease: opts.lease, clients: map[int]*redis.Client{}}
-	t.Cleanup(e.cleanup)
+	t.Cleanup(e.cleanup) // before the processes' own: it runs after them
 
-	qa := freeAddrs(t, 6)
+	qa := proctest.FreeAddrs(t, 6)
 	var peers, grpcAddrs []string
 	for i, zone := range []string{"a", "b", "c"} {
 		peers = append(peers, fmt.Sprintf("n%d=%s@%s", i+1, qa[3+i], zone))
@@ -307,18 +89,14 @@ func newEnv(t *testing.T, opts envOptions) *env {
 	}
 	for i, zone := range []string{"a", "b", "c"} {
 		id := fmt.Sprintf("n%d", i+1)
-		e.logNodes = append(e.logNodes, &proc{
-			name: "quorumlogd " + id, bin: qbin,
-			stderrPath: filepath.Join(t.TempDir(), id+".stderr"),
-			args: []string{
-				"--id", id, "--zone", zone, "--data-dir", t.TempDir(),
-				"--grpc-addr", qa[i], "--raft-addr", qa[3+i], "--log-level", "warn",
-				"--bootstrap", strings.Join(peers, ","),
-			},
-		})
+		e.logNodes = append(e.logNodes, proctest.New(t, "quorumlogd "+id, qbin,
+			"--id", id, "--zone", zone, "--data-dir", t.TempDir(),
+			"--grpc-addr", qa[i], "--raft-addr", qa[3+i], "--log-level", "warn",
+			"--bootstrap", strings.Join(peers, ","),
+		))
 	}
 	for _, p := range e.logNodes {
-		p.start(t)
+		p.Start(t)
 	}
 	cl, err := client.New(t.Context(), client.Config{
 		Endpoints: grpcAddrs, DialTimeout: 2 * time.Second,
@@ -328,23 +106,19 @@ func newEnv(t *testing.T, opts envOptions) *env {
 		t.Fatalf("client.New: %v", err)
 	}
 	e.log = cl
-	waitFor(t, 30*time.Second, func() error { return e.logLeader(grpcAddrs) })
+	proctest.WaitFor(t, 30*time.Second, func() error { return e.logLeader(grpcAddrs) })
 
-	e.addrs = freeAddrs(t, 3)
+	e.addrs = proctest.FreeAddrs(t, 3)
 	for i := range 3 {
 		id := fmt.Sprintf("m%d", i+1)
 		e.ids = append(e.ids, id)
-		e.nodes = append(e.nodes, &proc{
-			name: "memshard " + id, bin: mbin,
-			stderrPath: filepath.Join(t.TempDir(), id+".stderr"),
-			args: []string{
-				"--id", id, "--addr", e.addrs[i], "--log-endpoints", strings.Join(grpcAddrs, ","),
-				"--shard", shardLog, "--lease", opts.lease.String(), "--log-level", "info",
-			},
-		})
+		e.nodes = append(e.nodes, proctest.New(t, "memshard "+id, mbin,
+			"--id", id, "--addr", e.addrs[i], "--log-endpoints", strings.Join(grpcAddrs, ","),
+			"--shard", shardLog, "--lease", opts.lease.String(), "--log-level", "info",
+		))
 	}
 	for _, p := range e.nodes {
-		p.start(t)
+		p.Start(t)
 	}
 	e.primary()
 	return e
@@ -368,10 +142,10 @@ func (e *env) logLeader(addrs []string) error {
 	return nil
 }
 
+// cleanup closes the clients. The processes are killed, and the tails of
+// their stderr logged if the test failed, by their own cleanups, which run
+// before this one.
 func (e *env) cleanup() {
-	for _, p := range slices.Concat(e.nodes, e.logNodes) {
-		p.reap()
-	}
 	e.mu.Lock()
 	for _, c := range e.clients {
 		c.Close()
@@ -380,15 +154,10 @@ func (e *env) cleanup() {
 	if e.log != nil {
 		e.log.Close()
 	}
-	if e.t.Failed() {
-		for _, p := range slices.Concat(e.nodes, e.logNodes) {
-			e.t.Logf("tail of %s's stderr (%s):\n%s", p.name, p.stderrPath, tail(p.stderrPath, 40))
-		}
-	}
 }
 
 // up reports whether memshard node i runs and is not frozen.
-func (e *env) up(i int) bool { return e.nodes[i].running() && !e.nodes[i].stopped }
+func (e *env) up(i int) bool { return e.nodes[i].Running() && !e.nodes[i].Stopped() }
 
 // rc returns a plain Redis client of node i (no retries, no READONLY),
 // closed in cleanup. Safe for concurrent use.
@@ -461,7 +230,7 @@ func (e *env) primaryOnce() (int, error) {
 func (e *env) primary() int {
 	e.t.Helper()
 	p := -1
-	waitFor(e.t, 20*time.Second, func() (err error) {
+	proctest.WaitFor(e.t, 20*time.Second, func() (err error) {
 		p, err = e.primaryOnce()
 		return err
 	})
@@ -472,20 +241,20 @@ func (e *env) primary() int {
 func (e *env) pauseLog() {
 	e.t.Helper()
 	for _, q := range e.logNodes {
-		q.sigstop(e.t)
+		q.Stop(e.t)
 	}
 }
 
 func (e *env) resumeLog() {
 	e.t.Helper()
 	for _, q := range e.logNodes {
-		q.sigcont(e.t)
+		q.Cont(e.t)
 	}
 }
 
-func (e *env) kill9(i int)   { e.t.Helper(); e.nodes[i].kill9(e.t) }
-func (e *env) sigstop(i int) { e.t.Helper(); e.nodes[i].sigstop(e.t) }
-func (e *env) sigcont(i int) { e.t.Helper(); e.nodes[i].sigcont(e.t) }
+func (e *env) kill9(i int)   { e.t.Helper(); e.nodes[i].Kill(e.t) }
+func (e *env) sigstop(i int) { e.t.Helper(); e.nodes[i].Stop(e.t) }
+func (e *env) sigcont(i int) { e.t.Helper(); e.nodes[i].Cont(e.t) }
 
 // restart starts a killed or stopped node i again with the same flags.
 func (e *env) restart(i int) {
@@ -496,7 +265,7 @@ func (e *env) restart(i int) {
 		delete(e.clients, i)
 	}
 	e.mu.Unlock()
-	e.nodes[i].start(e.t)
+	e.nodes[i].Start(e.t)
 }
 
 // appliedID returns node i's quorumlog_applied_id from INFO replication.
@@ -519,7 +288,7 @@ func (e *env) appliedID(i int) (uint64, error) {
 // and has applied at least minID.
 func (e *env) waitReplica(i int, minID uint64) {
 	e.t.Helper()
-	waitFor(e.t, 20*time.Second, func() error {
+	proctest.WaitFor(e.t, 20*time.Second, func() error {
 		ctx, cancel := context.WithTimeout(e.t.Context(), time.Second)
 		defer cancel()
 		v, err := e.rc(i).Do(ctx, "ROLE").Slice()

@@ -29,6 +29,7 @@ import (
 
 	pb "github.com/quorumlog/quorumlog/api/quorumlogpb"
 	"github.com/quorumlog/quorumlog/client"
+	"github.com/quorumlog/quorumlog/cmd/internal/proctest"
 )
 
 // appendOutcome is one Append of the load test, as the writer saw it.
@@ -94,7 +95,7 @@ func testKillLeaderUnderLoad(t *testing.T, store string) {
 	}
 
 	// After ~30% of the acks, kill -9 the leader and time the recovery.
-	waitFor(t, 60*time.Second, func() error {
+	proctest.WaitFor(t, 60*time.Second, func() error {
 		if n := acked.Load(); n < target*3/10 {
 			return fmt.Errorf("%d of %d appends acknowledged before the kill", n, target)
 		}
@@ -563,7 +564,7 @@ func TestE2E_BadInput(t *testing.T) {
 		}
 		for i, nd := range c.nodes {
 			if !nd.running() {
-				t.Fatalf("%s exited after garbage: %v", nd.id, nd.waitErr)
+				t.Fatalf("%s exited after garbage: %v", nd.id, nd.proc.Wait())
 			}
 			if _, err := c.status(i); err != nil {
 				t.Errorf("Status of %s after garbage = %v", nd.id, err)
@@ -590,7 +591,7 @@ func listAll(t *testing.T, c *cluster) []client.LogInfo {
 		clients[i] = c.nodeClient(i)
 	}
 	var lists [][]client.LogInfo
-	waitFor(t, 30*time.Second, func() error {
+	proctest.WaitFor(t, 30*time.Second, func() error {
 		lists = lists[:0]
 		for i, nc := range clients {
 			ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
@@ -741,7 +742,7 @@ func TestE2E_JoinFourthNode(t *testing.T) {
 	n4 := c.addNode("d", 0)
 	c.waitReady() // all four are voters with zones and addresses
 	// n4's own view catches up with the leader's.
-	waitFor(t, 30*time.Second, func() error {
+	proctest.WaitFor(t, 30*time.Second, func() error {
 		st, err := c.status(n4)
 		if err != nil {
 			return fmt.Errorf("Status of n4: %w", err)

@@ -11,119 +11,17 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
-
 	"github.com/quorumlog/quorumlog/client"
+	"github.com/quorumlog/quorumlog/cmd/internal/proctest"
 )
 
-// binDir holds the binaries built for this test run; removed by TestMain.
-var binDir string
-
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "quorumlog-e2e-bin-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "e2e:", err)
-		os.Exit(1)
-	}
-	binDir = dir
-	code := m.Run()
-	os.RemoveAll(dir)
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintln(os.Stderr, "goleak:", err)
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
-
-var (
-	buildOnce sync.Once
-	buildErr  error
-)
-
-// binaries builds quorumlogd and logctl (without -race: the race detector
-// belongs to the test process, not the servers) and returns their paths.
-func binaries(t *testing.T) (quorumlogd, logctl string) {
-	t.Helper()
-	buildOnce.Do(func() {
-		out, err := exec.Command("go", "env", "GOMOD").Output()
-		if err != nil {
-			buildErr = fmt.Errorf("go env GOMOD: %w", err)
-			return
-		}
-		gomod := strings.TrimSpace(string(out))
-		if gomod == "" || gomod == os.DevNull {
-			buildErr = errors.New("go env GOMOD: not in a module")
-			return
-		}
-		cmd := exec.Command("go", "build", "-o", binDir+string(filepath.Separator), "./cmd/quorumlogd", "./cmd/logctl")
-		cmd.Dir = filepath.Dir(gomod)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build: %w\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatalf("building the binaries: %v", buildErr)
-	}
-	return filepath.Join(binDir, "quorumlogd"), filepath.Join(binDir, "logctl")
-}
-
-// freeAddrs returns n distinct free 127.0.0.1 addresses: it listens on :0
-// n times and closes the listeners only once all are open.
-func freeAddrs(t *testing.T, n int) []string {
-	t.Helper()
-	var lis []net.Listener
-	defer func() {
-		for _, l := range lis {
-			l.Close()
-		}
-	}()
-	addrs := make([]string, 0, n)
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatalf("listen for a free port: %v", err)
-		}
-		lis = append(lis, l)
-		addrs = append(addrs, l.Addr().String())
-	}
-	return addrs
-}
-
-// waitFor calls f until it returns nil, every 25ms, for at most total;
-// then it fails the test with f's last error. Call it from the test
-// goroutine only.
-func waitFor(t *testing.T, total time.Duration, f func() error) {
-	t.Helper()
-	deadline := time.Now().Add(total)
-	tick := time.NewTicker(25 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		err := f()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("still failing after %v: %v", total, err)
-		}
-		select {
-		case <-tick.C:
-		case <-t.Context().Done():
-			t.Fatalf("test ended while waiting: %v", err)
-		}
-	}
-}
+func TestMain(m *testing.M) { proctest.Main(m) }
 
 // clusterOptions shape an e2e cluster. The zero value is three nodes in
 // zones a, b, c on the default raft log store.
@@ -139,27 +37,11 @@ type node struct {
 	id, zone           string
 	grpcAddr, raftAddr string
 	dataDir            string
-	stderrPath         string
-	args               []string
-
-	// Set by start, read after done is closed.
-	cmd     *exec.Cmd
-	done    chan struct{} // closed when the process has exited
-	waitErr error
-	starts  int
+	args               []string       // the flags of its next start
+	proc               *proctest.Proc // started by cluster.start
 }
 
-func (n *node) running() bool {
-	if n.done == nil {
-		return false
-	}
-	select {
-	case <-n.done:
-		return false
-	default:
-		return true
-	}
-}
+func (n *node) running() bool { return n.proc.Running() }
 
 // cluster is a set of quorumlogd processes. Its methods must be called from
 // the test goroutine.
@@ -189,13 +71,14 @@ func newCluster(t *testing.T, opts clusterOptions) *cluster {
 // starting anything.
 func prepareCluster(t *testing.T, opts clusterOptions) *cluster {
 	t.Helper()
-	bin, _ := binaries(t)
+	bin := proctest.Build(t, "quorumlogd", "logctl")["quorumlogd"]
 	if len(opts.zones) == 0 {
 		opts.zones = []string{"a", "b", "c"}
 	}
 	n := len(opts.zones)
-	addrs := freeAddrs(t, 2*n)
+	addrs := proctest.FreeAddrs(t, 2*n)
 	c := &cluster{t: t, bin: bin, opts: opts}
+	t.Cleanup(c.cleanup) // before the nodes' own: it runs after them
 	var peers []string
 	for i, z := range opts.zones {
 		nd := &node{
@@ -203,7 +86,7 @@ func prepareCluster(t *testing.T, opts clusterOptions) *cluster {
 			grpcAddr: addrs[i], raftAddr: addrs[n+i],
 			dataDir: t.TempDir(),
 		}
-		nd.stderrPath = filepath.Join(t.TempDir(), nd.id+".stderr")
+		nd.proc = proctest.New(t, nd.id, bin)
 		c.nodes = append(c.nodes, nd)
 		peers = append(peers, fmt.Sprintf("%s=%s@%s", nd.id, nd.raftAddr, z))
 	}
@@ -216,7 +99,6 @@ func prepareCluster(t *testing.T, opts clusterOptions) *cluster {
 		t.Fatalf("client.New: %v", err)
 	}
 	c.probe = probe
-	t.Cleanup(c.cleanup)
 	return c
 }
 
@@ -243,12 +125,12 @@ func (c *cluster) nodeArgs(nd *node) []string {
 // of node via, and starts it. It returns the new node's index.
 func (c *cluster) addNode(zone string, via int) int {
 	c.t.Helper()
-	addrs := freeAddrs(c.t, 2)
+	addrs := proctest.FreeAddrs(c.t, 2)
 	nd := &node{
 		id: fmt.Sprintf("n%d", len(c.nodes)+1), zone: zone,
 		grpcAddr: addrs[0], raftAddr: addrs[1], dataDir: c.t.TempDir(),
 	}
-	nd.stderrPath = filepath.Join(c.t.TempDir(), nd.id+".stderr")
+	nd.proc = proctest.New(c.t, nd.id, c.bin)
 	nd.args = append(c.nodeArgs(nd), "--join", c.nodes[via].grpcAddr)
 	c.nodes = append(c.nodes, nd)
 	i := len(c.nodes) - 1
@@ -264,100 +146,33 @@ func (c *cluster) grpcAddrs() []string {
 	return addrs
 }
 
-// start starts node i (again), appending its stderr to its stderr file.
+// start starts node i (again) with nd.args, appending its stderr to its
+// stderr file.
 func (c *cluster) start(i int) {
 	c.t.Helper()
 	nd := c.nodes[i]
-	if nd.running() {
-		c.t.Fatalf("start(%d): %s is running", i, nd.id)
-	}
-	f, err := os.OpenFile(nd.stderrPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		c.t.Fatalf("open stderr file: %v", err)
-	}
-	nd.starts++
-	fmt.Fprintf(f, "=== e2e: start #%d: quorumlogd %s\n", nd.starts, strings.Join(nd.args, " "))
-	cmd := exec.Command(c.bin, nd.args...)
-	cmd.Stdout = f
-	cmd.Stderr = f
-	if err := cmd.Start(); err != nil {
-		f.Close()
-		c.t.Fatalf("start %s: %v", nd.id, err)
-	}
-	nd.cmd, nd.done, nd.waitErr = cmd, make(chan struct{}), nil
-	go func() {
-		err := cmd.Wait()
-		f.Close()
-		nd.waitErr = err
-		close(nd.done)
-	}()
+	nd.proc.Args = nd.args
+	nd.proc.Start(c.t)
 }
 
 // kill9 kills node i with SIGKILL and waits for it to exit.
-func (c *cluster) kill9(i int) {
-	c.t.Helper()
-	nd := c.nodes[i]
-	if !nd.running() {
-		c.t.Fatalf("kill9(%d): %s is not running", i, nd.id)
-	}
-	if err := nd.cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		c.t.Fatalf("kill -9 %s: %v", nd.id, err)
-	}
-	<-nd.done
-}
+func (c *cluster) kill9(i int) { c.t.Helper(); c.nodes[i].proc.Kill(c.t) }
 
 // stop sends node i SIGTERM and waits for it to exit; a node that does not
 // exit within 20s is killed and fails the test, and so does a non-zero
 // exit status.
-func (c *cluster) stop(i int) {
-	c.t.Helper()
-	nd := c.nodes[i]
-	if !nd.running() {
-		c.t.Fatalf("stop(%d): %s is not running", i, nd.id)
-	}
-	if err := nd.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		c.t.Fatalf("SIGTERM %s: %v", nd.id, err)
-	}
-	select {
-	case <-nd.done:
-	case <-time.After(20 * time.Second):
-		nd.cmd.Process.Kill()
-		<-nd.done
-		c.t.Fatalf("%s did not exit within 20s of SIGTERM", nd.id)
-	}
-	if nd.waitErr != nil {
-		c.t.Errorf("%s after SIGTERM: %v, want exit status 0", nd.id, nd.waitErr)
-	}
-}
+func (c *cluster) stop(i int) { c.t.Helper(); c.nodes[i].proc.Term(c.t) }
 
 // restart starts a stopped or killed node i again on the same data dir.
 func (c *cluster) restart(i int) { c.t.Helper(); c.start(i) }
 
-// cleanup kills every running process, closes the probe client and, if
-// the test failed, logs the tail of every node's stderr.
+// cleanup closes the probe client. The nodes' processes are killed, and
+// the tails of their stderr logged if the test failed, by their own
+// cleanups, which run before this one.
 func (c *cluster) cleanup() {
-	for _, nd := range c.nodes {
-		if nd.running() {
-			nd.cmd.Process.Kill()
-			<-nd.done
-		}
+	if c.probe != nil {
+		c.probe.Close()
 	}
-	c.probe.Close()
-	if c.t.Failed() {
-		for _, nd := range c.nodes {
-			c.t.Logf("tail of %s's stderr (%s):\n%s", nd.id, nd.stderrPath, tail(nd.stderrPath, 40))
-		}
-	}
-}
-
-// tail returns the last n lines of the file at path.
-func tail(path string, n int) string {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return err.Error()
-	}
-	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }
 
 // status returns node i's own status.
@@ -403,7 +218,7 @@ func (c *cluster) leaderOnce() (int, error) {
 func (c *cluster) leader() int {
 	c.t.Helper()
 	var l int
-	waitFor(c.t, 30*time.Second, func() (err error) {
+	proctest.WaitFor(c.t, 30*time.Second, func() (err error) {
 		l, err = c.leaderOnce()
 		return err
 	})
@@ -414,10 +229,10 @@ func (c *cluster) leader() int {
 // of c as a voter with its zone and gRPC address.
 func (c *cluster) waitReady() {
 	c.t.Helper()
-	waitFor(c.t, 30*time.Second, func() error {
-		for i, nd := range c.nodes {
+	proctest.WaitFor(c.t, 30*time.Second, func() error {
+		for _, nd := range c.nodes {
 			if !nd.running() {
-				return fmt.Errorf("%s exited: %v\n%s", nd.id, nd.waitErr, tail(c.nodes[i].stderrPath, 20))
+				return fmt.Errorf("%s exited: %v\n%s", nd.id, nd.proc.Wait(), nd.proc.StderrTail(20))
 			}
 		}
 		l, err := c.leaderOnce()
@@ -491,7 +306,7 @@ func (c *cluster) waitConverged(log string, minLastID uint64) client.LogInfo {
 		clients[i] = c.nodeClient(i)
 	}
 	var info client.LogInfo
-	waitFor(c.t, 60*time.Second, func() error {
+	proctest.WaitFor(c.t, 60*time.Second, func() error {
 		var infos []client.LogInfo
 		for i, cl := range clients {
 			in, err := c.describeOn(cl, log)
@@ -532,7 +347,7 @@ func readAll(ctx context.Context, cl *client.Client, log string, fromID uint64) 
 // stderr and the exit code.
 func runLogctl(t *testing.T, stdin string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
-	_, bin := binaries(t)
+	bin := proctest.Build(t, "quorumlogd", "logctl")["logctl"]
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, args...)

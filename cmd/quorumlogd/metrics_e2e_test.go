@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/quorumlog/quorumlog/cmd/internal/proctest"
 )
 
 // debugClient keeps no idle connections, so no goroutine outlives a test
@@ -33,7 +35,7 @@ func scrape(addr string) (string, error) {
 
 func TestE2E_MetricsOnDebugAddr(t *testing.T) {
 	c := prepareCluster(t, clusterOptions{})
-	debug := freeAddrs(t, len(c.nodes))
+	debug := proctest.FreeAddrs(t, len(c.nodes))
 	for i, nd := range c.nodes {
 		nd.args = append(nd.args, "--debug-addr", debug[i])
 		c.start(i)
@@ -70,7 +72,7 @@ func TestE2E_MetricsOnDebugAddr(t *testing.T) {
 				`quorumlog_server_requests_total{code="OK",method="CreateLog"} 1`,
 			)
 		}
-		waitFor(t, 10*time.Second, func() error {
+		proctest.WaitFor(t, 10*time.Second, func() error {
 			body, err := scrape(debug[i])
 			if err != nil {
 				return err
