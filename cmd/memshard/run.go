@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	_ "net/http/pprof"
+	"runtime"
 	"strings"
 	"time"
 
@@ -42,6 +43,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	shardLog := fs.String("shard", "memshard", "the shard's log name (created if missing)")
 	lease := fs.Duration("lease", 2*time.Second, "primary lease; a replica stands for election after lease + back-off of silence")
 	pipeline := fs.Int("pipeline", 1, "appends of the primary in flight at once (each conditional on the previous)")
+	procs := fs.Int("procs", 1, "OS threads running Go code at once (GOMAXPROCS). The keyspace is single-threaded, as in Redis; one thread also saves a cross-thread wake-up per request")
 	requirePass := fs.String("requirepass", "", "password clients must AUTH with")
 	standalone := fs.Bool("standalone", false, "no log: in-memory only (tests, comparisons)")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
@@ -66,6 +68,10 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	if *pipeline < 1 {
 		return usageError{errors.New("--pipeline must be at least 1")}
 	}
+	if *procs < 1 {
+		return usageError{errors.New("--procs must be at least 1")}
+	}
+	runtime.GOMAXPROCS(*procs)
 	if *lease < 100*time.Millisecond {
 		return usageError{errors.New("--lease must be at least 100ms")}
 	}
@@ -76,6 +82,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 			return fmt.Errorf("--debug-addr: %w", err)
 		}
 		go func() { _ = http.Serve(dl, http.DefaultServeMux) }() // net/http/pprof registers there
+		runtime.SetMutexProfileFraction(100)                     // /debug/pprof/mutex: contention on the shard's lock
 	}
 	lis, err := net.Listen("tcp", *addr)
 	if err != nil {

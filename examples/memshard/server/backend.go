@@ -35,6 +35,14 @@ type Topology struct {
 	Serving   bool   // false while the node must not answer data commands (lease lapsed, replaying)
 }
 
+// Route is what the server needs on every command to serve it here,
+// redirect it (MOVED) or refuse it: a cheap summary of Topology.
+type Route struct {
+	Serving     bool
+	Primary     bool   // this node is the primary
+	PrimaryAddr string // the primary's address; "" if unknown
+}
+
 // Backend executes data commands. The shard package implements it on top of
 // QuorumLog; Standalone implements it without durability, for tests.
 // Every method is safe for concurrent use.
@@ -55,8 +63,11 @@ type Backend interface {
 	// reply may be sent as written, else an error reply (without "-") to
 	// send instead: the write it waited for will never be acknowledged.
 	Wait(ctx context.Context, t Ticket) string
-	// Topology describes the shard for CLUSTER, ROLE, INFO and MOVED.
+	// Topology describes the shard for CLUSTER, ROLE and INFO.
 	Topology() Topology
+	// Route summarises Topology for the command path; it is called for
+	// every command, so it must not contend with Do.
+	Route() Route
 	// Info returns the backend's INFO fields for section (keyspace,
 	// persistence, replication, stats, memory), "name:value" lines without
 	// the header; "" if it has none.

@@ -20,11 +20,11 @@ import (
 // redirect returns the error that replaces data command dc's reply on this
 // node, or "" if the node serves it.
 func (c *conn) redirect(dc *engine.Command, argv [][]byte) string {
-	topo := c.s.backend.Topology()
-	if !topo.Serving {
+	route := c.s.backend.Route()
+	if !route.Serving {
 		return errClusterDown
 	}
-	if topo.Role != "slave" {
+	if route.Primary {
 		return ""
 	}
 	keys := dc.Keys(argv)
@@ -34,29 +34,29 @@ func (c *conn) redirect(dc *engine.Command, argv [][]byte) string {
 		}
 		return ""
 	}
-	return c.movedOrServe(topo, dc.IsWrite(), keys[0])
+	return c.movedOrServe(route, dc.IsWrite(), keys[0])
 }
 
 // redirectKeys is redirect for a connection command with keys (WATCH).
 func (c *conn) redirectKeys(write bool, keys [][]byte) string {
-	topo := c.s.backend.Topology()
-	if !topo.Serving {
+	route := c.s.backend.Route()
+	if !route.Serving {
 		return errClusterDown
 	}
-	if topo.Role != "slave" || len(keys) == 0 {
+	if route.Primary || len(keys) == 0 {
 		return ""
 	}
-	return c.movedOrServe(topo, write, keys[0])
+	return c.movedOrServe(route, write, keys[0])
 }
 
-func (c *conn) movedOrServe(topo Topology, write bool, key []byte) string {
+func (c *conn) movedOrServe(route Route, write bool, key []byte) string {
 	if c.state.ReadOnly && !write {
 		return ""
 	}
-	if topo.Primary.Addr == "" {
+	if route.PrimaryAddr == "" {
 		return errClusterDown
 	}
-	return fmt.Sprintf("MOVED %d %s", KeySlot(key), topo.Primary.Addr)
+	return fmt.Sprintf("MOVED %d %s", KeySlot(key), route.PrimaryAddr)
 }
 
 func clusterSubcommands() map[string]*connCommand {

@@ -226,6 +226,16 @@ func (c *conn) flush() bool {
 		c.w.Reset()
 		return true
 	}
+	if c.q.idle() && !slices.ContainsFunc(c.segs, func(sg seg) bool { return sg.ticket != 0 }) {
+		// Replies that wait for nothing, with nothing queued ahead of
+		// them (reads, mostly), are written here: the writer would cost
+		// a goroutine switch per request.
+		out := c.w.Bytes()
+		c.segs = c.segs[:0]
+		ok := c.write(&out)
+		c.w.Reset()
+		return ok
+	}
 	data := slices.Clone(c.w.Bytes())
 	items := make([]reply, 0, len(c.segs))
 	prev, itemStart := 0, 0

@@ -98,4 +98,9 @@ func (f *fakeBackend) Wait(ctx context.Context, t Ticket) string {
 }
 
 func (f *fakeBackend) Topology() Topology         { return *f.topo.Load() }
+func (f *fakeBackend) Route() Route               { return routeOf(f.Topology()) }
 func (f *fakeBackend) Info(section string) string { return "" }
+
+func routeOf(t Topology) Route {
+	return Route{Serving: t.Serving, Primary: t.Role == "master", PrimaryAddr: t.Primary.Addr}
+}

@@ -75,6 +75,14 @@ func (q *replyQueue) take(spare []reply) (items []reply, ok bool) {
 	return items, true
 }
 
+// idle reports whether every reply pushed has been written (so the writer
+// is waiting in take) and the writer is still there.
+func (q *replyQueue) idle() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.count == 0 && !q.closed
+}
+
 // written releases n bytes and k replies the writer has sent.
 func (q *replyQueue) written(n, k int) {
 	q.mu.Lock()

@@ -192,6 +192,11 @@ func (s *Standalone) Unwatch(conn *ConnState) {
 // Wait implements Backend: every ticket is settled.
 func (s *Standalone) Wait(ctx context.Context, t Ticket) string { return "" }
 
+// Route implements Backend.
+func (s *Standalone) Route() Route {
+	return Route{Serving: true, Primary: true, PrimaryAddr: s.self.Addr}
+}
+
 // Topology implements Backend: the primary of a shard of one.
 func (s *Standalone) Topology() Topology {
 	s.mu.Lock()

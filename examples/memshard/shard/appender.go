@@ -120,11 +120,18 @@ func (s *Shard) complete(c completion) {
 			s.appliedID, s.sum = f.id, f.sumAfter
 		}
 		s.tailID = max(s.tailID, f.id)
-		s.leaseUntil = f.start.Add(s.cfg.Lease)
+		s.setLeaseLocked(f.start.Add(s.cfg.Lease))
 		if f.seq > 0 {
 			s.commitLocked(f.seq)
 		}
 	}
+}
+
+// failLocked marks ticket seq as one that will never commit; its replies
+// become errors (the caller broadcasts).
+func (s *Shard) failLocked(seq uint64) {
+	s.failed = append(s.failed, [2]uint64{seq, seq})
+	s.anyFailed.Store(true)
 }
 
 func (s *Shard) hasFlight(f *flight) bool {
@@ -138,7 +145,7 @@ func (s *Shard) hasFlight(f *flight) bool {
 
 // commitLocked releases the replies waiting for ticket seq.
 func (s *Shard) commitLocked(seq uint64) {
-	s.committed = max(s.committed, seq)
+	s.committed.Store(max(s.committed.Load(), seq))
 	for _, k := range s.batchKeys[seq] {
 		if s.dirty[k] <= seq {
 			delete(s.dirty, k)
@@ -193,13 +200,13 @@ func (s *Shard) stepDownLocked(cause error) {
 		}
 		switch {
 		case failing && f.seq > 0:
-			s.failed = append(s.failed, [2]uint64{f.seq, f.seq})
+			s.failLocked(f.seq)
 		case !failing:
 			s.unresolved = append(s.unresolved, f)
 		}
 	}
 	if len(s.open) > 0 {
-		s.failed = append(s.failed, [2]uint64{s.openSeq, s.openSeq})
+		s.failLocked(s.openSeq)
 	}
 	s.openSeq++
 	s.flights = nil
@@ -218,13 +225,13 @@ func (s *Shard) resolveLocked(id uint64, payload []byte) {
 	if bytes.Equal(u.rec, payload) {
 		s.unresolved = s.unresolved[1:]
 		if u.seq > 0 {
-			s.committed = max(s.committed, u.seq)
+			s.committed.Store(max(s.committed.Load(), u.seq))
 			s.logger.Info("an append of unknown outcome was committed after all", "id", id)
 		}
 	} else {
 		for _, f := range s.unresolved {
 			if f.seq > 0 {
-				s.failed = append(s.failed, [2]uint64{f.seq, f.seq})
+				s.failLocked(f.seq)
 			}
 		}
 		s.unresolved = nil

@@ -18,27 +18,47 @@ func (s *Shard) Table() engine.Table { return s.table }
 
 // Wait blocks until ticket t is committed (""), will never commit (an error
 // reply), or ctx ends.
+//
+// It takes the shard's lock only once a write has failed: the common path
+// loads the channel to wait on before checking committed, and
+// broadcastLocked closes it after committed is stored, so no wake-up is
+// lost.
 func (s *Shard) Wait(ctx context.Context, t server.Ticket) string {
 	for {
-		s.mu.Lock()
-		for _, f := range s.failed {
-			if uint64(t) >= f[0] && uint64(t) <= f[1] {
-				s.mu.Unlock()
-				return errWriteLost
-			}
+		ch := s.settled.Load()
+		if s.anyFailed.Load() && s.failedTicket(uint64(t)) {
+			return errWriteLost
 		}
-		if uint64(t) <= s.committed {
-			s.mu.Unlock()
+		if uint64(t) <= s.committed.Load() {
 			return ""
 		}
-		ch := s.settled
-		s.mu.Unlock()
 		select {
-		case <-ch:
+		case <-*ch:
 		case <-ctx.Done():
 			return errWriteLost
 		}
 	}
+}
+
+func (s *Shard) failedTicket(t uint64) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, f := range s.failed {
+		if t >= f[0] && t <= f[1] {
+			return true
+		}
+	}
+	return false
+}
+
+// Route summarises Topology without the shard's lock (server.Backend).
+func (s *Shard) Route() server.Route {
+	r := s.route.Load()
+	serving := r.ready
+	if r.primary {
+		serving = serving && time.Since(s.epoch) < time.Duration(s.leaseNanos.Load())
+	}
+	return server.Route{Serving: serving, Primary: r.primary, PrimaryAddr: r.primaryAddr}
 }
 
 // watch is one connection's WATCH state.

@@ -74,14 +74,15 @@ func (s *Shard) readTicketLocked(cmd *engine.Command, argv [][]byte) uint64 {
 		if len(s.open) > 0 {
 			return s.openSeq
 		}
-		if s.openSeq > 0 && s.openSeq-1 > s.committed {
+		if s.openSeq > 0 && s.openSeq-1 > s.committed.Load() {
 			return s.openSeq - 1
 		}
 		return 0
 	}
 	var t uint64
+	committed := s.committed.Load()
 	for _, k := range keys {
-		if d := s.dirty[string(k)]; d > s.committed && d > t {
+		if d := s.dirty[string(k)]; d > committed && d > t {
 			t = d
 		}
 	}

@@ -56,6 +56,7 @@ func (s *Shard) follow(r *client.Reader) error {
 			s.tailID = max(s.tailID, ev.LastID)
 			if !s.caughtUp && s.appliedID >= ev.LastID {
 				s.caughtUp = true
+				s.publishRouteLocked()
 				s.lastSeen = time.Now()
 				s.logger.Info("caught up with the shard log", "id", s.appliedID)
 			}
@@ -102,6 +103,7 @@ func (s *Shard) applyLocked(rec client.Record) error {
 	r, err := decodeRecord(rec.Payload)
 	if err != nil {
 		s.halted = err
+		s.publishRouteLocked()
 		s.logger.Error("cannot apply the shard log; this node stops applying and serving", "id", rec.ID, "err", err)
 		return err
 	}
@@ -114,7 +116,10 @@ func (s *Shard) applyLocked(rec client.Record) error {
 			s.table.Exec(s.db, &engine.Call{Argv: argv, Out: w, Now: now, Replay: true})
 		}
 	case kindHeartbeat, kindElect:
-		s.primary = server.Node{ID: clusterID(r.node), Addr: r.addr}
+		if p := (server.Node{ID: clusterID(r.node), Addr: r.addr}); p != s.primary {
+			s.primary = p
+			s.publishRouteLocked()
+		}
 		if r.kind == kindElect {
 			s.logger.Info("new primary elected", "peer", r.node, "id", rec.ID)
 		}
@@ -188,7 +193,8 @@ func (s *Shard) elect(ctx context.Context, expected uint64) {
 	}
 	s.tailID = max(s.tailID, res.LastID)
 	s.nextID, s.nextSum = s.appliedID, s.sum
-	s.leaseUntil = start.Add(s.cfg.Lease)
+	s.setLeaseLocked(start.Add(s.cfg.Lease))
+	s.publishRouteLocked()
 	s.logger.Info("elected primary", "id", res.LastID)
 }
 

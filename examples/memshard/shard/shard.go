@@ -27,6 +27,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/quorumlog/quorumlog/client"
@@ -87,12 +88,28 @@ type Shard struct {
 	open       [][][]byte          // effects of the batch being filled
 	openKeys   []string            // keys made dirty by the open batch
 	openSeq    uint64              // ticket of the open batch
-	committed  uint64              // highest committed ticket
 	failed     [][2]uint64         // ticket ranges [a, b] that will never commit
 	dirty      map[string]uint64   // key -> ticket of its last uncommitted write
 	batchKeys  map[uint64][]string // ticket -> keys it dirtied
-	settled    chan struct{}       // closed and replaced when committed or failed changes
 	watches    map[int64]*watch    // WATCH state by connection ID
+
+	// Written under mu, read without it by the connections' goroutines on
+	// every command (Route) and every held reply (Wait): the shard's lock
+	// is the single thread that executes commands and must not be
+	// contended by them.
+	committed  atomic.Uint64                 // highest committed ticket
+	anyFailed  atomic.Bool                   // len(failed) > 0
+	settled    atomic.Pointer[chan struct{}] // closed and replaced when committed or failed changes
+	route      atomic.Pointer[routeState]    // see publishRouteLocked
+	leaseNanos atomic.Int64                  // leaseUntil, as nanoseconds since epoch
+	epoch      time.Time                     // origin of leaseNanos (monotonic)
+}
+
+// routeState is what Route needs besides the lease.
+type routeState struct {
+	ready       bool // caught up and not halted
+	primary     bool
+	primaryAddr string
 }
 
 // New returns a Shard that starts as a replica with an empty keyspace.
@@ -116,6 +133,7 @@ func New(cfg Config) (*Shard, error) {
 		table:  engine.NewTable(),
 		self:   server.Node{ID: clusterID(cfg.NodeID), Addr: cfg.Addr},
 		wake:   make(chan struct{}, 1),
+		epoch:  time.Now(),
 	}
 	s.openSeq = 1 // ticket 0 means "no wait"
 	s.reset()
@@ -138,8 +156,9 @@ func (s *Shard) reset() {
 	s.open, s.openKeys = nil, nil
 	s.dirty = make(map[string]uint64)
 	s.batchKeys = make(map[uint64][]string)
-	if s.settled == nil {
-		s.settled = make(chan struct{})
+	if s.settled.Load() == nil {
+		ch := make(chan struct{})
+		s.settled.Store(&ch)
 	}
 	if s.watches == nil {
 		s.watches = make(map[int64]*watch)
@@ -147,6 +166,23 @@ func (s *Shard) reset() {
 	if s.members == nil {
 		s.members = make(map[string]server.Node)
 	}
+	s.publishRouteLocked()
+}
+
+// setLeaseLocked sets the lease of a primary.
+func (s *Shard) setLeaseLocked(until time.Time) {
+	s.leaseUntil = until
+	s.leaseNanos.Store(int64(until.Sub(s.epoch)))
+}
+
+// publishRouteLocked copies what Route needs; call it whenever role,
+// primary, caughtUp or halted changes.
+func (s *Shard) publishRouteLocked() {
+	s.route.Store(&routeState{
+		ready:       s.halted == nil && s.caughtUp,
+		primary:     s.role == rolePrimary,
+		primaryAddr: s.primary.Addr,
+	})
 }
 
 // clusterID turns a node ID into a 40-hex-digit Redis Cluster node ID.
@@ -185,8 +221,8 @@ func (s *Shard) backoff() time.Duration {
 
 // broadcastLocked wakes everyone waiting for a ticket.
 func (s *Shard) broadcastLocked() {
-	close(s.settled)
-	s.settled = make(chan struct{})
+	ch := make(chan struct{})
+	close(*s.settled.Swap(&ch))
 }
 
 func nowMs() int64 { return time.Now().UnixMilli() }
