@@ -31,6 +31,7 @@ type readPlan struct {
 
 type readSeg struct {
 	sg      *segment // only to install a scanned index, under the lock
+	f       *os.File // the segment's write handle if open (see readSegment)
 	firstID uint64
 	lastID  uint64
 	size    int64
@@ -93,7 +94,7 @@ func (s *Store) planRead(log string, fromID uint64, maxRecs int) (*readPlan, err
 	}
 	for want := uint64(maxRecs); i < len(l.segs) && want > 0; i++ {
 		sg := l.segs[i]
-		rs := readSeg{sg: sg, firstID: sg.firstID, lastID: segLastID(l.segs, i, l.lastID), size: sg.size, scanEnd: sg.scanEnd}
+		rs := readSeg{sg: sg, f: sg.f, firstID: sg.firstID, lastID: segLastID(l.segs, i, l.lastID), size: sg.size, scanEnd: sg.scanEnd}
 		start := max(fromID, sg.firstID)
 		if start == sg.firstID {
 			rs.off, rs.at, rs.indexed = segHeaderLen, sg.firstID, true
@@ -150,7 +151,20 @@ func (s *Store) readPlanned(p *readPlan, maxRecs, maxBytes int) ([]Record, error
 
 // readSegment passes the records of rs with ID >= p.fromID to emit until emit
 // returns false (done=true) or the segment ends.
+//
+// A segment being written (the tail, where followers of a log read) has its
+// write handle open: the read borrows it, saving an open and a close per
+// read. os.File reference-counts its descriptor, so a Sync that closes the
+// handle meanwhile makes the pread fail with os.ErrClosed, never read
+// another file; the read is then retried from a fresh plan.
 func (s *Store) readSegment(p *readPlan, rs *readSeg, bp *[]byte, emit func(Record) bool) (done bool, err error) {
+	if rs.f != nil {
+		done, err = s.readSegmentFile(rs.f, p, rs, bp, emit)
+		if errors.Is(err, os.ErrClosed) {
+			err = errVanished
+		}
+		return done, err
+	}
 	f, err := os.Open(filepath.Join(p.dir, "logs", logDirName(p.num), segFileName(rs.firstID)))
 	if errors.Is(err, os.ErrNotExist) {
 		return false, errVanished
@@ -159,6 +173,10 @@ func (s *Store) readSegment(p *readPlan, rs *readSeg, bp *[]byte, emit func(Reco
 		return false, err
 	}
 	defer f.Close()
+	return s.readSegmentFile(f, p, rs, bp, emit)
+}
+
+func (s *Store) readSegmentFile(f *os.File, p *readPlan, rs *readSeg, bp *[]byte, emit func(Record) bool) (done bool, err error) {
 	if !rs.indexed {
 		if err := s.indexSegment(f, p, rs); err != nil {
 			return false, err

@@ -2,6 +2,7 @@ package logstore
 
 import (
 	"errors"
+	"os"
 	"testing"
 	"time"
 
@@ -150,5 +151,38 @@ func TestStore_ReadDuringTrimAndDelete(t *testing.T) {
 	close(stop)
 	if err := <-errc; err != nil {
 		t.Fatalf("concurrent Read = %v", err)
+	}
+}
+
+// A read of the tail segment borrows its write handle; if a Sync closes the
+// handle between the plan and the pread, the read must not fail or read
+// another file: it reports errVanished and Read retries with a fresh plan.
+func TestStore_ReadBorrowedHandleClosed(t *testing.T) {
+	s := mustOpen(t, testConfig(t))
+	mustApply(t, s, 1, createOp("a"))
+	mustApply(t, s, 2, appendOp("a", 0, 10, 32))
+
+	p, err := s.planRead("a", 1, 100)
+	if err != nil || p == nil || len(p.segs) == 0 {
+		t.Fatalf("planRead = %v, %v", p, err)
+	}
+	if p.segs[0].f == nil {
+		t.Fatal("the tail segment has no open write handle to borrow")
+	}
+	// What Sync does to a handle it no longer needs, on a copy of the
+	// descriptor so that the store's own handle stays usable.
+	dup, err := os.Open(p.segs[0].f.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.segs[0].f = dup
+	dup.Close()
+	if _, err := s.readPlanned(p, 100, 1<<20); !errors.Is(err, errVanished) {
+		t.Fatalf("read through a closed handle: err = %v, want errVanished", err)
+	}
+
+	got := mustRead(t, s, "a", 1, 100, 1<<20)
+	if len(got) != 10 || got[0].ID != 1 || got[9].ID != 10 {
+		t.Fatalf("Read after the retry returned %d records", len(got))
 	}
 }

@@ -25,7 +25,7 @@ type segment struct {
 	size int64
 	// f is the write handle, opened lazily by Apply and closed by Sync once a
 	// sealed segment is clean, or after a Sync when the log is deleted or the
-	// segment trimmed. Readers never use it.
+	// segment trimmed. Readers borrow it (see readSegment).
 	f      *os.File
 	sealed bool
 	dirty  bool // written since the last Sync cut
