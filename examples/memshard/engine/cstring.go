@@ -29,9 +29,11 @@ func isCSpace(b byte) bool {
 // isDigit is C's isdigit.
 func isDigit(b byte) bool { return b >= '0' && b <= '9' }
 
-// equalFold reports whether the whole of b equals the lower-case ASCII
-// word s, ignoring ASCII case.
+// equalFold reports whether b, read as a C string, equals the lower-case
+// ASCII word s, ignoring ASCII case: Redis compares option names with
+// strcasecmp, so "NX\x00junk" is NX.
 func equalFold(b []byte, s string) bool {
+	b = cString(b)
 	if len(b) != len(s) {
 		return false
 	}
