@@ -114,7 +114,7 @@ func newEnv(t *testing.T, opts envOptions) *env {
 		e.ids = append(e.ids, id)
 		e.nodes = append(e.nodes, proctest.New(t, "memshard "+id, mbin,
 			"--id", id, "--addr", e.addrs[i], "--log-endpoints", strings.Join(grpcAddrs, ","),
-			"--shard", shardLog, "--lease", opts.lease.String(), "--log-level", "info",
+			"--shard", shardLog, "--lease", opts.lease.String(), "--node-timeout", "1s", "--log-level", "info",
 		))
 	}
 	for _, p := range e.nodes {
@@ -393,4 +393,65 @@ func isRetryableReject(err error) bool {
 		}
 	}
 	return false
+}
+
+// A killed replica leaves the primary's CLUSTER SLOTS once it has answered
+// no PING for the node timeout (1 s here), shows as failed in CLUSTER
+// NODES, and is listed again once restarted, so cluster clients stop
+// routing reads to a dead node without any configuration change.
+func TestE2E_DeadReplicaLeavesClusterSlots(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	p := e.primary()
+	r := (p + 1) % 3
+	ctx := t.Context()
+	inSlots := func() (bool, error) {
+		slots, err := e.rc(p).ClusterSlots(ctx).Result()
+		if err != nil || len(slots) != 1 {
+			return false, fmt.Errorf("CLUSTER SLOTS = %v, %v", slots, err)
+		}
+		if slots[0].Nodes[0].Addr != e.addrs[p] {
+			return false, fmt.Errorf("CLUSTER SLOTS lists %s first, want the primary %s", slots[0].Nodes[0].Addr, e.addrs[p])
+		}
+		for _, n := range slots[0].Nodes[1:] {
+			if n.Addr == e.addrs[r] {
+				return true, nil
+			}
+		}
+		return false, nil
+	}
+	proctest.WaitFor(t, 10*time.Second, func() error {
+		if ok, err := inSlots(); !ok {
+			return fmt.Errorf("replica %s not in CLUSTER SLOTS yet (%v)", e.ids[r], err)
+		}
+		return nil
+	})
+
+	e.kill9(r)
+	proctest.WaitFor(t, 20*time.Second, func() error {
+		if ok, err := inSlots(); ok || err != nil {
+			return fmt.Errorf("killed replica %s still in CLUSTER SLOTS (%v)", e.ids[r], err)
+		}
+		return nil
+	})
+	nodes, err := e.rc(p).ClusterNodes(ctx).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var line string
+	for _, l := range strings.Split(nodes, "\n") {
+		if strings.Contains(l, " "+e.addrs[r]+"@") {
+			line = l
+		}
+	}
+	if f := strings.Fields(line); len(f) < 8 || f[2] != "slave,fail" || f[7] != "disconnected" {
+		t.Errorf("CLUSTER NODES line of the killed replica = %q, want flags slave,fail and link disconnected", line)
+	}
+
+	e.restart(r)
+	proctest.WaitFor(t, 20*time.Second, func() error {
+		if ok, err := inSlots(); !ok {
+			return fmt.Errorf("restarted replica %s not back in CLUSTER SLOTS (%v)", e.ids[r], err)
+		}
+		return nil
+	})
 }

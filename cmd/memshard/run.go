@@ -42,6 +42,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	endpoints := fs.String("log-endpoints", "127.0.0.1:7101,127.0.0.1:7102,127.0.0.1:7103", "QuorumLog gRPC endpoints, comma-separated")
 	shardLog := fs.String("shard", "memshard", "the shard's log name (created if missing)")
 	lease := fs.Duration("lease", 2*time.Second, "primary lease; a replica stands for election after lease + back-off of silence")
+	nodeTimeout := fs.Duration("node-timeout", 5*time.Second, "another node that answers no PING for this long shows as failed in CLUSTER NODES/SHARDS and leaves CLUSTER SLOTS (as Redis's cluster-node-timeout)")
 	pipeline := fs.Int("pipeline", 1, "appends of the primary in flight at once (each conditional on the previous)")
 	procs := fs.Int("procs", 1, "OS threads running Go code at once (GOMAXPROCS). The keyspace is single-threaded, as in Redis; one thread also saves a cross-thread wake-up per request")
 	requirePass := fs.String("requirepass", "", "password clients must AUTH with")
@@ -72,6 +73,9 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		return usageError{errors.New("--procs must be at least 1")}
 	}
 	runtime.GOMAXPROCS(*procs)
+	if *nodeTimeout < 100*time.Millisecond {
+		return usageError{errors.New("--node-timeout must be at least 100ms")}
+	}
 	if *lease < 100*time.Millisecond {
 		return usageError{errors.New("--lease must be at least 100ms")}
 	}
@@ -101,7 +105,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 			return err
 		}
 		defer c.Close()
-		sh, err := shard.New(shard.Config{NodeID: *id, Addr: *addr, Log: *shardLog, Client: c, Lease: *lease, PipelineDepth: *pipeline, Logger: logger})
+		sh, err := shard.New(shard.Config{NodeID: *id, Addr: *addr, Log: *shardLog, Client: c, Lease: *lease, NodeTimeout: *nodeTimeout, PipelineDepth: *pipeline, Logger: logger})
 		if err != nil {
 			lis.Close()
 			return err

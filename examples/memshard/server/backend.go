@@ -22,6 +22,13 @@ type ConnState struct {
 type Node struct {
 	ID   string // 40 hex characters, as Redis Cluster node IDs
 	Addr string // host:port of its RESP listener
+	// As this node sees it: the node has not answered for the node timeout
+	// (CLUSTER NODES flags it fail, CLUSTER SLOTS leaves a failed replica
+	// out); when it last answered and when an unanswered PING was sent, in
+	// Unix ms (0: never, none).
+	Failed     bool
+	PongMS     int64
+	PingSentMS int64
 }
 
 // Topology is the shard as this node sees it.

@@ -2,9 +2,9 @@ package server
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/quorumlog/quorumlog/examples/memshard/engine"
 )
@@ -127,7 +127,8 @@ func clusterKeySlotCmd(c *conn, argv [][]byte) Ticket {
 }
 
 // clusterSlotsCmd: one range, 0-16383, served by the primary then the
-// replicas, each as [ip, port, id, {}] (Redis 7.0's four fields).
+// replicas, each as [ip, port, id, {}] (Redis 7.0's four fields). As in
+// Redis, a failed replica is left out, so clients stop reading from it.
 func clusterSlotsCmd(c *conn, argv [][]byte) Ticket {
 	topo := c.s.backend.Topology()
 	nodes := clusterNodes(topo)
@@ -135,6 +136,7 @@ func clusterSlotsCmd(c *conn, argv [][]byte) Ticket {
 		c.w.Array(0)
 		return 0
 	}
+	nodes = slices.DeleteFunc(nodes, func(n clusterNode) bool { return !n.primary && n.Failed })
 	w := c.w
 	w.Array(1)
 	w.Array(2 + len(nodes))
@@ -188,14 +190,18 @@ func clusterShardsCmd(c *conn, argv [][]byte) Ticket {
 		w.BulkString("replication-offset")
 		w.Int(int64(topo.AppliedID))
 		w.BulkString("health")
-		w.BulkString("online")
+		if n.Failed {
+			w.BulkString("failed")
+		} else {
+			w.BulkString("online")
+		}
 	}
 	return 0
 }
 
 // nodeLine is one line of CLUSTER NODES, in Redis 7.0's format:
 // <id> <ip:port@cport> <flags> <master> <ping-sent> <pong-recv> <config-epoch> <link-state> <slot>...
-func nodeLine(topo Topology, n clusterNode, nowMS int64) string {
+func nodeLine(topo Topology, n clusterNode) string {
 	host, port := splitAddr(n.Addr)
 	flags, master := "master", "-"
 	if !n.primary {
@@ -204,12 +210,16 @@ func nodeLine(topo Topology, n clusterNode, nowMS int64) string {
 			master = topo.Primary.ID
 		}
 	}
-	pong := nowMS
+	ping, pong, link := n.PingSentMS, n.PongMS, "connected"
 	if n.ID == topo.Self.ID {
 		flags = "myself," + flags
-		pong = 0
+		ping, pong = 0, 0
 	}
-	line := fmt.Sprintf("%s %s:%d@%d %s %s 0 %d 0 connected", n.ID, host, port, port+10000, flags, master, pong)
+	if n.Failed {
+		flags += ",fail"
+		link = "disconnected"
+	}
+	line := fmt.Sprintf("%s %s:%d@%d %s %s %d %d 0 %s", n.ID, host, port, port+10000, flags, master, ping, pong, link)
 	if n.primary {
 		line += " 0-16383"
 	}
@@ -218,10 +228,9 @@ func nodeLine(topo Topology, n clusterNode, nowMS int64) string {
 
 func clusterNodesCmd(c *conn, argv [][]byte) Ticket {
 	topo := c.s.backend.Topology()
-	now := time.Now().UnixMilli()
 	var b strings.Builder
 	for _, n := range clusterNodes(topo) {
-		b.WriteString(nodeLine(topo, n, now))
+		b.WriteString(nodeLine(topo, n))
 	}
 	c.verbatim(b.String())
 	return 0
@@ -245,11 +254,10 @@ func clusterReplicasCmd(c *conn, argv [][]byte) Ticket {
 		c.errorReply("ERR Unknown node " + cString(argv[2], len(argv[2])))
 		return 0
 	}
-	now := time.Now().UnixMilli()
 	var lines []string
 	for _, n := range nodes {
 		if !n.primary {
-			lines = append(lines, nodeLine(topo, n, now))
+			lines = append(lines, nodeLine(topo, n))
 		}
 	}
 	c.w.Array(len(lines))

@@ -151,7 +151,8 @@ func TestMovedOnReplica(t *testing.T) {
 		{[]string{"READWRITE"}, "+OK\r\n"},
 		{[]string{"GET", "foo"}, "-MOVED 12182 10.0.0.1:7000\r\n"},
 		{[]string{"HELLO"}, "*14\r\n$6\r\nserver\r\n$5\r\nredis\r\n$7\r\nversion\r\n$6\r\n7.0.15\r\n$5\r\nproto\r\n:2\r\n$2\r\nid\r\n:1\r\n$4\r\nmode\r\n$7\r\ncluster\r\n$4\r\nrole\r\n$7\r\nreplica\r\n$7\r\nmodules\r\n*0\r\n"},
-		{[]string{"CLUSTER", "NODES"}, "$118\r\na 10.0.0.1:7000@17000 master - 0 "},
+		// Pong 0: the backend has no liveness for the primary (never answered).
+		{[]string{"CLUSTER", "NODES"}, "$106\r\na 10.0.0.1:7000@17000 master - 0 0 0 connected 0-16383\nb 127.0.0.1:2@10002 myself,slave a 0 0 0 connected\n\r\n"},
 	} {
 		got := string(c.Do(tc.argv...))
 		if !strings.HasPrefix(got, tc.want) {

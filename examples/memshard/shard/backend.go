@@ -101,15 +101,28 @@ func (s *Shard) modified(key string) {
 func (s *Shard) Topology() server.Topology {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	now := time.Now()
 	t := server.Topology{
-		Role: s.role, Self: s.self, Primary: s.primary, AppliedID: s.appliedID,
-		Serving: s.servingLocked(time.Now()),
+		Role: s.role, Self: s.self, Primary: s.liveLocked(s.primary, now), AppliedID: s.appliedID,
+		Serving: s.servingLocked(now),
 	}
 	if s.tailID > s.appliedID {
 		t.LagIDs = s.tailID - s.appliedID
 	}
-	t.Replicas = s.replicasLocked()
+	reps := s.replicasLocked()
+	t.Replicas = make([]server.Node, len(reps))
+	for i, r := range reps {
+		t.Replicas[i] = s.liveLocked(r, now)
+	}
 	return t
+}
+
+// liveLocked returns n with what this node knows of its liveness.
+func (s *Shard) liveLocked(n server.Node, now time.Time) server.Node {
+	if p := s.peers[n.ID]; p != nil {
+		n.Failed, n.PongMS, n.PingSentMS = s.failedLocked(n.ID, now), p.pongMS, p.pingSentMS
+	}
+	return n
 }
 
 // Info returns the backend's INFO fields for section; the server writes

@@ -231,6 +231,7 @@ func (s *Shard) membersLoop(ctx context.Context) {
 			if json.Unmarshal(ev.Record.Payload, &m) == nil && m.ID != "" {
 				s.mu.Lock()
 				s.members[m.ID] = server.Node{ID: clusterID(m.ID), Addr: m.Addr}
+				s.watchPeerLocked(ctx, clusterID(m.ID), m.Addr)
 				s.replicas = nil
 				s.mu.Unlock()
 			}

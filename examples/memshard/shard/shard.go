@@ -42,6 +42,9 @@ type Config struct {
 	Log    string         // the shard's log name (required); created if missing
 	Client *client.Client // QuorumLog client (required)
 	Lease  time.Duration  // default 2s
+	// NodeTimeout is how long another node of the shard may not answer
+	// PINGs before the cluster commands show it failed. Default 5s.
+	NodeTimeout time.Duration
 	// PipelineDepth is how many appends of the primary may be in flight at
 	// once, each conditional on the ID and checksum the previous leaves.
 	// Default 1 (measured best when the log nodes share the machine, see
@@ -69,6 +72,7 @@ type Shard struct {
 	role       string
 	primary    server.Node
 	members    map[string]server.Node // registered nodes by ID (from the members log)
+	peers      map[string]*peer       // liveness of the other members, by cluster ID
 	replicas   []server.Node          // cache of replicasLocked; nil when stale
 	replicasOf string                 // the primary ID the cache was built for
 	appliedID  uint64                 // last log ID applied to db
@@ -121,6 +125,9 @@ func New(cfg Config) (*Shard, error) {
 	if cfg.Lease == 0 {
 		cfg.Lease = 2 * time.Second
 	}
+	if cfg.NodeTimeout == 0 {
+		cfg.NodeTimeout = 5 * time.Second
+	}
 	if cfg.PipelineDepth == 0 {
 		cfg.PipelineDepth = 1
 	}
@@ -165,6 +172,7 @@ func (s *Shard) reset() {
 	}
 	if s.members == nil {
 		s.members = make(map[string]server.Node)
+		s.peers = make(map[string]*peer)
 	}
 	s.publishRouteLocked()
 }

@@ -1,0 +1,43 @@
+package server
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/quorumlog/quorumlog/examples/memshard/internal/redisdiff"
+)
+
+// A replica this node sees as failed is flagged in CLUSTER NODES
+// ("slave,fail", link "disconnected"), reported "failed" by CLUSTER SHARDS,
+// and left out of CLUSTER SLOTS, as Redis Cluster does, so that cluster
+// clients stop routing reads to it.
+func TestClusterFailedReplica(t *testing.T) {
+	f := newFakeBackend()
+	self := Node{ID: strings.Repeat("a", 40), Addr: "127.0.0.1:7001"}
+	live := Node{ID: strings.Repeat("b", 40), Addr: "127.0.0.1:7002", PongMS: 1700000000000}
+	dead := Node{ID: strings.Repeat("c", 40), Addr: "127.0.0.1:7003", Failed: true, PongMS: 1690000000000, PingSentMS: 1690000001000}
+	f.setTopology(Topology{Role: "master", Self: self, Primary: self, Replicas: []Node{live, dead}, Serving: true})
+	_, addr := startServer(t, Config{Backend: f})
+	c := redisdiff.Dial(t, addr)
+
+	slots := string(c.Do("CLUSTER", "SLOTS"))
+	if !strings.Contains(slots, live.ID) || strings.Contains(slots, dead.ID) || !strings.HasPrefix(slots, "*1\r\n*4\r\n:0\r\n:16383\r\n") {
+		t.Errorf("CLUSTER SLOTS = %q, want the primary and the live replica only", slots)
+	}
+
+	nodes := string(c.Do("CLUSTER", "NODES"))
+	for _, want := range []string{
+		self.ID + " 127.0.0.1:7001@17001 myself,master - 0 0 0 connected 0-16383\n",
+		live.ID + " 127.0.0.1:7002@17002 slave " + self.ID + " 0 1700000000000 0 connected\n",
+		dead.ID + " 127.0.0.1:7003@17003 slave,fail " + self.ID + " 1690000001000 1690000000000 0 disconnected\n",
+	} {
+		if !strings.Contains(nodes, want) {
+			t.Errorf("CLUSTER NODES = %q, want a line %q", nodes, want)
+		}
+	}
+
+	shards := string(c.Do("CLUSTER", "SHARDS"))
+	if strings.Count(shards, "$6\r\nonline\r\n") != 2 || strings.Count(shards, "$6\r\nfailed\r\n") != 1 {
+		t.Errorf("CLUSTER SHARDS = %q, want two nodes online and one failed", shards)
+	}
+}
