@@ -36,6 +36,14 @@ func TestClusterFailedReplica(t *testing.T) {
 		}
 	}
 
+	// ROLE and WAIT count only the replicas connected to the primary.
+	if got, want := string(c.Do("ROLE")), "*3\r\n$6\r\nmaster\r\n:0\r\n*1\r\n*3\r\n$9\r\n127.0.0.1\r\n$4\r\n7002\r\n$1\r\n0\r\n"; got != want {
+		t.Errorf("ROLE = %q, want %q", got, want)
+	}
+	if got := string(c.Do("WAIT", "0", "0")); got != ":1\r\n" {
+		t.Errorf("WAIT 0 0 = %q, want :1", got)
+	}
+
 	shards := string(c.Do("CLUSTER", "SHARDS"))
 	if strings.Count(shards, "$6\r\nonline\r\n") != 2 || strings.Count(shards, "$6\r\nfailed\r\n") != 1 {
 		t.Errorf("CLUSTER SHARDS = %q, want two nodes online and one failed", shards)

@@ -3,6 +3,7 @@ package server
 import (
 	"crypto/subtle"
 	"net"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -221,8 +222,9 @@ func roleCmd(c *conn, argv [][]byte) Ticket {
 	w.Array(3)
 	w.BulkString("master")
 	w.Int(int64(topo.AppliedID))
-	w.Array(len(topo.Replicas))
-	for _, r := range topo.Replicas {
+	reps := liveReplicas(topo)
+	w.Array(len(reps))
+	for _, r := range reps {
 		host, port := splitAddr(r.Addr)
 		w.Array(3)
 		w.BulkString(host)
@@ -255,8 +257,14 @@ func waitCmd(c *conn, argv [][]byte) Ticket {
 		c.errorReply("ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.")
 		return 0
 	}
-	c.w.Int(int64(len(topo.Replicas)))
+	c.w.Int(int64(len(liveReplicas(topo))))
 	return 0
+}
+
+// liveReplicas returns the replicas not seen as failed: Redis's ROLE and
+// WAIT count only the replicas connected to the primary.
+func liveReplicas(topo Topology) []Node {
+	return slices.DeleteFunc(slices.Clone(topo.Replicas), func(n Node) bool { return n.Failed })
 }
 
 func (c *conn) setProto(p int) {
