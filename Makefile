@@ -7,7 +7,7 @@ BENCH_CLIENTS  ?= 1 16 64 256
 BENCH_STORES   ?= wal bolt
 SHARD_REQUESTS ?= 200000
 
-.PHONY: all build run test test-long fuzz lint proto verify bench bench-go bench-shard clean deps
+.PHONY: all build run test test-long fuzz lint proto command-docs verify bench bench-go bench-shard clean deps
 
 all: build
 
@@ -58,6 +58,12 @@ lint:
 # pinned in go.mod (tool directives); works offline once modules are cached.
 proto:
 	cd api && $(GO) tool buf lint && $(GO) tool buf generate
+
+# Regenerates memshard's COMMAND DOCS data
+# (examples/memshard/server/internal/commanddocs/docs.json) from Debian's
+# redis-server 7.0.15, for exactly the commands memshard's tables implement.
+command-docs: deps
+	$(GO) generate ./examples/memshard/server/internal/commanddocs
 
 verify: lint proto
 	git diff --exit-code -- api/
