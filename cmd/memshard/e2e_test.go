@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"regexp"
 	"slices"
@@ -209,6 +210,9 @@ func TestE2E_FailoverUnderLoad(t *testing.T) {
 	kills, between := 3, int64(600)
 	if testing.Short() {
 		kills, between = 2, 300
+	}
+	if n, err := strconv.Atoi(os.Getenv("MEMSHARD_E2E_KILLS")); err == nil && n > 0 {
+		kills = min(n, 20) // for measuring failover times (make test never sets it)
 	}
 	e := newEnv(t, envOptions{})
 	acks := &ackTracker{}
