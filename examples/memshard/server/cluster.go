@@ -64,8 +64,8 @@ func clusterSubcommands() map[string]*connCommand {
 	return subTable(
 		&connCommand{name: "info", arity: 2, flags: f, acl: []string{"@slow"}, handler: clusterInfoCmd},
 		&connCommand{name: "myid", arity: 2, flags: f, acl: []string{"@slow"}, handler: clusterMyIDCmd},
-		&connCommand{name: "slots", arity: 2, flags: []string{"loading", "stale"}, acl: []string{"@slow"}, handler: clusterSlotsCmd},
-		&connCommand{name: "shards", arity: 2, flags: []string{"loading", "stale"}, acl: []string{"@slow"}, handler: clusterShardsCmd},
+		&connCommand{name: "slots", arity: 2, flags: f, acl: []string{"@slow"}, handler: clusterSlotsCmd},
+		&connCommand{name: "shards", arity: 2, flags: f, acl: []string{"@slow"}, handler: clusterShardsCmd},
 		&connCommand{name: "nodes", arity: 2, flags: f, acl: []string{"@slow"}, handler: clusterNodesCmd},
 		&connCommand{name: "replicas", arity: 3, flags: []string{"admin", "stale"}, acl: aAdmin, handler: clusterReplicasCmd},
 		&connCommand{name: "slaves", arity: 3, flags: []string{"admin", "stale"}, acl: aAdmin, handler: clusterReplicasCmd},

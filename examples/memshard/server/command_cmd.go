@@ -11,9 +11,11 @@ import (
 
 // COMMAND [COUNT | INFO [name...] | DOCS [name...] | LIST [FILTERBY ...] |
 // GETKEYS cmd args... | HELP], built from Backend.Table() and the
-// connection commands. Entries have Redis 7.0's ten fields; key specs are
-// derived from FirstKey/LastKey/Step. COMMAND DOCS serves Redis 7.0.15's
-// own docs, captured into internal/commanddocs (make command-docs).
+// connection commands. COMMAND DOCS serves Redis 7.0.15's own docs, and
+// COMMAND INFO its ACL categories, tips and key specs, captured into
+// internal/commanddocs (make command-docs). The fields of COMMAND INFO that
+// say what memshard executes (arity, flags, first key, last key, step) come
+// from memshard's tables; a test checks them against Redis's.
 //
 // Redis lists commands, and a container's subcommands, in the order of its
 // command dict, a hash table whose seed is random per process; memshard
@@ -35,12 +37,26 @@ func commandSubcommands() map[string]*connCommand {
 type cmdInfo struct {
 	name                    string
 	arity                   int
-	flags, acl              []string
+	flags, acl, tips        []string
 	firstKey, lastKey, step int
+	keySpecs                []*commanddocs.KeySpec
 	movableKeys             bool
 	write                   bool
 	group, summary          string
 	subs                    []*cmdInfo
+}
+
+// describe sets ci's ACL categories, tips and key specs to Redis's, from
+// internal/commanddocs. A command missing there (TestCommandDocsData fails
+// then) keeps the ACL categories its table gives, has no tips, and one key
+// spec derived from its first key, last key and step.
+func (ci *cmdInfo) describe() *cmdInfo {
+	if in := commanddocs.LookupInfo(ci.name); in != nil {
+		ci.acl, ci.tips, ci.keySpecs = in.ACLCategories, in.Tips, in.KeySpecs
+	} else {
+		ci.keySpecs = derivedKeySpecs(ci)
+	}
+	return ci
 }
 
 // connInfo describes cc. Its flags leave out "sentinel", which Redis's
@@ -53,7 +69,7 @@ func connInfo(cc *connCommand) *cmdInfo {
 		ci.subs = append(ci.subs, connInfo(s))
 	}
 	slices.SortFunc(ci.subs, func(a, b *cmdInfo) int { return strings.Compare(a.name, b.name) })
-	return ci
+	return ci.describe()
 }
 
 func dataInfo(dc *engine.Command) *cmdInfo {
@@ -77,7 +93,7 @@ func dataInfo(dc *engine.Command) *cmdInfo {
 	if !slices.Contains(dc.Flags, engine.FlagFast) {
 		ci.acl = append(ci.acl, "@slow")
 	}
-	return ci
+	return ci.describe()
 }
 
 // allCommands returns every command, by name.
@@ -165,44 +181,23 @@ func commandInfoCmd(c *conn, argv [][]byte) Ticket {
 	return 0
 }
 
-// writeCommandInfo writes Redis 7.0's ten-field entry: name, arity, flags,
-// first key, last key, step, ACL categories, tips, key specs, subcommands.
-// As Redis, it sends the subcommands as an array, or as an empty set if
-// there are none.
+// writeCommandInfo writes ci's entry, Redis 7.0's ten fields, then its
+// subcommands' entries.
 func writeCommandInfo(w *resp.Writer, ci *cmdInfo) {
-	w.Array(10)
-	w.BulkString(ci.name)
-	w.Int(int64(ci.arity))
-	w.Set(len(ci.flags))
-	for _, f := range ci.flags {
-		w.Simple(f)
-	}
-	w.Int(int64(ci.firstKey))
-	w.Int(int64(ci.lastKey))
-	w.Int(int64(ci.step))
-	w.Set(len(ci.acl))
-	for _, a := range ci.acl {
-		w.Simple(a)
-	}
-	w.Set(0) // tips
-	writeKeySpecs(w, ci)
-	if len(ci.subs) == 0 {
-		w.Set(0)
-		return
-	}
-	w.Array(len(ci.subs))
+	in := &commanddocs.Info{Arity: ci.arity, Flags: ci.flags, FirstKey: ci.firstKey, LastKey: ci.lastKey, Step: ci.step,
+		ACLCategories: ci.acl, Tips: ci.tips, KeySpecs: ci.keySpecs}
+	in.Write(w, ci.name, len(ci.subs))
 	for _, s := range ci.subs {
 		writeCommandInfo(w, s)
 	}
 }
 
-// writeKeySpecs writes one range key spec from first/last/step, as Redis
-// derives the legacy triple from its key specs (lastkey relative to the
-// first key when not negative).
-func writeKeySpecs(w *resp.Writer, ci *cmdInfo) {
+// derivedKeySpecs returns one range key spec from ci's first key, last key
+// and step, the inverse of Redis's derivation of that triple from its key
+// specs (lastkey relative to the first key when not negative).
+func derivedKeySpecs(ci *cmdInfo) []*commanddocs.KeySpec {
 	if ci.firstKey <= 0 {
-		w.Set(0)
-		return
+		return nil
 	}
 	last := ci.lastKey
 	if last >= 0 {
@@ -212,31 +207,11 @@ func writeKeySpecs(w *resp.Writer, ci *cmdInfo) {
 	if ci.write {
 		flag = "RW"
 	}
-	w.Set(1)
-	w.Map(3)
-	w.BulkString("flags")
-	w.Set(1)
-	w.Simple(flag)
-	w.BulkString("begin_search")
-	w.Map(2)
-	w.BulkString("type")
-	w.BulkString("index")
-	w.BulkString("spec")
-	w.Map(1)
-	w.BulkString("index")
-	w.Int(int64(ci.firstKey))
-	w.BulkString("find_keys")
-	w.Map(2)
-	w.BulkString("type")
-	w.BulkString("range")
-	w.BulkString("spec")
-	w.Map(3)
-	w.BulkString("lastkey")
-	w.Int(int64(last))
-	w.BulkString("keystep")
-	w.Int(int64(max(ci.step, 1)))
-	w.BulkString("limit")
-	w.Int(0)
+	return []*commanddocs.KeySpec{{
+		Flags:       []string{flag},
+		BeginSearch: commanddocs.BeginSearch{Type: "index", Index: new(ci.firstKey)},
+		FindKeys:    commanddocs.FindKeys{Type: "range", LastKey: new(last), KeyStep: new(max(ci.step, 1)), Limit: new(0)},
+	}}
 }
 
 // commandDocsCmd: a map of each command's full name to its docs, for every

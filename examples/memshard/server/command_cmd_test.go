@@ -10,13 +10,15 @@ import (
 
 	"github.com/quorumlog/quorumlog/examples/memshard/engine"
 	"github.com/quorumlog/quorumlog/examples/memshard/internal/redisdiff"
+	"github.com/quorumlog/quorumlog/examples/memshard/resp"
 	"github.com/quorumlog/quorumlog/examples/memshard/server/internal/commanddocs"
 )
 
 // TestCommandDocsData fails when a command is added to memshard's tables
-// (engine.NewTable or the connection tables) without its docs, or removed
-// while its docs stay: run `make command-docs` (go generate
-// ./examples/memshard/server/internal/commanddocs) to regenerate them.
+// (engine.NewTable or the connection tables) without its docs and COMMAND
+// INFO data, or removed while they stay: run `make command-docs` (go
+// generate ./examples/memshard/server/internal/commanddocs) to regenerate
+// them.
 func TestCommandDocsData(t *testing.T) {
 	names := CommandNames(engine.NewTable())
 	if len(names) < 100 || !slices.IsSorted(names) {
@@ -32,8 +34,21 @@ func TestCommandDocsData(t *testing.T) {
 			t.Errorf("COMMAND DOCS data for %q, which memshard does not implement: run make command-docs", n)
 		}
 	}
+	for _, n := range names {
+		if commanddocs.LookupInfo(n) == nil {
+			t.Errorf("no COMMAND INFO data for %q: run make command-docs", n)
+		}
+	}
+	for _, n := range commanddocs.InfoNames() {
+		if _, found := slices.BinarySearch(names, n); !found {
+			t.Errorf("COMMAND INFO data for %q, which memshard does not implement: run make command-docs", n)
+		}
+	}
 	if got, want := commanddocs.RedisVersion(), "7.0.15"; got != want {
 		t.Errorf("docs data from redis-server %s, want %s", got, want)
+	}
+	if got, want := commanddocs.InfoRedisVersion(), "7.0.15"; got != want {
+		t.Errorf("COMMAND INFO data from redis-server %s, want %s", got, want)
 	}
 }
 
@@ -237,48 +252,330 @@ func docsEntries(b []byte) (head []byte, entries []entry, err error) {
 	return b[:nl], entries, nil
 }
 
-// TestDiffCommandInfoShape compares the parts of COMMAND INFO that memshard
-// takes from its tables with Redis's: arity and key positions of every
-// command, and the reply's types (flags without "sentinel", subcommands an
-// array, or an empty set).
-func TestDiffCommandInfoShape(t *testing.T) {
+// TestCommandInfoMatchesTables fails when Redis's COMMAND INFO and
+// memshard's tables disagree on what a command executes: arity, flags,
+// first key, last key, step. memshard sends these from its tables, which
+// route, block and check arity; info.json holds Redis's only to catch a
+// wrong table here: fix the table, not the data.
+func TestCommandInfoMatchesTables(t *testing.T) {
+	for _, ci := range tableCommands() {
+		in := commanddocs.LookupInfo(ci.name)
+		if in == nil {
+			continue // TestCommandDocsData reports it
+		}
+		got := fmt.Sprint(ci.arity, ci.flags, ci.firstKey, ci.lastKey, ci.step)
+		want := fmt.Sprint(in.Arity, in.Flags, in.FirstKey, in.LastKey, in.Step)
+		if got != want {
+			t.Errorf("%s: arity, flags, first key, last key, step = %s in memshard's table, %s in Redis 7.0.15", ci.name, got, want)
+		}
+	}
+}
+
+// tableCommands returns every command and subcommand memshard implements,
+// as COMMAND INFO shows it.
+func tableCommands() []*cmdInfo {
+	var all []*cmdInfo
+	for _, ci := range commandInfos(engine.NewTable()) {
+		all = append(all, ci)
+		all = append(all, ci.subs...)
+	}
+	return all
+}
+
+// TestKeySpecsMatchKeys checks the captured key specs against the keys
+// memshard routes and locks by: for each command with keys, the keys the
+// key specs find in a sample command line (as Redis's
+// getKeysUsingKeySpecs finds them) must be the keys memshard's table
+// gives, in the same order.
+func TestKeySpecsMatchKeys(t *testing.T) {
+	table := engine.NewTable()
+	for _, ci := range tableCommands() {
+		in := commanddocs.LookupInfo(ci.name)
+		if in == nil || len(in.KeySpecs) == 0 {
+			continue
+		}
+		argv := sampleArgv(ci.name, ci.arity, in.KeySpecs)
+		var got [][]byte
+		if dc := table[ci.name]; dc != nil && connTable[ci.name] == nil {
+			got = dc.Keys(argv)
+		} else {
+			got = (&engine.Command{FirstKey: ci.firstKey, LastKey: ci.lastKey, Step: ci.step}).Keys(argv)
+		}
+		want, err := keySpecKeys(in.KeySpecs, argv)
+		if err != nil {
+			t.Errorf("%s: key specs on %q: %v", ci.name, argv, err)
+			continue
+		}
+		if fmt.Sprintf("%q", got) != fmt.Sprintf("%q", want) {
+			t.Errorf("%s %q: memshard's keys %q, key specs' %q", ci.name, argv[1:], got, want)
+		}
+	}
+}
+
+// sampleArgv returns a command line for name: arguments a1, a2, ... (two
+// more than the minimum if arity is negative), with 2 as the number of
+// keys where a keynum spec reads it.
+func sampleArgv(name string, arity int, specs []*commanddocs.KeySpec) [][]byte {
+	n := arity
+	if arity < 0 {
+		n = -arity + 2
+	}
+	argv := [][]byte{[]byte(name)}
+	for i := 1; i < n; i++ {
+		argv = append(argv, []byte("a"+strconv.Itoa(i)))
+	}
+	for _, ks := range specs {
+		if ks.BeginSearch.Type == "index" && ks.FindKeys.Type == "keynum" {
+			argv[*ks.BeginSearch.Index+*ks.FindKeys.KeyNumIdx] = []byte("2")
+		}
+	}
+	return argv
+}
+
+// keySpecKeys returns the keys specs find in argv, as Redis 7.0's
+// getKeysUsingKeySpecs does for index begin searches and range or keynum
+// find-keys, the only kinds the commands memshard implements have.
+func keySpecKeys(specs []*commanddocs.KeySpec, argv [][]byte) ([][]byte, error) {
+	var keys [][]byte
+	argc := len(argv)
+	for _, ks := range specs {
+		if ks.BeginSearch.Type != "index" {
+			return nil, fmt.Errorf("begin_search %q", ks.BeginSearch.Type)
+		}
+		first := *ks.BeginSearch.Index
+		var last, step int
+		switch fk := ks.FindKeys; fk.Type {
+		case "range":
+			switch {
+			case *fk.LastKey >= 0:
+				last = first + *fk.LastKey
+			case *fk.Limit == 0:
+				last = argc + *fk.LastKey
+			default:
+				last = first + (argc-first) / *fk.Limit + *fk.LastKey
+			}
+			step = *fk.KeyStep
+		case "keynum":
+			numkeys, err := strconv.Atoi(string(argv[first+*fk.KeyNumIdx]))
+			if err != nil {
+				return nil, err
+			}
+			first += *fk.FirstKey
+			last, step = first+numkeys-1, *fk.KeyStep
+		default:
+			return nil, fmt.Errorf("find_keys %q", fk.Type)
+		}
+		for i := first; i <= last && i < argc; i += step {
+			keys = append(keys, argv[i])
+		}
+	}
+	return keys, nil
+}
+
+// TestDiffCommandInfo compares COMMAND INFO of every command memshard
+// implements, one name a request, in RESP2 (lower case) and RESP3 (upper
+// case), byte for byte. A container's entry is compared field by field:
+// memshard lists only the subcommands it implements (sorted), each byte
+// for byte as Redis lists it (in its dict's random order, among all of
+// Redis's).
+func TestDiffCommandInfo(t *testing.T) {
 	rs := redisdiff.Start(t)
 	_, addr := startServer(t, Config{})
+	subs := containers()
 	for _, proto := range []int{2, 3} {
 		t.Run(fmt.Sprintf("RESP%d", proto), func(t *testing.T) {
 			rc, mc := dialProto(t, rs.Addr, proto), dialProto(t, addr, proto)
 			for _, name := range CommandNames(engine.NewTable()) {
-				got, want := infoFields(t, mc.Do("COMMAND", "INFO", name)), infoFields(t, rc.Do("COMMAND", "INFO", name))
-				for _, i := range []int{0, 1, 3, 4, 5} { // name, arity, first key, last key, step
-					if !bytes.Equal(got[i], want[i]) {
-						t.Errorf("COMMAND INFO %s field %d = %q, redis %q", name, i, got[i], want[i])
-					}
+				argv := []string{"COMMAND", "INFO", name}
+				if proto == 3 {
+					argv[2] = strings.ToUpper(name)
 				}
-				for _, i := range []int{2, 6, 7, 8, 9} { // flags, ACL categories, tips, key specs, subcommands
-					if got[i][0] != want[i][0] {
-						t.Errorf("COMMAND INFO %s field %d is %q, redis %q", name, i, got[i][0], want[i][0])
-					}
-				}
-				if bytes.Contains(got[2], []byte("+sentinel\r\n")) || bytes.Count(got[2], []byte("+movablekeys\r\n")) > 1 {
-					t.Errorf("COMMAND INFO %s flags = %q", name, got[2])
+				if err := compareInfoReply(mc.Do(argv...), rc.Do(argv...), []string{name}, subs); err != nil {
+					t.Errorf("%q: %v", argv, err)
 				}
 			}
 		})
 	}
 }
 
-// infoFields splits a one-command COMMAND INFO reply into its ten fields.
-func infoFields(t *testing.T, b []byte) [][]byte {
-	t.Helper()
-	nl := bytes.IndexByte(b, '\n') + 1
-	if !bytes.HasPrefix(b, []byte("*1\r\n*10\r\n")) || rawReplyLen(b) != len(b) {
-		t.Fatalf("COMMAND INFO reply %q", b)
+// TestDiffCommandInfoAll compares COMMAND and COMMAND INFO without names:
+// memshard's top-level commands, sorted, each as Redis describes it (Redis
+// lists its own, more commands in random order). COMMAND COUNT counts
+// them, and COMMAND LIST lists them and their subcommands.
+func TestDiffCommandInfoAll(t *testing.T) {
+	rs := redisdiff.Start(t)
+	_, addr := startServer(t, Config{})
+	names := CommandNames(engine.NewTable())
+	var top []string
+	for _, n := range names {
+		if !strings.Contains(n, "|") {
+			top = append(top, n)
+		}
 	}
-	var fields [][]byte
-	for pos := nl + len("*10\r\n"); pos < len(b); {
+	for _, proto := range []int{2, 3} {
+		t.Run(fmt.Sprintf("RESP%d", proto), func(t *testing.T) {
+			mc, rc := dialProto(t, addr, proto), dialProto(t, rs.Addr, proto)
+			for _, argv := range [][]string{{"COMMAND"}, {"COMMAND", "INFO"}} {
+				if err := compareInfoReply(mc.Do(argv...), rc.Do(argv...), top, containers()); err != nil {
+					t.Errorf("%q: %v", argv, err)
+				}
+			}
+			if got, want := string(mc.Do("COMMAND", "COUNT")), fmt.Sprintf(":%d\r\n", len(top)); got != want {
+				t.Errorf("COMMAND COUNT = %q, want %q", got, want)
+			}
+			if got, want := string(mc.Do("COMMAND", "LIST")), string(bulkArray(names)); got != want {
+				t.Errorf("COMMAND LIST = %q, want %q", got, want)
+			}
+		})
+	}
+}
+
+// TestDiffCommandListACLCat compares COMMAND LIST FILTERBY ACLCAT, which
+// filters by the categories COMMAND INFO shows: memshard's list, sorted,
+// must be Redis's restricted to the commands memshard implements.
+func TestDiffCommandListACLCat(t *testing.T) {
+	rs := redisdiff.Start(t)
+	_, addr := startServer(t, Config{})
+	mc, rc := dial(t, addr), dial(t, rs.Addr)
+	names := CommandNames(engine.NewTable())
+	for _, cat := range []string{"keyspace", "read", "write", "set", "sortedset", "list", "hash", "string",
+		"admin", "fast", "slow", "dangerous", "connection", "transaction", "nosuch"} {
+		_, elems, err := aggregateElems(rc.Do("COMMAND", "LIST", "FILTERBY", "ACLCAT", cat))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want []string
+		for _, e := range elems {
+			n := bulkText(e)
+			if _, found := slices.BinarySearch(names, n); found {
+				want = append(want, n)
+			}
+		}
+		slices.Sort(want)
+		if got := mc.Do("COMMAND", "LIST", "FILTERBY", "ACLCAT", strings.ToUpper(cat)); !bytes.Equal(got, bulkArray(want)) {
+			t.Errorf("COMMAND LIST FILTERBY ACLCAT %s = %q, want %q", cat, got, want)
+		}
+	}
+}
+
+// TestDiffCommandInfoNames covers lookups: unknown names (null), case,
+// subcommand names, repeats and malformed names, byte for byte.
+func TestDiffCommandInfoNames(t *testing.T) {
+	rs := redisdiff.Start(t)
+	_, addr := startServer(t, Config{})
+	lookups := "COMMAND INFO nosuch\r\n" +
+		"COMMAND INFO nosuch other\r\n" +
+		"COMMAND INFO get nosuch SET\r\n" +
+		"COMMAND INFO GeT get GET\r\n" +
+		"COMMAND INFO client|list CLIENT|KILL Cluster|Slots command|docs config|get\r\n" +
+		"COMMAND INFO client|nosuch get|x get| |get client| | \"\" a|b|c client|list|x client||list\r\n" +
+		"COMMAND INFO zunionstore copy keys flushall echo lmove sintercard zrangestore\r\n"
+	runDiff(t, rs.Addr, addr, []diffCase{
+		{name: "resp2", in: lookups},
+		{name: "resp3", in: "HELLO 3\r\n" + lookups},
+	}, normalizeHello)
+}
+
+// compareInfoReply compares two COMMAND INFO replies: got must describe
+// exactly names, in that order; each entry must equal want's entry of the
+// same name (want may have more, in any order), byte for byte but for the
+// subcommands of containers: those in got must be exactly subs[name], in
+// that order, each equal to want's subcommand of that name.
+func compareInfoReply(got, want []byte, names []string, subs map[string][]string) error {
+	gotHead, gotEntries, err := aggregateElems(got)
+	if err != nil {
+		return fmt.Errorf("memshard: %v in %q", err, got)
+	}
+	_, wantEntries, err := aggregateElems(want)
+	if err != nil {
+		return fmt.Errorf("redis: %v in %q", err, want)
+	}
+	if gotHead[0] != '*' {
+		return fmt.Errorf("reply type %q, want an array", gotHead[0])
+	}
+	byName := make(map[string][][]byte)
+	for _, e := range wantEntries {
+		_, fields, err := aggregateElems(e)
+		if err != nil || len(fields) != 10 {
+			return fmt.Errorf("redis: entry %q", e)
+		}
+		byName[bulkText(fields[0])] = fields
+	}
+	var gotNames []string
+	for _, e := range gotEntries {
+		head, fields, err := aggregateElems(e)
+		if err != nil || string(head) != "*10\r\n" || len(fields) != 10 {
+			return fmt.Errorf("memshard: entry %q", e)
+		}
+		name := bulkText(fields[0])
+		gotNames = append(gotNames, name)
+		w, ok := byName[name]
+		if !ok {
+			return fmt.Errorf("redis has no entry %q", name)
+		}
+		for i := range 9 {
+			if !bytes.Equal(fields[i], w[i]) {
+				return fmt.Errorf("%s field %d:\nmemshard: %q\nredis:    %q", name, i, fields[i], w[i])
+			}
+		}
+		if s, ok := subs[name]; ok {
+			if err := compareInfoReply(fields[9], w[9], s, nil); err != nil {
+				return fmt.Errorf("%s subcommands: %v", name, err)
+			}
+		} else if !bytes.Equal(fields[9], w[9]) {
+			return fmt.Errorf("%s subcommands: %q, redis %q", name, fields[9], w[9])
+		}
+	}
+	if !slices.Equal(gotNames, names) {
+		return fmt.Errorf("entries %q, want %q", gotNames, names)
+	}
+	return nil
+}
+
+// aggregateElems splits an array or set reply into its header line and
+// the raw bytes of its elements.
+func aggregateElems(b []byte) (head []byte, elems [][]byte, err error) {
+	if len(b) == 0 || rawReplyLen(b) != len(b) || (b[0] != '*' && b[0] != '~') {
+		return nil, nil, fmt.Errorf("not one array or set")
+	}
+	nl := bytes.IndexByte(b, '\n') + 1
+	for pos := nl; pos < len(b); {
 		n := rawReplyLen(b[pos:])
-		fields = append(fields, b[pos:pos+n])
+		elems = append(elems, b[pos:pos+n])
 		pos += n
 	}
-	return fields
+	return b[:nl], elems, nil
+}
+
+// bulkText returns the content of a raw bulk string reply.
+func bulkText(b []byte) string {
+	nl := bytes.IndexByte(b, '\n')
+	if len(b) == 0 || b[0] != '$' || nl < 0 || len(b) < nl+3 {
+		return ""
+	}
+	return string(b[nl+1 : len(b)-2])
+}
+
+// bulkArray encodes ss as a RESP array of bulk strings.
+func bulkArray(ss []string) []byte {
+	b := fmt.Appendf(nil, "*%d\r\n", len(ss))
+	for _, s := range ss {
+		b = fmt.Appendf(b, "$%d\r\n%s\r\n", len(s), s)
+	}
+	return b
+}
+
+// TestCommandInfoFallback: a command without captured data (TestCommandDocsData
+// fails then) still gets a well-formed entry, its key spec derived from its
+// table.
+func TestCommandInfoFallback(t *testing.T) {
+	ci := dataInfo(&engine.Command{Name: "nosuch", Arity: -2, Flags: []string{engine.FlagWrite}, FirstKey: 1, LastKey: -1, Step: 2})
+	w := resp.NewWriter(3)
+	writeCommandInfo(w, ci)
+	want := "*10\r\n$6\r\nnosuch\r\n:-2\r\n~1\r\n+write\r\n:1\r\n:-1\r\n:2\r\n~2\r\n+@write\r\n+@slow\r\n~0\r\n" +
+		"~1\r\n%3\r\n$5\r\nflags\r\n~1\r\n+RW\r\n$12\r\nbegin_search\r\n%2\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n%1\r\n$5\r\nindex\r\n:1\r\n" +
+		"$9\r\nfind_keys\r\n%2\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\nspec\r\n%3\r\n$7\r\nlastkey\r\n:-1\r\n$7\r\nkeystep\r\n:2\r\n$5\r\nlimit\r\n:0\r\n~0\r\n"
+	if got := string(w.Bytes()); got != want {
+		t.Errorf("COMMAND INFO nosuch =\n%q\nwant\n%q", got, want)
+	}
 }

@@ -41,11 +41,11 @@ var (
 func buildConnTable() map[string]*connCommand {
 	cmds := []*connCommand{
 		{name: "ping", arity: -1, flags: []string{"fast", "sentinel"}, acl: aConn, group: "connection", summary: "Ping the server", handler: pingCmd},
-		{name: "echo", arity: 2, flags: []string{"fast"}, acl: aConn, group: "connection", summary: "Echo the given string", handler: echoCmd},
+		{name: "echo", arity: 2, flags: []string{"loading", "stale", "fast"}, acl: aConn, group: "connection", summary: "Echo the given string", handler: echoCmd},
 		{name: "hello", arity: -1, flags: append(fConn[:5:5], "sentinel", "allow_busy"), acl: aConn, group: "connection", summary: "Handshake with Redis", handler: helloCmd},
 		{name: "auth", arity: -2, flags: append(fConn[:5:5], "sentinel", "allow_busy"), acl: aConn, group: "connection", summary: "Authenticate to the server", handler: authCmd},
 		{name: "select", arity: 2, flags: []string{"loading", "stale", "fast"}, acl: aConn, group: "connection", summary: "Change the selected database for the current connection", handler: selectCmd},
-		{name: "quit", arity: -1, flags: []string{"allow_busy", "noscript", "loading", "stale", "fast", "no_auth"}, acl: aConn, group: "connection", summary: "Close the connection", runsInMulti: true, handler: quitCmd},
+		{name: "quit", arity: -1, flags: fConn, acl: aConn, group: "connection", summary: "Close the connection", runsInMulti: true, handler: quitCmd},
 		{name: "reset", arity: 1, flags: fConn, acl: aConn, group: "connection", summary: "Reset the connection", runsInMulti: true, handler: resetCmd},
 		{name: "readonly", arity: 1, flags: []string{"loading", "stale", "fast"}, acl: aConn, group: "cluster", summary: "Enables read queries for a connection to a cluster replica node", handler: readonlyCmd},
 		{name: "readwrite", arity: 1, flags: []string{"loading", "stale", "fast"}, acl: aConn, group: "cluster", summary: "Disables read queries for a connection to a cluster replica node", handler: readwriteCmd},

@@ -1,11 +1,13 @@
-// Package commanddocs holds Redis 7.0.15's COMMAND DOCS for the commands
-// memshard implements, and writes them as Redis does.
+// Package commanddocs holds Redis 7.0.15's COMMAND DOCS and COMMAND INFO
+// entries for the commands memshard implements, and writes them as Redis
+// does.
 //
 // The data is captured from redis-server itself, not copied from Redis's
 // sources: ./gen starts Debian's redis-server 7.0.15 on a free loopback
-// port, asks COMMAND DOCS for each name server.CommandNames lists, checks
-// that Write reproduces Redis's replies byte for byte in RESP2 and RESP3,
-// and writes docs.json. Regenerate after adding a command to memshard's
+// port, asks COMMAND DOCS and COMMAND INFO for each name
+// server.CommandNames lists, checks that Doc.Write and Info.Write
+// reproduce Redis's replies byte for byte in RESP2 and RESP3, and writes
+// docs.json and info.json. Regenerate after adding a command to memshard's
 // tables (a test in package server fails until then):
 //
 //	go generate ./examples/memshard/server/internal/commanddocs   # or: make command-docs
@@ -15,6 +17,13 @@
 // "client|list"). A container's doc has no subcommands: the server nests
 // the docs of the subcommands it implements, as Redis nests all of its own.
 // Keys are Redis's reply keys; a key Redis leaves out is absent.
+//
+// info.json is {"redis_version": "7.0.15", "commands": {name: info}}, the
+// same names, each with the fields of its COMMAND INFO entry but its name
+// and subcommands (see Info), an empty list left out. The server sends
+// the ACL categories, tips and key specs from it; arity, flags and key
+// positions come from memshard's own tables, which a test in package
+// server checks against info.json.
 package commanddocs
 
 import (
@@ -26,7 +35,7 @@ import (
 	"github.com/quorumlog/quorumlog/examples/memshard/resp"
 )
 
-//go:generate go run ./gen -o docs.json
+//go:generate go run ./gen
 
 //go:embed docs.json
 var docsJSON []byte

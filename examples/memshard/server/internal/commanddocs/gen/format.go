@@ -5,43 +5,63 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
 
 	"github.com/quorumlog/quorumlog/examples/memshard/server/internal/commanddocs"
 )
 
-// foldDepth is the nesting depth from which encode writes JSON on one
-// line, but for argument lists: the file is an object (1) of commands (2),
-// each an object (3) whose arguments and history (4) have one element a
-// line.
-const foldDepth = 5
+// format is the layout of one JSON file: containers nested shallower than
+// depth are expanded (one element a line), and so is every array under one
+// of the keys expand; others stay on one line.
+type format struct {
+	depth  int
+	expand []string
+}
 
-// encode writes f as JSON that reads and diffs well: one line per command
-// field, per history entry and per argument, nested arguments indented
-// under theirs; keys in Redis's order, no HTML escaping. It checks that the result
-// parses back to f.
-func encode(f *commanddocs.File) ([]byte, error) {
+var (
+	// docsFormat: docs.json is an object (1) of commands (2), each an
+	// object (3) whose arguments and history (4) have one element a line,
+	// nested arguments indented under theirs.
+	docsFormat = format{depth: 5, expand: []string{"arguments"}}
+	// infoFormat: info.json is an object (1) of commands (2), each an
+	// object (3) with one field a line and one key spec a line.
+	infoFormat = format{depth: 4, expand: []string{"key_specs"}}
+)
+
+// encode writes v as JSON that reads and diffs well, laid out as f says;
+// keys in the struct's order (Redis's), no HTML escaping. It checks that
+// the result parses back to v.
+func encode[T any](v *T, f format, parse func([]byte) (*T, error)) ([]byte, error) {
 	var compact bytes.Buffer
 	enc := json.NewEncoder(&compact)
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(f); err != nil {
+	if err := enc.Encode(v); err != nil {
 		return nil, err
 	}
-	out := layout(bytes.TrimSpace(compact.Bytes()))
-	back, err := commanddocs.Parse(out)
+	out := f.layout(bytes.TrimSpace(compact.Bytes()))
+	back, err := parse(out)
 	if err != nil {
 		return nil, err
 	}
-	if !reflect.DeepEqual(back, f) {
-		return nil, fmt.Errorf("docs.json does not parse back to the captured docs")
+	if !reflect.DeepEqual(back, v) {
+		return nil, fmt.Errorf("the JSON written does not parse back to the captured data")
 	}
 	return out, nil
 }
 
+// encodeDocs writes docs.json.
+func encodeDocs(f *commanddocs.File) ([]byte, error) { return encode(f, docsFormat, commanddocs.Parse) }
+
+// encodeInfo writes info.json.
+func encodeInfo(f *commanddocs.InfoFile) ([]byte, error) {
+	return encode(f, infoFormat, commanddocs.ParseInfo)
+}
+
 // layout re-indents compact JSON: elements of containers shallower than
-// foldDepth, and of every "arguments" array, go on their own lines,
-// indented with tabs; others stay on the line, separated by ", ". Every ':'
-// gets a space after it.
-func layout(compact []byte) []byte {
+// f.depth, and of every array under a key of f.expand, go on their own
+// lines, indented with tabs; others stay on the line, separated by ", ".
+// Every ':' gets a space after it.
+func (f format) layout(compact []byte) []byte {
 	var out bytes.Buffer
 	var open []bool // for each open container, whether it is expanded
 	inString, escaped := false, false
@@ -72,7 +92,9 @@ func layout(compact []byte) []byte {
 			inString = true
 			out.WriteByte(c)
 		case '{', '[':
-			exp := len(open)+1 < foldDepth || bytes.HasSuffix(out.Bytes(), []byte(`"arguments": `))
+			exp := len(open)+1 < f.depth || slices.ContainsFunc(f.expand, func(k string) bool {
+				return c == '[' && bytes.HasSuffix(out.Bytes(), []byte(`"`+k+`": `))
+			})
 			exp = exp && compact[i+1] != '}' && compact[i+1] != ']'
 			open = append(open, exp)
 			out.WriteByte(c)

@@ -1,9 +1,9 @@
-// Command gen writes docs.json, Redis 7.0.15's COMMAND DOCS for every
-// command memshard implements, captured from redis-server (see package
-// commanddocs). It runs from the commanddocs directory, as go generate
-// runs it:
+// Command gen writes docs.json and info.json, Redis 7.0.15's COMMAND DOCS
+// and COMMAND INFO for every command memshard implements, captured from
+// redis-server (see package commanddocs). It runs from the commanddocs
+// directory, as go generate runs it:
 //
-//	go run ./gen [-o docs.json]
+//	go run ./gen [-dir .]
 //
 // It needs Debian's redis-server 7.0.15 on PATH (apt-get install -y
 // redis-server) and refuses any other version.
@@ -20,6 +20,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -50,7 +51,7 @@ func main() {
 func run(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("gen", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	out := fs.String("o", "docs.json", "file to write")
+	dir := fs.String("dir", ".", "directory to write docs.json and info.json to")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -60,40 +61,48 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	defer stopRedis()
 	names := server.CommandNames(engine.NewTable())
-	f, err := capture(ctx, rs.Addr, names)
+	docs, info, err := capture(ctx, rs.Addr, names)
 	if err != nil {
 		return err
 	}
-	data, err := encode(f)
+	docsData, err := encodeDocs(docs)
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(*out, data, 0o644); err != nil {
+	infoData, err := encodeInfo(info)
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "gen: docs of %d commands from redis-server %s: %s, %d bytes\n", len(names), f.RedisVersion, *out, len(data))
+	for file, data := range map[string][]byte{"docs.json": docsData, "info.json": infoData} {
+		if err := os.WriteFile(filepath.Join(*dir, file), data, 0o644); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(stderr, "gen: COMMAND DOCS and INFO of %d commands from redis-server %s: docs.json %d bytes, info.json %d bytes\n",
+		len(names), docs.RedisVersion, len(docsData), len(infoData))
 	return nil
 }
 
-// capture asks the redis-server at addr for the docs of names, in RESP3
-// (parsed) and in RESP2, and checks that Doc.Write gives back both replies.
-func capture(ctx context.Context, addr string, names []string) (*commanddocs.File, error) {
+// capture asks the redis-server at addr for the docs and the COMMAND INFO
+// entries of names, in RESP3 (parsed) and in RESP2, and checks that
+// Doc.Write and Info.Write give back both replies.
+func capture(ctx context.Context, addr string, names []string) (*commanddocs.File, *commanddocs.InfoFile, error) {
 	c2, err := dial(ctx, addr)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer c2.close()
 	c3, err := dial(ctx, addr)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer c3.close()
 	if _, _, err := c3.do("HELLO", "3"); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	info, _, err := c2.do("INFO", "server")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	version := "unknown"
 	for line := range strings.SplitSeq(info.text, "\r\n") {
@@ -102,37 +111,53 @@ func capture(ctx context.Context, addr string, names []string) (*commanddocs.Fil
 		}
 	}
 	if version != redisVersion {
-		return nil, fmt.Errorf("redis-server on PATH is %s, want %s (Debian's; apt-get install -y redis-server)", version, redisVersion)
+		return nil, nil, fmt.Errorf("redis-server on PATH is %s, want %s (Debian's; apt-get install -y redis-server)", version, redisVersion)
 	}
-	f := &commanddocs.File{RedisVersion: version, Commands: make(map[string]*commanddocs.Doc, len(names))}
+	docs := &commanddocs.File{RedisVersion: version, Commands: make(map[string]*commanddocs.Doc, len(names))}
+	infos := &commanddocs.InfoFile{RedisVersion: version, Commands: make(map[string]*commanddocs.Info, len(names))}
 	for _, name := range names {
-		n, raw3, err := c3.do("COMMAND", "DOCS", name)
+		d, err := captureDoc(c2, c3, name)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		_, raw2, err := c2.do("COMMAND", "DOCS", name)
+		docs.Commands[name] = d
+		in, err := captureInfo(c2, c3, name)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		pairs, err := mapPairs(n)
-		if err != nil {
-			return nil, fmt.Errorf("COMMAND DOCS %s: %w", name, err)
-		}
-		if len(pairs) != 1 || pairs[0].key != name {
-			return nil, fmt.Errorf("COMMAND DOCS %s: redis-server %s does not have it (%d entries)", name, version, len(pairs))
-		}
-		d, subs, err := toDoc(pairs[0].val)
-		if err != nil {
-			return nil, fmt.Errorf("COMMAND DOCS %s: %w", name, err)
-		}
-		for proto, want := range map[int][]byte{2: raw2, 3: raw3} {
-			if got := rewrite(proto, name, d, subs); !bytes.Equal(got, want) {
-				return nil, fmt.Errorf("COMMAND DOCS %s in RESP%d: the captured docs write\n%q\nnot redis-server's\n%q", name, proto, got, want)
-			}
-		}
-		f.Commands[name] = d
+		infos.Commands[name] = in
 	}
-	return f, nil
+	return docs, infos, nil
+}
+
+// captureDoc asks for the docs of name and checks that Doc.Write gives
+// back Redis's replies.
+func captureDoc(c2, c3 *client, name string) (*commanddocs.Doc, error) {
+	n, raw3, err := c3.do("COMMAND", "DOCS", name)
+	if err != nil {
+		return nil, err
+	}
+	_, raw2, err := c2.do("COMMAND", "DOCS", name)
+	if err != nil {
+		return nil, err
+	}
+	pairs, err := mapPairs(n)
+	if err != nil {
+		return nil, fmt.Errorf("COMMAND DOCS %s: %w", name, err)
+	}
+	if len(pairs) != 1 || pairs[0].key != name {
+		return nil, fmt.Errorf("COMMAND DOCS %s: redis-server %s does not have it (%d entries)", name, redisVersion, len(pairs))
+	}
+	d, subs, err := toDoc(pairs[0].val)
+	if err != nil {
+		return nil, fmt.Errorf("COMMAND DOCS %s: %w", name, err)
+	}
+	for proto, want := range map[int][]byte{2: raw2, 3: raw3} {
+		if got := rewrite(proto, name, d, subs); !bytes.Equal(got, want) {
+			return nil, fmt.Errorf("COMMAND DOCS %s in RESP%d: the captured docs write\n%q\nnot redis-server's\n%q", name, proto, got, want)
+		}
+	}
+	return d, nil
 }
 
 // sub is a subcommand's entry in its container's docs.
@@ -388,7 +413,7 @@ func (c *client) do(argv ...string) (*node, []byte, error) {
 }
 
 // readNode reads one reply from r, appending its bytes to raw. Null
-// replies and the RESP3 types COMMAND DOCS does not use are errors.
+// replies and the RESP3 types COMMAND DOCS and INFO do not use are errors.
 func readNode(r *bufio.Reader, raw *bytes.Buffer) (*node, error) {
 	line, err := r.ReadString('\n')
 	if err != nil {
