@@ -1,8 +1,6 @@
 package engine
 
 import (
-	"strings"
-
 	"github.com/quorumlog/quorumlog/examples/memshard/resp"
 )
 
@@ -57,6 +55,15 @@ func (cmd *Command) Keys(argv [][]byte) [][]byte {
 	last := cmd.LastKey
 	if last < 0 {
 		last = len(argv) + last
+	}
+	if cmd.Step <= 1 {
+		// Contiguous keys are a piece of argv: no allocation on the
+		// command path (the blocking layer and routing ask every command).
+		last = min(last, len(argv)-1)
+		if last < cmd.FirstKey {
+			return nil
+		}
+		return argv[cmd.FirstKey : last+1 : last+1]
 	}
 	var keys [][]byte
 	for i := cmd.FirstKey; i <= last && i < len(argv); i += max(cmd.Step, 1) {
@@ -123,12 +130,23 @@ func NewTable() Table {
 	return t
 }
 
-// Lookup finds the command named by argv[0], case-insensitively.
+// Lookup finds the command named by argv[0], case-insensitively, without
+// allocating: it runs for every command.
 func (t Table) Lookup(name []byte) *Command {
 	if cmd, ok := t[string(name)]; ok {
 		return cmd
 	}
-	return t[strings.ToLower(string(name))]
+	var lower [32]byte // longer than any command name
+	if len(name) > len(lower) {
+		return nil
+	}
+	for i, c := range name {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		lower[i] = c
+	}
+	return t[string(lower[:len(name)])]
 }
 
 // CheckArity reports whether argv has a valid number of arguments for cmd.
