@@ -166,11 +166,13 @@ func (c *conn) readLoop() {
 		n, err := c.nc.Read(buf[end:min(len(buf), end+want)])
 		end += n
 		c.s.stats.netIn.Add(int64(n))
+		c.s.stats.info.reads.Add(1)
 		for !c.closing {
 			argv, k, perr := c.p.next(buf[start:end], c.authRequired())
 			if perr != nil {
 				c.beginReply()
 				c.w.Error(perr.Error())
+				c.s.countError(c.w.Bytes()[c.replyStart:])
 				c.endReply(0)
 				c.closing = true
 				c.s.log.Debug("protocol error", "id", c.id, "addr", c.addr, "err", perr)
@@ -340,6 +342,7 @@ func (c *conn) writeLoop() {
 func (c *conn) write(out *[]byte) bool {
 	n, err := c.nc.Write(*out)
 	c.s.stats.netOut.Add(int64(n))
+	c.s.stats.info.writes.Add(1)
 	*out = (*out)[:0]
 	if err != nil {
 		c.kill()

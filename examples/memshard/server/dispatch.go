@@ -21,15 +21,17 @@ const (
 	errReadOnly    = "READONLY You can't write against a read only replica."
 )
 
-// execute runs one request and ends its reply.
+// execute runs one request, counts it for INFO and ends its reply.
 func (c *conn) execute(argv [][]byte) {
-	c.s.stats.commands.Add(1)
 	c.beginReply()
-	t := c.dispatch(argv)
+	call := callInfo{replyFrom: c.replyStart}
+	t := c.dispatch(argv, &call)
+	c.recordCall(&call)
 	c.endReply(t)
 }
 
-func (c *conn) dispatch(argv [][]byte) Ticket {
+// dispatch runs argv and says in call what it did, for INFO.
+func (c *conn) dispatch(argv [][]byte, call *callInfo) Ticket {
 	if equalFold(argv[0], "post") || equalFold(argv[0], "host:") {
 		// securityWarningCommand: an HTTP request; close without a reply.
 		// Redis frees the client at once: replies not yet sent are dropped.
@@ -42,9 +44,15 @@ func (c *conn) dispatch(argv [][]byte) Ticket {
 		return 0
 	}
 	cc, dc, errMsg := c.s.lookup(argv)
-	c.touch(cc, dc)
+	call.start = c.touch(cc, dc)
+	call.cc, call.dc, call.outcome = cc, dc, callRejected
 	isExec := cc != nil && cc.name == "exec"
 	if errMsg != "" {
+		if cc == nil {
+			// An arity error names a data command that lookup does not
+			// return; an unknown (sub)command names none.
+			call.dc = c.s.backend.Table().Lookup(argv[0])
+		}
 		return c.reject(isExec, errMsg)
 	}
 	if c.authRequired() && (cc == nil || !cc.noAuth) {
@@ -62,6 +70,7 @@ func (c *conn) dispatch(argv [][]byte) Ticket {
 			c.queued = append(c.queued, cloneArgv(argv))
 			c.setMultiLen(len(c.queued))
 		}
+		call.outcome = callQueued
 		c.w.Simple("QUEUED")
 		return 0
 	}
@@ -70,11 +79,25 @@ func (c *conn) dispatch(argv [][]byte) Ticket {
 			c.errorReply(e)
 			return 0
 		}
-		if blockingCommands[dc.Name] && !c.flush() {
-			c.closing = true
-			return 0
+		call.outcome = callRan
+		if blockingCommands[dc.Name] {
+			if !c.flush() {
+				call.outcome = callNone
+				c.closing = true
+				return 0
+			}
+			call.replyFrom = 0 // flush handed the replies before it to the writer
+			call.start = time.Now()
+			c.s.stats.info.blocked.Add(1)
+			t := c.s.backend.Do(&c.state, argv, c.w)
+			c.s.stats.info.blocked.Add(-1)
+			return t
 		}
 		return c.s.backend.Do(&c.state, argv, c.w)
+	}
+	call.outcome = callRan
+	if isExec {
+		call.queued = c.queued
 	}
 	return cc.handler(c, argv)
 }
@@ -101,15 +124,17 @@ func (c *conn) reject(isExec bool, msg string) Ticket {
 	return 0
 }
 
+// errorReply replies an error; recordCall counts it from the reply.
 func (c *conn) errorReply(msg string) {
-	c.s.stats.errors.Add(1)
 	c.w.Error(msg)
 }
 
 func (c *conn) authRequired() bool { return !c.authed && c.s.password() != "" }
 
-// touch records the command for CLIENT LIST (cmd=, idle=).
-func (c *conn) touch(cc *connCommand, dc *engine.Command) {
+// touch records the command for CLIENT LIST (cmd=, idle=). It returns
+// the time it used, from which INFO times the command: a clock read costs
+// tens of nanoseconds, and the command path reads it once.
+func (c *conn) touch(cc *connCommand, dc *engine.Command) time.Time {
 	name := "NULL"
 	switch {
 	case cc != nil:
@@ -122,6 +147,7 @@ func (c *conn) touch(cc *connCommand, dc *engine.Command) {
 	c.lastCmd = name
 	c.lastActive = now
 	c.mu.Unlock()
+	return now
 }
 
 // lookup finds argv's command: a connection command (cc) or a data command

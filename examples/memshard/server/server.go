@@ -79,8 +79,9 @@ type serverStats struct {
 	commands    atomic.Int64 // total_commands_processed
 	netIn       atomic.Int64
 	netOut      atomic.Int64
-	errors      atomic.Int64 // total_error_replies (connection-level ones)
+	errors      atomic.Int64 // total_error_replies
 	rejected    atomic.Int64
+	info        infoStats // the rest of INFO's counters (stats.go)
 }
 
 func (s *serverStats) reset() {
@@ -90,9 +91,11 @@ func (s *serverStats) reset() {
 	s.netOut.Store(0)
 	s.errors.Store(0)
 	s.rejected.Store(0)
+	s.info.reset()
 }
 
-// New returns a Server for cfg.
+// New returns a Server for cfg. It starts sampling the rates INFO shows;
+// Close stops it.
 func New(cfg Config) (*Server, error) {
 	if cfg.Backend == nil {
 		return nil, errors.New("server: Config.Backend is nil")
@@ -123,6 +126,9 @@ func New(cfg Config) (*Server, error) {
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	pass := cfg.RequirePass
 	s.pass.Store(&pass)
+	s.stats.info.init(cfg.Backend)
+	s.wg.Add(1)
+	go s.sampleStats()
 	return s, nil
 }
 

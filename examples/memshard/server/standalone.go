@@ -211,18 +211,30 @@ func (s *Standalone) Info(section string) string {
 	defer s.mu.Unlock()
 	switch section {
 	case "keyspace":
-		keys, expires := 0, 0
+		// avg_ttl is the mean time to live of the keys that will expire,
+		// in ms: what Redis estimates by sampling in its expiry cycle.
+		keys, expires, live := 0, 0, 0
+		var ttlSum int64
+		now := time.Now().UnixMilli()
 		s.db.Keys(func(_ string, e *engine.Entry) bool {
 			keys++
 			if e.ExpireAt != 0 {
 				expires++
+				if e.ExpireAt > now {
+					live++
+					ttlSum += e.ExpireAt - now
+				}
 			}
 			return true
 		})
 		if keys == 0 {
 			return ""
 		}
-		return fmt.Sprintf("db0:keys=%d,expires=%d,avg_ttl=0", keys, expires)
+		avg := int64(0)
+		if live > 0 {
+			avg = ttlSum / int64(live)
+		}
+		return fmt.Sprintf("db0:keys=%d,expires=%d,avg_ttl=%d", keys, expires, avg)
 	case "persistence":
 		return strings.Join([]string{
 			"loading:0", "async_loading:0",
