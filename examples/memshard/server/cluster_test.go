@@ -43,6 +43,9 @@ func TestClusterFailedReplica(t *testing.T) {
 	if got := string(c.Do("WAIT", "0", "0")); got != ":1\r\n" {
 		t.Errorf("WAIT 0 0 = %q, want :1", got)
 	}
+	if info := string(c.Do("INFO", "replication")); !strings.Contains(info, "connected_slaves:1\r\nslave0:ip=127.0.0.1,port=7002,") || strings.Contains(info, "slave1:") {
+		t.Errorf("INFO replication = %q, want the live replica only", info)
+	}
 
 	shards := string(c.Do("CLUSTER", "SHARDS"))
 	if strings.Count(shards, "$6\r\nonline\r\n") != 2 || strings.Count(shards, "$6\r\nfailed\r\n") != 1 {

@@ -239,11 +239,12 @@ func (s *Server) replicationFields() (fields, extra []infoField) {
 			infoField{"connected_slaves", "0"},
 		)
 	} else {
+		reps := liveReplicas(topo) // as ROLE: the replicas not seen as failed
 		fields = append(fields,
 			infoField{"role", "master"},
-			infoField{"connected_slaves", strconv.Itoa(len(topo.Replicas))},
+			infoField{"connected_slaves", strconv.Itoa(len(reps))},
 		)
-		for i, r := range topo.Replicas {
+		for i, r := range reps {
 			host, port := splitAddr(r.Addr)
 			fields = append(fields, infoField{"slave" + strconv.Itoa(i),
 				fmt.Sprintf("ip=%s,port=%d,state=online,offset=%s,lag=0", host, port, offset)})
