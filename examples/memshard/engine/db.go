@@ -41,6 +41,12 @@ type DB struct {
 	modified func(key string)    // called on every key modification (WATCH)
 	dirty    uint64              // count of changes, for INFO / persistence stats
 	scan     *scanIndex          // every key of keys, in SCAN's order
+
+	// hits and misses count the read lookups that found a key and that
+	// did not (Redis's keyspace_hits and keyspace_misses): only
+	// lookupRead touches them. Never reset: the server shows them
+	// relative to CONFIG RESETSTAT.
+	hits, misses uint64
 }
 
 // New returns an empty DB.
@@ -61,6 +67,20 @@ func (db *DB) Expiring() int { return len(db.expires) }
 // Changes returns the number of changes made so far.
 func (db *DB) Changes() uint64 { return db.dirty }
 
+// KeyspaceStats returns how many read lookups found their key (hits) and
+// how many did not (misses), as Redis counts keyspace_hits and
+// keyspace_misses: once per key a command reads, whatever its type; never
+// for a key a command only writes; never for a replayed effect.
+func (db *DB) KeyspaceStats() (hits, misses uint64) { return db.hits, db.misses }
+
+// AddKeyspaceStats adds to the counts KeyspaceStats returns: an owner that
+// replaces its DB carries the old one's over (Redis's counters outlive a
+// full resync: only CONFIG RESETSTAT zeroes them).
+func (db *DB) AddKeyspaceStats(hits, misses uint64) {
+	db.hits += hits
+	db.misses += misses
+}
+
 // Touch reports a modification of key to the hook and counts it.
 func (db *DB) Touch(key string) {
 	db.dirty++
@@ -75,7 +95,9 @@ func expired(e *Entry, now int64) bool { return e.ExpireAt != 0 && e.ExpireAt <=
 // Lookup returns key's entry, or nil if it does not exist or is expired. On
 // a primary an expired key is deleted and a DEL effect recorded; a replica
 // serving a client read leaves it (the primary's DEL will come); a replayed
-// effect sees every key, expired or not.
+// effect sees every key, expired or not. It counts no keyspace hit or
+// miss: it is Redis's lookupKeyWrite; commands reading a key use
+// lookupRead.
 func (db *DB) Lookup(c *Call, key []byte) *Entry {
 	e := db.keys[string(key)]
 	if e == nil {
@@ -96,11 +118,42 @@ func (db *DB) Lookup(c *Call, key []byte) *Entry {
 	return e
 }
 
+// lookupRead is Lookup for a key the command reads (Redis's
+// lookupKeyRead): it counts a keyspace hit if the key exists, whatever its
+// type, else a miss (an expired key included). Commands that only write a
+// key (lookupKeyWrite in Redis: SET, INCR, LPUSH, SMOVE, ...) use Lookup
+// and count nothing. A replayed effect counts nothing either: a Redis
+// replica applying its master's stream does not, and the primary counted
+// the command already. A client read on a replica counts, as in Redis.
+func (db *DB) lookupRead(c *Call, key []byte) *Entry {
+	e := db.Lookup(c, key)
+	if !c.Replay {
+		if e != nil {
+			db.hits++
+		} else {
+			db.misses++
+		}
+	}
+	return e
+}
+
 // lookupValue returns key's value as a T, the zero T (nil) if key is
 // missing; ok is false if the key holds another type, after replying
-// WRONGTYPE. Each type's commands read their keys with it.
+// WRONGTYPE. Each type's write commands look their keys up with it.
 func lookupValue[T any](db *DB, c *Call, key []byte) (v T, ok bool) {
-	e := db.Lookup(c, key)
+	return valueAs[T](c, db.Lookup(c, key))
+}
+
+// readValue is lookupValue for a key the command reads: it counts a
+// keyspace hit or miss (see lookupRead). Each type's read commands, and
+// the sources of the *STORE commands, read their keys with it.
+func readValue[T any](db *DB, c *Call, key []byte) (v T, ok bool) {
+	return valueAs[T](c, db.lookupRead(c, key))
+}
+
+// valueAs returns e's value as a T (the zero T for a nil e); ok is false,
+// after replying WRONGTYPE, for a value of another type.
+func valueAs[T any](c *Call, e *Entry) (v T, ok bool) {
 	if e == nil {
 		return v, true
 	}

@@ -143,7 +143,7 @@ func hsetnxCommand(db *DB, c *Call) {
 }
 
 func hgetCommand(db *DB, c *Call) {
-	h, ok := lookupValue[*Hash](db, c, c.Argv[1])
+	h, ok := readValue[*Hash](db, c, c.Argv[1])
 	if !ok {
 		return
 	}
@@ -157,7 +157,7 @@ func hgetCommand(db *DB, c *Call) {
 }
 
 func hmgetCommand(db *DB, c *Call) {
-	h, ok := lookupValue[*Hash](db, c, c.Argv[1])
+	h, ok := readValue[*Hash](db, c, c.Argv[1])
 	if !ok {
 		return
 	}
@@ -186,7 +186,7 @@ func hdelCommand(db *DB, c *Call) {
 }
 
 func hexistsCommand(db *DB, c *Call) {
-	h, ok := lookupValue[*Hash](db, c, c.Argv[1])
+	h, ok := readValue[*Hash](db, c, c.Argv[1])
 	if !ok {
 		return
 	}
@@ -198,7 +198,7 @@ func hexistsCommand(db *DB, c *Call) {
 }
 
 func hlenCommand(db *DB, c *Call) {
-	h, ok := lookupValue[*Hash](db, c, c.Argv[1])
+	h, ok := readValue[*Hash](db, c, c.Argv[1])
 	if !ok {
 		return
 	}
@@ -210,7 +210,7 @@ func hlenCommand(db *DB, c *Call) {
 }
 
 func hstrlenCommand(db *DB, c *Call) {
-	h, ok := lookupValue[*Hash](db, c, c.Argv[1])
+	h, ok := readValue[*Hash](db, c, c.Argv[1])
 	if !ok {
 		return
 	}
@@ -229,7 +229,7 @@ func hgetallCommand(db *DB, c *Call) { hashGetAll(db, c, true, true) }
 // hashGetAll is genericHgetallCommand: HGETALL is a map, HKEYS and HVALS
 // are arrays.
 func hashGetAll(db *DB, c *Call, fields, values bool) {
-	h, ok := lookupValue[*Hash](db, c, c.Argv[1])
+	h, ok := readValue[*Hash](db, c, c.Argv[1])
 	if !ok {
 		return
 	}
@@ -342,7 +342,7 @@ func hrandfieldCommand(db *DB, c *Call) {
 		hashRandWithCount(db, c, n, withValues)
 		return
 	}
-	h, ok := lookupValue[*Hash](db, c, c.Argv[1])
+	h, ok := readValue[*Hash](db, c, c.Argv[1])
 	if !ok {
 		return
 	}
@@ -358,7 +358,7 @@ func hrandfieldCommand(db *DB, c *Call) {
 // repeat fields; a positive one returns distinct fields, the whole hash in
 // order if count reaches its size.
 func hashRandWithCount(db *DB, c *Call, n int64, withValues bool) {
-	h, ok := lookupValue[*Hash](db, c, c.Argv[1])
+	h, ok := readValue[*Hash](db, c, c.Argv[1])
 	if !ok {
 		return
 	}

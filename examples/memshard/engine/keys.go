@@ -55,7 +55,7 @@ func keysDel(db *DB, c *Call) {
 func keysExists(db *DB, c *Call) {
 	var n int64
 	for _, key := range c.Argv[1:] {
-		if db.Lookup(c, key) != nil {
+		if db.lookupRead(c, key) != nil {
 			n++
 		}
 	}
@@ -63,7 +63,7 @@ func keysExists(db *DB, c *Call) {
 }
 
 func keysType(db *DB, c *Call) {
-	e := db.Lookup(c, c.Argv[1])
+	e := db.lookupRead(c, c.Argv[1])
 	if e == nil {
 		c.Out.Simple("none")
 		return
@@ -139,7 +139,7 @@ func keysCopy(db *DB, c *Call) {
 		c.Out.Error("ERR source and destination objects are the same")
 		return
 	}
-	e := db.Lookup(c, src)
+	e := db.lookupRead(c, src) // Redis reads COPY's source, writes its destination
 	if e == nil {
 		c.Out.Int(0)
 		return

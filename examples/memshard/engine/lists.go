@@ -106,7 +106,7 @@ func listPop(db *DB, c *Call, front bool) {
 }
 
 func llenCommand(db *DB, c *Call) {
-	l, ok := lookupValue[*List](db, c, c.Argv[1])
+	l, ok := readValue[*List](db, c, c.Argv[1])
 	if !ok {
 		return
 	}
@@ -126,7 +126,7 @@ func lrangeCommand(db *DB, c *Call) {
 	if !ok {
 		return
 	}
-	l, ok := lookupValue[*List](db, c, c.Argv[1])
+	l, ok := readValue[*List](db, c, c.Argv[1])
 	if !ok {
 		return
 	}
@@ -157,7 +157,7 @@ func listIndex(i int64, n int) (int, bool) {
 }
 
 func lindexCommand(db *DB, c *Call) {
-	l, ok := lookupValue[*List](db, c, c.Argv[1])
+	l, ok := readValue[*List](db, c, c.Argv[1])
 	if !ok {
 		return
 	}
@@ -356,7 +356,7 @@ func lposCommand(db *DB, c *Call) {
 	if fromTail {
 		rank = -rank
 	}
-	l, ok := lookupValue[*List](db, c, c.Argv[1])
+	l, ok := readValue[*List](db, c, c.Argv[1])
 	if !ok {
 		return
 	}

@@ -84,22 +84,23 @@ func scanScan(db *DB, c *Call) {
 		if pattern != nil && !stringMatch(pattern, []byte(k)) {
 			continue
 		}
-		e := db.Lookup(c, []byte(k)) // an expired key is deleted here
-		if typ != nil {
-			// As Redis 7.0 does, the type is read first: an expired key
-			// reads as "none", and then is no longer there to be filtered
-			// out as expired.
-			name := "none"
-			if e != nil {
-				name = e.TypeName()
+		if typ == nil {
+			if db.Lookup(c, []byte(k)) != nil { // an expired key is deleted here
+				out = append(out, k)
 			}
-			if !strings.EqualFold(string(typ), name) {
-				continue
-			}
-		} else if e == nil {
 			continue
 		}
-		out = append(out, k)
+		// As Redis 7.0 does, the type is read first, by a read lookup (a
+		// keyspace hit, or a miss for an expired key, which is deleted):
+		// an expired key reads as "none", and then is no longer there to
+		// be filtered out as expired.
+		name := "none"
+		if e := db.lookupRead(c, []byte(k)); e != nil {
+			name = e.TypeName()
+		}
+		if strings.EqualFold(string(typ), name) {
+			out = append(out, k)
+		}
 	}
 	c.Out.Array(2)
 	c.Out.BulkString(strconv.FormatUint(next, 10))

@@ -54,7 +54,7 @@ func scanKeyArgs[T comparable](db *DB, c *Call) (v T, cursor uint64, o scanOpts,
 		c.Out.Error(errInvalidCursor)
 		return v, 0, o, false
 	}
-	if v, ok = lookupValue[T](db, c, c.Argv[1]); !ok {
+	if v, ok = readValue[T](db, c, c.Argv[1]); !ok {
 		return v, 0, o, false
 	}
 	var missing T

@@ -53,7 +53,7 @@ func setIntercardKeys(argv [][]byte) [][]byte {
 func setLoad(db *DB, c *Call, keys [][]byte) ([]*Set, bool) {
 	sets := make([]*Set, len(keys))
 	for i, k := range keys {
-		s, ok := lookupValue[*Set](db, c, k)
+		s, ok := readValue[*Set](db, c, k)
 		if !ok {
 			return nil, false
 		}

@@ -216,7 +216,7 @@ func sremCommand(db *DB, c *Call) {
 }
 
 func scardCommand(db *DB, c *Call) {
-	s, ok := lookupValue[*Set](db, c, c.Argv[1])
+	s, ok := readValue[*Set](db, c, c.Argv[1])
 	if !ok {
 		return
 	}
@@ -228,7 +228,7 @@ func scardCommand(db *DB, c *Call) {
 }
 
 func sismemberCommand(db *DB, c *Call) {
-	s, ok := lookupValue[*Set](db, c, c.Argv[1])
+	s, ok := readValue[*Set](db, c, c.Argv[1])
 	if !ok {
 		return
 	}
@@ -240,7 +240,7 @@ func sismemberCommand(db *DB, c *Call) {
 }
 
 func smismemberCommand(db *DB, c *Call) {
-	s, ok := lookupValue[*Set](db, c, c.Argv[1])
+	s, ok := readValue[*Set](db, c, c.Argv[1])
 	if !ok {
 		return
 	}
@@ -255,7 +255,7 @@ func smismemberCommand(db *DB, c *Call) {
 }
 
 func smembersCommand(db *DB, c *Call) {
-	s, ok := lookupValue[*Set](db, c, c.Argv[1])
+	s, ok := readValue[*Set](db, c, c.Argv[1])
 	if !ok {
 		return
 	}
@@ -378,7 +378,7 @@ func srandmemberCommand(db *DB, c *Call) {
 		c.Out.Error(ErrSyntax)
 		return
 	}
-	s, ok := lookupValue[*Set](db, c, c.Argv[1])
+	s, ok := readValue[*Set](db, c, c.Argv[1])
 	if !ok {
 		return
 	}
@@ -398,7 +398,7 @@ func srandmemberWithCount(db *DB, c *Call) {
 	if n < 0 {
 		count, uniq = -n, false
 	}
-	s, ok := lookupValue[*Set](db, c, c.Argv[1])
+	s, ok := readValue[*Set](db, c, c.Argv[1])
 	if !ok {
 		return
 	}

@@ -45,8 +45,20 @@ func stringCommands() []*Command {
 
 // stringsLookup returns key's entry (nil if missing) and string value; ok
 // is false, and the WRONGTYPE error written, for a value of another type.
+// For a key the command only writes (APPEND, SETRANGE).
 func stringsLookup(db *DB, c *Call, key []byte) (e *Entry, v []byte, ok bool) {
-	e = db.Lookup(c, key)
+	return stringsOf(c, db.Lookup(c, key))
+}
+
+// stringsRead is stringsLookup for a key the command reads: it counts a
+// keyspace hit or miss (see lookupRead).
+func stringsRead(db *DB, c *Call, key []byte) (e *Entry, v []byte, ok bool) {
+	return stringsOf(c, db.lookupRead(c, key))
+}
+
+// stringsOf returns e and its string value; ok is false, and the
+// WRONGTYPE error written, for a value of another type.
+func stringsOf(c *Call, e *Entry) (_ *Entry, v []byte, ok bool) {
 	if e == nil {
 		return nil, nil, true
 	}
@@ -61,7 +73,7 @@ func stringsLookup(db *DB, c *Call, key []byte) (e *Entry, v []byte, ok bool) {
 func stringsCopy(b []byte) []byte { return append(make([]byte, 0, len(b)), b...) }
 
 func stringsGet(db *DB, c *Call) {
-	e, v, ok := stringsLookup(db, c, c.Argv[1])
+	e, v, ok := stringsRead(db, c, c.Argv[1])
 	switch {
 	case !ok:
 	case e == nil:
@@ -192,7 +204,7 @@ func stringsSetGeneric(db *DB, c *Call, flags int, expire, val []byte, cmd strin
 		}
 	}
 	if flags&stringsGetFlag != 0 {
-		e, v, ok := stringsLookup(db, c, key)
+		e, v, ok := stringsRead(db, c, key)
 		if !ok {
 			return
 		}
@@ -236,7 +248,7 @@ func stringsSetGeneric(db *DB, c *Call, flags int, expire, val []byte, cmd strin
 func stringsMGet(db *DB, c *Call) {
 	c.Out.Array(len(c.Argv) - 1)
 	for _, key := range c.Argv[1:] {
-		if v, ok := stringsValue(db.Lookup(c, key)); ok {
+		if v, ok := stringsValue(db.lookupRead(c, key)); ok {
 			c.Out.Bulk(v)
 		} else {
 			c.Out.NullBulk()
@@ -311,7 +323,7 @@ func stringsAppend(db *DB, c *Call) {
 }
 
 func stringsStrlen(db *DB, c *Call) {
-	_, v, ok := stringsLookup(db, c, c.Argv[1])
+	_, v, ok := stringsRead(db, c, c.Argv[1])
 	if ok {
 		c.Out.Int(int64(len(v)))
 	}
@@ -326,7 +338,7 @@ func stringsGetRange(db *DB, c *Call) {
 	if !ok2 {
 		return
 	}
-	e, v, ok := stringsLookup(db, c, c.Argv[1])
+	e, v, ok := stringsRead(db, c, c.Argv[1])
 	if !ok {
 		return
 	}
@@ -391,7 +403,7 @@ func stringsSetRange(db *DB, c *Call) {
 
 func stringsGetDel(db *DB, c *Call) {
 	key := c.Argv[1]
-	e, v, ok := stringsLookup(db, c, key)
+	e, v, ok := stringsRead(db, c, key)
 	switch {
 	case !ok:
 	case e == nil:
@@ -405,7 +417,7 @@ func stringsGetDel(db *DB, c *Call) {
 
 func stringsGetSet(db *DB, c *Call) {
 	key, val := c.Argv[1], c.Argv[2]
-	e, v, ok := stringsLookup(db, c, key)
+	e, v, ok := stringsRead(db, c, key)
 	if !ok {
 		return
 	}
@@ -426,7 +438,7 @@ func stringsGetEx(db *DB, c *Call) {
 	if !ok {
 		return
 	}
-	e, v, ok := stringsLookup(db, c, key)
+	e, v, ok := stringsRead(db, c, key)
 	if !ok {
 		return
 	}

@@ -182,7 +182,7 @@ func zremCommand(db *DB, c *Call) {
 }
 
 func zcardCommand(db *DB, c *Call) {
-	z, ok := lookupValue[*ZSet](db, c, c.Argv[1])
+	z, ok := readValue[*ZSet](db, c, c.Argv[1])
 	if !ok {
 		return
 	}
@@ -194,7 +194,7 @@ func zcardCommand(db *DB, c *Call) {
 }
 
 func zscoreCommand(db *DB, c *Call) {
-	z, ok := lookupValue[*ZSet](db, c, c.Argv[1])
+	z, ok := readValue[*ZSet](db, c, c.Argv[1])
 	if !ok {
 		return
 	}
@@ -208,7 +208,7 @@ func zscoreCommand(db *DB, c *Call) {
 }
 
 func zmscoreCommand(db *DB, c *Call) {
-	z, ok := lookupValue[*ZSet](db, c, c.Argv[1])
+	z, ok := readValue[*ZSet](db, c, c.Argv[1])
 	if !ok {
 		return
 	}
@@ -225,7 +225,7 @@ func zmscoreCommand(db *DB, c *Call) {
 }
 
 func zrankGeneric(db *DB, c *Call, rev bool) {
-	z, ok := lookupValue[*ZSet](db, c, c.Argv[1])
+	z, ok := readValue[*ZSet](db, c, c.Argv[1])
 	if !ok {
 		return
 	}
@@ -291,7 +291,7 @@ func zcountCommand(db *DB, c *Call) {
 		c.Out.Error(zsetErrMinMax)
 		return
 	}
-	z, ok := lookupValue[*ZSet](db, c, c.Argv[1])
+	z, ok := readValue[*ZSet](db, c, c.Argv[1])
 	if !ok {
 		return
 	}
@@ -308,7 +308,7 @@ func zlexcountCommand(db *DB, c *Call) {
 		c.Out.Error(zsetErrLexRange)
 		return
 	}
-	z, ok := lookupValue[*ZSet](db, c, c.Argv[1])
+	z, ok := readValue[*ZSet](db, c, c.Argv[1])
 	if !ok {
 		return
 	}

@@ -60,7 +60,7 @@ func zpopCommand(db *DB, c *Call, max bool) {
 
 func zrandmemberCommand(db *DB, c *Call) {
 	if len(c.Argv) == 2 {
-		z, ok := lookupValue[*ZSet](db, c, c.Argv[1])
+		z, ok := readValue[*ZSet](db, c, c.Argv[1])
 		if !ok {
 			return
 		}
@@ -87,7 +87,7 @@ func zrandmemberCommand(db *DB, c *Call) {
 			return
 		}
 	}
-	z, ok := lookupValue[*ZSet](db, c, c.Argv[1])
+	z, ok := readValue[*ZSet](db, c, c.Argv[1])
 	if !ok {
 		return
 	}

@@ -194,7 +194,7 @@ func zrangeGeneric(db *DB, c *Call, argStart int, typ zrangeType, rev, autoDir b
 	if !ok {
 		return
 	}
-	z, ok := lookupValue[*ZSet](db, c, c.Argv[argStart])
+	z, ok := readValue[*ZSet](db, c, c.Argv[argStart])
 	if !ok {
 		return
 	}

@@ -114,7 +114,7 @@ func zsetSetOpCommand(db *DB, c *Call, op zsetOp, store bool) {
 	j := numIdx + 1
 	for i := range src {
 		src[i].weight = 1
-		if e := db.Lookup(c, argv[j]); e != nil {
+		if e := db.lookupRead(c, argv[j]); e != nil {
 			switch v := e.Value.(type) {
 			case *ZSet:
 				src[i].z = v

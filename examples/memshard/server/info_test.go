@@ -271,15 +271,12 @@ func infoCounts(secs []infoSection) map[string]string {
 			}
 			switch f.name {
 			case "total_commands_processed", "total_error_replies", "expired_keys", "evicted_keys",
-				"blocked_clients", "role", "connected_slaves", "maxmemory", "loading", "aof_enabled",
+				"keyspace_hits", "keyspace_misses", "blocked_clients", "role", "connected_slaves", "maxmemory", "loading", "aof_enabled",
 				"rdb_bgsave_in_progress", "rdb_last_bgsave_status":
 				out[f.name] = f.value
 			}
 		}
 	}
-	// memshard does not count keyspace_hits and keyspace_misses: the
-	// engine's key lookups do not tell reads from writes (Redis counts
-	// lookupKeyRead only). They stay 0, and are left out here.
 	return out
 }
 
@@ -287,8 +284,9 @@ var dbField = regexp.MustCompile(`^db\d+$`)
 
 // TestDiffInfo_Counts: after the same stream, the counts are Redis's:
 // calls, rejected and failed calls per command (subcommands apart),
-// errors per prefix, commands processed, keys; then CONFIG RESETSTAT
-// resets them as Redis's does.
+// errors per prefix, commands processed, keyspace hits and misses, keys;
+// then CONFIG RESETSTAT resets them as Redis's does, and they count again
+// from there.
 func TestDiffInfo_Counts(t *testing.T) {
 	rs := redisdiff.Start(t)
 	_, addr := startServer(t, Config{})
@@ -327,9 +325,44 @@ func TestDiffInfo_Counts(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("INFO counts after CONFIG RESETSTAT (-redis +memshard):\n%s", diff)
 	}
-	if got["cmdstat_config|resetstat"] == "" || got["total_commands_processed"] != "1" || got["expired_keys"] != "0" {
+	if got["cmdstat_config|resetstat"] == "" || got["total_commands_processed"] != "1" || got["expired_keys"] != "0" ||
+		got["keyspace_hits"] != "0" || got["keyspace_misses"] != "0" {
 		t.Errorf("after CONFIG RESETSTAT: %v, want only config|resetstat's call", got)
 	}
+
+	// Hits and misses count again from the reset: reads of a live, a
+	// missing, an expired and a wrong-type key; writes count nothing.
+	for _, argv := range keyspaceStream {
+		if want, got := rc.Do(argv...), mc.Do(argv...); !bytes.Equal(got, want) {
+			t.Errorf("%q = %q, redis-server replies %q", argv, got, want)
+		}
+	}
+	want, got = infoCounts(parseInfo(t, rc.Do("INFO", "stats"))), infoCounts(parseInfo(t, mc.Do("INFO", "stats")))
+	for _, name := range []string{"keyspace_hits", "keyspace_misses"} {
+		if got[name] != want[name] {
+			t.Errorf("after CONFIG RESETSTAT and a stream: %s:%s, redis-server %s", name, got[name], want[name])
+		}
+	}
+	if want["keyspace_hits"] != "9" || want["keyspace_misses"] != "6" {
+		t.Errorf("redis-server counted keyspace_hits:%s keyspace_misses:%s, want 9 and 6 (the stream changed?)",
+			want["keyspace_hits"], want["keyspace_misses"])
+	}
+}
+
+// keyspaceStream reads and writes keys for keyspace_hits and
+// keyspace_misses. {t}e is expired from the start (PXAT 1): GET finds it
+// expired, or active expiry deleted it first, a miss either way.
+// Hits: GET {t}k, EXISTS {t}k, TYPE {t}l, MGET {t}k, LRANGE {t}k
+// (WRONGTYPE), SET ... GET, COPY's source, SUNIONSTORE's {t}s,
+// ZRANGESTORE's {t}z. Misses: GET {t}none, GET {t}e, EXISTS {t}none,
+// TTL {t}none, MGET {t}none, SUNIONSTORE's {t}none.
+var keyspaceStream = [][]string{
+	{"SET", "{t}k", "v"}, {"SET", "{t}e", "v", "PXAT", "1"}, {"RPUSH", "{t}l", "a"}, {"SADD", "{t}s", "a"},
+	{"ZADD", "{t}z", "1", "a"}, {"INCR", "{t}n"}, {"APPEND", "{t}k", "w"}, {"SETNX", "{t}k", "x"},
+	{"GET", "{t}k"}, {"GET", "{t}none"}, {"GET", "{t}e"}, {"EXISTS", "{t}k", "{t}none"}, {"TYPE", "{t}l"},
+	{"TTL", "{t}none"}, {"MGET", "{t}k", "{t}none"}, {"LRANGE", "{t}k", "0", "-1"}, {"SET", "{t}k", "y", "GET"},
+	{"COPY", "{t}k", "{t}c"}, {"SUNIONSTORE", "{t}u", "{t}s", "{t}none"}, {"ZRANGESTORE", "{t}r", "{t}z", "0", "-1"},
+	{"DEL", "{t}k", "{t}none"}, {"RENAME", "{t}c", "{t}d"}, {"LPUSH", "{t}l", "b"},
 }
 
 // infoValue returns one field of INFO section from c.

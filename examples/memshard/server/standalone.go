@@ -243,7 +243,8 @@ func (s *Standalone) Info(section string) string {
 			"aof_enabled:0", "aof_rewrite_in_progress:0", "aof_last_bgrewrite_status:ok", "aof_last_write_status:ok",
 		}, "\r\n")
 	case "stats":
-		return fmt.Sprintf("expired_keys:%d\r\nevicted_keys:0", s.expired)
+		hits, misses := s.db.KeyspaceStats()
+		return fmt.Sprintf("expired_keys:%d\r\nevicted_keys:0\r\nkeyspace_hits:%d\r\nkeyspace_misses:%d", s.expired, hits, misses)
 	}
 	return ""
 }

@@ -141,6 +141,9 @@ func (s *Shard) Info(section string) string {
 		if n := s.db.Len(); n > 0 {
 			fmt.Fprintf(&b, "db0:keys=%d,expires=%d,avg_ttl=0\r\n", n, s.db.Expiring())
 		}
+	case "stats":
+		hits, misses := s.db.KeyspaceStats()
+		fmt.Fprintf(&b, "keyspace_hits:%d\r\nkeyspace_misses:%d\r\n", hits, misses)
 	case "persistence":
 		fmt.Fprintf(&b, "loading:%d\r\nasync_loading:0\r\nrdb_changes_since_last_save:0\r\naof_enabled:0\r\nquorumlog_durable:1\r\n", boolInt(!s.caughtUp))
 	}

@@ -154,8 +154,12 @@ func (s *Shard) reset() {
 	if s.stopTail != nil {
 		s.stopTail()
 	}
+	old := s.db
 	s.db = engine.New()
 	s.db.SetModifiedHook(s.modified)
+	if old != nil {
+		s.db.AddKeyspaceStats(old.KeyspaceStats()) // INFO's keyspace_hits/misses outlive the keyspace
+	}
 	s.role = roleReplica
 	s.appliedID, s.sum, s.sumKnown = 0, 0, true
 	s.flights = nil
