@@ -94,6 +94,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	var backend server.Backend
 	var runShard func(context.Context) error
+	var clusterNodeTimeout time.Duration // what CONFIG GET cluster-node-timeout shows
 	if *standalone {
 		st := server.NewStandalone(server.StandaloneConfig{Addr: *addr})
 		defer st.Close()
@@ -110,9 +111,9 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 			lis.Close()
 			return err
 		}
-		backend, runShard = sh, sh.Run
+		backend, runShard, clusterNodeTimeout = sh, sh.Run, *nodeTimeout
 	}
-	srv, err := server.New(server.Config{Backend: backend, RequirePass: *requirePass, Logger: logger})
+	srv, err := server.New(server.Config{Backend: backend, RequirePass: *requirePass, Logger: logger, ClusterNodeTimeout: clusterNodeTimeout})
 	if err != nil {
 		lis.Close()
 		return err

@@ -286,7 +286,7 @@ func clusterHelpCmd(c *conn, argv [][]byte) Ticket {
 // Redis's addReplyHelp does.
 func (c *conn) help(cmd string, lines []string) {
 	all := append([]string{cmd + " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"}, lines...)
-	all = append(all, "HELP", "    Print this help.")
+	all = append(all, "HELP", "    Prints this help.")
 	c.w.Array(len(all))
 	for _, l := range all {
 		c.w.Simple(l)

@@ -296,9 +296,10 @@ func (cs *commandStats) fields() []infoField {
 	return out
 }
 
-// latencyFields renders INFO latencystats: the commands that have run
-// since start or CONFIG RESETSTAT, in microseconds with three decimals.
-func (cs *commandStats) latencyFields() []infoField {
+// latencyFields renders INFO latencystats: the percentiles ps of the
+// commands that have run since start or CONFIG RESETSTAT, in microseconds
+// with three decimals.
+func (cs *commandStats) latencyFields(ps []latencyPercentile) []infoField {
 	var out []infoField
 	var snap histSnapshot
 	for _, st := range cs.all {
@@ -308,7 +309,7 @@ func (cs *commandStats) latencyFields() []infoField {
 		}
 		h.snapshot(&snap)
 		var b strings.Builder
-		for i, lp := range latencyPercentiles {
+		for i, lp := range ps {
 			if i > 0 {
 				b.WriteByte(',')
 			}

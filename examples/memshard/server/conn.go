@@ -85,7 +85,7 @@ func newConn(s *Server, nc net.Conn) *conn {
 		q:          newReplyQueue(maxQueuedReplyBytes, maxQueuedReplies),
 		writerDone: make(chan struct{}),
 		state:      ConnState{ID: id},
-		p:          parser{maxBulk: s.cfg.ProtoMaxBulkLen, maxMultibulk: s.cfg.MaxMultibulkLen},
+		p:          parser{maxBulk: s.config.protoMaxBulkLen.Load(), maxMultibulk: s.cfg.MaxMultibulkLen},
 		w:          resp.NewWriter(2),
 		authed:     s.password() == "",
 		lastActive: time.Now(),
@@ -137,8 +137,8 @@ func (c *conn) serve() {
 func (c *conn) readLoop() {
 	buf := make([]byte, readSize)
 	start, end := 0, 0
-	limit := c.s.cfg.ClientQueryBufferLimit
 	for {
+		limit := c.s.config.queryBufLimit.Load() // CONFIG SET may change it
 		if end == len(buf) {
 			if start > 0 {
 				end = copy(buf, buf[start:end])
@@ -163,10 +163,17 @@ func (c *conn) readLoop() {
 		if need := c.p.need() - int64(end-start); need > int64(want) {
 			want = int(min(need, int64(len(buf)-end)))
 		}
+		if c.s.config.idleTimeout.Load() > 0 {
+			c.armIdleTimeout()
+		}
 		n, err := c.nc.Read(buf[end:min(len(buf), end+want)])
+		if n == 0 && err != nil && c.keepAfterDeadline(err) {
+			continue // timeout's deadline passed, but the connection is not idle
+		}
 		end += n
 		c.s.stats.netIn.Add(int64(n))
 		c.s.stats.info.reads.Add(1)
+		c.p.maxBulk = c.s.config.protoMaxBulkLen.Load() // CONFIG SET may change it
 		for !c.closing {
 			argv, k, perr := c.p.next(buf[start:end], c.authRequired())
 			if perr != nil {

@@ -23,5 +23,5 @@
 //
 // Lock order: Server.mu → replyQueue.mu (Close kills connections under
 // Server.mu). conn.mu, Server.mu and Standalone.mu are otherwise never
-// held together.
+// held together; configState.mu is never held with another.
 package server

@@ -58,17 +58,24 @@ func (h *latencyHistogram) snapshot(s *histSnapshot) {
 	}
 }
 
-// valueAt returns the duration at percentile p (0-100] in nanoseconds:
+// valueAt returns the duration at percentile p [0-100] in nanoseconds:
 // the highest value equivalent to the bucket where the cumulative count
-// reaches p% of the total, as hdr_value_at_percentile does. An empty
+// reaches p% of the total (at least one value), as hdr_value_at_percentile
+// does; for p = 0, the lowest value of the first bucket counted. An empty
 // histogram gives 0.
 func (s *histSnapshot) valueAt(p float64) int64 {
-	want := min(uint64(min(p, 100)/100*float64(s.total)+0.5), s.total)
+	if s.total == 0 {
+		return 0
+	}
+	want := max(min(uint64(min(p, 100)/100*float64(s.total)+0.5), s.total), 1)
 	var sum uint64
 	value := int64(0)
 	for i := 0; sum < want; i++ {
 		sum += s.counts[i]
 		value = histValueAt(i)
+	}
+	if p == 0 {
+		return value
 	}
 	return histHighestEquivalent(value)
 }
@@ -91,11 +98,13 @@ func histHighestEquivalent(v int64) int64 {
 	return lowest + 1<<bucket - 1
 }
 
-// latencyPercentiles are the percentiles INFO latencystats prints:
-// Redis's latency-tracking-info-percentiles default, which memshard does
-// not let CONFIG SET change. label is "%f" of the percentile with its
+// latencyPercentile is one percentile INFO latencystats prints (of
+// latency-tracking-info-percentiles): label is "%f" of p with its
 // trailing zeros trimmed, as Redis prints it.
-var latencyPercentiles = []struct {
+type latencyPercentile struct {
 	label string
 	p     float64
-}{{"50", 50}, {"99", 99}, {"99.9", 99.9}}
+}
+
+// latencyPercentiles are latency-tracking-info-percentiles' default.
+var latencyPercentiles = []latencyPercentile{{"50", 50}, {"99", 99}, {"99.9", 99.9}}

@@ -118,7 +118,7 @@ func (s *Server) infoFields(sec string) []infoField {
 		if s.configValue("latency-tracking") == "no" {
 			return nil
 		}
-		return s.stats.info.cmds.latencyFields()
+		return s.stats.info.cmds.latencyFields(s.infoPercentiles())
 	case "cluster":
 		fields = []infoField{{"cluster_enabled", "1"}}
 	}
@@ -153,14 +153,4 @@ func parseInfoLines(text string) []infoField {
 		}
 	}
 	return out
-}
-
-// configValue is a CONFIG SET-able parameter's current value.
-func (s *Server) configValue(name string) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if v, ok := s.config[name]; ok {
-		return v
-	}
-	return settable[name]
 }

@@ -104,7 +104,7 @@ func (s *Server) clientsFields() []infoField {
 	return []infoField{
 		{"connected_clients", strconv.Itoa(n)},
 		{"cluster_connections", "0"}, // memshard nodes share no cluster bus
-		{"maxclients", "10000"},
+		{"maxclients", s.configValue("maxclients")},
 		{"client_recent_max_input_buffer", "0"},
 		{"client_recent_max_output_buffer", "0"},
 		{"blocked_clients", i64(s.stats.info.blocked.Load())},

@@ -47,6 +47,9 @@ type Config struct {
 	// (default 1 GiB); a connection over it is closed without a reply, as
 	// Redis does.
 	ClientQueryBufferLimit int64
+	// ClusterNodeTimeout is the backend's node timeout, which CONFIG GET
+	// shows as cluster-node-timeout; zero shows Redis's default.
+	ClusterNodeTimeout time.Duration
 }
 
 // Server accepts RESP connections and serves them: it parses requests,
@@ -66,12 +69,12 @@ type Server struct {
 	nextID atomic.Int64
 	pass   atomic.Pointer[string] // requirepass; "" means none
 	stats  serverStats
+	config configState // CONFIG GET and SET (config.go); its own lock
 
 	mu        sync.Mutex
 	closed    bool
 	listeners map[net.Listener]struct{}
 	conns     map[*conn]struct{}
-	config    map[string]string // CONFIG SET values of settable parameters
 }
 
 type serverStats struct {
@@ -121,8 +124,8 @@ func New(cfg Config) (*Server, error) {
 		started:   time.Now(),
 		listeners: make(map[net.Listener]struct{}),
 		conns:     make(map[*conn]struct{}),
-		config:    make(map[string]string),
 	}
+	s.config.init(cfg)
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	pass := cfg.RequirePass
 	s.pass.Store(&pass)
@@ -189,6 +192,11 @@ func (s *Server) startConn(nc net.Conn) bool {
 	if s.closed {
 		return false
 	}
+	if s.overMaxClients() {
+		s.rejectConn(nc)
+		return true
+	}
+	s.setKeepAlive(nc)
 	c := newConn(s, nc)
 	s.conns[c] = struct{}{}
 	s.stats.connections.Add(1)
