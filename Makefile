@@ -49,6 +49,10 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeMeta$$' -fuzztime 30s ./logstore
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeEntry$$' -fuzztime 30s ./quorum
 	$(GO) test -run '^$$' -fuzz '^FuzzAppendValidation$$' -fuzztime 30s ./quorum/server
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 30s ./examples/memshard/server
+	$(GO) test -run '^$$' -fuzz '^FuzzConn$$' -fuzztime 30s ./examples/memshard/server
+	$(GO) test -run '^$$' -fuzz '^FuzzConfigSet$$' -fuzztime 30s ./examples/memshard/server
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeRecord$$' -fuzztime 30s ./examples/memshard/shard
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt:"; echo "$$out"; exit 1; fi
