@@ -9,7 +9,7 @@ import (
 
 // Redis 7.0's defaults for small hashes (hash-max-listpack-*).
 const (
-	hashMaxListpackEntries = 128
+	hashMaxListpackEntries = 512
 	hashMaxListpackValue   = 64
 )
 

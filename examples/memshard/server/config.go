@@ -64,7 +64,6 @@ func (cs *configState) init(cfg Config) {
 		paramByName("cluster-enabled"):           "yes", // memshard presents itself as a cluster node
 		paramByName("protected-mode"):            "no",  // memshard has no protected mode
 		paramByName("save"):                      "",    // no RDB
-		paramByName("hash-max-listpack-entries"): "128", // the engine's hashMaxListpackEntries
 		paramByName("proto-max-bulk-len"):        strconv.FormatInt(cfg.ProtoMaxBulkLen, 10),
 		paramByName("client-query-buffer-limit"): strconv.FormatInt(cfg.ClientQueryBufferLimit, 10),
 	}

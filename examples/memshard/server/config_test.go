@@ -21,14 +21,13 @@ import (
 // configKnownDiffs are the parameters whose values differ between the
 // test's redis-server and memshard, and why. Every other value is equal.
 var configKnownDiffs = map[string]string{
-	"port":                      "each server's own port",
-	"dir":                       "each server's working directory",
-	"logfile":                   "redisdiff logs to a file; memshard logs to stderr",
-	"enable-debug-command":      "redisdiff enables DEBUG; memshard has no DEBUG",
-	"cluster-enabled":           "memshard presents itself as a cluster node",
-	"databases":                 "memshard has database 0 only",
-	"protected-mode":            "memshard has no protected mode",
-	"hash-max-listpack-entries": "the engine's limit, 128 (Redis's default is 512)",
+	"port":                 "each server's own port",
+	"dir":                  "each server's working directory",
+	"logfile":              "redisdiff logs to a file; memshard logs to stderr",
+	"enable-debug-command": "redisdiff enables DEBUG; memshard has no DEBUG",
+	"cluster-enabled":      "memshard presents itself as a cluster node",
+	"databases":            "memshard has database 0 only",
+	"protected-mode":       "memshard has no protected mode",
 }
 
 // knownDiff reports whether name (or the parameter it is an alias of) is
@@ -146,7 +145,6 @@ func TestConfig_GetAll(t *testing.T) {
 			own := map[string]string{
 				"port": port, "dir": parseConfigGet(t, mc.Do("CONFIG", "GET", "dir"))[0].value, "logfile": "",
 				"enable-debug-command": "no", "cluster-enabled": "yes", "databases": "1", "protected-mode": "no",
-				"hash-max-listpack-entries": "128", "hash-max-ziplist-entries": "128",
 			}
 			for _, p := range got {
 				if v, ok := own[p.name]; ok && p.value != v {
