@@ -111,8 +111,18 @@ func goBuild(names []string) error {
 	return nil
 }
 
-// FreeAddrs returns n distinct free 127.0.0.1 addresses: it listens on :0
-// n times and closes the listeners only once all are open.
+// handedOut holds every address FreeAddrs has returned in this process: a
+// port closed by one call is free again for the kernel, and a later call
+// must not give it to a second server of the same test (it once gave a
+// node's raft port again as its --debug-addr).
+var handedOut = struct {
+	sync.Mutex
+	addrs map[string]bool
+}{addrs: map[string]bool{}}
+
+// FreeAddrs returns n distinct free 127.0.0.1 addresses, none returned
+// before in this process: it listens on :0 until it has n new ones, and
+// closes the listeners only once all are open.
 func FreeAddrs(t *testing.T, n int) []string {
 	t.Helper()
 	var lis []net.Listener
@@ -121,14 +131,22 @@ func FreeAddrs(t *testing.T, n int) []string {
 			l.Close()
 		}
 	}()
+	handedOut.Lock()
+	defer handedOut.Unlock()
 	addrs := make([]string, 0, n)
-	for range n {
+	for tries := 0; len(addrs) < n; tries++ {
+		if tries > 100*n {
+			t.Fatalf("no %d new free ports after %d tries", n, tries)
+		}
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			t.Fatalf("listen for a free port: %v", err)
 		}
-		lis = append(lis, l)
-		addrs = append(addrs, l.Addr().String())
+		lis = append(lis, l) // held open: the kernel will not offer it again meanwhile
+		if a := l.Addr().String(); !handedOut.addrs[a] {
+			handedOut.addrs[a] = true
+			addrs = append(addrs, a)
+		}
 	}
 	return addrs
 }
