@@ -113,18 +113,28 @@ func TestDiffCommandDocsAll(t *testing.T) {
 	}
 }
 
+// commandLookups is an inline request stream of COMMAND sub (DOCS or INFO)
+// with unknown, repeated, mixed-case, subcommand and malformed names, then
+// the names in last.
+func commandLookups(sub, last string) string {
+	var b strings.Builder
+	for _, names := range []string{
+		"nosuch", "nosuch other", "get nosuch SET", "GeT get GET",
+		"client|list CLIENT|KILL Cluster|Slots command|docs config|get",
+		`client|nosuch get|x get| |get client| | "" a|b|c client|list|x client||list`,
+		last,
+	} {
+		b.WriteString("COMMAND " + sub + " " + names + "\r\n")
+	}
+	return b.String()
+}
+
 // TestDiffCommandDocsNames covers lookups: unknown names (left out),
 // case, subcommand names, repeats and malformed names, byte for byte.
 func TestDiffCommandDocsNames(t *testing.T) {
 	rs := redisdiff.Start(t)
 	_, addr := startServer(t, Config{})
-	lookups := "COMMAND DOCS nosuch\r\n" +
-		"COMMAND DOCS nosuch other\r\n" +
-		"COMMAND DOCS get nosuch SET\r\n" +
-		"COMMAND DOCS GeT get GET\r\n" +
-		"COMMAND DOCS client|list CLIENT|KILL Cluster|Slots command|docs config|get\r\n" +
-		"COMMAND DOCS client|nosuch get|x get| |get client| | \"\" a|b|c client|list|x client||list\r\n" +
-		"COMMAND DOCS zadd zrange set hello auth\r\n"
+	lookups := commandLookups("DOCS", "zadd zrange set hello auth")
 	runDiff(t, rs.Addr, addr, []diffCase{
 		{name: "resp2", in: lookups},
 		{name: "resp3", in: "HELLO 3\r\n" + lookups},
@@ -463,13 +473,7 @@ func TestDiffCommandListACLCat(t *testing.T) {
 func TestDiffCommandInfoNames(t *testing.T) {
 	rs := redisdiff.Start(t)
 	_, addr := startServer(t, Config{})
-	lookups := "COMMAND INFO nosuch\r\n" +
-		"COMMAND INFO nosuch other\r\n" +
-		"COMMAND INFO get nosuch SET\r\n" +
-		"COMMAND INFO GeT get GET\r\n" +
-		"COMMAND INFO client|list CLIENT|KILL Cluster|Slots command|docs config|get\r\n" +
-		"COMMAND INFO client|nosuch get|x get| |get client| | \"\" a|b|c client|list|x client||list\r\n" +
-		"COMMAND INFO zunionstore copy keys flushall echo lmove sintercard zrangestore\r\n"
+	lookups := commandLookups("INFO", "zunionstore copy keys flushall echo lmove sintercard zrangestore")
 	runDiff(t, rs.Addr, addr, []diffCase{
 		{name: "resp2", in: lookups},
 		{name: "resp3", in: "HELLO 3\r\n" + lookups},

@@ -213,20 +213,26 @@ func isDecimalFloat(s string) bool {
 		return false
 	}
 	if i < len(s) && s[i] == 'e' {
-		j := i + 1
-		if j < len(s) && (s[j] == '+' || s[j] == '-') {
-			j++
-		}
-		k := j
-		for k < len(s) && s[k] >= '0' && s[k] <= '9' {
-			k++
-		}
-		if k == j { // "1e" reads as 1 and leaves "e": not the whole value
+		k, ok := exponentEnd(s, i+1)
+		if !ok { // "1e" reads as 1 and leaves "e": not the whole value
 			return false
 		}
 		i = k
 	}
 	return i == len(s)
+}
+
+// exponentEnd returns the end of the signed decimal exponent that starts at
+// s[j]; ok is false if it has no digit.
+func exponentEnd(s string, j int) (end int, ok bool) {
+	if j < len(s) && (s[j] == '+' || s[j] == '-') {
+		j++
+	}
+	k := j
+	for k < len(s) && s[k] >= '0' && s[k] <= '9' {
+		k++
+	}
+	return k, k > j
 }
 
 // splitHexFloat splits the part after "0x" of a hexadecimal float into its
@@ -249,15 +255,8 @@ func splitHexFloat(s string) (mant, exp string, ok bool) {
 	}
 	mant, exp = s[:i], "0"
 	if i < len(s) && s[i] == 'p' {
-		j := i + 1
-		if j < len(s) && (s[j] == '+' || s[j] == '-') {
-			j++
-		}
-		k := j
-		for k < len(s) && s[k] >= '0' && s[k] <= '9' {
-			k++
-		}
-		if k == j {
+		k, ok := exponentEnd(s, i+1)
+		if !ok {
 			return "", "", false
 		}
 		exp, i = s[i+1:k], k
