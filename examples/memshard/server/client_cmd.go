@@ -240,17 +240,34 @@ func clientGetRedirCmd(c *conn, argv [][]byte) Ticket {
 	return 0
 }
 
+// clientHelpCmd: Redis 7.0's CLIENT HELP, in its order and words, without
+// the subcommands memshard does not implement (CACHING, PAUSE, UNPAUSE,
+// UNBLOCK, TRACKING, TRACKINGINFO).
 func clientHelpCmd(c *conn, argv [][]byte) Ticket {
 	c.help("CLIENT", []string{
+		"GETREDIR", "    Return the client ID we are redirecting to when tracking is enabled.",
 		"GETNAME", "    Return the name of the current connection.",
 		"ID", "    Return the ID of the current connection.",
 		"INFO", "    Return information about the current client connection.",
 		"KILL <ip:port>", "    Kill connection made from <ip:port>.",
-		"KILL <option> <value> [<option> <value> [...]]", "    Kill connections. Options are: ID, ADDR, LADDR, TYPE, USER, SKIPME.",
-		"LIST [options ...]", "    Return information about client connections. Options: TYPE, ID.",
+		"KILL <option> <value> [<option> <value> [...]]",
+		"    Kill connections. Options are:",
+		"    * ADDR (<ip:port>|<unixsocket>:0)",
+		"      Kill connections made from the specified address",
+		"    * LADDR (<ip:port>|<unixsocket>:0)",
+		"      Kill connections made to specified local address",
+		"    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+		"      Kill connections by type.",
+		"    * USER <username>",
+		"      Kill connections authenticated by <username>.",
+		"    * SKIPME (YES|NO)",
+		"      Skip killing current connection (default: yes).",
+		"LIST [options ...]",
+		"    Return information about client connections. Options:",
+		"    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+		"      Return clients of specified type.",
 		"REPLY (ON|OFF|SKIP)", "    Control the replies sent to the current connection.",
 		"SETNAME <name>", "    Assign the name <name> to the current connection.",
-		"GETREDIR", "    Return the client ID we are redirecting to when tracking is enabled.",
 		"NO-EVICT (ON|OFF)", "    Protect current client connection from eviction.",
 	})
 	return 0

@@ -52,3 +52,42 @@ func TestClusterFailedReplica(t *testing.T) {
 		t.Errorf("CLUSTER SHARDS = %q, want two nodes online and one failed", shards)
 	}
 }
+
+// The HELP of a container lists, in Redis's words and order, the
+// subcommands memshard implements: every line of memshard's reply is a
+// line of Redis's, in the same order.
+func TestHelpIsRedisSubsequence(t *testing.T) {
+	rs := redisdiff.Start(t)
+	_, addr := startServer(t, Config{})
+	rc, mc := dial(t, rs.Addr), dial(t, addr)
+	for _, container := range []string{"CLIENT", "CONFIG", "COMMAND"} {
+		want := helpLines(t, rc.Do(container, "HELP"))
+		got := helpLines(t, mc.Do(container, "HELP"))
+		i := 0
+		for _, line := range got {
+			for i < len(want) && want[i] != line {
+				i++
+			}
+			if i == len(want) {
+				t.Errorf("%s HELP line %q is not in Redis's, or out of its order:\n%s", container, line, strings.Join(want, "\n"))
+				break
+			}
+			i++
+		}
+	}
+}
+
+// helpLines returns the simple strings of a HELP reply (RESP2 array).
+func helpLines(t *testing.T, reply []byte) []string {
+	t.Helper()
+	var lines []string
+	for _, l := range strings.Split(string(reply), "\r\n") {
+		if strings.HasPrefix(l, "+") {
+			lines = append(lines, l[1:])
+		}
+	}
+	if len(lines) == 0 {
+		t.Fatalf("not a HELP reply: %q", reply)
+	}
+	return lines
+}
