@@ -22,7 +22,7 @@ func TestOptions_NULTerminated(t *testing.T) {
 		{"ZUNIONSTORE", "z2", "1", "z", "WEIGHTS\x00", "2", "AGGREGATE\x00", "MAX\x00x"}, {"ZRANGE", "z2", "0", "-1", "WITHSCORES"},
 		{"ZPOPMIN", "z2", "1"}, {"ZRANDMEMBER", "z", "1", "WITHSCORES\x00"},
 		{"SET", "k", "v", "PX\x00", "100000", "GET\x00"}, {"SCAN", "0", "TYPE\x00", "string"},
-		{"EXPIRE", "k", "100", "GT\x00x"}, {"COPY", "k", "k2", "REPLACE\x00"},
+		{"EXPIRE", "k", "200", "GT\x00x"}, {"COPY", "k", "k2", "REPLACE\x00"},
 	}
 	for _, proto := range []int{2, 3} {
 		t.Run(fmt.Sprintf("resp%d", proto), func(t *testing.T) {
