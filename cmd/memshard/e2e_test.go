@@ -574,6 +574,7 @@ func TestE2E_BlockingLayer(t *testing.T) {
 		t.Fatalf("PING on A = %v", err)
 	}
 
+	before := e.lastID()
 	e.pauseLog()
 	pausedAt := time.Now()
 	aDone, bDone := make(chan reply, 1), make(chan reply, 1)
@@ -602,7 +603,7 @@ func TestE2E_BlockingLayer(t *testing.T) {
 		select {
 		case ra = <-aDone:
 			gotA = true
-			t.Errorf("SET k1 v2 on A returned %q, %v while the log was paused", ra.val, ra.err)
+			t.Errorf("SET k1 v2 on A returned %q, %v while the log was paused (log nodes' states: %s)", ra.val, ra.err, e.logStates())
 			continue
 		case rb = <-bDone:
 			gotB = true
@@ -629,6 +630,10 @@ func TestE2E_BlockingLayer(t *testing.T) {
 	}
 	if !gotA {
 		ra = wait(aDone, "SET k1 v2 on A")
+	} else {
+		// Diagnostics of a reply released during the pause: is the
+		// record in the log, and when was it appended?
+		t.Logf("shard log records after ID %d (the last before the pause): %v", before, e.readLog(before+1))
 	}
 	if !gotB {
 		rb = wait(bDone, "GET k1 on B")

@@ -245,6 +245,15 @@ func (e *env) pauseLog() {
 	}
 }
 
+// logStates returns the process states of the log nodes ("T" = stopped).
+func (e *env) logStates() string {
+	var s []string
+	for i, q := range e.logNodes {
+		s = append(s, fmt.Sprintf("n%d=%s", i+1, q.State()))
+	}
+	return strings.Join(s, " ")
+}
+
 func (e *env) resumeLog() {
 	e.t.Helper()
 	for _, q := range e.logNodes {

@@ -223,6 +223,24 @@ func Start(t *testing.T, name, bin string, args ...string) *Proc {
 	return p
 }
 
+// State returns the state letter of p's process from /proc/PID/stat ("R",
+// "S", "T" for stopped, ...), or why it cannot: for diagnostics.
+func (p *Proc) State() string {
+	if !p.Running() {
+		return "not running"
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.cmd.Process.Pid))
+	if err != nil {
+		return err.Error()
+	}
+	// pid (comm) state ...: comm may hold spaces, so look after the last ')'.
+	s := string(b)
+	if i := strings.LastIndexByte(s, ')'); i >= 0 && i+2 < len(s) {
+		return s[i+2 : i+3]
+	}
+	return s
+}
+
 // Running reports whether p has been started and has not exited.
 func (p *Proc) Running() bool {
 	if p.done == nil {
