@@ -809,6 +809,7 @@ func TestE2E_EffectlessWriteWaitsForUncommittedKeys(t *testing.T) {
 	if err := d.Ping(ctx).Err(); err != nil {
 		t.Fatalf("PING = %v", err)
 	}
+	before := e.lastID()
 	e.pauseLog()
 	aDone := make(chan error, 1)
 	go func() { aDone <- a.Set(ctx, "k3", "v", 0).Err() }()
@@ -816,9 +817,11 @@ func TestE2E_EffectlessWriteWaitsForUncommittedKeys(t *testing.T) {
 	dctx, cancel := context.WithTimeout(ctx, time.Second)
 	ok, err := d.SetNX(dctx, "k3", "y", 0).Result()
 	cancel()
+	states := e.logStates()
 	e.resumeLog()
 	if err == nil {
-		t.Errorf("SETNX k3 = %v while k3's only write was uncommitted (the log paused); want it held until that write settles", ok)
+		t.Errorf("SETNX k3 = %v while k3's only write was uncommitted (the log paused; log nodes' states then: %s); want it held until that write settles", ok, states)
+		t.Logf("shard log records after ID %d (the last before the pause): %v", before, e.readLog(before+1))
 	}
 	select {
 	case err := <-aDone:
