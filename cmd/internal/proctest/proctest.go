@@ -332,7 +332,44 @@ func (p *Proc) Term(t *testing.T) {
 }
 
 // Stop freezes p with SIGSTOP; Cont thaws it with SIGCONT.
-func (p *Proc) Stop(t *testing.T) { t.Helper(); p.signal(t, syscall.SIGSTOP); p.stopped = true }
+// Stop freezes p with SIGSTOP and returns once every thread of it is
+// stopped. kill(2) returns before that: a process was measured making
+// progress for a millisecond after it, long enough for a quorumlogd to
+// commit a write the test had sent to a log it believed paused.
+func (p *Proc) Stop(t *testing.T) {
+	t.Helper()
+	p.signal(t, syscall.SIGSTOP)
+	p.stopped = true
+	deadline := time.Now().Add(5 * time.Second)
+	for !p.allThreadsStopped() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not stopped 5s after SIGSTOP (state %s)", p.Name, p.State())
+		}
+		time.Sleep(200 * time.Microsecond)
+	}
+}
+
+// allThreadsStopped reports whether every thread of p is in the stopped
+// state (T, or t when traced), from /proc/PID/task/*/stat.
+func (p *Proc) allThreadsStopped() bool {
+	dir := fmt.Sprintf("/proc/%d/task", p.cmd.Process.Pid)
+	tasks, err := os.ReadDir(dir)
+	if err != nil || len(tasks) == 0 {
+		return false
+	}
+	for _, task := range tasks {
+		b, err := os.ReadFile(filepath.Join(dir, task.Name(), "stat"))
+		if err != nil {
+			return false
+		}
+		s := string(b)
+		i := strings.LastIndexByte(s, ')')
+		if i < 0 || i+2 >= len(s) || (s[i+2] != 'T' && s[i+2] != 't') {
+			return false
+		}
+	}
+	return true
+}
 func (p *Proc) Cont(t *testing.T) { t.Helper(); p.signal(t, syscall.SIGCONT); p.stopped = false }
 
 // reap kills p if it runs (a frozen process dies of SIGKILL too).
