@@ -98,6 +98,9 @@ const (
 
 const stringsAnyExpire = stringsEX | stringsPX | stringsEXAT | stringsPXAT
 
+// stringsExpireOpts maps the expire options of SET and GETEX to their flags.
+var stringsExpireOpts = map[string]int{"EX": stringsEX, "PX": stringsPX, "EXAT": stringsEXAT, "PXAT": stringsPXAT}
+
 // stringsParseOptions is parseExtendedStringArgumentsOrReply: the options
 // of SET (from Argv[3], isSet) or GETEX (from Argv[2]), with Redis's rules
 // on which may be combined; repeating an option is allowed. It writes the
@@ -121,20 +124,11 @@ func stringsParseOptions(c *Call, isSet bool) (flags int, expire []byte, ok bool
 			flags |= stringsKeepTTL
 		case opt == "PERSIST" && !isSet && flags&(stringsAnyExpire|stringsKeepTTL) == 0:
 			flags |= stringsPersist
-		case opt == "EX" && flags&(stringsKeepTTL|stringsPersist|stringsAnyExpire&^stringsEX) == 0 && hasNext:
-			flags |= stringsEX
-			expire = c.Argv[j+1]
-			j++
-		case opt == "PX" && flags&(stringsKeepTTL|stringsPersist|stringsAnyExpire&^stringsPX) == 0 && hasNext:
-			flags |= stringsPX
-			expire = c.Argv[j+1]
-			j++
-		case opt == "EXAT" && flags&(stringsKeepTTL|stringsPersist|stringsAnyExpire&^stringsEXAT) == 0 && hasNext:
-			flags |= stringsEXAT
-			expire = c.Argv[j+1]
-			j++
-		case opt == "PXAT" && flags&(stringsKeepTTL|stringsPersist|stringsAnyExpire&^stringsPXAT) == 0 && hasNext:
-			flags |= stringsPXAT
+		case stringsExpireOpts[opt] != 0 && hasNext &&
+			flags&(stringsKeepTTL|stringsPersist|stringsAnyExpire&^stringsExpireOpts[opt]) == 0:
+			// EX, PX, EXAT or PXAT: exclusive of each other (repeating one
+			// is allowed), of KEEPTTL and of PERSIST.
+			flags |= stringsExpireOpts[opt]
 			expire = c.Argv[j+1]
 			j++
 		default:
