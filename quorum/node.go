@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/raft"
 	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
 	raftwal "github.com/hashicorp/raft-wal"
+	"github.com/hashicorp/raft-wal/segment"
 	"go.etcd.io/bbolt"
 
 	"github.com/quorumlog/quorumlog/logstore"
@@ -186,7 +187,7 @@ func (n *Node) openLogStore() (raft.LogStore, error) {
 		if err := os.MkdirAll(filepath.Join(dir, "wal"), 0o755); err != nil {
 			return nil, err
 		}
-		w, err := raftwal.Open(filepath.Join(dir, "wal"), raftwal.WithLogger(newHCLog(n.logger)))
+		w, err := raftwal.Open(filepath.Join(dir, "wal"), raftwal.WithLogger(newHCLog(n.logger)), raftwal.WithSegmentFiler(segment.NewFiler(filepath.Join(dir, "wal"), &walFS{})))
 		if err != nil {
 			return nil, fmt.Errorf("open raft-wal log store: %w", err)
 		}
