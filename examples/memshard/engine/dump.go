@@ -1,0 +1,83 @@
+package engine
+
+import (
+	"strconv"
+)
+
+// dumpChunk is the most elements one dumped command carries; a bigger
+// value takes several commands, so no single command grows with the value.
+const dumpChunk = 512
+
+// Dump calls emit with commands that, executed in order on an empty DB (as
+// effects: Call.Replay), rebuild every key that is live at now: its value,
+// in its iteration order, and its expiry. It is how a snapshot is written.
+// Keys come in no particular order. argv is emit's to keep.
+//
+// Encodings are those a fresh build of each value gets, as when Redis loads
+// an RDB file: a set or hash that grew past the listpack or intset limits
+// and shrank again comes back in the compact encoding.
+func (db *DB) Dump(now int64, emit func(argv [][]byte) error) error {
+	for k, e := range db.keys {
+		if expired(e, now) {
+			continue
+		}
+		if err := dumpValue(k, e.Value, emit); err != nil {
+			return err
+		}
+		if e.ExpireAt != 0 {
+			argv := [][]byte{[]byte("PEXPIREAT"), []byte(k), strconv.AppendInt(nil, e.ExpireAt, 10)}
+			if err := emit(argv); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func dumpValue(key string, v any, emit func(argv [][]byte) error) error {
+	var (
+		argv [][]byte
+		head int // the command name and key
+		err  error
+	)
+	start := func(cmd string) {
+		argv = append(argv[:0:0], []byte(cmd), []byte(key))
+		head = 2
+	}
+	add := func(args ...string) {
+		for _, a := range args {
+			argv = append(argv, []byte(a))
+		}
+		if len(argv)-head >= dumpChunk*len(args) {
+			err, argv = emit(argv), append(argv[:0:0], argv[:head]...)
+		}
+	}
+	flush := func() error {
+		if err == nil && len(argv) > head {
+			err = emit(argv)
+		}
+		return err
+	}
+	switch v := v.(type) {
+	case []byte:
+		return emit([][]byte{[]byte("SET"), []byte(key), append([]byte(nil), v...)})
+	case *List:
+		start("RPUSH")
+		for i := 0; i < v.Len() && err == nil; i++ {
+			add(v.At(i))
+		}
+	case *Set:
+		start("SADD")
+		v.Each(func(m string) bool { add(m); return err == nil })
+	case *Hash:
+		start("HSET")
+		v.Each(func(f, val string) bool { add(f, val); return err == nil })
+	case *ZSet:
+		start("ZADD")
+		v.Range(func(m string, score float64) bool {
+			add(strconv.FormatFloat(score, 'g', -1, 64), m)
+			return err == nil
+		})
+	}
+	return flush()
+}
