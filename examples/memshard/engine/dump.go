@@ -8,19 +8,21 @@ import (
 // value takes several commands, so no single command grows with the value.
 const dumpChunk = 512
 
-// Dump calls emit with commands that, executed in order on an empty DB (as
-// effects: Call.Replay), rebuild every key that is live at now: its value,
-// in its iteration order, and its expiry. It is how a snapshot is written.
-// Keys come in no particular order. argv is emit's to keep.
+// Dump calls emit with commands that, executed in order on an empty DB as
+// effects (Call.Replay), rebuild every key it holds: its value, in its
+// iteration order, and its expiry. It is how a snapshot is written. Keys
+// come in no particular order. argv is emit's to keep.
+//
+// Keys past their expiry are dumped too, with it: as on a replica, a key
+// exists until the primary's DEL for it arrives in the log, and effects that
+// follow in the log may still find it (the primary's clock decides, not the
+// dumper's).
 //
 // Encodings are those a fresh build of each value gets, as when Redis loads
 // an RDB file: a set or hash that grew past the listpack or intset limits
 // and shrank again comes back in the compact encoding.
-func (db *DB) Dump(now int64, emit func(argv [][]byte) error) error {
+func (db *DB) Dump(emit func(argv [][]byte) error) error {
 	for k, e := range db.keys {
-		if expired(e, now) {
-			continue
-		}
 		if err := dumpValue(k, e.Value, emit); err != nil {
 			return err
 		}
