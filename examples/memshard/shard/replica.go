@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/quorumlog/quorumlog/client"
-	"github.com/quorumlog/quorumlog/examples/memshard/engine"
 	"github.com/quorumlog/quorumlog/examples/memshard/resp"
 	"github.com/quorumlog/quorumlog/examples/memshard/server"
 )
@@ -18,6 +17,15 @@ import (
 // node appended, and the primary steps down.
 func (s *Shard) tailLoop(ctx context.Context) {
 	for ctx.Err() == nil {
+		if s.cfg.SnapshotDir != "" && s.fresh() {
+			if err := s.restoreSnapshot(); err != nil && !errors.Is(err, ErrNoSnapshot) {
+				s.logger.Error("cannot restore the newest snapshot; retrying", "err", err)
+				if !sleepCtx(ctx, snapshotRetry) {
+					return
+				}
+				continue
+			}
+		}
 		rctx, cancel := context.WithCancel(ctx)
 		s.mu.Lock()
 		from := s.appliedID + 1
@@ -36,12 +44,80 @@ func (s *Shard) tailLoop(ctx context.Context) {
 		if restarted {
 			continue
 		}
-		s.logger.Warn("tailing the shard log; retrying", "err", err)
-		select {
-		case <-ctx.Done():
-		case <-time.After(200 * time.Millisecond):
+		var re *client.RangeError
+		if errors.As(err, &re) && re.FirstID > from {
+			// The log was trimmed past this node (a snapshot covers the
+			// records gone): restore the newest snapshot, or wait for one.
+			if s.cfg.SnapshotDir == "" {
+				s.logger.Error("the shard log is trimmed past this node and no snapshot directory is set (--snapshot-dir); not serving", "applied", from-1, "first", re.FirstID)
+			} else if err := s.restoreSnapshot(); err != nil {
+				s.logger.Error("the shard log is trimmed past this node and the newest snapshot cannot restore it; not serving", "applied", from-1, "first", re.FirstID, "err", err)
+			} else if s.applied() >= re.FirstID-1 {
+				continue
+			}
+			if !sleepCtx(ctx, snapshotRetry) {
+				return
+			}
+			continue
 		}
+		s.logger.Warn("tailing the shard log; retrying", "err", err)
+		sleepCtx(ctx, 200*time.Millisecond)
 	}
+}
+
+// snapshotRetry is how long a node that needs a snapshot waits before it
+// looks again.
+const snapshotRetry = 2 * time.Second
+
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	select {
+	case <-ctx.Done():
+		return false
+	case <-time.After(d):
+		return true
+	}
+}
+
+// fresh reports whether the keyspace is empty of log state: a start or a
+// reset after a step-down, when a snapshot saves replaying the log.
+func (s *Shard) fresh() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.appliedID == 0 && s.role == roleReplica
+}
+
+func (s *Shard) applied() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.appliedID
+}
+
+// restoreSnapshot loads the newest snapshot (outside the lock: it may be
+// large) and installs it if it is ahead of what this replica has applied.
+// The node is not caught up meanwhile, so it serves nothing from the
+// keyspace being replaced.
+func (s *Shard) restoreSnapshot() error {
+	info, db, err := LoadLatestSnapshot(s.cfg.SnapshotDir, s.cfg.Log)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.role != roleReplica || info.ID <= s.appliedID {
+		return nil
+	}
+	db.SetModifiedHook(s.modified)
+	db.AddKeyspaceStats(s.db.KeyspaceStats())
+	s.db = db
+	s.appliedID, s.sum, s.sumKnown = info.ID, info.Sum, true
+	s.tailID = max(s.tailID, info.ID)
+	s.caughtUp = false
+	if info.Node != "" {
+		s.primary = server.Node{ID: clusterID(info.Node), Addr: info.Addr}
+	}
+	s.publishRouteLocked()
+	s.logger.Info("restored a snapshot", "id", info.ID, "keys", info.Keys)
+	return nil
 }
 
 // follow applies the reader's events until it fails.
@@ -109,12 +185,7 @@ func (s *Shard) applyLocked(rec client.Record) error {
 	}
 	switch r.kind {
 	case kindEffects:
-		w := resp.NewWriter(2)
-		now := nowMs()
-		for _, argv := range r.effects {
-			w.Reset()
-			s.table.Exec(s.db, &engine.Call{Argv: argv, Out: w, Now: now, Replay: true})
-		}
+		applyEffects(s.table, s.db, r.effects, resp.NewWriter(2))
 	case kindHeartbeat, kindElect:
 		if p := (server.Node{ID: clusterID(r.node), Addr: r.addr}); p != s.primary {
 			s.primary = p

@@ -50,7 +50,13 @@ type Config struct {
 	// Default 1 (measured best when the log nodes share the machine, see
 	// README); 1 waits for each append before sending the next.
 	PipelineDepth int
-	Logger        *slog.Logger // nil discards
+	// SnapshotDir is the directory of the shard's snapshots (written by
+	// TakeSnapshot). If set, a node restores the newest one before it
+	// replays the log, and again if the log is trimmed past it. Empty: the
+	// node replays the log from its first ID and cannot recover once the log
+	// is trimmed.
+	SnapshotDir string
+	Logger      *slog.Logger // nil discards
 }
 
 const (

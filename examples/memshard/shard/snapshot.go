@@ -1,0 +1,366 @@
+package shard
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash"
+	"hash/crc32"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/quorumlog/quorumlog/examples/memshard/engine"
+	"github.com/quorumlog/quorumlog/examples/memshard/resp"
+)
+
+// A snapshot is the keyspace as of one ID of the shard log: a node restores
+// it, then replays the log from the next ID. Snapshots are written by a
+// separate process (TakeSnapshot, `memshard snapshot`), never by a serving
+// node, into a directory the nodes share (the blob store).
+//
+//	file    := magic | header | chunk* | 0:uvarint | crc32c:u32le
+//	header  := len:uvarint | log | id:uvarint | sum:u32le | node | addr   (node, log, addr: len:uvarint | bytes)
+//	chunk   := len:uvarint | effects record (record.go: version, 'E', commands)
+//
+// The CRC-32C covers every byte before it. The chunks are effects records,
+// so the engine-version guard of the log applies to snapshots too.
+const (
+	snapshotMagic      = "MEMSHARD SNAPSHOT\n"
+	snapshotSuffix     = ".snap"
+	snapshotChunk      = 256     // commands per chunk, at most
+	snapshotChunkBytes = 1 << 20 // argument bytes per chunk, about (one big value may exceed it)
+	maxSnapshotPart    = 1 << 30 // a header or chunk length above this is corruption
+	snapshotsKept      = 2       // the newest snapshots of a log kept in the directory
+)
+
+var (
+	// ErrNoSnapshot means the directory holds no snapshot of the log.
+	ErrNoSnapshot = errors.New("shard: no snapshot")
+	// ErrBadSnapshot means a snapshot file is corrupt or truncated.
+	ErrBadSnapshot = errors.New("shard: corrupt snapshot")
+)
+
+// SnapshotInfo says what a snapshot covers.
+type SnapshotInfo struct {
+	Log  string // the shard log
+	ID   uint64 // the last log ID it includes
+	Sum  uint32 // the log's running checksum after ID
+	Node string // the primary as of ID (node ID and RESP address), if any
+	Addr string
+	Keys int // keys restored (set by ReadSnapshot)
+}
+
+// snapshotName is the file name of log's snapshot at id: sorting names
+// sorts by ID.
+func snapshotName(log string, id uint64) string {
+	return fmt.Sprintf("%s.%020d%s", log, id, snapshotSuffix)
+}
+
+// WriteSnapshot writes db as log's snapshot at info.ID into dir, atomically
+// (a temporary file, fsynced, renamed, the directory fsynced), then removes
+// all but the newest snapshotsKept snapshots of the log. It returns the
+// file's path.
+func WriteSnapshot(dir string, info SnapshotInfo, db *engine.DB) (path string, err error) {
+	if err := checkLogName(info.Log); err != nil {
+		return "", err
+	}
+	tmp, err := os.CreateTemp(dir, "."+info.Log+".*.tmp")
+	if err != nil {
+		return "", fmt.Errorf("shard: write snapshot: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	crc := crc32.New(crc32.MakeTable(crc32.Castagnoli))
+	w := bufio.NewWriterSize(io.MultiWriter(tmp, crc), 1<<20)
+	if err := encodeSnapshot(w, crc, info, db); err != nil {
+		return "", fmt.Errorf("shard: write snapshot: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		return "", fmt.Errorf("shard: write snapshot: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return "", fmt.Errorf("shard: write snapshot: %w", err)
+	}
+	path = filepath.Join(dir, snapshotName(info.Log, info.ID))
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return "", fmt.Errorf("shard: write snapshot: %w", err)
+	}
+	if err := syncDir(dir); err != nil {
+		return "", fmt.Errorf("shard: write snapshot: %w", err)
+	}
+	old, _ := listSnapshots(dir, info.Log)
+	for len(old) > snapshotsKept {
+		os.Remove(filepath.Join(dir, snapshotName(info.Log, old[0])))
+		old = old[1:]
+	}
+	return path, nil
+}
+
+func encodeSnapshot(w *bufio.Writer, crc hash.Hash32, info SnapshotInfo, db *engine.DB) error {
+	w.WriteString(snapshotMagic)
+	var h []byte
+	h = appendBytes(h, info.Log)
+	h = binary.AppendUvarint(h, info.ID)
+	h = binary.LittleEndian.AppendUint32(h, info.Sum)
+	h = appendBytes(h, info.Node)
+	h = appendBytes(h, info.Addr)
+	writePart(w, h)
+	var cmds [][][]byte
+	var rec []byte
+	size := 0
+	flush := func() {
+		rec = appendEffectsRecord(rec[:0], cmds)
+		cmds, size = cmds[:0], 0
+		writePart(w, rec)
+	}
+	db.Dump(func(argv [][]byte) error {
+		cmds = append(cmds, argv)
+		for _, a := range argv {
+			size += len(a)
+		}
+		if len(cmds) == snapshotChunk || size >= snapshotChunkBytes {
+			flush()
+		}
+		return nil
+	})
+	if len(cmds) > 0 {
+		flush()
+	}
+	w.Write(binary.AppendUvarint(nil, 0))
+	if err := w.Flush(); err != nil { // bufio keeps the first write error
+		return err
+	}
+	// The CRC of everything written so far goes last.
+	w.Write(binary.LittleEndian.AppendUint32(nil, crc.Sum32()))
+	return w.Flush()
+}
+
+func appendBytes(dst []byte, s string) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(s)))
+	return append(dst, s...)
+}
+
+func writePart(w *bufio.Writer, b []byte) {
+	w.Write(binary.AppendUvarint(nil, uint64(len(b))))
+	w.Write(b)
+}
+
+// ReadSnapshot rebuilds a snapshot from f into a new DB. It checks the
+// CRC-32C of the whole file before it executes anything, then the magic,
+// every length and every record, and returns the DB only if all of them
+// hold: a corrupt, truncated or trailing-garbage file is ErrBadSnapshot, a
+// snapshot written by a newer engine is ErrNewerFormat. Only the commands
+// Dump writes are executed.
+func ReadSnapshot(f io.ReadSeeker) (SnapshotInfo, *engine.DB, error) {
+	var info SnapshotInfo
+	if err := checkSnapshotCRC(f); err != nil {
+		return info, nil, err
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return info, nil, err
+	}
+	crc := crc32.New(crc32.MakeTable(crc32.Castagnoli))
+	br := bufio.NewReader(f)
+	sr := &snapReader{r: br, crc: crc}
+	magic := make([]byte, len(snapshotMagic))
+	if _, err := io.ReadFull(sr, magic); err != nil || string(magic) != snapshotMagic {
+		return info, nil, fmt.Errorf("%w: not a memshard snapshot", ErrBadSnapshot)
+	}
+	h, err := sr.part()
+	if err != nil {
+		return info, nil, err
+	}
+	d := reader{b: h}
+	info.Log = string(d.bytes())
+	info.ID = d.uvarint()
+	if d.err == nil && len(d.b) >= 4 {
+		info.Sum = binary.LittleEndian.Uint32(d.b)
+		d.b = d.b[4:]
+	} else {
+		d.err = errBadRecord
+	}
+	info.Node = string(d.bytes())
+	info.Addr = string(d.bytes())
+	if d.err != nil || len(d.b) != 0 {
+		return info, nil, fmt.Errorf("%w: bad header", ErrBadSnapshot)
+	}
+	db := engine.New()
+	table := engine.NewTable()
+	out := resp.NewWriter(2)
+	for {
+		b, err := sr.part()
+		if err != nil {
+			return info, nil, err
+		}
+		if b == nil {
+			break
+		}
+		rec, err := decodeRecord(b)
+		if errors.Is(err, ErrNewerFormat) {
+			return info, nil, err
+		}
+		if err != nil || rec.kind != kindEffects {
+			return info, nil, fmt.Errorf("%w: bad chunk", ErrBadSnapshot)
+		}
+		for _, argv := range rec.effects {
+			if !dumpCommands[strings.ToUpper(string(argv[0]))] {
+				return info, nil, fmt.Errorf("%w: command %q in a snapshot", ErrBadSnapshot, argv[0])
+			}
+			out.Reset()
+			table.Exec(db, &engine.Call{Argv: argv, Out: out, Now: nowMs(), Replay: true})
+			if reply := out.Bytes(); len(reply) > 0 && reply[0] == '-' {
+				return info, nil, fmt.Errorf("%w: command %q: %s", ErrBadSnapshot, argv[0], strings.TrimSpace(string(reply)))
+			}
+		}
+	}
+	want := crc.Sum32()
+	var sum [4]byte
+	if _, err := io.ReadFull(br, sum[:]); err != nil || binary.LittleEndian.Uint32(sum[:]) != want {
+		return info, nil, fmt.Errorf("%w: checksum mismatch", ErrBadSnapshot)
+	}
+	if _, err := br.ReadByte(); err != io.EOF {
+		return info, nil, fmt.Errorf("%w: data after the checksum", ErrBadSnapshot)
+	}
+	info.Keys = db.Len()
+	return info, db, nil
+}
+
+// dumpCommands are the commands engine.Dump writes.
+var dumpCommands = map[string]bool{"SET": true, "RPUSH": true, "SADD": true, "HSET": true, "ZADD": true, "PEXPIREAT": true}
+
+// checkSnapshotCRC checks that f's last four bytes are the CRC-32C of the
+// bytes before them.
+func checkSnapshotCRC(f io.ReadSeeker) error {
+	size, err := f.Seek(0, io.SeekEnd)
+	if err != nil {
+		return err
+	}
+	if size < int64(len(snapshotMagic))+4 {
+		return fmt.Errorf("%w: %d bytes", ErrBadSnapshot, size)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	crc := crc32.New(crc32.MakeTable(crc32.Castagnoli))
+	if _, err := io.CopyN(crc, f, size-4); err != nil {
+		return err
+	}
+	var sum [4]byte
+	if _, err := io.ReadFull(f, sum[:]); err != nil {
+		return err
+	}
+	if binary.LittleEndian.Uint32(sum[:]) != crc.Sum32() {
+		return fmt.Errorf("%w: checksum mismatch", ErrBadSnapshot)
+	}
+	return nil
+}
+
+// snapReader reads a snapshot's parts, hashing every byte it returns.
+type snapReader struct {
+	r   *bufio.Reader
+	crc hash.Hash32
+}
+
+func (s *snapReader) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	s.crc.Write(p[:n])
+	return n, err
+}
+
+func (s *snapReader) ReadByte() (byte, error) {
+	b, err := s.r.ReadByte()
+	if err == nil {
+		s.crc.Write([]byte{b})
+	}
+	return b, err
+}
+
+// part reads one length-prefixed part; nil at the end marker.
+func (s *snapReader) part() ([]byte, error) {
+	n, err := binary.ReadUvarint(s)
+	if err != nil || n > maxSnapshotPart {
+		return nil, fmt.Errorf("%w: truncated or bad length", ErrBadSnapshot)
+	}
+	if n == 0 {
+		return nil, nil
+	}
+	// ReadAll grows with the bytes that arrive: a corrupt length allocates
+	// no more than the file holds.
+	b, err := io.ReadAll(io.LimitReader(s, int64(n)))
+	if err != nil || uint64(len(b)) != n {
+		return nil, fmt.Errorf("%w: truncated", ErrBadSnapshot)
+	}
+	return b, nil
+}
+
+// LoadLatestSnapshot restores the newest snapshot of log in dir. It is
+// ErrNoSnapshot if there is none; a corrupt newest snapshot is an error,
+// never a silent fall back to an older one (the log may be trimmed past it).
+func LoadLatestSnapshot(dir, log string) (SnapshotInfo, *engine.DB, error) {
+	ids, err := listSnapshots(dir, log)
+	if err != nil {
+		return SnapshotInfo{}, nil, err
+	}
+	if len(ids) == 0 {
+		return SnapshotInfo{}, nil, fmt.Errorf("%w of log %q in %s", ErrNoSnapshot, log, dir)
+	}
+	path := filepath.Join(dir, snapshotName(log, ids[len(ids)-1]))
+	f, err := os.Open(path)
+	if err != nil {
+		return SnapshotInfo{}, nil, err
+	}
+	defer f.Close()
+	info, db, err := ReadSnapshot(f)
+	if err != nil {
+		return SnapshotInfo{}, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if info.Log != log || info.ID != ids[len(ids)-1] {
+		return SnapshotInfo{}, nil, fmt.Errorf("%s: %w: it holds log %q at ID %d", path, ErrBadSnapshot, info.Log, info.ID)
+	}
+	return info, db, nil
+}
+
+// listSnapshots returns the IDs of log's snapshots in dir, ascending.
+func listSnapshots(dir, log string) ([]uint64, error) {
+	names, err := filepath.Glob(filepath.Join(dir, log+".*"+snapshotSuffix))
+	if err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(dir); err != nil {
+		return nil, fmt.Errorf("shard: snapshot directory: %w", err)
+	}
+	var ids []uint64
+	for _, n := range names {
+		mid := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(n), log+"."), snapshotSuffix)
+		if id, err := strconv.ParseUint(mid, 10, 64); err == nil && len(mid) == 20 {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	return ids, nil
+}
+
+func checkLogName(log string) error {
+	if log == "" || filepath.Base(log) != log || strings.HasPrefix(log, ".") {
+		return fmt.Errorf("shard: log name %q cannot name a snapshot file", log)
+	}
+	return nil
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}

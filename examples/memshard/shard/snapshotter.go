@@ -1,0 +1,102 @@
+package shard
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/quorumlog/quorumlog/client"
+	"github.com/quorumlog/quorumlog/examples/memshard/engine"
+	"github.com/quorumlog/quorumlog/examples/memshard/resp"
+)
+
+// SnapshotResult is what TakeSnapshot did.
+type SnapshotResult struct {
+	SnapshotInfo
+	Path    string // the snapshot file written; empty if nothing was new
+	Applied int    // log records applied on top of the previous snapshot
+	Trimmed bool   // the log was trimmed through ID
+}
+
+// TakeSnapshot is the off-box snapshot process: it restores the newest
+// snapshot of log from dir (or starts empty), replays the log from the ID
+// after it to the current end, writes the result as a new snapshot and, if
+// trim is set, trims the log through the snapshot's ID. It runs beside the
+// shard, never inside a serving node, so the primary never pauses for it.
+//
+// It refuses to work from a log that is trimmed past the newest snapshot
+// (the records in between are gone) and stops at a record written by a
+// newer engine.
+func TakeSnapshot(ctx context.Context, c *client.Client, log, dir string, trim bool) (SnapshotResult, error) {
+	if err := checkLogName(log); err != nil {
+		return SnapshotResult{}, err
+	}
+	info, db, err := LoadLatestSnapshot(dir, log)
+	switch {
+	case errors.Is(err, ErrNoSnapshot):
+		info, db = SnapshotInfo{Log: log}, engine.New()
+	case err != nil:
+		return SnapshotResult{}, err
+	}
+	res := SnapshotResult{SnapshotInfo: info}
+	r, err := c.Read(ctx, log, info.ID+1)
+	if err != nil {
+		return res, err
+	}
+	defer r.Close()
+	table := engine.NewTable()
+	out := resp.NewWriter(2)
+	for {
+		ev, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		var re *client.RangeError
+		if errors.As(err, &re) && re.FirstID > info.ID+1 {
+			return res, fmt.Errorf("shard: log %q is trimmed to ID %d, past the newest snapshot (ID %d): the records between are gone", log, re.FirstID, info.ID)
+		}
+		if err != nil {
+			return res, err
+		}
+		if ev.CaughtUp {
+			continue
+		}
+		rec, err := decodeRecord(ev.Record.Payload)
+		if err != nil {
+			return res, fmt.Errorf("shard: log %q record %d: %w", log, ev.Record.ID, err)
+		}
+		switch rec.kind {
+		case kindEffects:
+			applyEffects(table, db, rec.effects, out)
+		case kindHeartbeat, kindElect:
+			info.Node, info.Addr = rec.node, rec.addr
+		}
+		info.ID, info.Sum = ev.Record.ID, client.Checksum(info.Sum, ev.Record.Payload)
+		res.Applied++
+	}
+	res.SnapshotInfo = info
+	if res.Applied == 0 {
+		return res, nil // the newest snapshot is current
+	}
+	if res.Path, err = WriteSnapshot(dir, info, db); err != nil {
+		return res, err
+	}
+	res.Keys = db.Len()
+	if trim {
+		if _, err := c.Trim(ctx, log, info.ID); err != nil {
+			return res, fmt.Errorf("shard: snapshot %s written; trim of log %q through %d: %w", res.Path, log, info.ID, err)
+		}
+		res.Trimmed = true
+	}
+	return res, nil
+}
+
+// applyEffects executes one record's effects on db, as a replica does.
+func applyEffects(table engine.Table, db *engine.DB, effects [][][]byte, out *resp.Writer) {
+	now := nowMs()
+	for _, argv := range effects {
+		out.Reset()
+		table.Exec(db, &engine.Call{Argv: argv, Out: out, Now: now, Replay: true})
+	}
+}
