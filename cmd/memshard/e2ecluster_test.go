@@ -49,7 +49,8 @@ const shardLog = "s1"
 
 // envOptions shape an e2e environment.
 type envOptions struct {
-	lease time.Duration // memshard --lease; default 1s
+	lease       time.Duration // memshard --lease; default 1s
+	snapshotDir string        // memshard --snapshot-dir; default none
 }
 
 // env is a 3-node QuorumLog cluster (zones a, b, c) and a 3-node memshard
@@ -63,6 +64,8 @@ type env struct {
 	ids      []string
 	addrs    []string // memshard RESP addresses
 	log      *client.Client
+	mbin     string // the memshard binary
+	logAddrs string // the QuorumLog nodes' gRPC addresses, as --log-endpoints
 
 	mu      sync.Mutex
 	clients map[int]*redis.Client // per node, for ROLE and INFO
@@ -108,14 +111,17 @@ func newEnv(t *testing.T, opts envOptions) *env {
 	e.log = cl
 	proctest.WaitFor(t, 30*time.Second, func() error { return e.logLeader(grpcAddrs) })
 
+	e.mbin, e.logAddrs = mbin, strings.Join(grpcAddrs, ",")
 	e.addrs = proctest.FreeAddrs(t, 3)
 	for i := range 3 {
 		id := fmt.Sprintf("m%d", i+1)
 		e.ids = append(e.ids, id)
-		e.nodes = append(e.nodes, proctest.New(t, "memshard "+id, mbin,
-			"--id", id, "--addr", e.addrs[i], "--log-endpoints", strings.Join(grpcAddrs, ","),
-			"--shard", shardLog, "--lease", opts.lease.String(), "--node-timeout", "1s", "--log-level", "info",
-		))
+		args := []string{"--id", id, "--addr", e.addrs[i], "--log-endpoints", e.logAddrs,
+			"--shard", shardLog, "--lease", opts.lease.String(), "--node-timeout", "1s", "--log-level", "info"}
+		if opts.snapshotDir != "" {
+			args = append(args, "--snapshot-dir", opts.snapshotDir)
+		}
+		e.nodes = append(e.nodes, proctest.New(t, "memshard "+id, mbin, args...))
 	}
 	for _, p := range e.nodes {
 		p.Start(t)

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	_ "net/http/pprof"
+	"os"
 	"runtime"
 	"strings"
 	"time"
@@ -23,6 +24,7 @@ type usageError struct{ error }
 
 const usage = `Usage: memshard --id ID --addr HOST:PORT [--log-endpoints A,B,C] [--shard NAME] [flags]
        memshard --standalone --addr HOST:PORT
+       memshard snapshot --snapshot-dir DIR [flags]   (memshard snapshot --help)
 
 Serves the Redis protocol on --addr. Every node of a shard follows the
 QuorumLog log --shard; one of them is elected primary through the log and
@@ -34,6 +36,9 @@ Flags:
 `
 
 func run(ctx context.Context, args []string, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "snapshot" {
+		return runSnapshot(ctx, args[1:], os.Stdout, stderr)
+	}
 	fs := flag.NewFlagSet("memshard", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
@@ -45,6 +50,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	nodeTimeout := fs.Duration("node-timeout", 5*time.Second, "another node that answers no PING for this long shows as failed in CLUSTER NODES/SHARDS and leaves CLUSTER SLOTS (as Redis's cluster-node-timeout)")
 	pipeline := fs.Int("pipeline", 1, "appends of the primary in flight at once (each conditional on the previous)")
 	procs := fs.Int("procs", 1, "OS threads running Go code at once (GOMAXPROCS). The keyspace is single-threaded, as in Redis; one thread also saves a cross-thread wake-up per request")
+	snapshotDir := fs.String("snapshot-dir", "", "directory of the shard's snapshots (memshard snapshot writes them): restore the newest before replaying the log, and again if the log is trimmed past this node; without it a node replays the log from its first ID")
 	requirePass := fs.String("requirepass", "", "password clients must AUTH with")
 	standalone := fs.Bool("standalone", false, "no log: in-memory only (tests, comparisons)")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
@@ -106,7 +112,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 			return err
 		}
 		defer c.Close()
-		sh, err := shard.New(shard.Config{NodeID: *id, Addr: *addr, Log: *shardLog, Client: c, Lease: *lease, NodeTimeout: *nodeTimeout, PipelineDepth: *pipeline, Logger: logger})
+		sh, err := shard.New(shard.Config{NodeID: *id, Addr: *addr, Log: *shardLog, Client: c, Lease: *lease, NodeTimeout: *nodeTimeout, PipelineDepth: *pipeline, SnapshotDir: *snapshotDir, Logger: logger})
 		if err != nil {
 			lis.Close()
 			return err
