@@ -19,14 +19,17 @@ build:
 RUN_DIR ?= /tmp/quorumlog-dev
 run: deps build
 	@pids=""; trap 'kill $$pids 2>/dev/null; wait $$pids 2>/dev/null; exit 0' INT TERM; \
+	mkdir -p $(RUN_DIR)/snapshots; \
 	$(BIN)/quorumlogd dev --data-dir $(RUN_DIR) & pids="$$pids $$!"; \
 	for i in $$(seq 50); do $(BIN)/logctl status >/dev/null 2>&1 && break; sleep 0.2; done; \
 	for i in 1 2 3; do \
-	  $(BIN)/memshard --id m$$i --addr 127.0.0.1:638$$i --shard memshard --log-level warn & pids="$$pids $$!"; \
+	  $(BIN)/memshard --id m$$i --addr 127.0.0.1:638$$i --shard memshard --snapshot-dir $(RUN_DIR)/snapshots --log-level warn & pids="$$pids $$!"; \
 	done; \
 	sleep 1; \
 	echo; echo "memshard primary + 2 replicas on 127.0.0.1:6381-6383 (one is elected primary). Try:"; \
-	echo "  redis-cli -c -p 6381"; echo "  bin/logctl status"; echo "Ctrl-C stops everything."; echo; \
+	echo "  redis-cli -c -p 6381"; echo "  bin/logctl status"; \
+	echo "  bin/memshard snapshot --snapshot-dir $(RUN_DIR)/snapshots   # snapshot the shard, trim its log"; \
+	echo "Ctrl-C stops everything."; echo; \
 	wait
 
 # Debian's redis-server (7.0) for memshard's differential tests, and

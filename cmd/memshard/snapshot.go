@@ -62,7 +62,7 @@ func runSnapshot(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		fmt.Fprintf(stdout, "snapshot of %s at ID %d is current; nothing written\n", res.Log, res.ID)
 		return nil
 	}
-	fmt.Fprintf(stdout, "wrote %s: %d keys at ID %d (%d records replayed)", res.Path, res.Keys, res.ID, res.Applied)
+	fmt.Fprintf(stdout, "wrote %s: %d keys at ID %d (log records replayed: %d)", res.Path, res.Keys, res.ID, res.Applied)
 	if res.Trimmed {
 		fmt.Fprintf(stdout, "; trimmed the log through %d", res.ID)
 	}

@@ -26,8 +26,10 @@ func (s *Shard) Table() engine.Table { return s.table }
 func (s *Shard) Wait(ctx context.Context, t server.Ticket) string {
 	for {
 		ch := s.settled.Load()
-		if s.anyFailed.Load() && s.failedTicket(uint64(t)) {
-			return errWriteLost
+		if s.anyFailed.Load() {
+			if msg := s.failedTicket(uint64(t)); msg != "" {
+				return msg
+			}
 		}
 		if uint64(t) <= s.committed.Load() {
 			return ""
@@ -40,15 +42,19 @@ func (s *Shard) Wait(ctx context.Context, t server.Ticket) string {
 	}
 }
 
-func (s *Shard) failedTicket(t uint64) bool {
+// failedTicket returns the error reply of ticket t if it will never commit.
+func (s *Shard) failedTicket(t uint64) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, f := range s.failed {
 		if t >= f[0] && t <= f[1] {
-			return true
+			if s.unknown[t] {
+				return errOutcomeUnknown
+			}
+			return errWriteLost
 		}
 	}
-	return false
+	return ""
 }
 
 // Route summarises Topology without the shard's lock (server.Backend).

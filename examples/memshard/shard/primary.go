@@ -14,6 +14,10 @@ const (
 	errNotServing = "CLUSTERDOWN The cluster is down"
 	errReadOnly   = "READONLY You can't write against a read only replica."
 	errWriteLost  = "TRYAGAIN the write could not be made durable; the primary stepped down (retry on the new primary)"
+	// errOutcomeUnknown answers a write whose record may or may not be in
+	// the log, and can no longer be checked: not TRYAGAIN, because a retry
+	// could apply it twice.
+	errOutcomeUnknown = "ERR the write's outcome is unknown: the primary stepped down and the log was trimmed before its record could be checked"
 )
 
 // servingLocked reports whether this node may answer data commands now.

@@ -17,6 +17,8 @@ import (
 // node appended, and the primary steps down.
 func (s *Shard) tailLoop(ctx context.Context) {
 	for ctx.Err() == nil {
+		// A fresh keyspace starts from the newest snapshot, unless batches of
+		// unknown outcome wait for the replay to reach their records.
 		if s.cfg.SnapshotDir != "" && s.fresh() {
 			if err := s.restoreSnapshot(); err != nil && !errors.Is(err, ErrNoSnapshot) {
 				s.logger.Error("cannot restore the newest snapshot; retrying", "err", err)
@@ -83,7 +85,7 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 func (s *Shard) fresh() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.appliedID == 0 && s.role == roleReplica
+	return s.appliedID == 0 && s.role == roleReplica && len(s.unresolved) == 0
 }
 
 func (s *Shard) applied() uint64 {
@@ -112,6 +114,21 @@ func (s *Shard) restoreSnapshot() error {
 	s.appliedID, s.sum, s.sumKnown = info.ID, info.Sum, true
 	s.tailID = max(s.tailID, info.ID)
 	s.caughtUp = false
+	// Batches of unknown outcome whose records the snapshot covers can no
+	// longer be checked (the log was trimmed past them, or restore would
+	// not be needed): their clients must be told the outcome is unknown.
+	for len(s.unresolved) > 0 && s.unresolved[0].id <= info.ID {
+		if f := s.unresolved[0]; f.seq > 0 {
+			s.failLocked(f.seq)
+			if s.unknown == nil {
+				s.unknown = make(map[uint64]bool)
+			}
+			s.unknown[f.seq] = true
+			s.logger.Warn("the outcome of an append cannot be checked: a snapshot covers its ID", "id", f.id)
+		}
+		s.unresolved = s.unresolved[1:]
+	}
+	s.broadcastLocked()
 	if info.Node != "" {
 		s.primary = server.Node{ID: clusterID(info.Node), Addr: info.Addr}
 	}

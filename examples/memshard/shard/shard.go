@@ -99,6 +99,7 @@ type Shard struct {
 	openKeys   []string            // keys made dirty by the open batch
 	openSeq    uint64              // ticket of the open batch
 	failed     [][2]uint64         // ticket ranges [a, b] that will never commit
+	unknown    map[uint64]bool     // failed tickets whose outcome is unknown (a snapshot skipped their record)
 	dirty      map[string]uint64   // key -> ticket of its last uncommitted write
 	batchKeys  map[uint64][]string // ticket -> keys it dirtied
 	watches    map[int64]*watch    // WATCH state by connection ID

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/quorumlog/quorumlog/client"
 	"github.com/quorumlog/quorumlog/examples/memshard/engine"
 	"github.com/quorumlog/quorumlog/examples/memshard/resp"
 )
@@ -193,4 +194,41 @@ func FuzzReadSnapshot(f *testing.F) {
 			t.Fatalf("re-encoded: %+v, %v", again, err)
 		}
 	})
+}
+
+// TestRestoreSnapshot_InstallsAndSettlesSkippedFlights: a replica installs a
+// snapshot ahead of it; batches of unknown outcome whose records the
+// snapshot covers are answered "outcome unknown" (never TRYAGAIN, which
+// invites a duplicate), and later ones still wait for the replay.
+func TestRestoreSnapshot_InstallsAndSettlesSkippedFlights(t *testing.T) {
+	dir := t.TempDir()
+	db := testDB(t)
+	if _, err := WriteSnapshot(dir, SnapshotInfo{Log: "l", ID: 7, Sum: 99, Node: "m2", Addr: "127.0.0.1:7"}, db); err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(Config{NodeID: "m1", Addr: "127.0.0.1:1", Log: "l", Client: &client.Client{}, SnapshotDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.unresolved = []*flight{{id: 5, seq: 3}, {id: 9, seq: 4}}
+	if s.fresh() {
+		t.Fatal("a node with batches of unknown outcome skips its replay for a snapshot")
+	}
+	if err := s.restoreSnapshot(); err != nil {
+		t.Fatal(err)
+	}
+	if s.appliedID != 7 || s.sum != 99 || !s.sumKnown || s.primary.Addr != "127.0.0.1:7" || s.db.Len() != db.Len() {
+		t.Fatalf("after restore: applied %d sum %d known %v primary %+v keys %d", s.appliedID, s.sum, s.sumKnown, s.primary, s.db.Len())
+	}
+	if got := s.Wait(t.Context(), 3); got != errOutcomeUnknown {
+		t.Fatalf("batch at ID 5 (covered by the snapshot): %q, want %q", got, errOutcomeUnknown)
+	}
+	if len(s.unresolved) != 1 || s.unresolved[0].id != 9 {
+		t.Fatalf("unresolved after restore: %d, want the flight at ID 9 only", len(s.unresolved))
+	}
+	// An older snapshot than the position is not installed.
+	s.appliedID = 20
+	if err := s.restoreSnapshot(); err != nil || s.appliedID != 20 {
+		t.Fatalf("restore behind the position: %v, applied %d", err, s.appliedID)
+	}
 }

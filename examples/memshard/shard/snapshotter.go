@@ -40,7 +40,9 @@ func TakeSnapshot(ctx context.Context, c *client.Client, log, dir string, trim b
 		return SnapshotResult{}, err
 	}
 	res := SnapshotResult{SnapshotInfo: info}
-	r, err := c.Read(ctx, log, info.ID+1)
+	// Linearizable: the snapshot covers every write acknowledged before it
+	// started, whichever node serves the read.
+	r, err := c.Read(ctx, log, info.ID+1, client.Linearizable())
 	if err != nil {
 		return res, err
 	}
