@@ -205,7 +205,15 @@ func checkNoRecordFrom(t *testing.T, recs []logRecord, id, primary string) {
 	}
 }
 
-func TestE2E_FailoverUnderLoad(t *testing.T) {
+func TestE2E_FailoverUnderLoad(t *testing.T) { failoverUnderLoad(t, false) }
+
+// TestE2E_FailoverUnderLoadWithSnapshots is the same with the snapshot
+// process run while the killed primary is down: it trims the log past the
+// dead node, which must come back from the snapshot, and every
+// acknowledged write must still be on every node.
+func TestE2E_FailoverUnderLoadWithSnapshots(t *testing.T) { failoverUnderLoad(t, true) }
+
+func failoverUnderLoad(t *testing.T, snapshots bool) {
 	const writers = 6
 	kills, between := 3, int64(600)
 	if testing.Short() {
@@ -214,7 +222,11 @@ func TestE2E_FailoverUnderLoad(t *testing.T) {
 	if n, err := strconv.Atoi(os.Getenv("MEMSHARD_E2E_KILLS")); err == nil && n > 0 {
 		kills = min(n, 20) // for measuring failover times (make test never sets it)
 	}
-	e := newEnv(t, envOptions{})
+	var opts envOptions
+	if snapshots {
+		opts.snapshotDir = t.TempDir()
+	}
+	e := newEnv(t, opts)
 	acks := &ackTracker{}
 	cc := redis.NewClusterClient(&redis.ClusterOptions{
 		Addrs: e.addrs, ReadOnly: false,
@@ -253,10 +265,17 @@ func TestE2E_FailoverUnderLoad(t *testing.T) {
 		t.Logf("round %d: killed primary %s, %s took over; kill -> first acknowledged write on %s: %v",
 			round, e.ids[p], e.ids[np], e.ids[np], d.Round(time.Millisecond))
 
+		if snapshots {
+			// Trims the log past the dead node: it must restore the snapshot.
+			t.Logf("round %d: %s", round, strings.TrimSpace(runSnapshotCmd(t, e, opts.snapshotDir)))
+		}
 		// The killed node comes back as a replica and appends nothing.
 		restartFrom := e.lastID()
 		e.restart(p)
 		e.waitReplica(p, restartFrom)
+		if snapshots && !strings.Contains(e.nodes[p].StderrTail(100), "restored a snapshot") {
+			t.Errorf("restarted %s did not restore the snapshot", e.ids[p])
+		}
 		waitAcks(t, &acked, between)
 		if r, err := e.role(p); err != nil || r != "slave" {
 			t.Errorf("ROLE of restarted %s = %q, %v; want slave", e.ids[p], r, err)
