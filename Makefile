@@ -102,6 +102,7 @@ bench-shard: deps build
 # Micro-benchmarks of the packages.
 bench-go:
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./logstore ./quorum/...
+	$(GO) test -run '^$$' -bench Snapshot -benchtime 5x ./examples/memshard/shard
 
 clean:
 	rm -rf $(BIN)
