@@ -7,12 +7,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/quorumlog/quorumlog/client"
 	"github.com/quorumlog/quorumlog/examples/memshard/shard"
 )
 
-const snapshotUsage = `Usage: memshard snapshot --snapshot-dir DIR [--log-endpoints A,B,C] [--shard NAME] [--trim=false]
+const snapshotUsage = `Usage: memshard snapshot --snapshot-dir DIR [--log-endpoints A,B,C] [--shard NAME] [--trim=false] [--every D]
 
 Takes an off-box snapshot of a shard: restores the newest snapshot in DIR
 (or starts empty), replays the shard log from the ID after it to the end,
@@ -21,7 +22,8 @@ fsynced, renamed into place; the two newest are kept) and then trims the
 log through that ID. It runs beside the shard's nodes and never pauses
 them. Nodes started with the same --snapshot-dir restore the newest
 snapshot instead of replaying the whole log, and a replica that falls
-behind a trim restores it again. Run it periodically (cron, a timer).
+behind a trim restores it again. Run it periodically (cron, a timer) or
+keep it running with --every.
 
 Flags:
 `
@@ -34,6 +36,7 @@ func runSnapshot(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	shardLog := fs.String("shard", "memshard", "the shard's log name")
 	dir := fs.String("snapshot-dir", "", "directory of the shard's snapshots (required; shared with the nodes)")
 	trim := fs.Bool("trim", true, "trim the shard log through the snapshot's ID once the snapshot is on disk")
+	every := fs.Duration("every", 0, "keep running and take a snapshot at this interval (0: take one and exit)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -46,6 +49,9 @@ func runSnapshot(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if *dir == "" {
 		return usageError{errors.New("--snapshot-dir is required")}
 	}
+	if *every < 0 {
+		return usageError{errors.New("--every must not be negative")}
+	}
 	if err := os.MkdirAll(*dir, 0o755); err != nil {
 		return err
 	}
@@ -54,7 +60,25 @@ func runSnapshot(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	defer c.Close()
-	res, err := shard.TakeSnapshot(ctx, c, *shardLog, *dir, *trim)
+	for {
+		err := snapshotOnce(ctx, c, *shardLog, *dir, *trim, stdout)
+		if *every == 0 {
+			return err
+		}
+		if err != nil && ctx.Err() == nil {
+			fmt.Fprintln(stderr, "memshard snapshot:", err) // keep going: the next one may work
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(*every):
+		}
+	}
+}
+
+func snapshotOnce(ctx context.Context, c *client.Client, log, dir string, trim bool, stdout io.Writer) error {
+	start := time.Now()
+	res, err := shard.TakeSnapshot(ctx, c, log, dir, trim)
 	if err != nil {
 		return err
 	}
@@ -62,7 +86,7 @@ func runSnapshot(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		fmt.Fprintf(stdout, "snapshot of %s at ID %d is current; nothing written\n", res.Log, res.ID)
 		return nil
 	}
-	fmt.Fprintf(stdout, "wrote %s: %d keys at ID %d (log records replayed: %d)", res.Path, res.Keys, res.ID, res.Applied)
+	fmt.Fprintf(stdout, "wrote %s: %d keys at ID %d (log records replayed: %d, %v)", res.Path, res.Keys, res.ID, res.Applied, time.Since(start).Round(time.Millisecond))
 	if res.Trimmed {
 		fmt.Fprintf(stdout, "; trimmed the log through %d", res.ID)
 	}

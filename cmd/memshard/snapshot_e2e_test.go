@@ -97,6 +97,18 @@ func TestE2E_SnapshotTrimAndRestore(t *testing.T) {
 	if v, err := c4.Get(ctx, "k100").Result(); err == nil {
 		t.Fatalf("m4 served GET k100 = %q from a log trimmed past it", v)
 	}
+
+	// --every keeps taking snapshots (the primary's heartbeats are new
+	// records each time) until it is stopped.
+	sp := proctest.Start(t, "memshard snapshot", e.mbin, "snapshot", "--every", "200ms",
+		"--log-endpoints", e.logAddrs, "--shard", shardLog, "--snapshot-dir", dir)
+	proctest.WaitFor(t, 20*time.Second, func() error {
+		if n := strings.Count(sp.StderrTail(50), "wrote "); n < 2 {
+			return fmt.Errorf("%d snapshots written by --every so far", n)
+		}
+		return nil
+	})
+	sp.Term(t)
 }
 
 func runSnapshotCmd(t *testing.T, e *env, dir string) string {
