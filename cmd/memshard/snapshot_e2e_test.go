@@ -48,15 +48,15 @@ func TestE2E_SnapshotTrimAndRestore(t *testing.T) {
 	if !strings.Contains(out, "wrote ") || !strings.Contains(out, "trimmed the log through") {
 		t.Fatalf("memshard snapshot printed %q", out)
 	}
+	if again := runSnapshotCmd(t, e, dir); !strings.Contains(again, "is current") && !strings.Contains(again, "wrote ") {
+		t.Fatalf("second snapshot printed %q", again)
+	}
 	info, err := e.log.Describe(ctx, shardLog, client.Linearizable())
 	must(t, err)
 	if info.FirstID < 2 {
 		t.Fatalf("after the snapshot the shard log starts at ID %d: not trimmed", info.FirstID)
 	}
-	snapID := info.FirstID - 1
-	if again := runSnapshotCmd(t, e, dir); !strings.Contains(again, "is current") && !strings.Contains(again, "wrote ") {
-		t.Fatalf("second snapshot printed %q", again)
-	}
+	snapID := info.FirstID - 1 // the newest snapshot's
 
 	// Writes after the snapshot: the restored node must replay them.
 	write(3)
@@ -67,6 +67,11 @@ func TestE2E_SnapshotTrimAndRestore(t *testing.T) {
 	e.waitReplica(r, e.lastID())
 	if !strings.Contains(e.nodes[r].StderrTail(200), "restored a snapshot") {
 		t.Fatalf("%s did not restore the snapshot:\n%s", e.ids[r], e.nodes[r].StderrTail(40))
+	}
+	pers, err := e.rc(r).Info(ctx, "persistence").Result()
+	must(t, err)
+	if !strings.Contains(pers, fmt.Sprintf("quorumlog_snapshot_id:%d\r\n", snapID)) || strings.Contains(pers, "rdb_last_load_keys_loaded:0\r\n") {
+		t.Fatalf("INFO persistence of the restored %s (snapshot at ID %d):\n%s", e.ids[r], snapID, pers)
 	}
 	want, got := keyspace(t, e.addrs[p]), keyspace(t, e.addrs[r])
 	if len(want) < 200 {

@@ -152,6 +152,8 @@ func (s *Shard) Info(section string) string {
 		fmt.Fprintf(&b, "keyspace_hits:%d\r\nkeyspace_misses:%d\r\n", hits, misses)
 	case "persistence":
 		fmt.Fprintf(&b, "loading:%d\r\nasync_loading:0\r\nrdb_changes_since_last_save:0\r\naof_enabled:0\r\nquorumlog_durable:1\r\n", boolInt(!s.caughtUp))
+		// The last snapshot restored stands for Redis's last RDB load.
+		fmt.Fprintf(&b, "rdb_last_load_keys_loaded:%d\r\nquorumlog_snapshot_id:%d\r\n", s.restored.Keys, s.restored.ID)
 	}
 	return b.String()
 }

@@ -111,6 +111,7 @@ func (s *Shard) restoreSnapshot() error {
 	db.SetModifiedHook(s.modified)
 	db.AddKeyspaceStats(s.db.KeyspaceStats())
 	s.db = db
+	s.restored = info
 	s.appliedID, s.sum, s.sumKnown = info.ID, info.Sum, true
 	s.tailID = max(s.tailID, info.ID)
 	s.caughtUp = false

@@ -88,6 +88,7 @@ type Shard struct {
 	caughtUp   bool                   // replayed the log at least once since (re)start
 	lastSeen   time.Time              // replica: when it last saw a record of the primary
 	halted     error                  // ErrNewerFormat: stop applying
+	restored   SnapshotInfo           // the last snapshot restored (INFO persistence)
 	stopTail   context.CancelFunc     // ends the current tail read (reset restarts it)
 	// primary state
 	leaseUntil time.Time
