@@ -6,7 +6,8 @@
 //	engine  the keyspace and the data commands; writes report deterministic effects
 //	server  connections: parsing with Redis's limits, pipelining, ordered held replies,
 //	        connection and server commands, MULTI/EXEC/WATCH
-//	shard   write-behind replication, client blocking layer, election and leases
+//	shard   write-behind replication, client blocking layer, election and leases,
+//	        off-box snapshots and recovery from snapshot + log
 //
 // memshard talks to QuorumLog only through the client package.
 package memshard

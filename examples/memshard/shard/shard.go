@@ -14,6 +14,10 @@
 //     primary serves only while its lease (counted from the start of its last
 //     successful append) runs, which ends before any replica may elect itself.
 //   - Replicas tail the log and apply effects in order.
+//   - Snapshots: a separate process (TakeSnapshot) replays the log onto the
+//     newest snapshot, writes a new one to a shared directory and trims the
+//     log. A node with Config.SnapshotDir restores the newest snapshot
+//     before it replays the log, and again when the log is trimmed past it.
 //
 // The Shard implements server.Backend. It talks to QuorumLog only through
 // the client package.
