@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/quorumlog/quorumlog/client"
@@ -50,13 +51,20 @@ func (s *Shard) tailLoop(ctx context.Context) {
 		if errors.As(err, &re) && re.FirstID > from {
 			// The log was trimmed past this node (a snapshot covers the
 			// records gone): restore the newest snapshot, or wait for one.
-			if s.cfg.SnapshotDir == "" {
-				s.logger.Error("the shard log is trimmed past this node and no snapshot directory is set (--snapshot-dir); not serving", "applied", from-1, "first", re.FirstID)
-			} else if err := s.restoreSnapshot(); err != nil {
-				s.logger.Error("the shard log is trimmed past this node and the newest snapshot cannot restore it; not serving", "applied", from-1, "first", re.FirstID, "err", err)
-			} else if s.applied() >= re.FirstID-1 {
-				continue
+			var why error
+			switch {
+			case s.cfg.SnapshotDir == "":
+				why = errors.New("no snapshot directory is set (--snapshot-dir)")
+			default:
+				why = s.restoreSnapshot()
+				if why == nil && s.applied() >= re.FirstID-1 {
+					continue
+				}
+				if why == nil {
+					why = fmt.Errorf("the newest snapshot ends at ID %d", s.applied())
+				}
 			}
+			s.logger.Error("the shard log is trimmed past this node; not serving until a snapshot covers the gap", "applied", from-1, "first", re.FirstID, "err", why)
 			if !sleepCtx(ctx, snapshotRetry) {
 				return
 			}
