@@ -2,7 +2,8 @@
 # bench-shard.sh: redis-benchmark against a memshard primary on a fresh
 # 3-node QuorumLog dev cluster and, in the same run, against Debian's
 # redis-server with appendonly yes + appendfsync always and with persistence
-# off. Prints each command's ops/s and p50 for all three, and the ratios.
+# off. Prints each command's ops/s and p50 for all three, the server-side CPU
+# per request (every process of the stack), and the ratios.
 # Usage: bench-shard.sh BIN_DIR [REQUESTS]
 set -euo pipefail
 bin=${1:?usage: bench-shard.sh BIN_DIR [REQUESTS]}
@@ -33,14 +34,26 @@ redis-server --port 16390 --bind 127.0.0.1 --dir "$work/aof" --appendonly yes --
 redis-server --port 16391 --bind 127.0.0.1 --dir "$work/mem" --appendonly no --save "" --daemonize no >/dev/null & pids+=($!)
 for p in 16390 16391; do for _ in $(seq 50); do redis-cli -p $p PING >/dev/null 2>&1 && break; sleep 0.1; done; done
 
-run() { # port -> "TEST rps p50" lines
-  redis-benchmark -p "$1" -c 50 -n "$n" -d 100 -r 1000000 -t $tests --csv 2>/dev/null |
-    awk -F'","' 'NR>1 { gsub(/"/, "", $0); split($0, f, ","); print f[1], f[2], f[5] }'
-}
-run "$primary" >"$work/memshard.txt"
-run 16390 >"$work/aof.txt"
-run 16391 >"$work/mem.txt"
+# cpu PID... -> the processes' CPU time so far, in clock ticks.
+cpu() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{print $14+$15}' /proc/$p/stat))); done; echo $t; }
+tck=$(getconf CLK_TCK)
 
-printf '%-8s %12s %9s %12s %9s %12s %9s %9s %9s\n' test memshard p50ms redis-aof p50ms redis-mem p50ms vs-aof vs-mem
+run() { # port server-pids... -> "TEST rps p50 cpu-us-per-op" lines (server-side CPU: every process of the stack)
+  local port=$1 t c0 c1; shift
+  for t in ${tests//,/ }; do
+    c0=$(cpu "$@")
+    redis-benchmark -p "$port" -c 50 -n "$n" -d 100 -r 1000000 -t "$t" --csv 2>/dev/null |
+      awk -F'","' 'NR>1 { gsub(/"/, "", $0); split($0, f, ","); printf "%s %s %s ", f[1], f[2], f[5] }'
+    c1=$(cpu "$@")
+    echo "$(( (c1 - c0) * 1000000 / tck / n ))"
+  done
+}
+run "$primary" "${pids[@]:0:4}" >"$work/memshard.txt"
+run 16390 "${pids[4]}" >"$work/aof.txt"
+run 16391 "${pids[5]}" >"$work/mem.txt"
+
+echo "ops/s and p50 of redis-benchmark -c 50 -n $n -d 100 -r 1000000; cpu: server-side CPU µs per request"
+echo "(memshard: the three QuorumLog nodes and the three memshard nodes; redis: redis-server)"
+printf '%-6s %9s %7s %4s %9s %7s %4s %9s %7s %7s %7s\n' test memshard p50ms cpu redis-aof p50ms cpu redis-mem p50ms vs-aof vs-mem
 join <(sort "$work/memshard.txt") <(sort "$work/aof.txt") | join - <(sort "$work/mem.txt") |
-  awk '{ printf "%-8s %12.0f %9.3f %12.0f %9.3f %12.0f %9.3f %8.0f%% %8.0f%%\n", $1, $2, $3, $4, $5, $6, $7, 100*$2/$4, 100*$2/$6 }'
+  awk '{ printf "%-6s %9.0f %7.3f %4d %9.0f %7.3f %4d %9.0f %7.3f %6.0f%% %6.0f%%\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, 100*$2/$5, 100*$2/$8 }'
