@@ -37,14 +37,8 @@ func runSnapshot(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	dir := fs.String("snapshot-dir", "", "directory of the shard's snapshots (required; shared with the nodes)")
 	trim := fs.Bool("trim", true, "trim the shard log through the snapshot's ID once the snapshot is on disk")
 	every := fs.Duration("every", 0, "keep running and take a snapshot at this interval (0: take one and exit)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return usageError{err}
-	}
-	if fs.NArg() > 0 {
-		return usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if *dir == "" {
 		return usageError{errors.New("--snapshot-dir is required")}
