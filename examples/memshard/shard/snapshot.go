@@ -313,7 +313,13 @@ func LoadLatestSnapshot(dir, log string) (SnapshotInfo, *engine.DB, error) {
 	if len(ids) == 0 {
 		return SnapshotInfo{}, nil, fmt.Errorf("%w of log %q in %s", ErrNoSnapshot, log, dir)
 	}
-	path := filepath.Join(dir, snapshotName(log, ids[len(ids)-1]))
+	return readSnapshotFile(dir, log, ids[len(ids)-1])
+}
+
+// readSnapshotFile restores log's snapshot at id from dir, checking that the
+// file holds what its name says.
+func readSnapshotFile(dir, log string, id uint64) (SnapshotInfo, *engine.DB, error) {
+	path := filepath.Join(dir, snapshotName(log, id))
 	f, err := os.Open(path)
 	if err != nil {
 		return SnapshotInfo{}, nil, err
@@ -323,7 +329,7 @@ func LoadLatestSnapshot(dir, log string) (SnapshotInfo, *engine.DB, error) {
 	if err != nil {
 		return SnapshotInfo{}, nil, fmt.Errorf("%s: %w", path, err)
 	}
-	if info.Log != log || info.ID != ids[len(ids)-1] {
+	if info.Log != log || info.ID != id {
 		return SnapshotInfo{}, nil, fmt.Errorf("%s: %w: it holds log %q at ID %d", path, ErrBadSnapshot, info.Log, info.ID)
 	}
 	return info, db, nil

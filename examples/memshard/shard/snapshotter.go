@@ -85,6 +85,14 @@ func TakeSnapshot(ctx context.Context, c *client.Client, log, dir string, trim b
 		return res, err
 	}
 	res.Keys = db.Len()
+	// Trimming is irreversible: read the snapshot back from disk first.
+	_, back, err := readSnapshotFile(dir, log, info.ID)
+	if err == nil && back.Len() != res.Keys {
+		err = fmt.Errorf("%d keys read back, %d written", back.Len(), res.Keys)
+	}
+	if err != nil {
+		return res, fmt.Errorf("shard: snapshot %s does not read back as written, so the log is not trimmed: %w", res.Path, err)
+	}
 	if trim {
 		if _, err := c.Trim(ctx, log, info.ID); err != nil {
 			return res, fmt.Errorf("shard: snapshot %s written; trim of log %q through %d: %w", res.Path, log, info.ID, err)
