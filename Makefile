@@ -6,6 +6,7 @@ BENCH_DURATION ?= 10s
 BENCH_CLIENTS  ?= 1 16 64 256
 BENCH_STORES   ?= wal bolt
 SHARD_REQUESTS ?= 200000
+SHARD_REPLICAS ?= 2
 
 .PHONY: all build run test test-long fuzz lint proto command-docs verify bench bench-go bench-shard clean deps
 
@@ -97,7 +98,7 @@ bench: build
 # memshard vs redis-server (appendfsync always, and no persistence) under
 # redis-benchmark -c 50 -n 200000 -d 100 -r 1000000.
 bench-shard: deps build
-	examples/memshard/bench/bench-shard.sh $(BIN) $(SHARD_REQUESTS)
+	examples/memshard/bench/bench-shard.sh $(BIN) $(SHARD_REQUESTS) $(SHARD_REPLICAS)
 
 # Micro-benchmarks of the packages.
 bench-go:

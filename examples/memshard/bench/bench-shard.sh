@@ -4,10 +4,12 @@
 # redis-server with appendonly yes + appendfsync always and with persistence
 # off. Prints each command's ops/s and p50 for all three, the server-side CPU
 # per request (every process of the stack), and the ratios.
-# Usage: bench-shard.sh BIN_DIR [REQUESTS]
+# Usage: bench-shard.sh BIN_DIR [REQUESTS [REPLICAS]]   (REPLICAS: 0-2, default 2)
 set -euo pipefail
 bin=${1:?usage: bench-shard.sh BIN_DIR [REQUESTS]}
 n=${2:-200000}
+nodes=$(( ${3:-2} + 1 ))
+[ "$nodes" -ge 1 ] && [ "$nodes" -le 3 ] || { echo "REPLICAS must be 0, 1 or 2" >&2; exit 2; }
 tests=set,get,incr,lpush,hset,zadd
 work=$(mktemp -d /tmp/memshard-bench.XXXXXX)
 pids=()
@@ -17,12 +19,12 @@ trap cleanup EXIT
 "$bin/quorumlogd" dev --data-dir "$work/ql" --base-port 7400 --log-level error >/dev/null 2>"$work/ql.log" & pids+=($!)
 eps=127.0.0.1:7401,127.0.0.1:7402,127.0.0.1:7403
 for _ in $(seq 100); do "$bin/logctl" --endpoints $eps status >/dev/null 2>&1 && break; sleep 0.2; done
-for i in 1 2 3; do
+for i in $(seq $nodes); do
   "$bin/memshard" --id b$i --addr 127.0.0.1:1638$i --log-endpoints $eps --shard bench --log-level warn 2>"$work/m$i.log" & pids+=($!)
 done
 primary=""
 for _ in $(seq 100); do
-  for i in 1 2 3; do
+  for i in $(seq $nodes); do
     if redis-cli -p 1638$i ROLE 2>/dev/null | head -1 | grep -q master; then primary=1638$i; fi
   done
   [ -n "$primary" ] && break; sleep 0.2
@@ -48,12 +50,12 @@ run() { # port server-pids... -> "TEST rps p50 cpu-us-per-op" lines (server-side
     echo "$(( (c1 - c0) * 1000000 / tck / n ))"
   done
 }
-run "$primary" "${pids[@]:0:4}" >"$work/memshard.txt"
-run 16390 "${pids[4]}" >"$work/aof.txt"
-run 16391 "${pids[5]}" >"$work/mem.txt"
+run "$primary" "${pids[@]:0:nodes+1}" >"$work/memshard.txt"
+run 16390 "${pids[nodes+1]}" >"$work/aof.txt"
+run 16391 "${pids[nodes+2]}" >"$work/mem.txt"
 
 echo "ops/s and p50 of redis-benchmark -c 50 -n $n -d 100 -r 1000000; cpu: server-side CPU µs per request"
-echo "(memshard: the three QuorumLog nodes and the three memshard nodes; redis: redis-server)"
+echo "(memshard: three QuorumLog nodes, the memshard primary and its replicas: $((nodes - 1)); redis: redis-server)"
 printf '%-6s %9s %7s %4s %9s %7s %4s %9s %7s %7s %7s\n' test memshard p50ms cpu redis-aof p50ms cpu redis-mem p50ms vs-aof vs-mem
 join <(sort "$work/memshard.txt") <(sort "$work/aof.txt") | join - <(sort "$work/mem.txt") |
   awk '{ printf "%-6s %9.0f %7.3f %4d %9.0f %7.3f %4d %9.0f %7.3f %6.0f%% %6.0f%%\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, 100*$2/$5, 100*$2/$8 }'
