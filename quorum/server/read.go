@@ -59,10 +59,17 @@ func (s *Service) Read(req *pb.ReadRequest, stream pb.LogService_ReadServer) err
 			for i, r := range recs {
 				msg.Records[i] = &pb.Record{Id: r.ID, Payload: r.Payload, Crc32C: r.CRC}
 			}
+			next = recs[len(recs)-1].ID + 1
+			// A batch that reaches this node's applied tail carries the
+			// caught-up marker itself: a tail reader then gets one message
+			// per batch, not two.
+			if info, err := store.Describe(log); err == nil && next-1 >= info.LastID {
+				msg.CaughtUp = &pb.CaughtUp{LastId: next - 1}
+				caughtUpSent, caughtUpAt = true, next-1
+			}
 			if err := stream.Send(msg); err != nil {
 				return err
 			}
-			next = recs[len(recs)-1].ID + 1
 			if remaining > 0 {
 				remaining -= uint64(len(recs))
 				if remaining == 0 {
