@@ -1,0 +1,210 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/anishathalye/porcupine"
+	"github.com/redis/go-redis/v9"
+)
+
+// onceString is a GET the cluster client never retries (see onceStatus).
+type onceString struct{ *redis.StringCmd }
+
+func (onceString) NoRetry() bool { return true }
+
+// kvInput and kvOutput are one GET or SET of a single key.
+type kvInput struct {
+	set        bool
+	key, value string
+}
+
+type kvOutput struct {
+	value string
+	found bool
+}
+
+// kvModel is a map of string keys, checked one key at a time. A key's state
+// is its value, or missing.
+var kvModel = porcupine.Model{
+	Partition: func(history []porcupine.Operation) [][]porcupine.Operation {
+		byKey := map[string][]porcupine.Operation{}
+		for _, op := range history {
+			k := op.Input.(kvInput).key
+			byKey[k] = append(byKey[k], op)
+		}
+		var out [][]porcupine.Operation
+		for _, ops := range byKey {
+			out = append(out, ops)
+		}
+		return out
+	},
+	Init: func() any { return kvOutput{} }, // missing
+	Step: func(state, input, output any) (bool, any) {
+		in, st := input.(kvInput), state.(kvOutput)
+		if in.set {
+			return true, kvOutput{value: in.value, found: true}
+		}
+		return output.(kvOutput) == st, st
+	},
+	DescribeOperation: func(input, output any) string {
+		in := input.(kvInput)
+		if in.set {
+			return fmt.Sprintf("set(%s, %s)", in.key, in.value)
+		}
+		out := output.(kvOutput)
+		return fmt.Sprintf("get(%s) -> %q %v", in.key, out.value, out.found)
+	},
+}
+
+// TestE2E_LinearizableUnderFailover checks a history of concurrent GETs and
+// SETs on a few keys, through a go-redis ClusterClient, for linearizability
+// (porcupine) while the primary is first frozen beyond its lease and then
+// killed. A frozen primary that served a read after a new primary took a
+// write, a reply released before its write was durable and then lost, or a
+// read of a value that could still be lost would each show up as a history
+// no sequential order explains. A SET that failed counts as one that may
+// have taken effect at any time after it was sent.
+func TestE2E_LinearizableUnderFailover(t *testing.T) {
+	// The checker must reject what it should: a read of a value never
+	// written, and a read of an overwritten value after the overwrite.
+	bad := []porcupine.Operation{
+		{Input: kvInput{set: true, key: "k", value: "1"}, Call: 0, Output: kvOutput{}, Return: 10},
+		{Input: kvInput{set: true, key: "k", value: "2"}, Call: 20, Output: kvOutput{}, Return: 30},
+		{Input: kvInput{key: "k"}, Call: 40, Output: kvOutput{value: "1", found: true}, Return: 50},
+	}
+	if porcupine.CheckOperations(kvModel, bad) {
+		t.Fatal("the model accepts a stale read")
+	}
+
+	const clients = 6
+	var keys []string
+	for i := range 12 {
+		keys = append(keys, fmt.Sprintf("lin:%d", i))
+	}
+	e := newEnv(t, envOptions{})
+	cc := redis.NewClusterClient(&redis.ClusterOptions{
+		Addrs: e.addrs, DialTimeout: 300 * time.Millisecond, ReadTimeout: 2 * time.Second,
+		WriteTimeout: time.Second, PoolSize: 2, ContextTimeoutEnabled: true,
+	})
+	defer cc.Close()
+
+	start := time.Now()
+	now := func() int64 { return int64(time.Since(start)) }
+	ctx, stop := context.WithCancel(t.Context())
+	defer stop()
+	var mu sync.Mutex
+	var history []porcupine.Operation
+	unknown, refusedSets, failedReads := 0, 0, 0
+	var wg sync.WaitGroup
+	for c := range clients {
+		wg.Go(func() {
+			rng := rand.New(rand.NewPCG(uint64(c), 7))
+			for n := 0; ctx.Err() == nil && n < 5000; n++ {
+				key := keys[rng.IntN(len(keys))]
+				in := kvInput{key: key}
+				op := porcupine.Operation{ClientId: c, Input: in, Call: now()}
+				octx, cancel := context.WithTimeout(ctx, 2*time.Second)
+				var err error
+				if rng.IntN(2) == 0 {
+					in.set, in.value = true, fmt.Sprintf("%d.%d", c, n)
+					op.Input = in
+					err = cc.Process(octx, onceStatus{redis.NewStatusCmd(octx, "set", key, in.value)})
+					op.Output = kvOutput{}
+				} else {
+					cmd := redis.NewStringCmd(octx, "get", key)
+					err = cc.Process(octx, onceString{cmd})
+					switch {
+					case err == nil:
+						op.Output = kvOutput{value: cmd.Val(), found: true}
+					case errors.Is(err, redis.Nil):
+						op.Output, err = kvOutput{}, nil
+					}
+				}
+				op.Return = now()
+				cancel()
+				mu.Lock()
+				switch {
+				case err == nil:
+					history = append(history, op)
+				case in.set && notExecuted(err):
+					refusedSets++ // certainly not applied: it is not in the history
+				case in.set:
+					// Outcome unknown: it may take effect at any time from
+					// its call on, or never (no read may depend on it).
+					op.Return = math.MaxInt64
+					history = append(history, op)
+					unknown++
+				default:
+					failedReads++ // a read that failed changed nothing
+				}
+				mu.Unlock()
+				if err != nil {
+					if ctx.Err() != nil {
+						return
+					}
+					cc.ReloadState(ctx)
+					time.Sleep(20 * time.Millisecond)
+				}
+			}
+		})
+	}
+
+	hold(t, time.Second)
+	p := e.primary()
+	e.sigstop(p) // frozen past its lease: a replica takes over meanwhile
+	np := e.primary()
+	hold(t, 500*time.Millisecond)
+	e.sigcont(p)
+	t.Logf("froze primary %s; %s took over; thawed %s", e.ids[p], e.ids[np], e.ids[p])
+	hold(t, time.Second)
+	e.kill9(np)
+	nnp := e.primary()
+	t.Logf("killed primary %s; %s took over", e.ids[np], e.ids[nnp])
+	hold(t, time.Second)
+	// Back as a replica, so that the clients' dials to it succeed and
+	// go-redis's background redial goroutine ends.
+	e.restart(np)
+	e.waitReplica(np, 0)
+	stop()
+	wg.Wait()
+
+	mu.Lock()
+	defer mu.Unlock()
+	t.Logf("%d operations (%d SETs of unknown outcome; left out: %d SETs refused, %d failed GETs)", len(history), unknown, refusedSets, failedReads)
+	if len(history) < 200 {
+		t.Fatalf("only %d operations: the load did not run", len(history))
+	}
+	res, info := porcupine.CheckOperationsVerbose(kvModel, history, time.Minute)
+	switch res {
+	case porcupine.Ok:
+	case porcupine.Illegal:
+		path := filepath.Join(os.TempDir(), fmt.Sprintf("memshard-linearizability-%d.html", time.Now().UnixNano()))
+		if err := porcupine.VisualizePath(kvModel, info, path); err == nil {
+			t.Logf("visualization: %s", path)
+		}
+		t.Fatal("the history is not linearizable")
+	default:
+		t.Fatalf("porcupine could not decide within a minute: %v", res)
+	}
+}
+
+// notExecuted reports whether a write's error means memshard did not and
+// will not apply it: the node was not serving (CLUSTERDOWN), is not the
+// primary (MOVED, READONLY), its batch certainly failed when the primary
+// stepped down (TRYAGAIN), or the connection was never made.
+func notExecuted(err error) bool {
+	switch errClass(err) {
+	case "CLUSTERDOWN", "MOVED", "READONLY", "TRYAGAIN", "refused":
+		return true
+	}
+	return false
+}
