@@ -36,11 +36,10 @@ func (e *Entry) TypeName() string {
 
 // DB is the keyspace.
 type DB struct {
-	keys     map[string]*Entry
+	keys     *keyspace
 	expires  map[string]struct{} // keys with an expiry, for active expiry
 	modified func(key string)    // called on every key modification (WATCH)
 	dirty    uint64              // count of changes, for INFO / persistence stats
-	scan     *scanIndex          // every key of keys, in SCAN's order
 
 	// hits and misses count the read lookups that found a key and that
 	// did not (Redis's keyspace_hits and keyspace_misses): only
@@ -51,7 +50,7 @@ type DB struct {
 
 // New returns an empty DB.
 func New() *DB {
-	return &DB{keys: make(map[string]*Entry), expires: make(map[string]struct{}), scan: newScanIndex()}
+	return &DB{keys: newKeyspace(), expires: make(map[string]struct{})}
 }
 
 // SetModifiedHook sets f to be called with the key of every modification,
@@ -59,7 +58,7 @@ func New() *DB {
 func (db *DB) SetModifiedHook(f func(key string)) { db.modified = f }
 
 // Len returns the number of keys (expired keys not yet removed included).
-func (db *DB) Len() int { return len(db.keys) }
+func (db *DB) Len() int { return db.keys.n }
 
 // Expiring returns the number of keys that have an expiry.
 func (db *DB) Expiring() int { return len(db.expires) }
@@ -99,7 +98,7 @@ func expired(e *Entry, now int64) bool { return e.ExpireAt != 0 && e.ExpireAt <=
 // miss: it is Redis's lookupKeyWrite; commands reading a key use
 // lookupRead.
 func (db *DB) Lookup(c *Call, key []byte) *Entry {
-	e := db.keys[string(key)]
+	e := db.keys.getBytes(key)
 	if e == nil {
 		return nil
 	}
@@ -174,10 +173,7 @@ func (db *DB) expireKey(c *Call, key string) {
 // Set stores value under key, replacing any entry, with expireAt (0: none).
 func (db *DB) Set(key string, value any, expireAt int64) *Entry {
 	e := &Entry{Value: value, ExpireAt: expireAt}
-	if _, ok := db.keys[key]; !ok {
-		db.scan.add(key)
-	}
-	db.keys[key] = e
+	db.keys.set(key, e)
 	if expireAt != 0 {
 		db.expires[key] = struct{}{}
 	} else {
@@ -200,37 +196,31 @@ func (db *DB) SetExpire(key string, e *Entry, expireAt int64) {
 
 // Delete removes key; it reports whether it existed.
 func (db *DB) Delete(key string) bool {
-	if _, ok := db.keys[key]; !ok {
+	if !db.keys.del(key) {
 		return false
 	}
-	delete(db.keys, key)
 	delete(db.expires, key)
-	db.scan.remove(key)
 	db.Touch(key)
 	return true
 }
 
 // Raw returns key's entry without any expiry check (nil if absent).
-func (db *DB) Raw(key string) *Entry { return db.keys[key] }
+func (db *DB) Raw(key string) *Entry { return db.keys.get(key) }
 
 // Keys calls f for every key, in no particular order, until f returns false.
 // Expired keys are included; callers check.
 func (db *DB) Keys(f func(key string, e *Entry) bool) {
-	for k, e := range db.keys {
-		if !f(k, e) {
-			return
-		}
-	}
+	db.keys.each(f)
 }
 
 // Flush deletes every key.
 func (db *DB) Flush() {
-	for k := range db.keys {
+	db.keys.each(func(k string, _ *Entry) bool {
 		db.Touch(k)
-	}
-	clear(db.keys)
+		return true
+	})
+	db.keys.clear()
 	clear(db.expires)
-	db.scan.clear()
 }
 
 // ActiveExpire deletes up to max keys that are expired at now, recording a
@@ -241,7 +231,7 @@ func (db *DB) ActiveExpire(c *Call, max int) int {
 		if n >= max {
 			break
 		}
-		if e := db.keys[k]; e != nil && expired(e, c.Now) {
+		if e := db.keys.get(k); e != nil && expired(e, c.Now) {
 			db.expireKey(c, k)
 			n++
 		}

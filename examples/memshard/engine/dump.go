@@ -22,18 +22,18 @@ const dumpChunk = 512
 // an RDB file: a set or hash that grew past the listpack or intset limits
 // and shrank again comes back in the compact encoding.
 func (db *DB) Dump(emit func(argv [][]byte) error) error {
-	for k, e := range db.keys {
-		if err := dumpValue(k, e.Value, emit); err != nil {
-			return err
+	var err error
+	db.keys.each(func(k string, e *Entry) bool {
+		if err = dumpValue(k, e.Value, emit); err != nil {
+			return false
 		}
 		if e.ExpireAt != 0 {
 			argv := [][]byte{[]byte("PEXPIREAT"), []byte(k), strconv.AppendInt(nil, e.ExpireAt, 10)}
-			if err := emit(argv); err != nil {
-				return err
-			}
+			err = emit(argv)
 		}
-	}
-	return nil
+		return err == nil
+	})
+	return err
 }
 
 func dumpValue(key string, v any, emit func(argv [][]byte) error) error {

@@ -175,17 +175,13 @@ func keysClone(v any) any {
 // every key has an expiry.
 const keysRandomTries = 100
 
-// keysRandom is RANDOMKEY. The draw is Go's randomized map iteration start:
-// O(1), like Redis's dictGetFairRandomKey, and no fairer. An expired key
+// keysRandom is RANDOMKEY. The draw is a random bucket of the keyspace and
+// Go's randomized map iteration start: O(1), like Redis's
+// dictGetFairRandomKey, and no fairer. An expired key
 // drawn on a primary is deleted (DEL) and another drawn.
 func keysRandom(db *DB, c *Call) {
 	for tries := 1; ; tries++ {
-		var key string
-		var e *Entry
-		db.Keys(func(k string, en *Entry) bool {
-			key, e = k, en
-			return false
-		})
+		key, e := db.keys.random()
 		if e == nil {
 			c.Out.NullBulk()
 			return

@@ -1,12 +1,9 @@
 package engine
 
 import (
-	"hash/maphash"
 	"math"
 	"strconv"
 	"strings"
-
-	"github.com/tidwall/btree"
 )
 
 // KEYS and SCAN.
@@ -38,8 +35,8 @@ func scanKeys(db *DB, c *Call) {
 
 // scanScan is SCAN cursor [MATCH pattern] [COUNT count] [TYPE type].
 //
-// Keys are visited in the order of a 64-bit hash of their name (the DB's
-// scanIndex), and the cursor is the hash to resume from: every key present
+// Keys are visited in the order of a 64-bit hash of their name (see
+// keyspace), and the cursor is the hash to resume from: every key present
 // for the whole iteration is returned exactly once (Redis promises at least
 // once), and the cursor 0 ends it. Keys sharing a hash are returned together, so a
 // call may return more than COUNT keys.
@@ -78,7 +75,7 @@ func scanScan(db *DB, c *Call) {
 			return
 		}
 	}
-	keys, next := scanStep(db, cursor, int(min(count, math.MaxInt32)))
+	keys, next := db.keys.scan(cursor, int(min(count, math.MaxInt32)))
 	out := keys[:0]
 	for _, k := range keys {
 		if pattern != nil && !stringMatch(pattern, []byte(k)) {
@@ -108,52 +105,4 @@ func scanScan(db *DB, c *Call) {
 	for _, k := range out {
 		c.Out.BulkString(k)
 	}
-}
-
-// scanIndex holds every key of a DB ordered by (hash, key): SCAN's cursor
-// is a hash, so a call resumes where the last one stopped in O(log n),
-// whatever was added or deleted in between.
-type scanIndex struct {
-	seed maphash.Seed
-	tree *btree.BTreeG[scanItem]
-}
-
-type scanItem struct {
-	hash uint64
-	key  string
-}
-
-func newScanIndex() *scanIndex {
-	return &scanIndex{
-		seed: maphash.MakeSeed(),
-		tree: btree.NewBTreeGOptions(func(a, b scanItem) bool {
-			return a.hash < b.hash || (a.hash == b.hash && a.key < b.key)
-		}, btree.Options{NoLocks: true}),
-	}
-}
-
-func (x *scanIndex) item(key string) scanItem {
-	return scanItem{hash: maphash.String(x.seed, key), key: key}
-}
-
-func (x *scanIndex) add(key string)    { x.tree.Set(x.item(key)) }
-func (x *scanIndex) remove(key string) { x.tree.Delete(x.item(key)) }
-func (x *scanIndex) clear()            { x.tree.Clear() }
-
-// scanStep returns the keys whose hash is at least cursor, count of them in
-// hash order (more only to finish a run of equal hashes), and the hash of
-// the first key left as the next cursor (0 if none): O(count + log n).
-func scanStep(db *DB, cursor uint64, count int) ([]string, uint64) {
-	var keys []string
-	var last, next uint64
-	db.scan.tree.Ascend(scanItem{hash: cursor}, func(it scanItem) bool {
-		if len(keys) >= count && it.hash != last {
-			next = it.hash // > last >= cursor >= 0: never 0
-			return false
-		}
-		keys = append(keys, it.key)
-		last = it.hash
-		return true
-	})
-	return keys, next
 }

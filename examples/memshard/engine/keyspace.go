@@ -1,0 +1,137 @@
+package engine
+
+import (
+	"cmp"
+	"hash/maphash"
+	"math/rand/v2"
+	"slices"
+)
+
+// keyspaceBits sets the number of buckets of a keyspace: 2^14. A million
+// keys make about 60 per bucket; SCAN sorts the part of one bucket it
+// resumes in, so a call costs O(count + bucket log bucket).
+const keyspaceBits = 14
+
+// keyspace maps key names to entries. It is split into buckets by the top
+// bits of a seeded 64-bit hash of the name, and that hash is SCAN's order:
+// a cursor is the hash to resume from, and the keys from it on are found by
+// sorting the rest of its bucket, then the buckets after it.
+//
+// This replaced a B-tree of every key in hash order kept beside one big map:
+// SCAN is rare, but the tree's insert (a cache miss per level at a million
+// keys) was a quarter of a replica's CPU under a SET load. Buckets are nil
+// until their first key.
+type keyspace struct {
+	seed    maphash.Seed
+	n       int
+	buckets [1 << keyspaceBits]map[string]*Entry
+}
+
+func newKeyspace() *keyspace { return &keyspace{seed: maphash.MakeSeed()} }
+
+func (ks *keyspace) bucketOf(h uint64) int { return int(h >> (64 - keyspaceBits)) }
+
+func (ks *keyspace) get(key string) *Entry {
+	return ks.buckets[ks.bucketOf(maphash.String(ks.seed, key))][key]
+}
+
+// getBytes is get for a key held as bytes, without converting it.
+func (ks *keyspace) getBytes(key []byte) *Entry {
+	return ks.buckets[ks.bucketOf(maphash.Bytes(ks.seed, key))][string(key)]
+}
+
+// set stores e under key; it reports whether key is new.
+func (ks *keyspace) set(key string, e *Entry) bool {
+	b := &ks.buckets[ks.bucketOf(maphash.String(ks.seed, key))]
+	if *b == nil {
+		*b = make(map[string]*Entry)
+	}
+	n := len(*b)
+	(*b)[key] = e
+	if len(*b) == n {
+		return false
+	}
+	ks.n++
+	return true
+}
+
+// del removes key; it reports whether it was there.
+func (ks *keyspace) del(key string) bool {
+	b := ks.buckets[ks.bucketOf(maphash.String(ks.seed, key))]
+	if _, ok := b[key]; !ok {
+		return false
+	}
+	delete(b, key)
+	ks.n--
+	return true
+}
+
+// each calls f for every key, in no particular order, until f returns false.
+func (ks *keyspace) each(f func(key string, e *Entry) bool) {
+	for _, b := range ks.buckets {
+		for k, e := range b {
+			if !f(k, e) {
+				return
+			}
+		}
+	}
+}
+
+func (ks *keyspace) clear() {
+	ks.buckets = [1 << keyspaceBits]map[string]*Entry{}
+	ks.n = 0
+}
+
+// random returns a key drawn from a random bucket onward (the first of the
+// next non-empty bucket, in Go's randomized map order): O(1) on average
+// and no fairer than Redis's dictGetFairRandomKey. It returns nil if empty.
+func (ks *keyspace) random() (string, *Entry) {
+	if ks.n == 0 {
+		return "", nil
+	}
+	start := rand.IntN(len(ks.buckets))
+	for i := range len(ks.buckets) {
+		for k, e := range ks.buckets[(start+i)%len(ks.buckets)] {
+			return k, e
+		}
+	}
+	return "", nil
+}
+
+type scanItem struct {
+	hash uint64
+	key  string
+}
+
+// scan returns the keys whose hash is at least cursor in (hash, key)
+// order: count of them (more only to finish a run of equal hashes), and
+// the cursor to resume from (0 once no key is left). Every key present
+// for a whole iteration is returned exactly once, whatever is added or
+// deleted between calls.
+func (ks *keyspace) scan(cursor uint64, count int) ([]string, uint64) {
+	var keys []string
+	var items []scanItem
+	for b := ks.bucketOf(cursor); b < len(ks.buckets); b++ {
+		items = items[:0]
+		for k := range ks.buckets[b] {
+			if h := maphash.String(ks.seed, k); h >= cursor {
+				items = append(items, scanItem{h, k})
+			}
+		}
+		slices.SortFunc(items, func(x, y scanItem) int {
+			return cmp.Or(cmp.Compare(x.hash, y.hash), cmp.Compare(x.key, y.key))
+		})
+		for i, it := range items {
+			if len(keys) >= count && it.hash != items[max(i-1, 0)].hash {
+				return keys, it.hash // > the last key's hash >= cursor: never 0
+			}
+			keys = append(keys, it.key)
+		}
+		if len(keys) >= count {
+			// The bucket is done: resume at the next one's first hash (0,
+			// the end, after the last bucket).
+			return keys, uint64(b+1) << (64 - keyspaceBits)
+		}
+	}
+	return keys, 0
+}
