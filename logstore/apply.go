@@ -250,6 +250,11 @@ func (s *Store) appendRecords(l *logState, recs []Record) (Result, error) {
 		l.checksum = nextChecksum(l.checksum, len(r.Payload), r.CRC)
 		l.lastID = id
 		pw.appended = true
+		if l.waitCh != nil {
+			l.recent.add(Record{ID: id, Payload: r.Payload, CRC: r.CRC})
+		} else if len(l.recent.recs) > 0 {
+			l.recent.reset()
+		}
 	}
 	res.LastID, res.Checksum = l.lastID, l.checksum
 	return res, nil

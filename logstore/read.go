@@ -53,9 +53,9 @@ type readSeg struct {
 // are the caller's.
 func (s *Store) Read(log string, fromID uint64, max int, maxBytes int) ([]Record, error) {
 	for attempt := 0; ; attempt++ {
-		p, err := s.planRead(log, fromID, max)
+		p, recent, err := s.planRead(log, fromID, max, maxBytes)
 		if err != nil || p == nil {
-			return nil, err
+			return recent, err
 		}
 		recs, err := s.readPlanned(p, max, maxBytes)
 		if errors.Is(err, errVanished) && attempt < 3 {
@@ -65,32 +65,37 @@ func (s *Store) Read(log string, fromID uint64, max int, maxBytes int) ([]Record
 	}
 }
 
-// planRead checks the range and copies the segments Read will visit.
-func (s *Store) planRead(log string, fromID uint64, maxRecs int) (*readPlan, error) {
+// planRead checks the range and copies the segments Read will visit, or
+// returns the records at once if the log's recent records hold fromID.
+func (s *Store) planRead(log string, fromID uint64, maxRecs, maxBytes int) (*readPlan, []Record, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		return nil, ErrClosed
+		return nil, nil, ErrClosed
 	}
 	l := s.logs[log]
 	if l == nil {
-		return nil, fmt.Errorf("read %q: %w", log, ErrNoLog)
+		return nil, nil, fmt.Errorf("read %q: %w", log, ErrNoLog)
 	}
 	if fromID == 0 {
 		fromID = l.trimmed + 1
 	}
 	switch {
 	case fromID <= l.trimmed:
-		return nil, &RangeError{Log: log, FirstID: l.trimmed + 1, LastID: l.lastID, Err: ErrTrimmed}
+		return nil, nil, &RangeError{Log: log, FirstID: l.trimmed + 1, LastID: l.lastID, Err: ErrTrimmed}
 	case fromID > l.lastID+1:
-		return nil, &RangeError{Log: log, FirstID: l.trimmed + 1, LastID: l.lastID, Err: ErrBeyondTail}
+		return nil, nil, &RangeError{Log: log, FirstID: l.trimmed + 1, LastID: l.lastID, Err: ErrBeyondTail}
 	case fromID == l.lastID+1 || maxRecs <= 0:
-		return nil, nil
+		return nil, nil, nil
+	}
+	if recs, ok := l.recent.read(fromID, maxRecs, maxBytes); ok {
+		s.recentReads.Add(1)
+		return nil, recs, nil
 	}
 	p := &readPlan{dir: s.dir, name: log, num: l.num, fromID: fromID}
 	i := findSegment(l.segs, fromID)
 	if i < 0 {
-		return nil, fmt.Errorf("read %q: no segment holds ID %d: %w", log, fromID, ErrCorrupt)
+		return nil, nil, fmt.Errorf("read %q: no segment holds ID %d: %w", log, fromID, ErrCorrupt)
 	}
 	for want := uint64(maxRecs); i < len(l.segs) && want > 0; i++ {
 		sg := l.segs[i]
@@ -104,7 +109,7 @@ func (s *Store) planRead(log string, fromID uint64, maxRecs int) (*readPlan, err
 		p.segs = append(p.segs, rs)
 		want -= min(want, rs.lastID-start+1)
 	}
-	return p, nil
+	return p, nil, nil
 }
 
 // readPlanned does the I/O of a planned read.

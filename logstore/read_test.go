@@ -162,7 +162,7 @@ func TestStore_ReadBorrowedHandleClosed(t *testing.T) {
 	mustApply(t, s, 1, createOp("a"))
 	mustApply(t, s, 2, appendOp("a", 0, 10, 32))
 
-	p, err := s.planRead("a", 1, 100)
+	p, _, err := s.planRead("a", 1, 100, 1<<20)
 	if err != nil || p == nil || len(p.segs) == 0 {
 		t.Fatalf("planRead = %v, %v", p, err)
 	}

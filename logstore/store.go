@@ -171,6 +171,9 @@ type Store struct {
 	// scannedBytes counts bytes read to build segment indexes; tests use it to
 	// check that Open and Read never scan more than they should.
 	scannedBytes atomic.Uint64
+	// recentReads counts Reads served from a log's recent records; tests
+	// use it to tell them from reads of the files.
+	recentReads atomic.Uint64
 }
 
 // segName names a segment file: log directory number and first ID.
@@ -188,6 +191,7 @@ type logState struct {
 	waitCh   chan struct{}
 	gone     bool          // deleted or replaced by Restore
 	pw       *pendingWrite // this entry's buffered writes; non-nil only inside Apply
+	recent   recentRecords // the last records appended, while followed
 }
 
 func (l *logState) info() Info {
