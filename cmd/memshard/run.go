@@ -26,10 +26,10 @@ const usage = `Usage: memshard --id ID --addr HOST:PORT [--log-endpoints A,B,C] 
        memshard --standalone --addr HOST:PORT
        memshard snapshot --snapshot-dir DIR [flags]   (memshard snapshot --help)
 
-Serves the Redis protocol on --addr. Every node of a shard follows the
+Serves the Redis protocol on --addr. Every node of a shard replays the
 QuorumLog log --shard; one of them is elected primary through the log and
-the others serve reads as replicas (cluster clients are redirected with
-MOVED). With --standalone the node keeps data in memory only, with no log:
+writes it, and the others follow it and serve reads as replicas (cluster
+clients are redirected with MOVED). With --standalone the node keeps data in memory only, with no log:
 for tests and comparisons, not for data you want to keep.
 
 Flags:

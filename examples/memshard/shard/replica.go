@@ -13,9 +13,13 @@ import (
 )
 
 // tailLoop follows the shard log and applies every record it has not
-// applied yet. A primary's own records come back too and are skipped (their
-// IDs are at or below appliedID); anything else on a primary means another
-// node appended, and the primary steps down.
+// applied yet, while this node is a replica. A primary does not follow the
+// log: every record after its election is its own, appended conditionally on
+// the one before, so another node's append shows up as its own next append
+// failing, and it steps down then (its lease heartbeat appends at least every
+// lease/3). Following would cost a record's transfer and decoding per append
+// for nothing. Between an election and the end of the tail read, a record
+// that is not one of the new primary's flights makes it step down.
 func (s *Shard) tailLoop(ctx context.Context) {
 	for ctx.Err() == nil {
 		// A fresh keyspace starts from the newest snapshot, unless batches of
@@ -31,6 +35,16 @@ func (s *Shard) tailLoop(ctx context.Context) {
 		}
 		rctx, cancel := context.WithCancel(ctx)
 		s.mu.Lock()
+		if s.role == rolePrimary {
+			s.mu.Unlock()
+			cancel()
+			select {
+			case <-ctx.Done():
+				return
+			case <-s.tailWake: // stepped down (reset), or a stale wake-up
+			}
+			continue
+		}
 		from := s.appliedID + 1
 		s.stopTail = cancel
 		s.mu.Unlock()
@@ -285,6 +299,9 @@ func (s *Shard) elect(ctx context.Context, expected uint64) {
 	}
 	s.role = rolePrimary
 	s.primary = s.self
+	if s.stopTail != nil {
+		s.stopTail() // a primary does not follow the log (see tailLoop)
+	}
 	if s.appliedID < res.LastID {
 		s.appliedID, s.sum = res.LastID, sumAfter
 	}

@@ -75,6 +75,9 @@ type Shard struct {
 	table  engine.Table
 	self   server.Node
 	wake   chan struct{} // appender wake-up, capacity 1
+	// tailWake tells a tailLoop parked while this node was primary that it
+	// stepped down (reset); capacity 1.
+	tailWake chan struct{}
 
 	mu sync.Mutex // the "single thread": guards everything below
 	db *engine.DB
@@ -147,12 +150,13 @@ func New(cfg Config) (*Shard, error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Shard{
-		cfg:    cfg,
-		logger: cfg.Logger.With("node", cfg.NodeID, "log", cfg.Log),
-		table:  engine.NewTable(),
-		self:   server.Node{ID: clusterID(cfg.NodeID), Addr: cfg.Addr},
-		wake:   make(chan struct{}, 1),
-		epoch:  time.Now(),
+		cfg:      cfg,
+		logger:   cfg.Logger.With("node", cfg.NodeID, "log", cfg.Log),
+		table:    engine.NewTable(),
+		self:     server.Node{ID: clusterID(cfg.NodeID), Addr: cfg.Addr},
+		wake:     make(chan struct{}, 1),
+		tailWake: make(chan struct{}, 1),
+		epoch:    time.Now(),
 	}
 	s.openSeq = 1 // ticket 0 means "no wait"
 	s.reset()
@@ -165,6 +169,10 @@ func New(cfg Config) (*Shard, error) {
 func (s *Shard) reset() {
 	if s.stopTail != nil {
 		s.stopTail()
+	}
+	select {
+	case s.tailWake <- struct{}{}:
+	default:
 	}
 	old := s.db
 	s.db = engine.New()
