@@ -224,7 +224,7 @@ func failoverUnderLoad(t *testing.T, snapshots bool) {
 	}
 	var opts envOptions
 	if snapshots {
-		opts.snapshotDir = t.TempDir()
+		opts.snapshots = []string{"--snapshot-dir", t.TempDir()}
 	}
 	e := newEnv(t, opts)
 	acks := &ackTracker{}
@@ -267,7 +267,7 @@ func failoverUnderLoad(t *testing.T, snapshots bool) {
 
 		if snapshots {
 			// Trims the log past the dead node: it must restore the snapshot.
-			t.Logf("round %d: %s", round, strings.TrimSpace(runSnapshotCmd(t, e, opts.snapshotDir)))
+			t.Logf("round %d: %s", round, strings.TrimSpace(runSnapshotCmd(t, e, opts.snapshots)))
 		}
 		// The killed node comes back as a replica and appends nothing.
 		restartFrom := e.lastID()

@@ -49,8 +49,8 @@ const shardLog = "s1"
 
 // envOptions shape an e2e environment.
 type envOptions struct {
-	lease       time.Duration // memshard --lease; default 1s
-	snapshotDir string        // memshard --snapshot-dir; default none
+	lease     time.Duration // memshard --lease; default 1s
+	snapshots []string      // memshard flags naming the snapshot store; default none
 }
 
 // env is a 3-node QuorumLog cluster (zones a, b, c) and a 3-node memshard
@@ -118,9 +118,7 @@ func newEnv(t *testing.T, opts envOptions) *env {
 		e.ids = append(e.ids, id)
 		args := []string{"--id", id, "--addr", e.addrs[i], "--log-endpoints", e.logAddrs,
 			"--shard", shardLog, "--lease", opts.lease.String(), "--node-timeout", "1s", "--log-level", "info"}
-		if opts.snapshotDir != "" {
-			args = append(args, "--snapshot-dir", opts.snapshotDir)
-		}
+		args = append(args, opts.snapshots...)
 		e.nodes = append(e.nodes, proctest.New(t, "memshard "+id, mbin, args...))
 	}
 	for _, p := range e.nodes {

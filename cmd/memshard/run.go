@@ -50,7 +50,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	nodeTimeout := fs.Duration("node-timeout", 5*time.Second, "another node that answers no PING for this long shows as failed in CLUSTER NODES/SHARDS and leaves CLUSTER SLOTS (as Redis's cluster-node-timeout)")
 	pipeline := fs.Int("pipeline", 1, "appends of the primary in flight at once (each conditional on the previous)")
 	procs := fs.Int("procs", 1, "OS threads running Go code at once (GOMAXPROCS). The keyspace is single-threaded, as in Redis; one thread also saves a cross-thread wake-up per request")
-	snapshotDir := fs.String("snapshot-dir", "", "directory of the shard's snapshots (memshard snapshot writes them): restore the newest before replaying the log, and again if the log is trimmed past this node; without it a node replays the log from its first ID")
+	storeFlags := addSnapshotStoreFlags(fs, "directory of the shard's snapshots (memshard snapshot writes them): restore the newest before replaying the log, and again if the log is trimmed past this node; without a snapshot store a node replays the log from its first ID")
 	requirePass := fs.String("requirepass", "", "password clients must AUTH with")
 	standalone := fs.Bool("standalone", false, "no log: in-memory only (tests, comparisons)")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
@@ -79,6 +79,13 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	if *lease < 100*time.Millisecond {
 		return usageError{errors.New("--lease must be at least 100ms")}
 	}
+	snapshots, err := storeFlags.open(false)
+	if err != nil {
+		return err
+	}
+	if *standalone && snapshots != nil {
+		return usageError{errors.New("--standalone keeps no snapshots")}
+	}
 
 	if *debugAddr != "" {
 		dl, err := net.Listen("tcp", *debugAddr)
@@ -106,7 +113,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 			return err
 		}
 		defer c.Close()
-		sh, err := shard.New(shard.Config{NodeID: *id, Addr: *addr, Log: *shardLog, Client: c, Lease: *lease, NodeTimeout: *nodeTimeout, PipelineDepth: *pipeline, SnapshotDir: *snapshotDir, Logger: logger})
+		sh, err := shard.New(shard.Config{NodeID: *id, Addr: *addr, Log: *shardLog, Client: c, Lease: *lease, NodeTimeout: *nodeTimeout, PipelineDepth: *pipeline, Snapshots: snapshots, Logger: logger})
 		if err != nil {
 			lis.Close()
 			return err

@@ -6,24 +6,24 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/quorumlog/quorumlog/client"
 	"github.com/quorumlog/quorumlog/examples/memshard/shard"
 )
 
-const snapshotUsage = `Usage: memshard snapshot --snapshot-dir DIR [--log-endpoints A,B,C] [--shard NAME] [--trim=false] [--every D]
+const snapshotUsage = `Usage: memshard snapshot (--snapshot-dir DIR | --snapshot-s3 s3://BUCKET[/PREFIX]) [--log-endpoints A,B,C] [--shard NAME] [--trim=false] [--every D]
 
-Takes an off-box snapshot of a shard: restores the newest snapshot in DIR
-(or starts empty), replays the shard log from the ID after it to the end,
-writes the keyspace as a new snapshot (file SHARD.ID.snap, checksummed,
-fsynced, renamed into place; the two newest are kept) and then trims the
-log through that ID. It runs beside the shard's nodes and never pauses
-them. Nodes started with the same --snapshot-dir restore the newest
-snapshot instead of replaying the whole log, and a replica that falls
-behind a trim restores it again. Run it periodically (cron, a timer) or
-keep it running with --every.
+Takes an off-box snapshot of a shard: restores the newest snapshot in the
+store (or starts empty), replays the shard log from the ID after it to the
+end, writes the keyspace as a new snapshot (blob SHARD.ID.snap,
+checksummed; in a directory fsynced and renamed into place, in S3 one PUT;
+the two newest are kept), reads it back, and then trims the log through
+that ID. It runs beside the shard's nodes and never pauses them. Nodes
+started with the same store restore the newest snapshot instead of
+replaying the whole log, and a replica that falls behind a trim restores
+it again. Run it periodically (cron, a timer) or keep it running with
+--every.
 
 Flags:
 `
@@ -34,20 +34,21 @@ func runSnapshot(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.Usage = func() { fmt.Fprint(stderr, snapshotUsage); fs.PrintDefaults() }
 	endpoints := fs.String("log-endpoints", "127.0.0.1:7101,127.0.0.1:7102,127.0.0.1:7103", "QuorumLog gRPC endpoints, comma-separated")
 	shardLog := fs.String("shard", "memshard", "the shard's log name")
-	dir := fs.String("snapshot-dir", "", "directory of the shard's snapshots (required; shared with the nodes)")
+	storeFlags := addSnapshotStoreFlags(fs, "directory of the shard's snapshots, shared with the nodes (created if missing)")
 	trim := fs.Bool("trim", true, "trim the shard log through the snapshot's ID once the snapshot is on disk")
 	every := fs.Duration("every", 0, "keep running and take a snapshot at this interval (0: take one and exit)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *dir == "" {
-		return usageError{errors.New("--snapshot-dir is required")}
-	}
 	if *every < 0 {
 		return usageError{errors.New("--every must not be negative")}
 	}
-	if err := os.MkdirAll(*dir, 0o755); err != nil {
+	store, err := storeFlags.open(true)
+	if err != nil {
 		return err
+	}
+	if store == nil {
+		return usageError{errors.New("--snapshot-dir or --snapshot-s3 is required")}
 	}
 	c, err := client.New(ctx, client.Config{Endpoints: splitList(*endpoints)})
 	if err != nil {
@@ -55,7 +56,7 @@ func runSnapshot(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	defer c.Close()
 	for {
-		err := snapshotOnce(ctx, c, *shardLog, *dir, *trim, stdout)
+		err := snapshotOnce(ctx, c, *shardLog, store, *trim, stdout)
 		if *every == 0 {
 			return err
 		}
@@ -70,17 +71,17 @@ func runSnapshot(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 }
 
-func snapshotOnce(ctx context.Context, c *client.Client, log, dir string, trim bool, stdout io.Writer) error {
+func snapshotOnce(ctx context.Context, c *client.Client, log string, store shard.BlobStore, trim bool, stdout io.Writer) error {
 	start := time.Now()
-	res, err := shard.TakeSnapshot(ctx, c, log, dir, trim)
+	res, err := shard.TakeSnapshot(ctx, c, log, store, trim)
 	if err != nil {
 		return err
 	}
-	if res.Path == "" {
+	if res.Name == "" {
 		fmt.Fprintf(stdout, "snapshot of %s at ID %d is current; nothing written\n", res.Log, res.ID)
 		return nil
 	}
-	fmt.Fprintf(stdout, "wrote %s: %d keys at ID %d (log records replayed: %d, %v)", res.Path, res.Keys, res.ID, res.Applied, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(stdout, "wrote %s to %s: %d keys at ID %d (log records replayed: %d, %v)", res.Name, store, res.Keys, res.ID, res.Applied, time.Since(start).Round(time.Millisecond))
 	if res.Trimmed {
 		fmt.Fprintf(stdout, "; trimmed the log through %d", res.ID)
 	}

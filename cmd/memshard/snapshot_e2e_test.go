@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -19,11 +20,30 @@ import (
 // running shard: it writes a checksummed snapshot and trims the shard log;
 // a replica killed and restarted then restores the snapshot, replays the
 // rest of the log and holds exactly the primary's keyspace (values, orders
-// and expiries); a node without the snapshot directory refuses to serve
-// from the trimmed log rather than serve a keyspace with holes.
+// and expiries); a node without a snapshot store refuses to serve from the
+// trimmed log rather than serve a keyspace with holes. The store is a
+// directory, then an S3 bucket (an S3-protocol server on loopback, keeping
+// its objects on disk).
 func TestE2E_SnapshotTrimAndRestore(t *testing.T) {
-	dir := t.TempDir()
-	e := newEnv(t, envOptions{snapshotDir: dir})
+	t.Run("dir", func(t *testing.T) {
+		dir := t.TempDir()
+		snapshotTrimAndRestore(t, []string{"--snapshot-dir", dir}, func() int {
+			names, _ := filepath.Glob(filepath.Join(dir, shardLog+".*.snap"))
+			return len(names)
+		})
+	})
+	t.Run("s3", func(t *testing.T) {
+		srv := startS3(t, "snapshots")
+		snapshotTrimAndRestore(t, []string{"--snapshot-s3", "s3://snapshots/shards/", "--s3-endpoint", srv.URL}, func() int {
+			return len(srv.objects(t, "snapshots", "shards/"+shardLog+"."))
+		})
+	})
+}
+
+// snapshotTrimAndRestore is TestE2E_SnapshotTrimAndRestore with the store
+// the flags store name; count tells how many snapshots of the shard it holds.
+func snapshotTrimAndRestore(t *testing.T, store []string, count func() int) {
+	e := newEnv(t, envOptions{snapshots: store})
 	p := e.primary()
 	ctx := t.Context()
 	rc := e.rc(p)
@@ -44,11 +64,14 @@ func TestE2E_SnapshotTrimAndRestore(t *testing.T) {
 	write(1)
 	write(2)
 
-	out := runSnapshotCmd(t, e, dir)
+	out := runSnapshotCmd(t, e, store)
 	if !strings.Contains(out, "wrote ") || !strings.Contains(out, "trimmed the log through") {
 		t.Fatalf("memshard snapshot printed %q", out)
 	}
-	if again := runSnapshotCmd(t, e, dir); !strings.Contains(again, "is current") && !strings.Contains(again, "wrote ") {
+	if n := count(); n != 1 {
+		t.Fatalf("the store holds %d snapshots of the shard after one run, want 1", n)
+	}
+	if again := runSnapshotCmd(t, e, store); !strings.Contains(again, "is current") && !strings.Contains(again, "wrote ") {
 		t.Fatalf("second snapshot printed %q", again)
 	}
 	info, err := e.log.Describe(ctx, shardLog, client.Linearizable())
@@ -105,8 +128,8 @@ func TestE2E_SnapshotTrimAndRestore(t *testing.T) {
 
 	// --every keeps taking snapshots (the primary's heartbeats are new
 	// records each time) until it is stopped.
-	sp := proctest.Start(t, "memshard snapshot", e.mbin, "snapshot", "--every", "200ms",
-		"--log-endpoints", e.logAddrs, "--shard", shardLog, "--snapshot-dir", dir)
+	sp := proctest.Start(t, "memshard snapshot", e.mbin, append([]string{"snapshot", "--every", "200ms",
+		"--log-endpoints", e.logAddrs, "--shard", shardLog}, store...)...)
 	proctest.WaitFor(t, 20*time.Second, func() error {
 		if n := strings.Count(sp.StderrTail(50), "wrote "); n < 2 {
 			return fmt.Errorf("%d snapshots written by --every so far", n)
@@ -114,14 +137,17 @@ func TestE2E_SnapshotTrimAndRestore(t *testing.T) {
 		return nil
 	})
 	sp.Term(t)
+	if n := count(); n != 2 {
+		t.Fatalf("the store holds %d snapshots of the shard, want the newest 2", n)
+	}
 }
 
-func runSnapshotCmd(t *testing.T, e *env, dir string) string {
+func runSnapshotCmd(t *testing.T, e *env, store []string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, e.mbin, "snapshot", "--log-endpoints", e.logAddrs,
-		"--shard", shardLog, "--snapshot-dir", dir).CombinedOutput()
+	out, err := exec.CommandContext(ctx, e.mbin, append([]string{"snapshot", "--log-endpoints", e.logAddrs,
+		"--shard", shardLog}, store...)...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("memshard snapshot: %v\n%s", err, out)
 	}

@@ -24,8 +24,8 @@ func (s *Shard) tailLoop(ctx context.Context) {
 	for ctx.Err() == nil {
 		// A fresh keyspace starts from the newest snapshot, unless batches of
 		// unknown outcome wait for the replay to reach their records.
-		if s.cfg.SnapshotDir != "" && s.fresh() {
-			if err := s.restoreSnapshot(); err != nil && !errors.Is(err, ErrNoSnapshot) {
+		if s.cfg.Snapshots != nil && s.fresh() {
+			if err := s.restoreSnapshot(ctx); err != nil && !errors.Is(err, ErrNoSnapshot) {
 				s.logger.Error("cannot restore the newest snapshot; retrying", "err", err)
 				if !sleepCtx(ctx, snapshotRetry) {
 					return
@@ -67,10 +67,10 @@ func (s *Shard) tailLoop(ctx context.Context) {
 			// records gone): restore the newest snapshot, or wait for one.
 			var why error
 			switch {
-			case s.cfg.SnapshotDir == "":
-				why = errors.New("no snapshot directory is set (--snapshot-dir)")
+			case s.cfg.Snapshots == nil:
+				why = errors.New("no snapshot store is set (--snapshot-dir or --snapshot-s3)")
 			default:
-				why = s.restoreSnapshot()
+				why = s.restoreSnapshot(ctx)
 				if why == nil && s.applied() >= re.FirstID-1 {
 					continue
 				}
@@ -120,8 +120,8 @@ func (s *Shard) applied() uint64 {
 // large) and installs it if it is ahead of what this replica has applied.
 // The node is not caught up meanwhile, so it serves nothing from the
 // keyspace being replaced.
-func (s *Shard) restoreSnapshot() error {
-	info, db, err := LoadLatestSnapshot(s.cfg.SnapshotDir, s.cfg.Log)
+func (s *Shard) restoreSnapshot(ctx context.Context) error {
+	info, db, err := LoadLatestSnapshot(ctx, s.cfg.Snapshots, s.cfg.Log)
 	if err != nil {
 		return err
 	}

@@ -15,8 +15,9 @@
 //     successful append) runs, which ends before any replica may elect itself.
 //   - Replicas tail the log and apply effects in order.
 //   - Snapshots: a separate process (TakeSnapshot) replays the log onto the
-//     newest snapshot, writes a new one to a shared directory and trims the
-//     log. A node with Config.SnapshotDir restores the newest snapshot
+//     newest snapshot, writes a new one to a shared BlobStore (a directory
+//     or an S3-compatible bucket) and trims the
+//     log. A node with Config.Snapshots restores the newest snapshot
 //     before it replays the log, and again when the log is trimmed past it.
 //
 // The Shard implements server.Backend. It talks to QuorumLog only through
@@ -54,13 +55,13 @@ type Config struct {
 	// Default 1 (measured best when the log nodes share the machine, see
 	// README); 1 waits for each append before sending the next.
 	PipelineDepth int
-	// SnapshotDir is the directory of the shard's snapshots (written by
+	// Snapshots is where the shard's snapshots are (written by
 	// TakeSnapshot). If set, a node restores the newest one before it
-	// replays the log, and again if the log is trimmed past it. Empty: the
+	// replays the log, and again if the log is trimmed past it. Nil: the
 	// node replays the log from its first ID and cannot recover once the log
 	// is trimmed.
-	SnapshotDir string
-	Logger      *slog.Logger // nil discards
+	Snapshots BlobStore
+	Logger    *slog.Logger // nil discards
 }
 
 const (

@@ -2,13 +2,13 @@ package shard
 
 import (
 	"bufio"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash"
 	"hash/crc32"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -21,7 +21,7 @@ import (
 // A snapshot is the keyspace as of one ID of the shard log: a node restores
 // it, then replays the log from the next ID. Snapshots are written by a
 // separate process (TakeSnapshot, `memshard snapshot`), never by a serving
-// node, into a directory the nodes share (the blob store).
+// node, into a BlobStore the nodes share: a directory or an S3 bucket.
 //
 //	file    := magic | header | chunk* | 0:uvarint | crc32c:u32le
 //	header  := len:uvarint | log | id:uvarint | sum:u32le | node | addr   (node, log, addr: len:uvarint | bytes)
@@ -35,11 +35,11 @@ const (
 	snapshotChunk      = 256     // commands per chunk, at most
 	snapshotChunkBytes = 1 << 20 // argument bytes per chunk, about (one big value may exceed it)
 	maxSnapshotPart    = 1 << 30 // a header or chunk length above this is corruption
-	snapshotsKept      = 2       // the newest snapshots of a log kept in the directory
+	snapshotsKept      = 2       // the newest snapshots of a log kept in the store
 )
 
 var (
-	// ErrNoSnapshot means the directory holds no snapshot of the log.
+	// ErrNoSnapshot means the store holds no snapshot of the log.
 	ErrNoSnapshot = errors.New("shard: no snapshot")
 	// ErrBadSnapshot means a snapshot file is corrupt or truncated.
 	ErrBadSnapshot = errors.New("shard: corrupt snapshot")
@@ -61,48 +61,34 @@ func snapshotName(log string, id uint64) string {
 	return fmt.Sprintf("%s.%020d%s", log, id, snapshotSuffix)
 }
 
-// WriteSnapshot writes db as log's snapshot at info.ID into dir, atomically
-// (a temporary file, fsynced, renamed, the directory fsynced), then removes
-// all but the newest snapshotsKept snapshots of the log. It returns the
-// file's path.
-func WriteSnapshot(dir string, info SnapshotInfo, db *engine.DB) (path string, err error) {
+// WriteSnapshot writes db as log's snapshot at info.ID into store (a blob
+// appears whole or not at all; see BlobStore), then deletes all but the
+// newest snapshotsKept snapshots of the log. It returns the blob's name.
+func WriteSnapshot(ctx context.Context, store BlobStore, info SnapshotInfo, db *engine.DB) (name string, err error) {
 	if err := checkLogName(info.Log); err != nil {
 		return "", err
 	}
-	tmp, err := os.CreateTemp(dir, "."+info.Log+".*.tmp")
+	name = snapshotName(info.Log, info.ID)
+	bw, err := store.Create(ctx, name)
 	if err != nil {
 		return "", fmt.Errorf("shard: write snapshot: %w", err)
 	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
 	crc := crc32.New(crc32.MakeTable(crc32.Castagnoli))
-	w := bufio.NewWriterSize(io.MultiWriter(tmp, crc), 1<<20)
+	w := bufio.NewWriterSize(io.MultiWriter(bw, crc), 1<<20)
 	if err := encodeSnapshot(w, crc, info, db); err != nil {
+		bw.Abort()
 		return "", fmt.Errorf("shard: write snapshot: %w", err)
 	}
-	if err := tmp.Sync(); err != nil {
-		return "", fmt.Errorf("shard: write snapshot: %w", err)
+	if err := bw.Commit(); err != nil {
+		bw.Abort()
+		return "", fmt.Errorf("shard: write snapshot %s to %s: %w", name, store, err)
 	}
-	if err := tmp.Close(); err != nil {
-		return "", fmt.Errorf("shard: write snapshot: %w", err)
-	}
-	path = filepath.Join(dir, snapshotName(info.Log, info.ID))
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return "", fmt.Errorf("shard: write snapshot: %w", err)
-	}
-	if err := syncDir(dir); err != nil {
-		return "", fmt.Errorf("shard: write snapshot: %w", err)
-	}
-	old, _ := listSnapshots(dir, info.Log)
+	old, _ := listSnapshots(ctx, store, info.Log)
 	for len(old) > snapshotsKept {
-		os.Remove(filepath.Join(dir, snapshotName(info.Log, old[0])))
+		store.Delete(ctx, snapshotName(info.Log, old[0]))
 		old = old[1:]
 	}
-	return path, nil
+	return name, nil
 }
 
 func encodeSnapshot(w *bufio.Writer, crc hash.Hash32, info SnapshotInfo, db *engine.DB) error {
@@ -281,52 +267,49 @@ func readPart(r *bufio.Reader) ([]byte, error) {
 	return b, nil
 }
 
-// LoadLatestSnapshot restores the newest snapshot of log in dir. It is
+// LoadLatestSnapshot restores the newest snapshot of log in store. It is
 // ErrNoSnapshot if there is none; a corrupt newest snapshot is an error,
 // never a silent fall back to an older one (the log may be trimmed past it).
-func LoadLatestSnapshot(dir, log string) (SnapshotInfo, *engine.DB, error) {
-	ids, err := listSnapshots(dir, log)
+func LoadLatestSnapshot(ctx context.Context, store BlobStore, log string) (SnapshotInfo, *engine.DB, error) {
+	ids, err := listSnapshots(ctx, store, log)
 	if err != nil {
 		return SnapshotInfo{}, nil, err
 	}
 	if len(ids) == 0 {
-		return SnapshotInfo{}, nil, fmt.Errorf("%w of log %q in %s", ErrNoSnapshot, log, dir)
+		return SnapshotInfo{}, nil, fmt.Errorf("%w of log %q in %s", ErrNoSnapshot, log, store)
 	}
-	return readSnapshotFile(dir, log, ids[len(ids)-1])
+	return readSnapshotBlob(ctx, store, log, ids[len(ids)-1])
 }
 
-// readSnapshotFile restores log's snapshot at id from dir, checking that the
-// file holds what its name says.
-func readSnapshotFile(dir, log string, id uint64) (SnapshotInfo, *engine.DB, error) {
-	path := filepath.Join(dir, snapshotName(log, id))
-	f, err := os.Open(path)
+// readSnapshotBlob restores log's snapshot at id from store, checking that
+// the blob holds what its name says.
+func readSnapshotBlob(ctx context.Context, store BlobStore, log string, id uint64) (SnapshotInfo, *engine.DB, error) {
+	name := snapshotName(log, id)
+	f, err := store.Open(ctx, name)
 	if err != nil {
 		return SnapshotInfo{}, nil, err
 	}
 	defer f.Close()
 	info, db, err := ReadSnapshot(f)
 	if err != nil {
-		return SnapshotInfo{}, nil, fmt.Errorf("%s: %w", path, err)
+		return SnapshotInfo{}, nil, fmt.Errorf("%s in %s: %w", name, store, err)
 	}
 	if info.Log != log || info.ID != id {
-		return SnapshotInfo{}, nil, fmt.Errorf("%s: %w: it holds log %q at ID %d", path, ErrBadSnapshot, info.Log, info.ID)
+		return SnapshotInfo{}, nil, fmt.Errorf("%s in %s: %w: it holds log %q at ID %d", name, store, ErrBadSnapshot, info.Log, info.ID)
 	}
 	return info, db, nil
 }
 
-// listSnapshots returns the IDs of log's snapshots in dir, ascending.
-func listSnapshots(dir, log string) ([]uint64, error) {
-	names, err := filepath.Glob(filepath.Join(dir, log+".*"+snapshotSuffix))
+// listSnapshots returns the IDs of log's snapshots in store, ascending.
+func listSnapshots(ctx context.Context, store BlobStore, log string) ([]uint64, error) {
+	names, err := store.List(ctx, log+".")
 	if err != nil {
 		return nil, err
 	}
-	if _, err := os.Stat(dir); err != nil {
-		return nil, fmt.Errorf("shard: snapshot directory: %w", err)
-	}
 	var ids []uint64
 	for _, n := range names {
-		mid := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(n), log+"."), snapshotSuffix)
-		if id, err := strconv.ParseUint(mid, 10, 64); err == nil && len(mid) == 20 {
+		mid, ok := strings.CutSuffix(strings.TrimPrefix(n, log+"."), snapshotSuffix)
+		if id, err := strconv.ParseUint(mid, 10, 64); ok && err == nil && len(mid) == 20 {
 			ids = append(ids, id)
 		}
 	}
@@ -335,17 +318,8 @@ func listSnapshots(dir, log string) ([]uint64, error) {
 }
 
 func checkLogName(log string) error {
-	if log == "" || filepath.Base(log) != log || strings.HasPrefix(log, ".") {
+	if log == "" || filepath.Base(log) != log || strings.HasPrefix(log, ".") || checkBlobName(log) != nil {
 		return fmt.Errorf("shard: log name %q cannot name a snapshot file", log)
 	}
 	return nil
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }

@@ -2,8 +2,10 @@ package shard
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -40,14 +42,15 @@ func BenchmarkSnapshot(b *testing.B) {
 	const n = 100_000
 	db := benchDB(b, n)
 	dir := b.TempDir()
+	ctx, st := context.Background(), mustDirStore(b, dir)
 	b.Run("write", func(b *testing.B) {
 		var size int64
 		for i := range b.N {
-			path, err := WriteSnapshot(dir, SnapshotInfo{Log: "bench", ID: uint64(i + 1)}, db)
+			name, err := WriteSnapshot(ctx, st, SnapshotInfo{Log: "bench", ID: uint64(i + 1)}, db)
 			if err != nil {
 				b.Fatal(err)
 			}
-			fi, _ := os.Stat(path)
+			fi, _ := os.Stat(filepath.Join(dir, name))
 			size = fi.Size()
 		}
 		b.ReportMetric(float64(size)/1e6, "MB")
@@ -55,7 +58,7 @@ func BenchmarkSnapshot(b *testing.B) {
 	})
 	b.Run("restore", func(b *testing.B) {
 		for range b.N {
-			info, got, err := LoadLatestSnapshot(dir, "bench")
+			info, got, err := LoadLatestSnapshot(ctx, st, "bench")
 			if err != nil || got.Len() != db.Len() {
 				b.Fatalf("restore: %v, %d keys (info %+v)", err, got.Len(), info)
 			}

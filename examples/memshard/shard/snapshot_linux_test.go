@@ -3,6 +3,7 @@
 package shard
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -27,17 +28,18 @@ func TestWriteSnapshot_DiskFull(t *testing.T) {
 		t.Fatalf("mount a 1 MiB tmpfs: %v", err)
 	}
 	t.Cleanup(func() { unix.Unmount(dir, 0) })
+	ctx, st := context.Background(), mustDirStore(t, dir)
 
 	small := engine.New()
 	small.Set("k", []byte("v"), 0)
-	if _, err := WriteSnapshot(dir, SnapshotInfo{Log: "l", ID: 1}, small); err != nil {
+	if _, err := WriteSnapshot(ctx, st, SnapshotInfo{Log: "l", ID: 1}, small); err != nil {
 		t.Fatal(err)
 	}
 	big := testDB(t)
 	for i := range 3000 {
 		big.Set(fmt.Sprintf("big:%d", i), make([]byte, 1000), 0)
 	}
-	_, err := WriteSnapshot(dir, SnapshotInfo{Log: "l", ID: 2}, big)
+	_, err := WriteSnapshot(ctx, st, SnapshotInfo{Log: "l", ID: 2}, big)
 	if !errors.Is(err, syscall.ENOSPC) {
 		t.Fatalf("WriteSnapshot of ~3 MB into 1 MiB = %v, want ENOSPC", err)
 	}
@@ -46,7 +48,7 @@ func TestWriteSnapshot_DiskFull(t *testing.T) {
 	if len(left) != 1 || len(hidden) != 0 {
 		t.Fatalf("files after the failed write: %q %q, want only the first snapshot", left, hidden)
 	}
-	info, db, err := LoadLatestSnapshot(dir, "l")
+	info, db, err := LoadLatestSnapshot(ctx, st, "l")
 	if err != nil || info.ID != 1 || db.Len() != 1 {
 		t.Fatalf("after the failed write: %+v, %v", info, err)
 	}

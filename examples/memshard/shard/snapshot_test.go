@@ -2,6 +2,7 @@ package shard
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -44,15 +45,24 @@ func testDB(t testing.TB) *engine.DB {
 func encodeTestSnapshot(t testing.TB, info SnapshotInfo, db *engine.DB) []byte {
 	t.Helper()
 	dir := t.TempDir()
-	path, err := WriteSnapshot(dir, info, db)
+	name, err := WriteSnapshot(context.Background(), mustDirStore(t, dir), info, db)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := os.ReadFile(path)
+	b, err := os.ReadFile(filepath.Join(dir, name))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return b
+}
+
+func mustDirStore(t testing.TB, dir string) BlobStore {
+	t.Helper()
+	st, err := NewDirStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
 }
 
 func dumpOf(db *engine.DB) map[string]string {
@@ -136,34 +146,35 @@ func TestSnapshot_NewerEngineIsRefused(t *testing.T) {
 
 func TestSnapshot_LatestAndRetention(t *testing.T) {
 	dir := t.TempDir()
-	if _, _, err := LoadLatestSnapshot(dir, "l"); !errors.Is(err, ErrNoSnapshot) {
+	ctx, st := context.Background(), mustDirStore(t, dir)
+	if _, _, err := LoadLatestSnapshot(ctx, st, "l"); !errors.Is(err, ErrNoSnapshot) {
 		t.Fatalf("empty dir: %v", err)
 	}
 	db := testDB(t)
 	for _, id := range []uint64{5, 100, 42, 9} {
-		if _, err := WriteSnapshot(dir, SnapshotInfo{Log: "l", ID: id}, db); err != nil {
+		if _, err := WriteSnapshot(ctx, st, SnapshotInfo{Log: "l", ID: id}, db); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := WriteSnapshot(dir, SnapshotInfo{Log: "other", ID: 1000}, db); err != nil {
+	if _, err := WriteSnapshot(ctx, st, SnapshotInfo{Log: "other", ID: 1000}, db); err != nil {
 		t.Fatal(err)
 	}
-	info, _, err := LoadLatestSnapshot(dir, "l")
+	info, _, err := LoadLatestSnapshot(ctx, st, "l")
 	if err != nil || info.ID != 100 {
 		t.Fatalf("latest = %+v, %v; want ID 100", info, err)
 	}
-	ids, _ := listSnapshots(dir, "l")
+	ids, _ := listSnapshots(ctx, st, "l")
 	if fmt.Sprint(ids) != "[42 100]" {
 		t.Fatalf("kept %v, want the newest two [42 100]", ids)
 	}
 	// A corrupt newest snapshot is an error, not a fall back to an older one.
 	path := filepath.Join(dir, snapshotName("l", 100))
 	os.WriteFile(path, []byte("garbage"), 0o644)
-	if _, _, err := LoadLatestSnapshot(dir, "l"); !errors.Is(err, ErrBadSnapshot) {
+	if _, _, err := LoadLatestSnapshot(ctx, st, "l"); !errors.Is(err, ErrBadSnapshot) {
 		t.Fatalf("corrupt newest: %v", err)
 	}
 	for _, bad := range []string{"", "../x", "a/b", ".hidden"} {
-		if _, err := WriteSnapshot(dir, SnapshotInfo{Log: bad}, db); err == nil {
+		if _, err := WriteSnapshot(ctx, st, SnapshotInfo{Log: bad}, db); err == nil {
 			t.Fatalf("log name %q accepted", bad)
 		}
 	}
@@ -201,12 +212,12 @@ func FuzzReadSnapshot(f *testing.F) {
 // snapshot covers are answered "outcome unknown" (never TRYAGAIN, which
 // invites a duplicate), and later ones still wait for the replay.
 func TestRestoreSnapshot_InstallsAndSettlesSkippedFlights(t *testing.T) {
-	dir := t.TempDir()
+	st := mustDirStore(t, t.TempDir())
 	db := testDB(t)
-	if _, err := WriteSnapshot(dir, SnapshotInfo{Log: "l", ID: 7, Sum: 99, Node: "m2", Addr: "127.0.0.1:7"}, db); err != nil {
+	if _, err := WriteSnapshot(context.Background(), st, SnapshotInfo{Log: "l", ID: 7, Sum: 99, Node: "m2", Addr: "127.0.0.1:7"}, db); err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(Config{NodeID: "m1", Addr: "127.0.0.1:1", Log: "l", Client: &client.Client{}, SnapshotDir: dir})
+	s, err := New(Config{NodeID: "m1", Addr: "127.0.0.1:1", Log: "l", Client: &client.Client{}, Snapshots: st})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,7 +225,7 @@ func TestRestoreSnapshot_InstallsAndSettlesSkippedFlights(t *testing.T) {
 	if s.fresh() {
 		t.Fatal("a node with batches of unknown outcome skips its replay for a snapshot")
 	}
-	if err := s.restoreSnapshot(); err != nil {
+	if err := s.restoreSnapshot(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if s.appliedID != 7 || s.sum != 99 || !s.sumKnown || s.primary.Addr != "127.0.0.1:7" || s.db.Len() != db.Len() {
@@ -228,7 +239,7 @@ func TestRestoreSnapshot_InstallsAndSettlesSkippedFlights(t *testing.T) {
 	}
 	// An older snapshot than the position is not installed.
 	s.appliedID = 20
-	if err := s.restoreSnapshot(); err != nil || s.appliedID != 20 {
+	if err := s.restoreSnapshot(context.Background()); err != nil || s.appliedID != 20 {
 		t.Fatalf("restore behind the position: %v, applied %d", err, s.appliedID)
 	}
 }

@@ -14,13 +14,13 @@ import (
 // SnapshotResult is what TakeSnapshot did.
 type SnapshotResult struct {
 	SnapshotInfo
-	Path    string // the snapshot file written; empty if nothing was new
+	Name    string // the snapshot blob written; empty if nothing was new
 	Applied int    // log records applied on top of the previous snapshot
 	Trimmed bool   // the log was trimmed through ID
 }
 
 // TakeSnapshot is the off-box snapshot process: it restores the newest
-// snapshot of log from dir (or starts empty), replays the log from the ID
+// snapshot of log from store (or starts empty), replays the log from the ID
 // after it to the current end, writes the result as a new snapshot and, if
 // trim is set, trims the log through the snapshot's ID. It runs beside the
 // shard, never inside a serving node, so the primary never pauses for it.
@@ -28,11 +28,11 @@ type SnapshotResult struct {
 // It refuses to work from a log that is trimmed past the newest snapshot
 // (the records in between are gone) and stops at a record written by a
 // newer engine.
-func TakeSnapshot(ctx context.Context, c *client.Client, log, dir string, trim bool) (SnapshotResult, error) {
+func TakeSnapshot(ctx context.Context, c *client.Client, log string, store BlobStore, trim bool) (SnapshotResult, error) {
 	if err := checkLogName(log); err != nil {
 		return SnapshotResult{}, err
 	}
-	info, db, err := LoadLatestSnapshot(dir, log)
+	info, db, err := LoadLatestSnapshot(ctx, store, log)
 	switch {
 	case errors.Is(err, ErrNoSnapshot):
 		info, db = SnapshotInfo{Log: log}, engine.New()
@@ -81,21 +81,21 @@ func TakeSnapshot(ctx context.Context, c *client.Client, log, dir string, trim b
 	if res.Applied == 0 {
 		return res, nil // the newest snapshot is current
 	}
-	if res.Path, err = WriteSnapshot(dir, info, db); err != nil {
+	if res.Name, err = WriteSnapshot(ctx, store, info, db); err != nil {
 		return res, err
 	}
 	res.Keys = db.Len()
-	// Trimming is irreversible: read the snapshot back from disk first.
-	_, back, err := readSnapshotFile(dir, log, info.ID)
+	// Trimming is irreversible: read the snapshot back from the store first.
+	_, back, err := readSnapshotBlob(ctx, store, log, info.ID)
 	if err == nil && back.Len() != res.Keys {
 		err = fmt.Errorf("%d keys read back, %d written", back.Len(), res.Keys)
 	}
 	if err != nil {
-		return res, fmt.Errorf("shard: snapshot %s does not read back as written, so the log is not trimmed: %w", res.Path, err)
+		return res, fmt.Errorf("shard: snapshot %s does not read back as written, so the log is not trimmed: %w", res.Name, err)
 	}
 	if trim {
 		if _, err := c.Trim(ctx, log, info.ID); err != nil {
-			return res, fmt.Errorf("shard: snapshot %s written; trim of log %q through %d: %w", res.Path, log, info.ID, err)
+			return res, fmt.Errorf("shard: snapshot %s written; trim of log %q through %d: %w", res.Name, log, info.ID, err)
 		}
 		res.Trimmed = true
 	}
