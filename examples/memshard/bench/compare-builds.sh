@@ -12,7 +12,9 @@
 # SET divided by redis-benchmark's in the same run.
 #
 # Usage: compare-builds.sh BIN_DIR_A BIN_DIR_B [PAIRS]   (default 4)
-# Env: REQUESTS (default 300000: the load must outlast the window), WINDOW (6)
+# Env: REQUESTS (default 300000: the load must outlast the window), WINDOW (6),
+#      ARGS_A, ARGS_B: extra memshard flags for each side (the same BIN_DIR
+#      twice with ARGS_B="--pipeline 2" compares a flag)
 set -euo pipefail
 a=${1:?usage: compare-builds.sh BIN_DIR_A BIN_DIR_B [PAIRS]}
 b=${2:?usage: compare-builds.sh BIN_DIR_A BIN_DIR_B [PAIRS]}
@@ -27,7 +29,7 @@ cpu() { awk '{print $14+$15}' "/proc/$1/stat"; }
 
 # one BIN -> "ops log primary replicas bench" (CPU µs per SET) on stdout
 one() {
-  local bin=$1 work pids=() primary="" i o0 o1 t0 t1 bp
+  local bin=$1 extra=$2 work pids=() primary="" i o0 o1 t0 t1 bp
   work=$(mktemp -d /tmp/compare-builds-run.XXXXXX)
   # shellcheck disable=SC2317 # called by trap
   stop() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
@@ -36,7 +38,7 @@ one() {
   local eps=127.0.0.1:7401,127.0.0.1:7402,127.0.0.1:7403
   for _ in $(seq 100); do "$bin/logctl" --endpoints $eps status >/dev/null 2>&1 && break; sleep 0.2; done
   for i in 1 2 3; do
-    "$bin/memshard" --id b$i --addr 127.0.0.1:1638$i --log-endpoints $eps --shard bench --log-level warn 2>"$work/m$i.log" & pids+=($!)
+    "$bin/memshard" --id b$i --addr 127.0.0.1:1638$i --log-endpoints $eps --shard bench --log-level warn $extra 2>"$work/m$i.log" & pids+=($!)
   done
   for _ in $(seq 100); do
     for i in 1 2 3; do
@@ -68,8 +70,8 @@ PY
 printf '%-5s %8s %8s %8s %9s %6s   (CPU µs per SET)\n' build SET/s log primary replicas bench
 for _ in $(seq "$pairs"); do
   for v in A B; do
-    bin=$a; [ $v = B ] && bin=$b
-    line=$(one "$bin")
+    bin=$a extra=${ARGS_A:-}; [ $v = B ] && bin=$b extra=${ARGS_B:-}
+    line=$(one "$bin" "$extra")
     echo "$v $line" >>"$results"
     echo "$v $line" | awk '{printf "%-5s %8d %8.1f %8.1f %9.1f %6.1f\n", $1, $2, $3, $4, $5, $6}'
   done
