@@ -47,10 +47,13 @@ type readSeg struct {
 // wrapping ErrTrimmed, above LastID+1 one wrapping ErrBeyondTail; reading at
 // LastID+1 (or max <= 0) returns no records and no error.
 //
-// Read checks every frame's CRCs and returns an error wrapping ErrCorrupt if
-// one fails. It is safe concurrently with Apply: it holds the store lock only
-// to copy the log's metadata, and reads with pread. The returned payloads
-// are the caller's.
+// Read checks the CRCs of every frame it reads from a file and returns an
+// error wrapping ErrCorrupt if one fails. Records a followed log still holds
+// in memory (recentRecords: what the last Applies appended, copied there
+// from the very bytes written) are returned from there, under the lock. It
+// is safe concurrently with Apply: it holds the store lock only to copy the
+// log's metadata (or those records), and reads with pread. The returned
+// payloads are the caller's.
 func (s *Store) Read(log string, fromID uint64, max int, maxBytes int) ([]Record, error) {
 	for attempt := 0; ; attempt++ {
 		p, recent, err := s.planRead(log, fromID, max, maxBytes)

@@ -13,12 +13,13 @@
 //     last ID it applied: only a caught-up replica can win, and only one. A
 //     primary serves only while its lease (counted from the start of its last
 //     successful append) runs, which ends before any replica may elect itself.
-//   - Replicas tail the log and apply effects in order.
+//   - Replicas tail the log and apply effects in order (a primary does not:
+//     every record after its election is its own).
 //   - Snapshots: a separate process (TakeSnapshot) replays the log onto the
 //     newest snapshot, writes a new one to a shared BlobStore (a directory
-//     or an S3-compatible bucket) and trims the
-//     log. A node with Config.Snapshots restores the newest snapshot
-//     before it replays the log, and again when the log is trimmed past it.
+//     or an S3-compatible bucket) and trims the log. A node with
+//     Config.Snapshots restores the newest snapshot before it replays the
+//     log, and again when the log is trimmed past it.
 //
 // The Shard implements server.Backend. It talks to QuorumLog only through
 // the client package.
