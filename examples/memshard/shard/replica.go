@@ -48,11 +48,13 @@ func (s *Shard) tailLoop(ctx context.Context) {
 		from := s.appliedID + 1
 		s.stopTail = cancel
 		s.mu.Unlock()
+		s.tailing.Store(true)
 		r, err := s.cfg.Client.Read(rctx, s.cfg.Log, from, client.Follow())
 		if err == nil {
 			err = s.follow(r)
 			r.Close()
 		}
+		s.tailing.Store(false)
 		restarted := rctx.Err() != nil || errors.Is(err, errRestart)
 		cancel()
 		if ctx.Err() != nil {

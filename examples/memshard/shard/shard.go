@@ -80,6 +80,7 @@ type Shard struct {
 	// tailWake tells a tailLoop parked while this node was primary that it
 	// stepped down (reset); capacity 1.
 	tailWake chan struct{}
+	tailing  atomic.Bool // a tail read is open (tests)
 
 	mu sync.Mutex // the "single thread": guards everything below
 	db *engine.DB

@@ -185,3 +185,55 @@ func testFailover(t *testing.T, depth int) {
 	}
 	t.Logf("%d acknowledged writes survived 3 failovers", len(acked))
 }
+
+// TestShard_OnlyReplicasTail: a primary does not follow the log (every
+// record after its election is its own); once deposed by another writer's
+// record it follows again, and the shard carries on under a new primary.
+func TestShard_OnlyReplicasTail(t *testing.T) {
+	ts := newTestShard(t, 2)
+	p := ts.primary()
+	r := 1 - p
+	tailing := func(want map[int]bool) {
+		t.Helper()
+		quorumtest.WaitFor(t, 10*time.Second, func() error {
+			for i, w := range want {
+				if got := ts.nodes[i].s.tailing.Load(); got != w {
+					return fmt.Errorf("node %d tailing = %v, want %v", i, got, w)
+				}
+			}
+			return nil
+		})
+	}
+	tailing(map[int]bool{p: false, r: true})
+	if got, err := ts.do(p, "SET", "a", "1"); err != nil || got != "+OK\r\n" {
+		t.Fatalf("SET a = %q, %v", got, err)
+	}
+
+	// Another writer's record: the primary's next conditional append fails,
+	// it steps down and follows the log again.
+	rec := appendLeaseRecord(nil, kindHeartbeat, "intruder", "127.0.0.1:1", 300)
+	if _, err := ts.log.Append(t.Context(), "shard1", [][]byte{rec}); err != nil {
+		t.Fatal(err)
+	}
+	quorumtest.WaitFor(t, 10*time.Second, func() error {
+		if top := ts.nodes[p].s.Topology(); top.Role == rolePrimary {
+			return errors.New("the old primary has not stepped down")
+		}
+		return nil
+	})
+	p2 := ts.primary() // one of the two, elected after the intruder's lease
+	tailing(map[int]bool{p2: false, 1 - p2: true})
+	if got, err := ts.do(p2, "SET", "b", "2"); err != nil || got != "+OK\r\n" {
+		t.Fatalf("SET b on the new primary = %q, %v", got, err)
+	}
+	for i := range ts.nodes {
+		quorumtest.WaitFor(t, 10*time.Second, func() error {
+			a, _ := ts.do(i, "GET", "a")
+			b, _ := ts.do(i, "GET", "b")
+			if a != "$1\r\n1\r\n" || b != "$1\r\n2\r\n" {
+				return fmt.Errorf("node %d: GET a = %q, GET b = %q", i, a, b)
+			}
+			return nil
+		})
+	}
+}
