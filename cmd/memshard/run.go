@@ -24,13 +24,14 @@ type usageError struct{ error }
 
 const usage = `Usage: memshard --id ID --addr HOST:PORT [--log-endpoints A,B,C] [--shard NAME] [flags]
        memshard --standalone --addr HOST:PORT
-       memshard snapshot --snapshot-dir DIR [flags]   (memshard snapshot --help)
+       memshard snapshot (--snapshot-dir DIR | --snapshot-s3 URL) [flags]   (memshard snapshot --help)
 
 Serves the Redis protocol on --addr. Every node of a shard replays the
 QuorumLog log --shard; one of them is elected primary through the log and
 writes it, and the others follow it and serve reads as replicas (cluster
-clients are redirected with MOVED). With --standalone the node keeps data in memory only, with no log:
-for tests and comparisons, not for data you want to keep.
+clients are redirected with MOVED). With --standalone the node keeps data
+in memory only, with no log: for tests and comparisons, not for data you
+want to keep.
 
 Flags:
 `

@@ -35,7 +35,7 @@ func runSnapshot(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	endpoints := fs.String("log-endpoints", "127.0.0.1:7101,127.0.0.1:7102,127.0.0.1:7103", "QuorumLog gRPC endpoints, comma-separated")
 	shardLog := fs.String("shard", "memshard", "the shard's log name")
 	storeFlags := addSnapshotStoreFlags(fs, "directory of the shard's snapshots, shared with the nodes (created if missing)")
-	trim := fs.Bool("trim", true, "trim the shard log through the snapshot's ID once the snapshot is on disk")
+	trim := fs.Bool("trim", true, "trim the shard log through the snapshot's ID once the snapshot is stored and reads back")
 	every := fs.Duration("every", 0, "keep running and take a snapshot at this interval (0: take one and exit)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
