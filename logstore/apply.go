@@ -185,6 +185,7 @@ func (s *Store) delete(l *logState) error {
 		s.dropSegment(sg)
 	}
 	s.bytes -= l.bytes
+	s.recentBytes -= l.recent.bytes
 	delete(s.logs, l.name)
 	delete(s.dirtyDirs, l.num)
 	l.gone = true
@@ -250,11 +251,7 @@ func (s *Store) appendRecords(l *logState, recs []Record) (Result, error) {
 		l.checksum = nextChecksum(l.checksum, len(r.Payload), r.CRC)
 		l.lastID = id
 		pw.appended = true
-		if l.waitCh != nil {
-			l.recent.add(Record{ID: id, Payload: r.Payload, CRC: r.CRC})
-		} else if len(l.recent.recs) > 0 {
-			l.recent.reset()
-		}
+		s.noteRecent(l, Record{ID: id, Payload: r.Payload, CRC: r.CRC})
 	}
 	res.LastID, res.Checksum = l.lastID, l.checksum
 	return res, nil

@@ -1,10 +1,25 @@
 package logstore
 
-// Limits of a log's recent records (see recentRecords).
+// Limits of a log's recent records (see recentRecords), and of all logs'
+// together: with thousands of followed logs, those past the store's budget
+// are read from their files.
 const (
-	recentMaxRecords = 256
-	recentMaxBytes   = 256 << 10
+	recentMaxRecords  = 256
+	recentMaxBytes    = 256 << 10
+	recentStoreBudget = 64 << 20
 )
+
+// noteRecent keeps rec among l's recent records if somebody waits on l and
+// the store's budget allows, and otherwise drops what l holds. Under mu.
+func (s *Store) noteRecent(l *logState, rec Record) {
+	before := l.recent.bytes
+	if l.waitCh != nil && s.recentBytes < s.recentBudget {
+		l.recent.add(rec)
+	} else if len(l.recent.recs) > 0 {
+		l.recent.reset()
+	}
+	s.recentBytes += l.recent.bytes - before
+}
 
 // recentRecords is the tail of a log kept in memory for its followers: a
 // reader waiting at the end of a log (Wait, then Read) is served the records
@@ -12,7 +27,8 @@ const (
 // record. It holds copies of the payloads, oldest first, with contiguous
 // IDs, and only while somebody waits on the log: an Apply that finds no
 // waiter drops it, so logs nobody follows cost no memory. What it holds is
-// bounded by recentMaxRecords and recentMaxBytes per followed log.
+// bounded by recentMaxRecords and recentMaxBytes per followed log, and by
+// recentStoreBudget in all.
 type recentRecords struct {
 	recs  []Record
 	bytes int

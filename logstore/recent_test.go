@@ -134,3 +134,57 @@ func TestRecent_DroppedUnfollowedAndBounded(t *testing.T) {
 		t.Fatalf("an unfollowed log still holds %d recent records", held)
 	}
 }
+
+// The recent records of all logs together stay within the store's budget
+// (plus the one record that crossed it); logs past it are read from their
+// files; the accounting follows appends, drops and deletes.
+func TestRecent_StoreBudget(t *testing.T) {
+	s := mustOpen(t, testConfig(t))
+	s.recentBudget = 1000
+	index := uint64(0)
+	apply := func(ops ...Op) {
+		t.Helper()
+		index++
+		mustApply(t, s, index, ops...)
+	}
+	names := []string{"long", "b", "c"}
+	for _, n := range names {
+		apply(createOp(n))
+	}
+	held := func() (sum int) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		for _, l := range s.logs {
+			sum += l.recent.bytes
+		}
+		if sum != s.recentBytes {
+			t.Fatalf("recentBytes = %d, the logs hold %d", s.recentBytes, sum)
+		}
+		return sum
+	}
+	last := map[string]uint64{}
+	for round := range 5 {
+		var dones []<-chan error
+		for _, n := range names {
+			dones = append(dones, follow(t, s, n, last[n]))
+		}
+		var ops []Op
+		for _, n := range names {
+			ops = append(ops, appendOp(n, last[n], 1, 400))
+			last[n]++
+		}
+		apply(ops...)
+		for _, d := range dones {
+			<-d
+		}
+		if h := held(); h > s.recentBudget+400 {
+			t.Fatalf("round %d: recent records hold %d bytes, budget %d", round, h, s.recentBudget)
+		}
+	}
+	checkRecords(t, mustRead(t, s, "long", 1, 100, 1<<20), 1, int(last["long"]), 400)
+	before := held()
+	apply(deleteOp("long"))
+	if h := held(); before > 0 && h > before {
+		t.Fatalf("after deleting a log the recent records hold %d bytes, %d before", h, before)
+	}
+}

@@ -173,7 +173,9 @@ type Store struct {
 	scannedBytes atomic.Uint64
 	// recentReads counts Reads served from a log's recent records; tests
 	// use it to tell them from reads of the files.
-	recentReads atomic.Uint64
+	recentReads  atomic.Uint64
+	recentBytes  int // payload bytes held by every log's recent records (under mu)
+	recentBudget int // recentStoreBudget; tests lower it
 }
 
 // segName names a segment file: log directory number and first ID.
@@ -239,7 +241,7 @@ func Open(cfg Config) (*Store, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Store{cfg: cfg, logger: cfg.Logger, dirtyDirs: make(map[uint64]struct{})}
+	s := &Store{cfg: cfg, logger: cfg.Logger, dirtyDirs: make(map[uint64]struct{}), recentBudget: recentStoreBudget}
 	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
 		return nil, fmt.Errorf("logstore: %w", err)
 	}
@@ -270,7 +272,7 @@ func (s *Store) install(gen uint64, st *loadedState) {
 	s.applied = st.applied
 	s.nextNum = st.nextNum
 	s.logs = st.logs
-	s.bytes = 0
+	s.bytes, s.recentBytes = 0, 0
 	for _, l := range s.logs {
 		s.bytes += l.bytes
 	}
