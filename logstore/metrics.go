@@ -19,6 +19,8 @@ type metrics struct {
 	logs            prometheus.Gauge     // set by Apply, Open and Restore
 	bytes           prometheus.Gauge     // set by Apply, Open and Restore
 	recordsAppended prometheus.Counter   // added once per Apply
+	recentBytes     prometheus.Gauge     // set with the size gauges
+	recentReads     prometheus.Counter   // Reads served from recent records
 }
 
 // newMetrics builds the store's metrics and registers them with reg (nil:
@@ -49,7 +51,15 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help: "Records appended by Apply.",
 		}),
 	}
-	m.collectors = []prometheus.Collector{m.applySeconds, m.fsyncSeconds, m.logs, m.bytes, m.recordsAppended}
+	m.recentBytes = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "quorumlog_logstore_recent_bytes",
+		Help: "Payload bytes of the recent records kept in memory for the followers of logs (see recentStoreBudget).",
+	})
+	m.recentReads = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "quorumlog_logstore_recent_reads_total",
+		Help: "Reads served from a followed log's recent records in memory instead of its segment files.",
+	})
+	m.collectors = []prometheus.Collector{m.applySeconds, m.fsyncSeconds, m.logs, m.bytes, m.recordsAppended, m.recentBytes, m.recentReads}
 	if reg == nil {
 		return m, nil
 	}
@@ -86,4 +96,5 @@ func (m *metrics) observeApply(start time.Time, records int) {
 func (s *Store) setSizeLocked() {
 	s.metrics.logs.Set(float64(len(s.logs)))
 	s.metrics.bytes.Set(float64(s.bytes))
+	s.metrics.recentBytes.Set(float64(s.recentBytes))
 }

@@ -93,6 +93,7 @@ func (s *Store) planRead(log string, fromID uint64, maxRecs, maxBytes int) (*rea
 	}
 	if recs, ok := l.recent.read(fromID, maxRecs, maxBytes); ok {
 		s.recentReads.Add(1)
+		s.metrics.recentReads.Inc()
 		return nil, recs, nil
 	}
 	p := &readPlan{dir: s.dir, name: log, num: l.num, fromID: fromID}

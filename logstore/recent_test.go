@@ -5,6 +5,8 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // follow starts a tail reader blocked in Wait on log after afterID and
@@ -186,5 +188,28 @@ func TestRecent_StoreBudget(t *testing.T) {
 	apply(deleteOp("long"))
 	if h := held(); before > 0 && h > before {
 		t.Fatalf("after deleting a log the recent records hold %d bytes, %d before", h, before)
+	}
+}
+
+// The recent records show in the store's metrics: bytes held, reads served.
+func TestRecent_Metrics(t *testing.T) {
+	reg := prometheus.NewPedanticRegistry()
+	cfg := testConfig(t)
+	cfg.Metrics = reg
+	s := mustOpen(t, cfg)
+	mustApply(t, s, 1, createOp("long"))
+	done := follow(t, s, "long", 0)
+	mustApply(t, s, 2, appendOp("long", 0, 3, 100))
+	<-done
+	if got := gathered(t, reg, "quorumlog_logstore_recent_bytes"); got != 300 {
+		t.Errorf("recent bytes gauge = %v, want 300", got)
+	}
+	checkRecords(t, mustRead(t, s, "long", 1, 10, 1<<20), 1, 3, 100)
+	if got := gathered(t, reg, "quorumlog_logstore_recent_reads_total"); got != 1 {
+		t.Errorf("recent reads counter = %v, want 1", got)
+	}
+	mustApply(t, s, 3, appendOp("long", 3, 1, 100)) // nobody waits: dropped
+	if got := gathered(t, reg, "quorumlog_logstore_recent_bytes"); got != 0 {
+		t.Errorf("recent bytes gauge = %v after the log's follower left, want 0", got)
 	}
 }
