@@ -60,6 +60,7 @@ func TestE2E_MetricsOnDebugAddr(t *testing.T) {
 		want := []string{
 			wantLeader,
 			"quorumlog_logstore_records_appended_total ",
+			"quorumlog_logstore_recent_bytes 0", // nobody follows a log here
 			"quorumlog_server_read_streams 0",
 			"raft_", // hashicorp/raft's go-metrics, bridged
 			"go_goroutines ",
