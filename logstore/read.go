@@ -92,7 +92,6 @@ func (s *Store) planRead(log string, fromID uint64, maxRecs, maxBytes int) (*rea
 		return nil, nil, nil
 	}
 	if recs, ok := l.recent.read(fromID, maxRecs, maxBytes); ok {
-		s.recentReads.Add(1)
 		s.metrics.recentReads.Inc()
 		return nil, recs, nil
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
 // follow starts a tail reader blocked in Wait on log after afterID and
@@ -29,6 +30,9 @@ func follow(t *testing.T, s *Store, log string, afterID uint64) <-chan error {
 		}
 	}
 }
+
+// recentReads is how many Reads s served from recent records.
+func recentReads(s *Store) float64 { return testutil.ToFloat64(s.metrics.recentReads) }
 
 // readFiles reads like Read but from the segment files only.
 func readFiles(t *testing.T, s *Store, log string, from uint64, max, maxBytes int) []Record {
@@ -74,17 +78,17 @@ func TestRecent_FollowerReadsFromMemory(t *testing.T) {
 		from          uint64
 		max, maxBytes int
 	}{{6, 100, 1 << 20}, {6, 3, 1 << 20}, {10, 100, 250}, {25, 100, 1}, {6, 100, 0}} {
-		before := s.recentReads.Load()
+		before := recentReads(s)
 		got := mustRead(t, s, "long", c.from, c.max, c.maxBytes)
-		if s.recentReads.Load() != before+1 {
+		if recentReads(s) != before+1 {
 			t.Fatalf("Read(%d, %d, %d) did not use the recent records", c.from, c.max, c.maxBytes)
 		}
 		sameRecords(t, "recent vs files", got, readFiles(t, s, "long", c.from, c.max, c.maxBytes))
 	}
 	// Below what is held (appended while nobody waited): from the files.
-	before := s.recentReads.Load()
+	before := recentReads(s)
 	checkRecords(t, mustRead(t, s, "long", 1, 100, 1<<20), 1, 25, 100)
-	if s.recentReads.Load() != before {
+	if recentReads(s) != before {
 		t.Fatal("a read from ID 1 was served from memory, which holds only 6 on")
 	}
 	// The payloads returned are the caller's.

@@ -171,9 +171,6 @@ type Store struct {
 	// scannedBytes counts bytes read to build segment indexes; tests use it to
 	// check that Open and Read never scan more than they should.
 	scannedBytes atomic.Uint64
-	// recentReads counts Reads served from a log's recent records; tests
-	// use it to tell them from reads of the files.
-	recentReads  atomic.Uint64
 	recentBytes  int // payload bytes held by every log's recent records (under mu)
 	recentBudget int // recentStoreBudget; tests lower it
 }
