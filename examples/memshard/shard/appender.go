@@ -15,6 +15,7 @@ import (
 // (committed or still in flight) leave.
 type flight struct {
 	seq      uint64 // ticket of the batch; 0 for a heartbeat
+	writes   int    // commands (or EXEC blocks) whose replies it holds
 	rec      []byte
 	id       uint64 // the ID it takes: expected last ID + 1
 	sumAfter uint32 // the running checksum once it is in
@@ -32,10 +33,13 @@ type completion struct {
 // in flight, each conditional on the ID and checksum the previous one
 // leaves, queued on the append stream in order (client.OnQueued), so the
 // log orders them as sent; everything that arrives meanwhile goes into the
-// next record. While idle it appends a heartbeat every lease/3.
+// next record (after a short wait for more, see gatherState). While idle
+// it appends a heartbeat every lease/3.
 func (s *Shard) appendLoop(ctx context.Context) {
 	heartbeat := time.NewTicker(s.cfg.Lease / 3)
 	defer heartbeat.Stop()
+	gather := time.NewTimer(0)
+	defer gather.Stop()
 	done := make(chan completion, s.cfg.PipelineDepth)
 	var wg sync.WaitGroup
 	defer wg.Wait()
@@ -45,37 +49,51 @@ func (s *Shard) appendLoop(ctx context.Context) {
 			return
 		case <-s.wake:
 		case <-heartbeat.C:
+		case <-gather.C:
 		case c := <-done:
 			if ctx.Err() != nil {
 				return // shutting down: the append was cancelled, not refused
 			}
 			s.complete(c)
 		}
-		for s.launch(ctx, done, &wg) {
+		for {
+			launched, waitUntil := s.launch(ctx, done, &wg)
+			if !waitUntil.IsZero() {
+				gather.Reset(time.Until(waitUntil))
+			}
+			if !launched {
+				break
+			}
 		}
 	}
 }
 
 // launch starts one append if there is room in the pipeline and something
 // to send; it returns once the append is queued on the stream (or over).
-func (s *Shard) launch(ctx context.Context, done chan<- completion, wg *sync.WaitGroup) bool {
+// If the open batch is waiting to fill, it says until when.
+func (s *Shard) launch(ctx context.Context, done chan<- completion, wg *sync.WaitGroup) (launched bool, waitUntil time.Time) {
 	s.mu.Lock()
 	if s.role != rolePrimary || len(s.flights) >= s.cfg.PipelineDepth {
 		s.mu.Unlock()
-		return false
+		return false, time.Time{}
 	}
-	f := &flight{id: s.nextID + 1, start: time.Now()}
+	now := time.Now()
+	f := &flight{id: s.nextID + 1, start: now}
 	switch {
 	case len(s.open) > 0:
-		f.seq, f.rec = s.openSeq, appendEffectsRecord(nil, s.open)
+		if until := s.gatherUntilLocked(now); !until.IsZero() {
+			s.mu.Unlock()
+			return false, until
+		}
+		f.seq, f.rec, f.writes = s.openSeq, appendEffectsRecord(nil, s.open), s.openWrites
 		s.batchKeys[f.seq] = s.openKeys
-		s.open, s.openKeys = nil, nil
+		s.open, s.openKeys, s.openWrites = nil, nil, 0
 		s.openSeq++
 	case len(s.flights) == 0 && time.Until(s.leaseUntil) < s.cfg.Lease*2/3:
 		f.rec = appendLeaseRecord(nil, kindHeartbeat, s.cfg.NodeID, s.cfg.Addr, uint64(s.cfg.Lease.Milliseconds()))
 	default:
 		s.mu.Unlock()
-		return false
+		return false, time.Time{}
 	}
 	opts := []client.AppendOption{client.IfLastID(s.nextID)}
 	if s.sumKnown {
@@ -97,7 +115,7 @@ func (s *Shard) launch(ctx context.Context, done chan<- completion, wg *sync.Wai
 		done <- completion{f, err}
 	}()
 	<-queued // the next append must queue behind this one
-	return true
+	return true, time.Time{}
 }
 
 // complete records the outcome of one flight; flights take effect in log
@@ -123,6 +141,7 @@ func (s *Shard) complete(c completion) {
 		s.setLeaseLocked(f.start.Add(s.cfg.Lease))
 		if f.seq > 0 {
 			s.commitLocked(f.seq)
+			s.gatherAfterCommitLocked(f.writes, time.Now())
 		}
 	}
 }

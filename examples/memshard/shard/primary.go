@@ -97,6 +97,7 @@ func (s *Shard) readTicketLocked(cmd *engine.Command, argv [][]byte) uint64 {
 // dirty; it returns the open batch's ticket.
 func (s *Shard) addEffectsLocked(effects [][][]byte) uint64 {
 	s.open = append(s.open, effects...)
+	s.openWrites++
 	for _, eff := range effects {
 		cmd := s.table.Lookup(eff[0])
 		if cmd == nil {

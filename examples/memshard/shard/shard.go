@@ -30,6 +30,7 @@ import (
 	"crypto/sha1"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"sync"
@@ -56,6 +57,14 @@ type Config struct {
 	// Default 1 (measured best when the log nodes share the machine, see
 	// README); 1 waits for each append before sending the next.
 	PipelineDepth int
+	// GatherWait is how long the primary may hold a batch, once its
+	// previous append committed, for the writers whose replies that commit
+	// released to send their next writes, so that they share one record
+	// (group commit, as MySQL's binlog_group_commit_sync_delay). It waits
+	// only while fewer writes are open than the commit released plus those
+	// already open, so a lone writer never waits. Default
+	// DefaultGatherWait; negative: never wait; at most a tenth of Lease.
+	GatherWait time.Duration
 	// Snapshots is where the shard's snapshots are (written by
 	// TakeSnapshot). If set, a node restores the newest one before it
 	// replays the log, and again if the log is trimmed past it. Nil: the
@@ -107,6 +116,8 @@ type Shard struct {
 	nextSum    uint32              // its running checksum then
 	unresolved []*flight           // flights of unknown outcome after a step-down, in log order
 	open       [][][]byte          // effects of the batch being filled
+	openWrites int                 // commands (or EXEC blocks) in the open batch
+	gather     gatherState         // how long the open batch may wait to fill
 	openKeys   []string            // keys made dirty by the open batch
 	openSeq    uint64              // ticket of the open batch
 	failed     [][2]uint64         // ticket ranges [a, b] that will never commit
@@ -149,6 +160,14 @@ func New(cfg Config) (*Shard, error) {
 	if cfg.PipelineDepth == 0 {
 		cfg.PipelineDepth = 1
 	}
+	if cfg.GatherWait == 0 {
+		cfg.GatherWait = DefaultGatherWait
+	}
+	if cfg.GatherWait >= cfg.Lease/10 {
+		// The wait holds back the lease renewal that the open batch's
+		// record would carry.
+		return nil, fmt.Errorf("shard: GatherWait %v must be below a tenth of the lease (%v)", cfg.GatherWait, cfg.Lease)
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -187,7 +206,8 @@ func (s *Shard) reset() {
 	s.appliedID, s.sum, s.sumKnown = 0, 0, true
 	s.flights = nil
 	s.caughtUp = false
-	s.open, s.openKeys = nil, nil
+	s.open, s.openKeys, s.openWrites = nil, nil, 0
+	s.gather = gatherState{}
 	s.dirty = make(map[string]uint64)
 	s.batchKeys = make(map[uint64][]string)
 	if s.settled.Load() == nil {

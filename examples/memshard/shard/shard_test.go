@@ -27,14 +27,20 @@ type testShard struct {
 	t     *testing.T
 	log   *client.Client
 	nodes []*node
-	depth int // PipelineDepth of every node
+	tune  func(*Config) // applied to every node's Config
 }
 
 // newTestShard starts a 3-node QuorumLog cluster (in-process, real gRPC)
 // and n memshard shard nodes on one log.
-func newTestShard(t *testing.T, n int) *testShard { return newTestShardDepth(t, n, 1) }
+func newTestShard(t *testing.T, n int) *testShard { return newTestShardTuned(t, n, nil) }
 
 func newTestShardDepth(t *testing.T, n, depth int) *testShard {
+	return newTestShardTuned(t, n, func(c *Config) { c.PipelineDepth = depth })
+}
+
+// newTestShardTuned is newTestShard with tune applied to every node's
+// Config (which starts with a 300 ms lease).
+func newTestShardTuned(t *testing.T, n int, tune func(*Config)) *testShard {
 	t.Helper()
 	qc := servertest.Start(t, 3, quorumtest.Options{})
 	c, err := client.New(t.Context(), client.Config{Endpoints: qc.Addrs})
@@ -42,7 +48,7 @@ func newTestShardDepth(t *testing.T, n, depth int) *testShard {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
-	ts := &testShard{t: t, log: c, depth: depth}
+	ts := &testShard{t: t, log: c, tune: tune}
 	for i := range n {
 		ts.start(i)
 	}
@@ -51,11 +57,15 @@ func newTestShardDepth(t *testing.T, n, depth int) *testShard {
 
 func (ts *testShard) start(i int) {
 	ts.t.Helper()
-	s, err := New(Config{
+	cfg := Config{
 		NodeID: fmt.Sprintf("m%d", i+1), Addr: fmt.Sprintf("127.0.0.1:%d", 16001+i), Log: "shard1",
-		Client: ts.log, Lease: 300 * time.Millisecond, PipelineDepth: ts.depth,
+		Client: ts.log, Lease: 300 * time.Millisecond,
 		Logger: slog.New(slog.NewTextHandler(ts.t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})),
-	})
+	}
+	if ts.tune != nil {
+		ts.tune(&cfg)
+	}
+	s, err := New(cfg)
 	if err != nil {
 		ts.t.Fatal(err)
 	}
