@@ -80,6 +80,11 @@ func (s *Shard) launch(ctx context.Context, done chan<- completion, wg *sync.Wai
 	now := time.Now()
 	f := &flight{id: s.nextID + 1, start: now}
 	switch {
+	case len(s.sealed) > 0:
+		b := s.sealed[0]
+		s.sealed = s.sealed[1:]
+		f.seq, f.rec, f.writes = b.seq, appendEffectsRecord(nil, b.effects), b.writes
+		s.batchKeys[f.seq] = b.keys
 	case len(s.open) > 0:
 		if until := s.gatherUntilLocked(now); !until.IsZero() {
 			s.mu.Unlock()
@@ -87,7 +92,7 @@ func (s *Shard) launch(ctx context.Context, done chan<- completion, wg *sync.Wai
 		}
 		f.seq, f.rec, f.writes = s.openSeq, appendEffectsRecord(nil, s.open), s.openWrites
 		s.batchKeys[f.seq] = s.openKeys
-		s.open, s.openKeys, s.openWrites = nil, nil, 0
+		s.open, s.openKeys, s.openWrites, s.openBytes = nil, nil, 0, 0
 		s.openSeq++
 	case len(s.flights) == 0 && time.Until(s.leaseUntil) < s.cfg.Lease*2/3:
 		f.rec = appendLeaseRecord(nil, kindHeartbeat, s.cfg.NodeID, s.cfg.Addr, uint64(s.cfg.Lease.Milliseconds()))
@@ -188,8 +193,8 @@ func (s *Shard) ownFlightLocked(id uint64, payload []byte) *flight {
 // stepDownLocked ends this node's term as primary, because the head
 // flight failed with cause. A flight known to have committed (it or a later
 // one succeeded) releases its replies; one that certainly failed (its
-// condition did not hold), and every flight after it, fails them, as does
-// the batch not yet sent; a flight whose outcome is unknown (its append
+// condition did not hold, or the log refused it as invalid), and every
+// flight after it, fails them, as do the batches not yet sent; a flight whose outcome is unknown (its append
 // timed out) stays pending, and the replay that follows settles it when it
 // reaches its ID, by whether the record there is its own. The keyspace is
 // rebuilt from the log: it may hold effects that never committed.
@@ -214,7 +219,7 @@ func (s *Shard) stepDownLocked(cause error) {
 				s.commitLocked(f.seq)
 			}
 			continue
-		case f.done && errors.As(f.err, &ce):
+		case f.done && refused(f.err):
 			failing = true // and so is everything chained after it
 		}
 		switch {
@@ -223,6 +228,9 @@ func (s *Shard) stepDownLocked(cause error) {
 		case !failing:
 			s.unresolved = append(s.unresolved, f)
 		}
+	}
+	for _, b := range s.sealed {
+		s.failLocked(b.seq)
 	}
 	if len(s.open) > 0 {
 		s.failLocked(s.openSeq)
@@ -248,12 +256,26 @@ func (s *Shard) resolveLocked(id uint64, payload []byte) {
 			s.logger.Info("an append of unknown outcome was committed after all", "id", id)
 		}
 	} else {
-		for _, f := range s.unresolved {
-			if f.seq > 0 {
-				s.failLocked(f.seq)
-			}
-		}
-		s.unresolved = nil
+		s.failUnresolvedLocked()
 	}
 	s.broadcastLocked()
+}
+
+// failUnresolvedLocked fails every unresolved batch: the record at the
+// first one's ID is another's, so none of them can ever commit.
+func (s *Shard) failUnresolvedLocked() {
+	for _, f := range s.unresolved {
+		if f.seq > 0 {
+			s.failLocked(f.seq)
+		}
+	}
+	s.unresolved = nil
+}
+
+// refused reports whether an append certainly did not take effect: its
+// condition did not hold, or the log rejected the request as invalid
+// (before proposing it). Any other error may hide a commit.
+func refused(err error) bool {
+	var ce *client.ConditionError
+	return errors.As(err, &ce) || errors.Is(err, client.ErrInvalidArgument)
 }

@@ -60,6 +60,12 @@ func (s *Shard) execLocked(argv [][]byte, w *resp.Writer) server.Ticket {
 	// still answers from their values.
 	var ticket uint64
 	if cmd != nil {
+		if cmd.IsWrite() {
+			if e := s.tooLargeLocked(argv); e != "" {
+				w.Error(e)
+				return 0
+			}
+		}
 		ticket = s.readTicketLocked(cmd, argv)
 	}
 	s.table.Exec(s.db, c)
@@ -96,8 +102,16 @@ func (s *Shard) readTicketLocked(cmd *engine.Command, argv [][]byte) uint64 {
 // addEffectsLocked puts effects into the open batch and marks their keys
 // dirty; it returns the open batch's ticket.
 func (s *Shard) addEffectsLocked(effects [][][]byte) uint64 {
+	n := 0
+	for _, eff := range effects {
+		n += effectBytes(eff)
+	}
+	if !s.inExec {
+		s.makeRoomLocked(n)
+	}
 	s.open = append(s.open, effects...)
 	s.openWrites++
+	s.openBytes += n
 	for _, eff := range effects {
 		cmd := s.table.Lookup(eff[0])
 		if cmd == nil {
@@ -135,6 +149,25 @@ func (s *Shard) Exec(conn *server.ConnState, queued [][][]byte, w *resp.Writer) 
 		w.NullArray()
 		return 0
 	}
+	var writes [][][]byte
+	for _, argv := range queued {
+		if cmd := s.table.Lookup(argv[0]); cmd != nil && cmd.IsWrite() {
+			writes = append(writes, argv)
+		}
+	}
+	if e := s.tooLargeLocked(writes...); e != "" && s.role == rolePrimary {
+		w.Error("EXECABORT Transaction discarded: " + e[len("ERR "):])
+		return 0
+	}
+	// The block's effects go in one record: room for them is made before
+	// it runs, not between its commands.
+	n := 0
+	for _, argv := range writes {
+		n += effectBytes(argv) + effectGrowthBytes
+	}
+	s.makeRoomLocked(n)
+	s.inExec = true
+	defer func() { s.inExec = false }()
 	w.Array(len(queued))
 	var ticket server.Ticket
 	for _, argv := range queued {

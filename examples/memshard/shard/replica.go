@@ -301,6 +301,11 @@ func (s *Shard) elect(ctx context.Context, expected uint64) {
 	}
 	s.role = rolePrimary
 	s.primary = s.self
+	// Our ELECT took the ID after expected, which every unresolved batch of
+	// an earlier term was waiting for (the replay settled those at or
+	// below expected): none of them can commit now.
+	s.failUnresolvedLocked()
+	s.broadcastLocked()
 	if s.stopTail != nil {
 		s.stopTail() // a primary does not follow the log (see tailLoop)
 	}

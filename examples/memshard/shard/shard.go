@@ -65,6 +65,11 @@ type Config struct {
 	// already open, so a lone writer never waits. Default
 	// DefaultGatherWait; negative: never wait; at most a tenth of Lease.
 	GatherWait time.Duration
+	// MaxRecordBytes is the log's --max-record-bytes. The primary never
+	// builds a larger record: it refuses a write that could not fit in one
+	// and starts a new record when the next write would not fit in the
+	// open one. Default DefaultMaxRecordBytes.
+	MaxRecordBytes int
 	// Snapshots is where the shard's snapshots are (written by
 	// TakeSnapshot). If set, a node restores the newest one before it
 	// replays the log, and again if the log is trimmed past it. Nil: the
@@ -116,7 +121,9 @@ type Shard struct {
 	nextSum    uint32              // its running checksum then
 	unresolved []*flight           // flights of unknown outcome after a step-down, in log order
 	open       [][][]byte          // effects of the batch being filled
-	openWrites int                 // commands (or EXEC blocks) in the open batch
+	openWrites int                 // calls of addEffectsLocked in the open batch
+	openBytes  int                 // size of the open batch's effects in its record
+	sealed     []batch             // full batches waiting to be appended, in order
 	gather     gatherState         // how long the open batch may wait to fill
 	openKeys   []string            // keys made dirty by the open batch
 	openSeq    uint64              // ticket of the open batch
@@ -125,6 +132,7 @@ type Shard struct {
 	dirty      map[string]uint64   // key -> ticket of its last uncommitted write
 	batchKeys  map[uint64][]string // ticket -> keys it dirtied
 	watches    map[int64]*watch    // WATCH state by connection ID
+	inExec     bool                // an EXEC block is running: its effects stay in one batch
 
 	// Written under mu, read without it by the connections' goroutines on
 	// every command (Route) and every held reply (Wait): the shard's lock
@@ -162,6 +170,9 @@ func New(cfg Config) (*Shard, error) {
 	}
 	if cfg.GatherWait == 0 {
 		cfg.GatherWait = DefaultGatherWait
+	}
+	if cfg.MaxRecordBytes == 0 {
+		cfg.MaxRecordBytes = DefaultMaxRecordBytes
 	}
 	if cfg.GatherWait >= cfg.Lease/10 {
 		// The wait holds back the lease renewal that the open batch's
@@ -206,7 +217,8 @@ func (s *Shard) reset() {
 	s.appliedID, s.sum, s.sumKnown = 0, 0, true
 	s.flights = nil
 	s.caughtUp = false
-	s.open, s.openKeys, s.openWrites = nil, nil, 0
+	s.open, s.openKeys, s.openWrites, s.openBytes = nil, nil, 0, 0
+	s.sealed = nil
 	s.gather = gatherState{}
 	s.dirty = make(map[string]uint64)
 	s.batchKeys = make(map[uint64][]string)

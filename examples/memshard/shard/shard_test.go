@@ -42,7 +42,13 @@ func newTestShardDepth(t *testing.T, n, depth int) *testShard {
 // Config (which starts with a 300 ms lease).
 func newTestShardTuned(t *testing.T, n int, tune func(*Config)) *testShard {
 	t.Helper()
-	qc := servertest.Start(t, 3, quorumtest.Options{})
+	return newTestShardOn(t, n, servertest.Options{}, tune)
+}
+
+// newTestShardOn is newTestShardTuned on a cluster started with opts.
+func newTestShardOn(t *testing.T, n int, opts servertest.Options, tune func(*Config)) *testShard {
+	t.Helper()
+	qc := servertest.StartWith(t, 3, opts)
 	c, err := client.New(t.Context(), client.Config{Endpoints: qc.Addrs})
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,90 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/quorumlog/quorumlog/client"
+	"github.com/redis/go-redis/v9"
+)
+
+// The log takes records of at most 1 MiB (--max-record-bytes, on both
+// sides). A write larger than that is refused with a clear error and
+// changes nothing; concurrent writes that are each small but together
+// larger go in several records. Either way the primary stays primary and
+// every acknowledged write is on every node.
+func TestE2E_WritesLargerThanARecord(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	p := e.primary()
+	ctx := t.Context()
+	c := newRedis(e.addrs[p], false)
+	defer c.Close()
+
+	err := c.Set(ctx, "big", strings.Repeat("x", 2<<20), 0).Err()
+	if err == nil || !strings.Contains(err.Error(), "record limit of 1048576 (--max-record-bytes)") {
+		t.Fatalf("SET of 2 MiB = %v, want the record-limit error", err)
+	}
+	if n, err := c.Exists(ctx, "big").Result(); err != nil || n != 0 {
+		t.Fatalf("EXISTS big = %d, %v after the refused SET", n, err)
+	}
+
+	// 50 clients with 40 KB values: 2 MB open at once, twice a record.
+	const writers, rounds = 50, 4
+	value := strings.Repeat("v", 40_000)
+	var wg sync.WaitGroup
+	errs := make(chan error, writers)
+	for w := range writers {
+		wg.Go(func() {
+			wc := redis.NewClient(&redis.Options{Addr: e.addrs[p], MaxRetries: -1, PoolSize: 1})
+			defer wc.Close()
+			for r := range rounds {
+				if err := wc.Set(ctx, fmt.Sprintf("w%d:%d", w, r), value, 0).Err(); err != nil {
+					errs <- fmt.Errorf("writer %d round %d: %w", w, r, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if q := e.primary(); q != p {
+		t.Fatalf("the primary moved from %s to %s", e.ids[p], e.ids[q])
+	}
+
+	want, err := e.appliedID(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range e.nodes {
+		if i != p {
+			e.waitReplica(i, want)
+		}
+		rc := newRedis(e.addrs[i], true)
+		for w := range writers {
+			for r := range rounds {
+				if n, err := rc.StrLen(ctx, fmt.Sprintf("w%d:%d", w, r)).Result(); err != nil || n != int64(len(value)) {
+					t.Errorf("STRLEN w%d:%d on %s = %d, %v", w, r, e.ids[i], n, err)
+				}
+			}
+		}
+		rc.Close()
+	}
+	rd, err := e.log.Read(ctx, shardLog, 0, client.Linearizable())
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := rd.All()
+	if err != nil {
+		t.Fatal(err)
+	}
+	largest := 0
+	for _, rec := range recs {
+		largest = max(largest, len(rec.Payload))
+	}
+	t.Logf("%d shard log records, the largest %d bytes", len(recs), largest)
+}

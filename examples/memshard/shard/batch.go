@@ -1,0 +1,67 @@
+package shard
+
+import (
+	"encoding/binary"
+	"fmt"
+)
+
+// DefaultMaxRecordBytes is Config.MaxRecordBytes's default: QuorumLog's
+// default --max-record-bytes.
+const DefaultMaxRecordBytes = 1 << 20
+
+// Bytes an effects record adds to its effects (version, kind, count), and
+// the most the primary's rewrite can add to a command (EX 1 becomes PXAT
+// and 13 digits): a write whose arguments fit the limit with this much to
+// spare always fits as an effect.
+const (
+	recordHeaderBytes = 2 + binary.MaxVarintLen64
+	effectGrowthBytes = 64
+)
+
+// batch is a sealed batch: full, waiting for its turn to be appended.
+type batch struct {
+	seq     uint64
+	effects [][][]byte
+	keys    []string
+	writes  int
+}
+
+// effectBytes is what argv takes in an effects record.
+func effectBytes(argv [][]byte) int {
+	n := uvarintLen(len(argv))
+	for _, a := range argv {
+		n += uvarintLen(len(a)) + len(a)
+	}
+	return n
+}
+
+func uvarintLen(n int) int {
+	var b [binary.MaxVarintLen64]byte
+	return binary.PutUvarint(b[:], uint64(n))
+}
+
+// tooLargeLocked is the error for writes whose effects could not fit one
+// log record, or "" if they can. A primary must refuse them before it runs
+// them: it cannot log what it has done, and cannot undo it.
+func (s *Shard) tooLargeLocked(writes ...[][]byte) string {
+	n := recordHeaderBytes
+	for _, argv := range writes {
+		n += effectBytes(argv) + effectGrowthBytes
+	}
+	if n <= s.cfg.MaxRecordBytes {
+		return ""
+	}
+	return fmt.Sprintf("ERR the write needs %d bytes in the shard's log, more than its record limit of %d (--max-record-bytes)", n, s.cfg.MaxRecordBytes)
+}
+
+// makeRoomLocked seals the open batch if n more bytes of effects would not
+// fit in its record: the effects to come then start a new batch, which
+// keeps its own ticket and goes in the next record.
+func (s *Shard) makeRoomLocked(n int) {
+	if len(s.open) == 0 || recordHeaderBytes+s.openBytes+n <= s.cfg.MaxRecordBytes {
+		return
+	}
+	s.sealed = append(s.sealed, batch{seq: s.openSeq, effects: s.open, keys: s.openKeys, writes: s.openWrites})
+	s.open, s.openKeys, s.openWrites, s.openBytes = nil, nil, 0, 0
+	s.openSeq++
+}
