@@ -16,6 +16,9 @@ type Ticket uint64
 type ConnState struct {
 	ID       int64
 	ReadOnly bool // the connection sent READONLY (cluster replica reads)
+	// LastWrite is the backend's ticket of the connection's last write,
+	// kept by the backend (the shard's group commit counts writers by it).
+	LastWrite uint64
 }
 
 // Node is one memshard node as cluster commands describe it.

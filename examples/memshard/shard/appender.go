@@ -15,7 +15,7 @@ import (
 // (committed or still in flight) leave.
 type flight struct {
 	seq      uint64 // ticket of the batch; 0 for a heartbeat
-	writes   int    // commands (or EXEC blocks) whose replies it holds
+	conns    int    // connections whose replies it holds
 	rec      []byte
 	id       uint64 // the ID it takes: expected last ID + 1
 	sumAfter uint32 // the running checksum once it is in
@@ -83,16 +83,16 @@ func (s *Shard) launch(ctx context.Context, done chan<- completion, wg *sync.Wai
 	case len(s.sealed) > 0:
 		b := s.sealed[0]
 		s.sealed = s.sealed[1:]
-		f.seq, f.rec, f.writes = b.seq, appendEffectsRecord(nil, b.effects), b.writes
+		f.seq, f.rec, f.conns = b.seq, appendEffectsRecord(nil, b.effects), b.conns
 		s.batchKeys[f.seq] = b.keys
 	case len(s.open) > 0:
 		if until := s.gatherUntilLocked(now); !until.IsZero() {
 			s.mu.Unlock()
 			return false, until
 		}
-		f.seq, f.rec, f.writes = s.openSeq, appendEffectsRecord(nil, s.open), s.openWrites
+		f.seq, f.rec, f.conns = s.openSeq, appendEffectsRecord(nil, s.open), s.openConns
 		s.batchKeys[f.seq] = s.openKeys
-		s.open, s.openKeys, s.openWrites, s.openBytes = nil, nil, 0, 0
+		s.open, s.openKeys, s.openConns, s.openBytes = nil, nil, 0, 0
 		s.openSeq++
 	case len(s.flights) == 0 && time.Until(s.leaseUntil) < s.cfg.Lease*2/3:
 		f.rec = appendLeaseRecord(nil, kindHeartbeat, s.cfg.NodeID, s.cfg.Addr, uint64(s.cfg.Lease.Milliseconds()))
@@ -146,7 +146,7 @@ func (s *Shard) complete(c completion) {
 		s.setLeaseLocked(f.start.Add(s.cfg.Lease))
 		if f.seq > 0 {
 			s.commitLocked(f.seq)
-			s.gatherAfterCommitLocked(f.writes, time.Now())
+			s.gatherAfterCommitLocked(f.seq, f.conns, time.Now())
 		}
 	}
 }

@@ -23,7 +23,7 @@ type batch struct {
 	seq     uint64
 	effects [][][]byte
 	keys    []string
-	writes  int
+	conns   int
 }
 
 // effectBytes is what argv takes in an effects record.
@@ -61,7 +61,7 @@ func (s *Shard) makeRoomLocked(n int) {
 	if len(s.open) == 0 || recordHeaderBytes+s.openBytes+n <= s.cfg.MaxRecordBytes {
 		return
 	}
-	s.sealed = append(s.sealed, batch{seq: s.openSeq, effects: s.open, keys: s.openKeys, writes: s.openWrites})
-	s.open, s.openKeys, s.openWrites, s.openBytes = nil, nil, 0, 0
+	s.sealed = append(s.sealed, batch{seq: s.openSeq, effects: s.open, keys: s.openKeys, conns: s.openConns})
+	s.open, s.openKeys, s.openConns, s.openBytes = nil, nil, 0, 0
 	s.openSeq++
 }

@@ -8,48 +8,92 @@ import (
 	"time"
 
 	"github.com/quorumlog/quorumlog/client"
+	"github.com/quorumlog/quorumlog/examples/memshard/server"
 )
 
-// The decision alone: wait only while fewer writes are open than the last
-// commit released plus those open then, and never past the deadline.
-func TestGather_WaitsForReleasedWritersOnly(t *testing.T) {
+// The decision alone: wait until the connections the commit released have
+// written again, never past the deadline, and back off after waits that
+// were not worth it.
+func TestGather_WaitsForReleasedConnectionsOnly(t *testing.T) {
 	now := time.Now()
 	s := &Shard{cfg: Config{GatherWait: time.Second}}
+	s.openSeq = 10
+	write := func(conn *server.ConnState) time.Time {
+		s.noteWriterLocked(conn)
+		return s.gatherUntilLocked(now)
+	}
+	waiting := func(until time.Time) bool { return !until.IsZero() }
 
-	s.openWrites = 0
-	s.gatherAfterCommitLocked(1, now)
-	s.openWrites = 1
-	if until := s.gatherUntilLocked(now); !until.IsZero() {
+	lone := &server.ConnState{ID: 1, LastWrite: 9}
+	s.gatherAfterCommitLocked(9, 1, now)
+	if until := write(lone); waiting(until) {
 		t.Fatalf("a lone writer's next write waits until %v", until)
 	}
 
-	s.openWrites = 3
-	s.gatherAfterCommitLocked(8, now) // 8 released, 3 open: expect 11
-	s.openWrites = 10
-	if until := s.gatherUntilLocked(now); !until.Equal(now.Add(time.Second)) {
-		t.Fatalf("10 of 11 expected writes open: wait until %v, want %v", until, now.Add(time.Second))
+	s.openSeq = 11
+	a, b, c := &server.ConnState{ID: 2, LastWrite: 10}, &server.ConnState{ID: 3, LastWrite: 10}, &server.ConnState{ID: 4, LastWrite: 10}
+	other := &server.ConnState{ID: 5, LastWrite: 3}
+	s.gatherAfterCommitLocked(10, 3, now)
+	if until := write(other); !until.Equal(now.Add(time.Second)) {
+		t.Fatalf("after a write of a connection the commit did not release: wait until %v, want %v", until, now.Add(time.Second))
 	}
-	s.openWrites = 11
-	if until := s.gatherUntilLocked(now); !until.IsZero() {
-		t.Fatalf("all 11 expected writes open, still waiting until %v", until)
+	if until := write(a); !waiting(until) {
+		t.Fatal("1 of 3 released connections back: stopped waiting")
 	}
-	s.openWrites = 1 // the wait ended with that record: the next batch goes at once
-	if until := s.gatherUntilLocked(now); !until.IsZero() {
-		t.Fatalf("a wait outlived its batch: until %v", until)
+	if until := write(a); !waiting(until) {
+		t.Fatal("a second write of the same connection ended the wait")
+	}
+	if until := write(b); !waiting(until) {
+		t.Fatal("2 of 3 released connections back: stopped waiting")
+	}
+	if until := write(c); waiting(until) {
+		t.Fatalf("all 3 released connections back, still waiting until %v", until)
+	}
+	if s.openConns != 5 {
+		t.Fatalf("openConns = %d, want 5 (lone, other, a, b, c)", s.openConns)
 	}
 
-	s.openWrites = 0
-	s.gatherAfterCommitLocked(8, now)
-	s.openWrites = 2
-	if until := s.gatherUntilLocked(now.Add(time.Second)); !until.IsZero() {
+	// Waits that end with fewer than half back: skip 1 commit, then 2, ...
+	wasted := func() {
+		t.Helper()
+		s.gatherAfterCommitLocked(20, 4, now)
+		if s.gather.seq == 0 {
+			t.Fatal("no wait where one was due")
+		}
+		if until := s.gatherUntilLocked(now.Add(time.Second)); waiting(until) {
+			t.Fatalf("past the deadline, still waiting until %v", until)
+		}
+	}
+	skipped := func(n int) {
+		t.Helper()
+		for range n {
+			s.gatherAfterCommitLocked(20, 4, now)
+			if s.gather.seq != 0 {
+				t.Fatalf("waiting again %d commits after a wasted wait, want %d skipped", s.gather.skip, n)
+			}
+		}
+	}
+	wasted()
+	skipped(1)
+	wasted()
+	skipped(2)
+	wasted()
+	skipped(4)
+	// Half back at the deadline: worth it, no skip.
+	s.gatherAfterCommitLocked(30, 4, now)
+	write(&server.ConnState{LastWrite: 30})
+	write(&server.ConnState{LastWrite: 30})
+	if until := s.gatherUntilLocked(now.Add(time.Second)); waiting(until) {
 		t.Fatalf("past the deadline, still waiting until %v", until)
 	}
+	s.gatherAfterCommitLocked(31, 4, now)
+	if s.gather.seq == 0 {
+		t.Fatal("a wait that gathered half its connections made the next commit skip")
+	}
 
-	s.cfg.GatherWait = -1
-	s.openWrites = 0
-	s.gatherAfterCommitLocked(8, now)
-	s.openWrites = 1
-	if until := s.gatherUntilLocked(now); !until.IsZero() {
+	s = &Shard{cfg: Config{GatherWait: -1}}
+	s.gatherAfterCommitLocked(9, 8, now)
+	if until := write(&server.ConnState{}); waiting(until) {
 		t.Fatalf("GatherWait < 0 still waits until %v", until)
 	}
 }
@@ -68,8 +112,9 @@ func TestShard_GatherPutsConcurrentWritersInOneRecord(t *testing.T) {
 	errs := make(chan error, writers)
 	for w := range writers {
 		wg.Go(func() {
+			conn := &server.ConnState{ID: int64(w + 1)}
 			for r := range rounds {
-				if got, err := ts.do(p, "SET", fmt.Sprintf("w%d:%d", w, r), "v"); err != nil || got != "+OK\r\n" {
+				if got, err := ts.doOn(p, conn, "SET", fmt.Sprintf("w%d:%d", w, r), "v"); err != nil || got != "+OK\r\n" {
 					errs <- fmt.Errorf("writer %d round %d: %q, %v", w, r, got, err)
 					return
 				}

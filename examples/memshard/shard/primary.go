@@ -39,7 +39,12 @@ func (s *Shard) Do(conn *server.ConnState, argv [][]byte, w *resp.Writer) server
 		w.Error(errNotServing)
 		return 0
 	}
-	return s.execLocked(argv, w)
+	calls := s.effectCalls
+	t := s.execLocked(argv, w)
+	if s.effectCalls != calls {
+		s.noteWriterLocked(conn)
+	}
+	return t
 }
 
 // execLocked runs argv and returns the ticket its reply must wait for.
@@ -110,7 +115,7 @@ func (s *Shard) addEffectsLocked(effects [][][]byte) uint64 {
 		s.makeRoomLocked(n)
 	}
 	s.open = append(s.open, effects...)
-	s.openWrites++
+	s.effectCalls++
 	s.openBytes += n
 	for _, eff := range effects {
 		cmd := s.table.Lookup(eff[0])
@@ -169,9 +174,13 @@ func (s *Shard) Exec(conn *server.ConnState, queued [][][]byte, w *resp.Writer) 
 	s.inExec = true
 	defer func() { s.inExec = false }()
 	w.Array(len(queued))
+	calls := s.effectCalls
 	var ticket server.Ticket
 	for _, argv := range queued {
 		ticket = max(ticket, s.execLocked(argv, w))
+	}
+	if s.effectCalls != calls {
+		s.noteWriterLocked(conn)
 	}
 	return ticket
 }

@@ -58,12 +58,12 @@ type Config struct {
 	// README); 1 waits for each append before sending the next.
 	PipelineDepth int
 	// GatherWait is how long the primary may hold a batch, once its
-	// previous append committed, for the writers whose replies that commit
-	// released to send their next writes, so that they share one record
-	// (group commit, as MySQL's binlog_group_commit_sync_delay). It waits
-	// only while fewer writes are open than the commit released plus those
-	// already open, so a lone writer never waits. Default
-	// DefaultGatherWait; negative: never wait; at most a tenth of Lease.
+	// previous append committed, for the connections whose replies that
+	// commit released to write again, so that they share one record (group
+	// commit; MySQL's binlog_group_commit_sync_delay). A lone writer never
+	// waits, and a load whose writers pause between writes soon stops
+	// waiting (see gatherState). Default DefaultGatherWait; negative: never
+	// wait; below a tenth of Lease.
 	GatherWait time.Duration
 	// MaxRecordBytes is the log's --max-record-bytes. The primary never
 	// builds a larger record: it refuses a write that could not fit in one
@@ -115,24 +115,25 @@ type Shard struct {
 	restored   SnapshotInfo           // the last snapshot restored (INFO persistence)
 	stopTail   context.CancelFunc     // ends the current tail read (reset restarts it)
 	// primary state
-	leaseUntil time.Time
-	flights    []*flight           // appends in flight, in log order
-	nextID     uint64              // the log's last ID once every flight is in
-	nextSum    uint32              // its running checksum then
-	unresolved []*flight           // flights of unknown outcome after a step-down, in log order
-	open       [][][]byte          // effects of the batch being filled
-	openWrites int                 // calls of addEffectsLocked in the open batch
-	openBytes  int                 // size of the open batch's effects in its record
-	sealed     []batch             // full batches waiting to be appended, in order
-	gather     gatherState         // how long the open batch may wait to fill
-	openKeys   []string            // keys made dirty by the open batch
-	openSeq    uint64              // ticket of the open batch
-	failed     [][2]uint64         // ticket ranges [a, b] that will never commit
-	unknown    map[uint64]bool     // failed tickets whose outcome is unknown (a snapshot skipped their record)
-	dirty      map[string]uint64   // key -> ticket of its last uncommitted write
-	batchKeys  map[uint64][]string // ticket -> keys it dirtied
-	watches    map[int64]*watch    // WATCH state by connection ID
-	inExec     bool                // an EXEC block is running: its effects stay in one batch
+	leaseUntil  time.Time
+	flights     []*flight           // appends in flight, in log order
+	nextID      uint64              // the log's last ID once every flight is in
+	nextSum     uint32              // its running checksum then
+	unresolved  []*flight           // flights of unknown outcome after a step-down, in log order
+	open        [][][]byte          // effects of the batch being filled
+	openConns   int                 // connections with writes in the open batch
+	effectCalls uint64              // calls of addEffectsLocked, ever
+	openBytes   int                 // size of the open batch's effects in its record
+	sealed      []batch             // full batches waiting to be appended, in order
+	gather      gatherState         // how long the open batch may wait to fill
+	openKeys    []string            // keys made dirty by the open batch
+	openSeq     uint64              // ticket of the open batch
+	failed      [][2]uint64         // ticket ranges [a, b] that will never commit
+	unknown     map[uint64]bool     // failed tickets whose outcome is unknown (a snapshot skipped their record)
+	dirty       map[string]uint64   // key -> ticket of its last uncommitted write
+	batchKeys   map[uint64][]string // ticket -> keys it dirtied
+	watches     map[int64]*watch    // WATCH state by connection ID
+	inExec      bool                // an EXEC block is running: its effects stay in one batch
 
 	// Written under mu, read without it by the connections' goroutines on
 	// every command (Route) and every held reply (Wait): the shard's lock
@@ -217,7 +218,7 @@ func (s *Shard) reset() {
 	s.appliedID, s.sum, s.sumKnown = 0, 0, true
 	s.flights = nil
 	s.caughtUp = false
-	s.open, s.openKeys, s.openWrites, s.openBytes = nil, nil, 0, 0
+	s.open, s.openKeys, s.openConns, s.openBytes = nil, nil, 0, 0
 	s.sealed = nil
 	s.gather = gatherState{}
 	s.dirty = make(map[string]uint64)

@@ -117,13 +117,18 @@ func (ts *testShard) primary() int {
 
 // do runs argv on node i and waits for its reply to be released.
 func (ts *testShard) do(i int, argv ...string) (string, error) {
+	return ts.doOn(i, &server.ConnState{ID: 1}, argv...)
+}
+
+// doOn is do on the connection conn.
+func (ts *testShard) doOn(i int, conn *server.ConnState, argv ...string) (string, error) {
 	w := resp.NewWriter(2)
 	b := make([][]byte, len(argv))
 	for j, a := range argv {
 		b[j] = []byte(a)
 	}
 	nd := ts.nodes[i]
-	t := nd.s.Do(&server.ConnState{ID: 1}, b, w)
+	t := nd.s.Do(conn, b, w)
 	if t != 0 {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
