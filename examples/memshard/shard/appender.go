@@ -194,9 +194,10 @@ func (s *Shard) ownFlightLocked(id uint64, payload []byte) *flight {
 // flight failed with cause. A flight known to have committed (it or a later
 // one succeeded) releases its replies; one that certainly failed (its
 // condition did not hold, or the log refused it as invalid), and every
-// flight after it, fails them, as do the batches not yet sent; a flight whose outcome is unknown (its append
-// timed out) stays pending, and the replay that follows settles it when it
-// reaches its ID, by whether the record there is its own. The keyspace is
+// flight after it, fails them, as do the batches not yet sent; a flight
+// whose outcome is unknown (its append timed out) stays pending, and the
+// replay that follows settles it when it reaches its ID, by whether the
+// record there is its own. The keyspace is
 // rebuilt from the log: it may hold effects that never committed.
 func (s *Shard) stepDownLocked(cause error) {
 	var ce *client.ConditionError

@@ -40,8 +40,8 @@ func uvarintLen(n int) int {
 	return binary.PutUvarint(b[:], uint64(n))
 }
 
-// tooLargeLocked is the error for writes whose effects could not fit one
-// log record, or "" if they can. A primary must refuse them before it runs
+// tooLargeLocked says why writes whose effects could not fit one log
+// record are refused (an error text without its code), or "" if they fit. A primary must refuse them before it runs
 // them: it cannot log what it has done, and cannot undo it.
 func (s *Shard) tooLargeLocked(writes ...[][]byte) string {
 	n := recordHeaderBytes
@@ -51,7 +51,7 @@ func (s *Shard) tooLargeLocked(writes ...[][]byte) string {
 	if n <= s.cfg.MaxRecordBytes {
 		return ""
 	}
-	return fmt.Sprintf("ERR the write needs %d bytes in the shard's log, more than its record limit of %d (--max-record-bytes)", n, s.cfg.MaxRecordBytes)
+	return fmt.Sprintf("the write needs %d bytes in the shard's log, more than its record limit of %d (--max-record-bytes)", n, s.cfg.MaxRecordBytes)
 }
 
 // makeRoomLocked seals the open batch if n more bytes of effects would not

@@ -67,7 +67,7 @@ func (s *Shard) execLocked(argv [][]byte, w *resp.Writer) server.Ticket {
 	if cmd != nil {
 		if cmd.IsWrite() {
 			if e := s.tooLargeLocked(argv); e != "" {
-				w.Error(e)
+				w.Error("ERR " + e)
 				return 0
 			}
 		}
@@ -161,7 +161,7 @@ func (s *Shard) Exec(conn *server.ConnState, queued [][][]byte, w *resp.Writer) 
 		}
 	}
 	if e := s.tooLargeLocked(writes...); e != "" && s.role == rolePrimary {
-		w.Error("EXECABORT Transaction discarded: " + e[len("ERR "):])
+		w.Error("EXECABORT Transaction discarded: " + e)
 		return 0
 	}
 	// The block's effects go in one record: room for them is made before

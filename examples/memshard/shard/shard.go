@@ -4,7 +4,10 @@
 //   - Write-behind: the primary executes a write in memory, records its
 //     effects, and groups the effects of all clients into log records, one
 //     conditional append in flight at a time. A client's reply is held until
-//     its record commits (Ticket / Wait).
+//     its record commits (Ticket / Wait). After a commit the next record
+//     briefly waits for the writers it released (gather.go); no record
+//     outgrows the log's limit, and a write that could not fit one is
+//     refused before it runs (batch.go).
 //   - Client blocking layer: keys with uncommitted writes are tracked; a read
 //     of such a key gets the ticket of that write, so its reply waits too.
 //   - Election and leases: every record of the primary (effects or
