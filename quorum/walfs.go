@@ -85,18 +85,42 @@ type zeroAheadFile struct {
 }
 
 func (f *zeroAheadFile) WriteAt(p []byte, off int64) (int, error) {
-	// Keep at least half a chunk of zeros ahead of the data.
-	for want := min(off+int64(len(p))+zeroAheadChunk/2, f.size); f.frontier < want; {
-		if f.zeros == nil {
-			f.zeros = make([]byte, zeroAheadChunk)
-		}
-		n := min(int64(len(f.zeros)), f.size-f.frontier)
-		if _, err := f.WritableFile.WriteAt(f.zeros[:n], f.frontier); err != nil {
+	end := off + int64(len(p))
+	if off > f.frontier { // a gap (raft-wal writes contiguously): zero it
+		if err := f.zeroTo(off); err != nil {
 			return 0, err
+		}
+	}
+	n, err := f.WritableFile.WriteAt(p, off)
+	if err != nil {
+		return n, err
+	}
+	// The data converted its own blocks (in the same journal transaction
+	// zeros would have); keep at least half a chunk of zeros beyond it.
+	// Zeroing the data's own range first would double the bytes written
+	// for a large entry and convert nothing more.
+	f.frontier = max(f.frontier, end)
+	if f.frontier < min(end+zeroAheadChunk/2, f.size) {
+		if err := f.zeroTo(min(f.frontier+zeroAheadChunk, f.size)); err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// zeroTo writes zeros from the frontier to end.
+func (f *zeroAheadFile) zeroTo(end int64) error {
+	if f.zeros == nil {
+		f.zeros = make([]byte, zeroAheadChunk)
+	}
+	for f.frontier < end {
+		n := min(int64(len(f.zeros)), end-f.frontier)
+		if _, err := f.WritableFile.WriteAt(f.zeros[:n], f.frontier); err != nil {
+			return err
 		}
 		f.frontier += n
 	}
-	return f.WritableFile.WriteAt(p, off)
+	return nil
 }
 
 func (f *zeroAheadFile) Sync() error {

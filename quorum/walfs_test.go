@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/raft"
 	raftwal "github.com/hashicorp/raft-wal"
 	"github.com/hashicorp/raft-wal/segment"
+	"github.com/hashicorp/raft-wal/types"
 )
 
 // TestZeroAheadFile_KeepsEveryWrite: the zeros written ahead never land on
@@ -138,4 +139,39 @@ func firstDiff(a, b []byte) int {
 		return min(len(a), len(b))
 	}
 	return -1
+}
+
+// countingFile counts the bytes written through it.
+type countingFile struct {
+	types.WritableFile
+	written int64
+}
+
+func (c *countingFile) WriteAt(p []byte, off int64) (int, error) {
+	c.written += int64(len(p))
+	return c.WritableFile.WriteAt(p, off)
+}
+
+// A write larger than the zeroed prefix is not zeroed first: only the half
+// chunk to a chunk beyond it is, so a large entry is written once.
+func TestZeroAheadFile_ZeroesOnlyBeyondTheData(t *testing.T) {
+	const size = 8 * zeroAheadChunk
+	wf, err := (&walFS{}).Create(t.TempDir(), "seg.wal", size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := wf.(*zeroAheadFile)
+	defer f.Close()
+	c := &countingFile{WritableFile: f.WritableFile}
+	f.WritableFile = c
+	big := bytes.Repeat([]byte{7}, 3*zeroAheadChunk+100)
+	if _, err := f.WriteAt(big, 0); err != nil {
+		t.Fatal(err)
+	}
+	if zeros := c.written - int64(len(big)); zeros != zeroAheadChunk {
+		t.Fatalf("a %d-byte write at 0 wrote %d bytes of zeros, want %d (one chunk beyond it)", len(big), zeros, zeroAheadChunk)
+	}
+	if want := int64(len(big)) + zeroAheadChunk; f.frontier != want {
+		t.Fatalf("zeroed prefix ends at %d, want %d", f.frontier, want)
+	}
 }
