@@ -12,7 +12,9 @@ const DefaultMaxRecordBytes = 1 << 20
 // Bytes an effects record adds to its effects (version, kind, count), and
 // the most the primary's rewrite can add to a command (EX 1 becomes PXAT
 // and 13 digits): a write whose arguments fit the limit with this much to
-// spare always fits as an effect.
+// spare fits as an effect, unless its effects outgrow its arguments (SPOP
+// with a count becomes an SREM of the members; the log refuses that record
+// and the primary steps down, failing the write).
 const (
 	recordHeaderBytes = 2 + binary.MaxVarintLen64
 	effectGrowthBytes = 64

@@ -257,3 +257,9 @@ func TestRefused(t *testing.T) {
 		}
 	}
 }
+
+func TestNew_RefusesATinyRecordLimit(t *testing.T) {
+	if _, err := New(Config{NodeID: "m1", Addr: "127.0.0.1:1", Log: "s", Client: &client.Client{}, MaxRecordBytes: 1023}); err == nil {
+		t.Fatal("New accepted MaxRecordBytes 1023")
+	}
+}

@@ -178,6 +178,9 @@ func New(cfg Config) (*Shard, error) {
 	if cfg.MaxRecordBytes == 0 {
 		cfg.MaxRecordBytes = DefaultMaxRecordBytes
 	}
+	if cfg.MaxRecordBytes < 1024 {
+		return nil, fmt.Errorf("shard: MaxRecordBytes %d is below 1024", cfg.MaxRecordBytes)
+	}
 	if cfg.GatherWait >= cfg.Lease/10 {
 		// The wait holds back the lease renewal that the open batch's
 		// record would carry.
