@@ -303,19 +303,7 @@ func failoverUnderLoad(t *testing.T, snapshots bool) {
 	t.Logf("failover times (kill -> first acknowledged write): %v; p50 %v, max %v",
 		failovers, failovers[len(failovers)/2].Round(time.Millisecond), failovers[len(failovers)-1].Round(time.Millisecond))
 
-	p := e.primary()
-	want, err := e.appliedID(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range e.nodes {
-		if i != p {
-			e.waitReplica(i, want)
-		}
-		c := newRedis(e.addrs[i], true)
-		verifyHistories(t, c, e.ids[i], hists)
-		c.Close()
-	}
+	e.onEveryNode(e.primary(), func(i int, c *redis.Client) { verifyHistories(t, c, e.ids[i], hists) })
 }
 
 // verifyHistories checks node id's keyspace against every writer's
@@ -499,25 +487,16 @@ func TestE2E_FrozenPrimaryStopsServing(t *testing.T) {
 	}
 	t.Logf("the resumed %s refused %d SETs and GETs (%s), then said slave", e.ids[p], len(sets), strings.Join(replies, " | "))
 
-	want, err := e.appliedID(np)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range e.nodes {
-		if i != np {
-			e.waitReplica(i, want)
-		}
-		c := newRedis(e.addrs[i], true)
+	e.onEveryNode(np, func(i int, c *redis.Client) {
 		n, err := c.Exists(ctx, sets...).Result()
 		x, xerr := c.Get(ctx, "x").Result()
-		c.Close()
 		if err != nil || n != 0 {
 			t.Errorf("%s: EXISTS of the SETs sent to the old primary = %d, %v; want 0", e.ids[i], n, err)
 		}
 		if xerr != nil || x != "new" {
 			t.Errorf("%s: GET x = %q, %v; want new", e.ids[i], x, xerr)
 		}
-	}
+	})
 
 	recs := e.readLog(before + 1)
 	elected := false
@@ -771,21 +750,12 @@ func TestE2E_RestartReplaysLog(t *testing.T) {
 	}
 	np := e.primary()
 	t.Logf("%s was primary; after a restart of all nodes %s is", e.ids[p], e.ids[np])
-	want, err := e.appliedID(np)
-	if err != nil {
-		t.Fatal(err)
-	}
 	names := make([]string, keys)
 	for i := range names {
 		names[i] = fmt.Sprintf("r:%d", i)
 	}
-	for i := range e.nodes {
-		if i != np {
-			e.waitReplica(i, want)
-		}
-		c := newRedis(e.addrs[i], true)
+	e.onEveryNode(np, func(i int, c *redis.Client) {
 		vals, err := c.MGet(ctx, names...).Result()
-		c.Close()
 		if err != nil {
 			t.Fatalf("MGET on %s = %v", e.ids[i], err)
 		}
@@ -798,7 +768,7 @@ func TestE2E_RestartReplaysLog(t *testing.T) {
 		if missing > 0 {
 			t.Errorf("%s: %d of %d keys missing or wrong after the restart", e.ids[i], missing, keys)
 		}
-	}
+	})
 }
 
 // heldClient returns a client of addr named name with one connection, whose

@@ -322,6 +322,25 @@ func (e *env) waitReplica(i int, minID uint64) {
 	})
 }
 
+// onEveryNode waits until every replica has applied what the primary p had
+// applied when called, then calls check on each node (p included) through
+// a client that sent READONLY.
+func (e *env) onEveryNode(p int, check func(i int, c *redis.Client)) {
+	e.t.Helper()
+	want, err := e.appliedID(p)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for i := range e.nodes {
+		if i != p {
+			e.waitReplica(i, want)
+		}
+		c := newRedis(e.addrs[i], true)
+		check(i, c)
+		c.Close()
+	}
+}
+
 // lastID returns the shard log's last ID (linearizable).
 func (e *env) lastID() uint64 {
 	e.t.Helper()

@@ -56,15 +56,7 @@ func TestE2E_WritesLargerThanARecord(t *testing.T) {
 		t.Fatalf("the primary moved from %s to %s", e.ids[p], e.ids[q])
 	}
 
-	want, err := e.appliedID(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range e.nodes {
-		if i != p {
-			e.waitReplica(i, want)
-		}
-		rc := newRedis(e.addrs[i], true)
+	e.onEveryNode(p, func(i int, rc *redis.Client) {
 		for w := range writers {
 			for r := range rounds {
 				if n, err := rc.StrLen(ctx, fmt.Sprintf("w%d:%d", w, r)).Result(); err != nil || n != int64(len(value)) {
@@ -72,8 +64,7 @@ func TestE2E_WritesLargerThanARecord(t *testing.T) {
 				}
 			}
 		}
-		rc.Close()
-	}
+	})
 	rd, err := e.log.Read(ctx, shardLog, 0, client.Linearizable())
 	if err != nil {
 		t.Fatal(err)
