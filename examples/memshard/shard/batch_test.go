@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,26 +21,6 @@ const testRecordLimit = 4096
 func newSmallRecordShard(t *testing.T) (*testShard, int) {
 	ts := newTestShardTuned(t, 1, func(c *Config) { c.MaxRecordBytes = testRecordLimit })
 	return ts, ts.primary()
-}
-
-// shardRecords returns the payloads of the shard log's records.
-func (ts *testShard) shardRecords() [][]byte {
-	ts.t.Helper()
-	ctx, cancel := context.WithTimeout(ts.t.Context(), 10*time.Second)
-	defer cancel()
-	r, err := ts.log.Read(ctx, "shard1", 0, client.Linearizable())
-	if err != nil {
-		ts.t.Fatal(err)
-	}
-	recs, err := r.All()
-	if err != nil {
-		ts.t.Fatal(err)
-	}
-	out := make([][]byte, len(recs))
-	for i, rec := range recs {
-		out[i] = rec.Payload
-	}
-	return out
 }
 
 // A write that could not fit in one record is refused before it runs, with
@@ -90,18 +69,7 @@ func TestShard_SplitsBatchesAtTheRecordLimit(t *testing.T) {
 	ts, p := newSmallRecordShard(t)
 	const writers, rounds = 8, 10
 	value := strings.Repeat("v", 1000)
-	var wg sync.WaitGroup
-	errs := make(chan error, writers)
-	for w := range writers {
-		wg.Go(func() {
-			for r := range rounds {
-				if got, err := ts.do(p, "SET", fmt.Sprintf("w%d:%d", w, r), value); err != nil || got != "+OK\r\n" {
-					errs <- fmt.Errorf("writer %d round %d: %q, %v", w, r, got, err)
-					return
-				}
-			}
-		})
-	}
+	wait := ts.startSets(p, writers, rounds, value)
 	// A MULTI block with more than half a record also goes in one.
 	w := resp.NewWriter(2)
 	ticket := ts.nodes[p].s.Exec(&server.ConnState{ID: 7}, [][][]byte{
@@ -114,11 +82,7 @@ func TestShard_SplitsBatchesAtTheRecordLimit(t *testing.T) {
 	if e := ts.nodes[p].s.Wait(ctx, ticket); e != "" {
 		t.Fatalf("EXEC: %s", e)
 	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
-	}
+	wait()
 
 	sets, largest := 0, 0
 	for _, payload := range ts.shardRecords() {

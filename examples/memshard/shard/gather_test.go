@@ -1,9 +1,6 @@
 package shard
 
 import (
-	"context"
-	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -108,38 +105,11 @@ func TestShard_GatherPutsConcurrentWritersInOneRecord(t *testing.T) {
 		c.GatherWait = 150 * time.Millisecond // generous: the writers are goroutines
 	})
 	p := ts.primary()
-	var wg sync.WaitGroup
-	errs := make(chan error, writers)
-	for w := range writers {
-		wg.Go(func() {
-			conn := &server.ConnState{ID: int64(w + 1)}
-			for r := range rounds {
-				if got, err := ts.doOn(p, conn, "SET", fmt.Sprintf("w%d:%d", w, r), "v"); err != nil || got != "+OK\r\n" {
-					errs <- fmt.Errorf("writer %d round %d: %q, %v", w, r, got, err)
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
-	}
+	ts.startSets(p, writers, rounds, "v")()
 
-	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
-	defer cancel()
-	r, err := ts.log.Read(ctx, "shard1", 0, client.Linearizable())
-	if err != nil {
-		t.Fatal(err)
-	}
-	recs, err := r.All()
-	if err != nil {
-		t.Fatal(err)
-	}
 	var records, sets int
-	for _, rec := range recs {
-		d, err := DecodeRecord(rec.Payload)
+	for _, payload := range ts.shardRecords() {
+		d, err := DecodeRecord(payload)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -115,6 +115,54 @@ func (ts *testShard) primary() int {
 	return idx
 }
 
+// startSets starts writers goroutines that each SET rounds keys
+// w<writer>:<round> to value on node i, one at a time and each on its own
+// connection. The returned wait waits for them and fails the test if any
+// reply was not OK.
+func (ts *testShard) startSets(i, writers, rounds int, value string) (wait func()) {
+	var wg sync.WaitGroup
+	errs := make(chan error, writers)
+	for w := range writers {
+		wg.Go(func() {
+			conn := &server.ConnState{ID: int64(w + 1)}
+			for r := range rounds {
+				if got, err := ts.doOn(i, conn, "SET", fmt.Sprintf("w%d:%d", w, r), value); err != nil || got != "+OK\r\n" {
+					errs <- fmt.Errorf("writer %d round %d: %q, %v", w, r, got, err)
+					return
+				}
+			}
+		})
+	}
+	return func() {
+		ts.t.Helper()
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			ts.t.Fatal(err)
+		}
+	}
+}
+
+// shardRecords returns the payloads of the shard log's records.
+func (ts *testShard) shardRecords() [][]byte {
+	ts.t.Helper()
+	ctx, cancel := context.WithTimeout(ts.t.Context(), 10*time.Second)
+	defer cancel()
+	r, err := ts.log.Read(ctx, "shard1", 0, client.Linearizable())
+	if err != nil {
+		ts.t.Fatal(err)
+	}
+	recs, err := r.All()
+	if err != nil {
+		ts.t.Fatal(err)
+	}
+	out := make([][]byte, len(recs))
+	for i, rec := range recs {
+		out[i] = rec.Payload
+	}
+	return out
+}
+
 // do runs argv on node i and waits for its reply to be released.
 func (ts *testShard) do(i int, argv ...string) (string, error) {
 	return ts.doOn(i, &server.ConnState{ID: 1}, argv...)
