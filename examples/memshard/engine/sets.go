@@ -304,7 +304,8 @@ func spopCommand(db *DB, c *Call) {
 }
 
 // spopWithCount is spopWithCountCommand. Its effect is one SREM of the
-// popped members (which deletes the key when they were all of it).
+// popped members, or, when they were all of the set, DEL of the key (as
+// Redis propagates it: the effect stays small however large the set).
 func spopWithCount(db *DB, c *Call) {
 	n, ok := argPositive(c, c.Argv[2], "")
 	if !ok {
@@ -332,6 +333,8 @@ func spopWithCount(db *DB, c *Call) {
 		})
 		db.Delete(key)
 		setWrite(c, u)
+		c.Propagate([]byte("DEL"), c.Argv[1])
+		return
 	case (size-n)*5 > n:
 		popped = s.sample(int(n))
 		for _, m := range popped {

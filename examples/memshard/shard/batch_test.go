@@ -131,9 +131,9 @@ func TestShard_RecordRefusedByTheLogFailsItsWrites(t *testing.T) {
 			t.Fatalf("SADD = %q, %v", got, err)
 		}
 	}
-	got, err := ts.do(p, "SPOP", "s", "200")
+	got, err := ts.do(p, "SPOP", "s", "150")
 	if err == nil || !strings.HasPrefix(err.Error(), "TRYAGAIN ") {
-		t.Fatalf("SPOP s 200 = %q, %v; want the TRYAGAIN error", got, err)
+		t.Fatalf("SPOP s 150 = %q, %v; want the TRYAGAIN error", got, err)
 	}
 	p = ts.primary()
 	if got, err := ts.do(p, "SCARD", "s"); err != nil || got != ":200\r\n" {
@@ -172,8 +172,8 @@ func TestShard_ExecBlockIsNeverSplit(t *testing.T) {
 	s.Do(conn, [][]byte{[]byte("SET"), []byte("before"), []byte("v")}, resp.NewWriter(2))
 	s.makeRoomLocked(testRecordLimit) // seal what is open: start from an empty batch
 	s.Exec(conn, [][][]byte{
-		{[]byte("SET"), []byte("x"), bytes.Repeat([]byte("x"), 1000)},
-		{[]byte("SPOP"), []byte("s"), []byte("100")},
+		{[]byte("SET"), []byte("x"), bytes.Repeat([]byte("x"), 1500)},
+		{[]byte("SPOP"), []byte("s"), []byte("90")}, // an SREM of 90 members: past the limit with the SET
 	}, resp.NewWriter(2))
 	if got, want := effectNames(s.open), []string{"SET x", "SREM s"}; !slices.Equal(got, want) {
 		t.Fatalf("open batch after the EXEC = %v, want %v", got, want)
