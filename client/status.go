@@ -28,6 +28,9 @@ type Status struct {
 	// SurvivesZoneLoss is true when losing any one zone leaves a voter majority.
 	SurvivesZoneLoss bool
 	Warnings         []string
+	// MaxRecordBytes is the largest record payload the node accepts
+	// (quorumlogd --max-record-bytes); 0 if the node does not say.
+	MaxRecordBytes int
 }
 
 // Member is a cluster member as a node reports it.
@@ -135,6 +138,7 @@ func statusFromProto(addr string, r *quorumlogpb.StatusResponse) *Status {
 		VotersPerZone:    make(map[string]int, len(r.GetVotersPerZone())),
 		SurvivesZoneLoss: r.GetSurvivesZoneLoss(),
 		Warnings:         r.GetWarnings(),
+		MaxRecordBytes:   int(r.GetMaxRecordBytes()),
 	}
 	for z, n := range r.GetVotersPerZone() {
 		st.VotersPerZone[z] = int(n)

@@ -160,8 +160,11 @@ type StatusResponse struct {
 	// survives_zone_loss is true when losing any one zone leaves a voter majority.
 	SurvivesZoneLoss bool     `protobuf:"varint,11,opt,name=survives_zone_loss,json=survivesZoneLoss,proto3" json:"survives_zone_loss,omitempty"`
 	Warnings         []string `protobuf:"bytes,12,rep,name=warnings,proto3" json:"warnings,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// max_record_bytes is the largest record payload this node accepts
+	// (quorumlogd --max-record-bytes); 0 from nodes that predate the field.
+	MaxRecordBytes uint32 `protobuf:"varint,13,opt,name=max_record_bytes,json=maxRecordBytes,proto3" json:"max_record_bytes,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *StatusResponse) Reset() {
@@ -276,6 +279,13 @@ func (x *StatusResponse) GetWarnings() []string {
 		return x.Warnings
 	}
 	return nil
+}
+
+func (x *StatusResponse) GetMaxRecordBytes() uint32 {
+	if x != nil {
+		return x.MaxRecordBytes
+	}
+	return 0
 }
 
 type JoinRequest struct {
@@ -483,7 +493,7 @@ const file_quorumlogpb_cluster_proto_rawDesc = "" +
 	"\tgrpc_addr\x18\x03 \x01(\tR\bgrpcAddr\x12\x12\n" +
 	"\x04zone\x18\x04 \x01(\tR\x04zone\x12\x1a\n" +
 	"\bsuffrage\x18\x05 \x01(\tR\bsuffrage\x12\x16\n" +
-	"\x06leader\x18\x06 \x01(\bR\x06leader\"\x82\x04\n" +
+	"\x06leader\x18\x06 \x01(\bR\x06leader\"\xac\x04\n" +
 	"\x0eStatusResponse\x12\x17\n" +
 	"\anode_id\x18\x01 \x01(\tR\x06nodeId\x12\x12\n" +
 	"\x04zone\x18\x02 \x01(\tR\x04zone\x12\x14\n" +
@@ -498,7 +508,8 @@ const file_quorumlogpb_cluster_proto_rawDesc = "" +
 	"\x0fvoters_per_zone\x18\n" +
 	" \x03(\v2/.quorumlog.v1.StatusResponse.VotersPerZoneEntryR\rvotersPerZone\x12,\n" +
 	"\x12survives_zone_loss\x18\v \x01(\bR\x10survivesZoneLoss\x12\x1a\n" +
-	"\bwarnings\x18\f \x03(\tR\bwarnings\x1a@\n" +
+	"\bwarnings\x18\f \x03(\tR\bwarnings\x12(\n" +
+	"\x10max_record_bytes\x18\r \x01(\rR\x0emaxRecordBytes\x1a@\n" +
 	"\x12VotersPerZoneEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\rR\x05value:\x028\x01\"\x9b\x01\n" +

@@ -65,6 +65,9 @@ func runStatus(e *env, fs *flag.FlagSet, args []string) error {
 			survives = "yes"
 		}
 		fmt.Fprintf(e.stdout, "survives zone loss: %s\n", survives)
+		if st.MaxRecordBytes > 0 {
+			fmt.Fprintf(e.stdout, "record limit: %d bytes\n", st.MaxRecordBytes)
+		}
 		for _, w := range append(st.Warnings, warnings...) {
 			fmt.Fprintf(e.stdout, "warning: %s\n", w)
 		}

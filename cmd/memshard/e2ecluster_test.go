@@ -51,6 +51,7 @@ const shardLog = "s1"
 type envOptions struct {
 	lease     time.Duration // memshard --lease; default 1s
 	snapshots []string      // memshard flags naming the snapshot store; default none
+	logFlags  []string      // extra quorumlogd flags
 }
 
 // env is a 3-node QuorumLog cluster (zones a, b, c) and a 3-node memshard
@@ -92,11 +93,11 @@ func newEnv(t *testing.T, opts envOptions) *env {
 	}
 	for i, zone := range []string{"a", "b", "c"} {
 		id := fmt.Sprintf("n%d", i+1)
-		e.logNodes = append(e.logNodes, proctest.New(t, "quorumlogd "+id, qbin,
-			"--id", id, "--zone", zone, "--data-dir", t.TempDir(),
+		args := []string{"--id", id, "--zone", zone, "--data-dir", t.TempDir(),
 			"--grpc-addr", qa[i], "--raft-addr", qa[3+i], "--log-level", "warn",
 			"--bootstrap", strings.Join(peers, ","),
-		))
+		}
+		e.logNodes = append(e.logNodes, proctest.New(t, "quorumlogd "+id, qbin, append(args, opts.logFlags...)...))
 	}
 	for _, p := range e.logNodes {
 		p.Start(t)

@@ -79,3 +79,41 @@ func TestE2E_WritesLargerThanARecord(t *testing.T) {
 	}
 	t.Logf("%d shard log records, the largest %d bytes", len(recs), largest)
 }
+
+// memshard asks the log's nodes for their record limit: with quorumlogd
+// --max-record-bytes 65536 and memshard's flag left alone, a 100 KB SET
+// is refused up front, and writes of 20 KB from 10 clients at once are
+// spread over records the log accepts.
+func TestE2E_LearnsTheLogsRecordLimit(t *testing.T) {
+	e := newEnv(t, envOptions{logFlags: []string{"--max-record-bytes", "65536"}})
+	p := e.primary()
+	ctx := t.Context()
+	c := newRedis(e.addrs[p], false)
+	defer c.Close()
+	err := c.Set(ctx, "big", strings.Repeat("x", 100_000), 0).Err()
+	if err == nil || !strings.Contains(err.Error(), "record limit of 65536 (--max-record-bytes)") {
+		t.Fatalf("SET of 100 KB = %v, want the record-limit error naming 65536", err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 10)
+	for w := range 10 {
+		wg.Go(func() {
+			wc := redis.NewClient(&redis.Options{Addr: e.addrs[p], MaxRetries: -1, PoolSize: 1})
+			defer wc.Close()
+			for r := range 5 {
+				if err := wc.Set(ctx, fmt.Sprintf("w%d:%d", w, r), strings.Repeat("v", 20_000), 0).Err(); err != nil {
+					errs <- fmt.Errorf("writer %d round %d: %w", w, r, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if q := e.primary(); q != p {
+		t.Fatalf("the primary moved from %s to %s", e.ids[p], e.ids[q])
+	}
+}

@@ -50,7 +50,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	lease := fs.Duration("lease", 2*time.Second, "primary lease; a replica stands for election after lease + back-off of silence")
 	nodeTimeout := fs.Duration("node-timeout", 5*time.Second, "another node that answers no PING for this long shows as failed in CLUSTER NODES/SHARDS and leaves CLUSTER SLOTS (as Redis's cluster-node-timeout)")
 	pipeline := fs.Int("pipeline", 1, "appends of the primary in flight at once (each conditional on the previous)")
-	maxRecord := fs.Int("max-record-bytes", shard.DefaultMaxRecordBytes, "the log's --max-record-bytes: larger writes are refused, and a batch that would outgrow it goes in several records")
+	maxRecord := fs.Int("max-record-bytes", 0, "largest shard log record to build: larger writes are refused, and a batch that would outgrow it goes in several records (0: the smallest --max-record-bytes the log's nodes report)")
 	gatherWait := fs.Duration("gather-wait", shard.DefaultGatherWait, "how long the primary may hold a batch after a commit for the writers it released to send again, so they share one record (0: never; below --lease/10)")
 	procs := fs.Int("procs", 1, "OS threads running Go code at once (GOMAXPROCS). The keyspace is single-threaded, as in Redis; one thread also saves a cross-thread wake-up per request")
 	storeFlags := addSnapshotStoreFlags(fs, "directory of the shard's snapshots (memshard snapshot writes them): restore the newest before replaying the log, and again if the log is trimmed past this node; without a snapshot store a node replays the log from its first ID")
@@ -72,8 +72,8 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	if *gatherWait < 0 || *gatherWait >= *lease/10 {
 		return usageError{errors.New("--gather-wait must be at least 0 and below a tenth of --lease")}
 	}
-	if *maxRecord < 1024 {
-		return usageError{errors.New("--max-record-bytes must be at least 1024")}
+	if *maxRecord != 0 && *maxRecord < 1024 {
+		return usageError{errors.New("--max-record-bytes must be 0 (ask the log) or at least 1024")}
 	}
 	if *pipeline < 1 {
 		return usageError{errors.New("--pipeline must be at least 1")}

@@ -16,7 +16,7 @@ func TestTuningFlags_Refused(t *testing.T) {
 		{[]string{"--gather-wait", "-1ms"}, "--gather-wait must be at least 0"},
 		{[]string{"--gather-wait", "200ms"}, "below a tenth of --lease"}, // the default lease is 2s
 		{[]string{"--lease", "1s", "--gather-wait", "100ms"}, "below a tenth of --lease"},
-		{[]string{"--max-record-bytes", "100"}, "--max-record-bytes must be at least 1024"},
+		{[]string{"--max-record-bytes", "100"}, "--max-record-bytes must be 0 (ask the log) or at least 1024"},
 	} {
 		args := append([]string{"--id", "m1", "--addr", "127.0.0.1:0"}, c.args...)
 		var stderr bytes.Buffer

@@ -316,6 +316,9 @@ func TestE2E_LogctlRoundTrip(t *testing.T) {
 	if diff := cmp.Diff(map[string]string{"n1": "a", "n2": "b", "n3": "c"}, zones); diff != "" {
 		t.Errorf("status: voters and zones differ (-want +got):\n%s\nstdout:\n%s", diff, st)
 	}
+	if !strings.Contains(st, "record limit: 1048576 bytes\n") {
+		t.Errorf("status: stdout %q, want the serving node's record limit (the default 1 MiB)", st)
+	}
 	if !strings.Contains(st, "voters per zone: a=1 b=1 c=1\n") || !strings.Contains(st, "survives zone loss: yes\n") {
 		t.Errorf("status: stdout %q, want voters per zone a=1 b=1 c=1 and surviving zone loss", st)
 	}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"math"
 	"sort"
 
 	pb "github.com/quorumlog/quorumlog/api/quorumlogpb"
@@ -18,7 +19,7 @@ func (s *Service) Status(ctx context.Context, _ *pb.StatusRequest) (*pb.StatusRe
 		NodeId: st.ID, Zone: st.Zone, State: st.State, LeaderId: st.LeaderID, LeaderAddr: st.LeaderAddr,
 		Term: st.Term, CommitIndex: st.CommitIndex, AppliedIndex: st.AppliedIndex,
 		VotersPerZone: make(map[string]uint32, len(st.VotersPerZone)), SurvivesZoneLoss: st.SurvivesZoneLoss,
-		Warnings: st.Warnings,
+		Warnings: st.Warnings, MaxRecordBytes: uint32(min(s.max, math.MaxUint32)),
 	}
 	for z, c := range st.VotersPerZone {
 		resp.VotersPerZone[z] = uint32(c)

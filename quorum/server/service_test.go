@@ -10,6 +10,7 @@ import (
 
 	"github.com/quorumlog/quorumlog/client"
 	"github.com/quorumlog/quorumlog/quorum/quorumtest"
+	"github.com/quorumlog/quorumlog/quorum/server"
 	"github.com/quorumlog/quorumlog/quorum/server/servertest"
 )
 
@@ -178,5 +179,23 @@ func TestService_ReadBelowTrimIsOutOfRange(t *testing.T) {
 	var re *client.RangeError
 	if !errors.As(err, &re) || re.FirstID != 4 {
 		t.Fatalf("read below trim = %v, want a RangeError with first ID 4", err)
+	}
+}
+
+// Status tells clients the node's record limit, so that a writer can size
+// its records (memshard asks it at startup).
+func TestService_StatusReportsTheRecordLimit(t *testing.T) {
+	sc := servertest.StartWith(t, 3, servertest.Options{
+		Server: func(i int, cfg *server.Config) { cfg.MaxRecordBytes = 4096 + i },
+	})
+	c := newClient(t, sc.Addrs...)
+	for i, addr := range sc.Addrs {
+		st, err := c.StatusOf(t.Context(), addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.MaxRecordBytes != 4096+i {
+			t.Errorf("node %d: Status says MaxRecordBytes %d, want %d", i, st.MaxRecordBytes, 4096+i)
+		}
 	}
 }

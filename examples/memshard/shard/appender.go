@@ -55,6 +55,7 @@ func (s *Shard) appendLoop(ctx context.Context) {
 				return // shutting down: the append was cancelled, not refused
 			}
 			s.complete(c)
+			s.relearnRecordLimitAfter(ctx, c.err)
 		}
 		for {
 			launched, waitUntil := s.launch(ctx, done, &wg)

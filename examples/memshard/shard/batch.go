@@ -5,8 +5,8 @@ import (
 	"fmt"
 )
 
-// DefaultMaxRecordBytes is Config.MaxRecordBytes's default: QuorumLog's
-// default --max-record-bytes.
+// DefaultMaxRecordBytes is the record limit assumed when the log's nodes
+// do not report theirs: QuorumLog's default --max-record-bytes.
 const DefaultMaxRecordBytes = 1 << 20
 
 // Bytes an effects record adds to its effects (version, kind, count), and
@@ -50,17 +50,17 @@ func (s *Shard) tooLargeLocked(writes ...[][]byte) string {
 	for _, argv := range writes {
 		n += effectBytes(argv) + effectGrowthBytes
 	}
-	if n <= s.cfg.MaxRecordBytes {
+	if n <= s.maxRecord {
 		return ""
 	}
-	return fmt.Sprintf("the write needs %d bytes in the shard's log, more than its record limit of %d (--max-record-bytes)", n, s.cfg.MaxRecordBytes)
+	return fmt.Sprintf("the write needs %d bytes in the shard's log, more than its record limit of %d (--max-record-bytes)", n, s.maxRecord)
 }
 
 // makeRoomLocked seals the open batch if n more bytes of effects would not
 // fit in its record: the effects to come then start a new batch, which
 // keeps its own ticket and goes in the next record.
 func (s *Shard) makeRoomLocked(n int) {
-	if len(s.open) == 0 || recordHeaderBytes+s.openBytes+n <= s.cfg.MaxRecordBytes {
+	if len(s.open) == 0 || recordHeaderBytes+s.openBytes+n <= s.maxRecord {
 		return
 	}
 	s.sealed = append(s.sealed, batch{seq: s.openSeq, effects: s.open, keys: s.openKeys, conns: s.openConns})

@@ -124,7 +124,7 @@ func TestShard_SplitsBatchesAtTheRecordLimit(t *testing.T) {
 func TestShard_RecordRefusedByTheLogFailsItsWrites(t *testing.T) {
 	ts := newTestShardOn(t, 1, servertest.Options{
 		Server: func(_ int, cfg *qserver.Config) { cfg.MaxRecordBytes = testRecordLimit },
-	}, nil)
+	}, func(c *Config) { c.MaxRecordBytes = 1 << 20 }) // set above the log's, not asked
 	p := ts.primary()
 	for i := range 200 {
 		if got, err := ts.do(p, "SADD", "s", fmt.Sprintf("member-%026d", i)); err != nil || got != ":1\r\n" {
@@ -225,5 +225,20 @@ func TestRefused(t *testing.T) {
 func TestNew_RefusesATinyRecordLimit(t *testing.T) {
 	if _, err := New(Config{NodeID: "m1", Addr: "127.0.0.1:1", Log: "s", Client: &client.Client{}, MaxRecordBytes: 1023}); err == nil {
 		t.Fatal("New accepted MaxRecordBytes 1023")
+	}
+}
+
+// Left at 0, the limit is the smallest the log's nodes report.
+func TestShard_LearnsTheLogsRecordLimit(t *testing.T) {
+	ts := newTestShardOn(t, 1, servertest.Options{
+		Server: func(i int, cfg *qserver.Config) { cfg.MaxRecordBytes = []int{8192, 4096, 6000}[i] },
+	}, nil)
+	p := ts.primary()
+	got, err := ts.do(p, "SET", "k", strings.Repeat("x", 5000))
+	if err != nil || !strings.Contains(got, "record limit of 4096 (--max-record-bytes)") {
+		t.Fatalf("SET of 5000 bytes = %q, %v; want the record-limit error naming 4096", got, err)
+	}
+	if got, err := ts.do(p, "SET", "k", strings.Repeat("x", 3000)); err != nil || got != "+OK\r\n" {
+		t.Fatalf("SET of 3000 bytes = %q, %v", got, err)
 	}
 }

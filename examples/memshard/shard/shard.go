@@ -68,10 +68,12 @@ type Config struct {
 	// waiting (see gatherState). Default DefaultGatherWait; negative: never
 	// wait; below a tenth of Lease.
 	GatherWait time.Duration
-	// MaxRecordBytes is the log's --max-record-bytes. The primary never
-	// builds a larger record: it refuses a write that could not fit in one
-	// and starts a new record when the next write would not fit in the
-	// open one. Default DefaultMaxRecordBytes.
+	// MaxRecordBytes is the largest record the primary builds: it refuses
+	// a write that could not fit in one and starts a new record when the
+	// next write would not fit in the open one. 0 (the default): the
+	// smallest --max-record-bytes the log's nodes report, asked when the
+	// node starts and again after the log refuses a record as invalid
+	// (DefaultMaxRecordBytes if no node says); at least 1024 otherwise.
 	MaxRecordBytes int
 	// Snapshots is where the shard's snapshots are (written by
 	// TakeSnapshot). If set, a node restores the newest one before it
@@ -137,6 +139,7 @@ type Shard struct {
 	batchKeys   map[uint64][]string // ticket -> keys it dirtied
 	watches     map[int64]*watch    // WATCH state by connection ID
 	inExec      bool                // an EXEC block is running: its effects stay in one batch
+	maxRecord   int                 // the largest record to build (Config.MaxRecordBytes, or the log's)
 
 	// Written under mu, read without it by the connections' goroutines on
 	// every command (Route) and every held reply (Wait): the shard's lock
@@ -175,10 +178,7 @@ func New(cfg Config) (*Shard, error) {
 	if cfg.GatherWait == 0 {
 		cfg.GatherWait = DefaultGatherWait
 	}
-	if cfg.MaxRecordBytes == 0 {
-		cfg.MaxRecordBytes = DefaultMaxRecordBytes
-	}
-	if cfg.MaxRecordBytes < 1024 {
+	if cfg.MaxRecordBytes != 0 && cfg.MaxRecordBytes < 1024 {
 		return nil, fmt.Errorf("shard: MaxRecordBytes %d is below 1024", cfg.MaxRecordBytes)
 	}
 	if cfg.GatherWait >= cfg.Lease/10 {
@@ -199,6 +199,10 @@ func New(cfg Config) (*Shard, error) {
 		epoch:    time.Now(),
 	}
 	s.openSeq = 1 // ticket 0 means "no wait"
+	s.maxRecord = cfg.MaxRecordBytes
+	if s.maxRecord == 0 {
+		s.maxRecord = DefaultMaxRecordBytes // until the log says
+	}
 	s.reset()
 	return s, nil
 }
@@ -275,6 +279,11 @@ func (s *Shard) Run(ctx context.Context) error {
 	}
 	if err := s.register(ctx); err != nil {
 		return err
+	}
+	if s.cfg.MaxRecordBytes == 0 {
+		if err := s.learnRecordLimit(ctx); err != nil {
+			return err
+		}
 	}
 	var wg sync.WaitGroup
 	ctx, cancel := context.WithCancel(ctx)
