@@ -42,14 +42,22 @@ func uvarintLen(n int) int {
 	return binary.PutUvarint(b[:], uint64(n))
 }
 
-// tooLargeLocked says why writes whose effects could not fit one log
-// record are refused (an error text without its code), or "" if they fit. A primary must refuse them before it runs
-// them: it cannot log what it has done, and cannot undo it.
-func (s *Shard) tooLargeLocked(writes ...[][]byte) string {
-	n := recordHeaderBytes
+// writesBytes bounds what writes' effects take in a record: their
+// arguments plus what the primary's rewrite may add to each.
+func writesBytes(writes ...[][]byte) int {
+	n := 0
 	for _, argv := range writes {
 		n += effectBytes(argv) + effectGrowthBytes
 	}
+	return n
+}
+
+// tooLargeLocked says why writes whose effects (n bytes, writesBytes)
+// could not fit one log record are refused (an error text without its
+// code), or "" if they fit. A primary must refuse them before it runs
+// them: it cannot log what it has done, and cannot undo it.
+func (s *Shard) tooLargeLocked(n int) string {
+	n += recordHeaderBytes
 	if n <= s.maxRecord {
 		return ""
 	}

@@ -66,7 +66,7 @@ func (s *Shard) execLocked(argv [][]byte, w *resp.Writer) server.Ticket {
 	var ticket uint64
 	if cmd != nil {
 		if cmd.IsWrite() {
-			if e := s.tooLargeLocked(argv); e != "" {
+			if e := s.tooLargeLocked(writesBytes(argv)); e != "" {
 				w.Error("ERR " + e)
 				return 0
 			}
@@ -160,16 +160,13 @@ func (s *Shard) Exec(conn *server.ConnState, queued [][][]byte, w *resp.Writer) 
 			writes = append(writes, argv)
 		}
 	}
-	if e := s.tooLargeLocked(writes...); e != "" && s.role == rolePrimary {
+	n := writesBytes(writes...)
+	if e := s.tooLargeLocked(n); e != "" && s.role == rolePrimary {
 		w.Error("EXECABORT Transaction discarded: " + e)
 		return 0
 	}
 	// The block's effects go in one record: room for them is made before
 	// it runs, not between its commands.
-	n := 0
-	for _, argv := range writes {
-		n += effectBytes(argv) + effectGrowthBytes
-	}
 	s.makeRoomLocked(n)
 	s.inExec = true
 	defer func() { s.inExec = false }()
