@@ -371,7 +371,8 @@ func (r logRecord) String() string {
 }
 
 // readLog reads the shard log from fromID to its end (linearizably) and
-// decodes every record.
+// decodes every record; a batch in parts is one logRecord with the ID of
+// its last part. fromID must not be inside such a batch.
 func (e *env) readLog(fromID uint64) []logRecord {
 	e.t.Helper()
 	ctx, cancel := context.WithTimeout(e.t.Context(), 30*time.Second)
@@ -386,10 +387,14 @@ func (e *env) readLog(fromID uint64) []logRecord {
 		e.t.Fatalf("reading %q from %d: %v", shardLog, fromID, err)
 	}
 	out := make([]logRecord, 0, len(recs))
+	var rs shard.Records
 	for _, rec := range recs {
-		lr, err := decodeLogRecord(rec.Payload)
+		lr, ok, err := decodeLogRecord(&rs, rec.Payload)
 		if err != nil {
 			e.t.Fatalf("record %d of %q: %v (% x)", rec.ID, shardLog, err, rec.Payload[:min(len(rec.Payload), 64)])
+		}
+		if !ok {
+			continue // a part of a batch that continues in the next record
 		}
 		lr.id = rec.ID
 		out = append(out, lr)
@@ -397,11 +402,12 @@ func (e *env) readLog(fromID uint64) []logRecord {
 	return out
 }
 
-// decodeLogRecord decodes a record with the shard package's own decoder.
-func decodeLogRecord(b []byte) (logRecord, error) {
-	rec, err := shard.DecodeRecord(b)
-	if err != nil {
-		return logRecord{}, err
+// decodeLogRecord decodes the next record with the shard package's own
+// decoder, which joins a batch's parts (ok is false before the last).
+func decodeLogRecord(rs *shard.Records, b []byte) (lr logRecord, ok bool, err error) {
+	rec, ok, err := rs.Next(b)
+	if !ok || err != nil {
+		return logRecord{}, ok, err
 	}
 	r := logRecord{kind: rec.Kind, node: rec.Node}
 	for _, argv := range rec.Effects {
@@ -411,7 +417,7 @@ func decodeLogRecord(b []byte) (logRecord, error) {
 		}
 		r.effects = append(r.effects, args)
 	}
-	return r, nil
+	return r, true, nil
 }
 
 // isRetryableReject reports whether err is one of the errors a node that

@@ -14,7 +14,7 @@ import (
 // last ID and running checksum being exactly what the records before it
 // (committed or still in flight) leave.
 type flight struct {
-	seq      uint64 // ticket of the batch; 0 for a heartbeat
+	seq      uint64 // ticket of the batch; 0 for a heartbeat or a part before the last
 	conns    int    // connections whose replies it holds
 	rec      []byte
 	id       uint64 // the ID it takes: expected last ID + 1
@@ -81,18 +81,22 @@ func (s *Shard) launch(ctx context.Context, done chan<- completion, wg *sync.Wai
 	now := time.Now()
 	f := &flight{id: s.nextID + 1, start: now}
 	switch {
+	case len(s.queuedParts) > 0:
+		q := s.queuedParts[0]
+		s.queuedParts = s.queuedParts[1:]
+		f.seq, f.rec, f.conns = q.seq, q.rec, q.conns
 	case len(s.sealed) > 0:
 		b := s.sealed[0]
 		s.sealed = s.sealed[1:]
-		f.seq, f.rec, f.conns = b.seq, appendEffectsRecord(nil, b.effects), b.conns
-		s.batchKeys[f.seq] = b.keys
+		s.batchKeys[b.seq] = b.keys
+		s.planLocked(f, b.seq, b.conns, appendEffectsRecord(nil, b.effects))
 	case len(s.open) > 0:
 		if until := s.gatherUntilLocked(now); !until.IsZero() {
 			s.mu.Unlock()
 			return false, until
 		}
-		f.seq, f.rec, f.conns = s.openSeq, appendEffectsRecord(nil, s.open), s.openConns
-		s.batchKeys[f.seq] = s.openKeys
+		s.batchKeys[s.openSeq] = s.openKeys
+		s.planLocked(f, s.openSeq, s.openConns, appendEffectsRecord(nil, s.open))
 		s.open, s.openKeys, s.openConns, s.openBytes = nil, nil, 0, 0
 		s.openSeq++
 	case len(s.flights) == 0 && time.Until(s.leaseUntil) < s.cfg.Lease*2/3:
@@ -122,6 +126,24 @@ func (s *Shard) launch(ctx context.Context, done chan<- completion, wg *sync.Wai
 	}()
 	<-queued // the next append must queue behind this one
 	return true, time.Time{}
+}
+
+// planLocked makes f the append of batch seq (rec, its effects record,
+// holding the replies of conns connections). A record larger than the log
+// takes is cut into parts (parts.go): f takes the first, the rest queue to
+// follow it, and only the last carries the batch's ticket.
+func (s *Shard) planLocked(f *flight, seq uint64, conns int, rec []byte) {
+	if len(rec) <= s.maxRecord {
+		f.seq, f.conns, f.rec = seq, conns, rec
+		return
+	}
+	parts := splitRecord(rec, s.maxRecord)
+	f.rec = parts[0]
+	for _, p := range parts[1:] {
+		s.queuedParts = append(s.queuedParts, &flight{rec: p})
+	}
+	last := s.queuedParts[len(s.queuedParts)-1]
+	last.seq, last.conns = seq, conns
 }
 
 // complete records the outcome of one flight; flights take effect in log
@@ -231,6 +253,12 @@ func (s *Shard) stepDownLocked(cause error) {
 			s.unresolved = append(s.unresolved, f)
 		}
 	}
+	for _, f := range s.queuedParts {
+		if f.seq > 0 {
+			s.failLocked(f.seq) // its first parts may be in, its last never will
+		}
+	}
+	s.queuedParts = nil
 	for _, b := range s.sealed {
 		s.failLocked(b.seq)
 	}

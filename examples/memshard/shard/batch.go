@@ -2,7 +2,6 @@ package shard
 
 import (
 	"encoding/binary"
-	"fmt"
 )
 
 // DefaultMaxRecordBytes is the record limit assumed when the log's nodes
@@ -11,10 +10,7 @@ const DefaultMaxRecordBytes = 1 << 20
 
 // Bytes an effects record adds to its effects (version, kind, count), and
 // the most the primary's rewrite can add to a command (EX 1 becomes PXAT
-// and 13 digits): a write whose arguments fit the limit with this much to
-// spare fits as an effect, unless its effects outgrow its arguments (SPOP
-// with a count becomes an SREM of the members; the log refuses that record
-// and the primary steps down, failing the write).
+// and 13 digits): what a MULTI block makes room for before it runs.
 const (
 	recordHeaderBytes = 2 + binary.MaxVarintLen64
 	effectGrowthBytes = 64
@@ -52,21 +48,10 @@ func writesBytes(writes ...[][]byte) int {
 	return n
 }
 
-// tooLargeLocked says why writes whose effects (n bytes, writesBytes)
-// could not fit one log record are refused (an error text without its
-// code), or "" if they fit. A primary must refuse them before it runs
-// them: it cannot log what it has done, and cannot undo it.
-func (s *Shard) tooLargeLocked(n int) string {
-	n += recordHeaderBytes
-	if n <= s.maxRecord {
-		return ""
-	}
-	return fmt.Sprintf("the write needs %d bytes in the shard's log, more than its record limit of %d (--max-record-bytes)", n, s.maxRecord)
-}
-
 // makeRoomLocked seals the open batch if n more bytes of effects would not
 // fit in its record: the effects to come then start a new batch, which
-// keeps its own ticket and goes in the next record.
+// keeps its own ticket and goes in the next record (or records, if they
+// alone do not fit one: parts.go).
 func (s *Shard) makeRoomLocked(n int) {
 	if len(s.open) == 0 || recordHeaderBytes+s.openBytes+n <= s.maxRecord {
 		return

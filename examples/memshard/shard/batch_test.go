@@ -12,6 +12,7 @@ import (
 	"github.com/quorumlog/quorumlog/client"
 	"github.com/quorumlog/quorumlog/examples/memshard/resp"
 	"github.com/quorumlog/quorumlog/examples/memshard/server"
+	"github.com/quorumlog/quorumlog/quorum/quorumtest"
 	qserver "github.com/quorumlog/quorumlog/quorum/server"
 	"github.com/quorumlog/quorumlog/quorum/server/servertest"
 )
@@ -23,40 +24,79 @@ func newSmallRecordShard(t *testing.T) (*testShard, int) {
 	return ts, ts.primary()
 }
 
-// A write that could not fit in one record is refused before it runs, with
-// a clear error, and changes nothing; the primary keeps serving.
-func TestShard_RefusesWritesLargerThanARecord(t *testing.T) {
-	ts, p := newSmallRecordShard(t)
-	big := strings.Repeat("x", testRecordLimit)
+// A write or MULTI block larger than a record goes in several records,
+// parts, each within the limit; it commits whole, and a replica applies it
+// whole. The primary stays primary throughout.
+func TestShard_WritesLargerThanARecordGoInParts(t *testing.T) {
+	ts := newTestShardTuned(t, 2, func(c *Config) { c.MaxRecordBytes = testRecordLimit })
+	p := ts.primary()
+	big := strings.Repeat("x", 3*testRecordLimit)
 	half := strings.Repeat("y", testRecordLimit/2)
-	for _, argv := range [][]string{
-		{"SET", "k", big},
-		{"RPUSH", "l", half, half},
-		{"MSET", "a", half, "b", half},
-	} {
-		got, err := ts.do(p, argv...)
-		if err != nil || !strings.HasPrefix(got, "-ERR the write needs ") || !strings.Contains(got, "record limit of 4096 (--max-record-bytes)") {
-			t.Errorf("%s of %d bytes = %q, %v; want the record-limit error", argv[0], len(strings.Join(argv, "")), got, err)
+	for i := range 300 {
+		if got, err := ts.do(p, "SADD", "s", fmt.Sprintf("member-%026d", i)); err != nil || got != ":1\r\n" {
+			t.Fatalf("SADD = %q, %v", got, err)
 		}
 	}
-
-	// A MULTI block is one record: refused whole, nothing of it runs.
+	for _, c := range []struct {
+		argv []string
+		want string
+	}{
+		{[]string{"SET", "k", big}, "+OK\r\n"},
+		{[]string{"RPUSH", "l", half, half}, ":2\r\n"},
+		{[]string{"MSET", "a", half, "b", half}, "+OK\r\n"},
+	} {
+		if got, err := ts.do(p, c.argv...); err != nil || got != c.want {
+			t.Fatalf("%s of %d bytes = %q, %v", c.argv[0], len(strings.Join(c.argv, "")), got, err)
+		}
+	}
+	// SPOP with a count: its effect (an SREM of 250 members, 8 KB) outgrows
+	// its arguments.
+	if got, err := ts.do(p, "SPOP", "s", "250"); err != nil || !strings.HasPrefix(got, "*250\r\n") {
+		t.Fatalf("SPOP s 250 = %.40q, %v", got, err)
+	}
 	w := resp.NewWriter(2)
 	ticket := ts.nodes[p].s.Exec(&server.ConnState{ID: 7}, [][][]byte{
 		{[]byte("SET"), []byte("m1"), []byte(half)},
 		{[]byte("SET"), []byte("m2"), []byte(half)},
 	}, w)
-	if got := string(w.Bytes()); ticket != 0 || !strings.HasPrefix(got, "-EXECABORT Transaction discarded: the write needs ") {
-		t.Errorf("EXEC of two halves = %q (ticket %d); want EXECABORT", got, ticket)
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	if e := ts.nodes[p].s.Wait(ctx, ticket); e != "" || string(w.Bytes()) != "*2\r\n+OK\r\n+OK\r\n" {
+		t.Fatalf("EXEC of two halves = %q, %q", w.Bytes(), e)
 	}
 
-	for _, k := range []string{"k", "l", "a", "b", "m1", "m2"} {
-		if got, err := ts.do(p, "EXISTS", k); err != nil || got != ":0\r\n" {
-			t.Errorf("EXISTS %s = %q, %v after the refused write", k, got, err)
-		}
+	want := map[string]string{
+		"GET k": "$12288\r\n" + big + "\r\n", "LINDEX l 1": "$2048\r\n" + half + "\r\n",
+		"GET a": "$2048\r\n" + half + "\r\n", "GET b": "$2048\r\n" + half + "\r\n",
+		"GET m2": "$2048\r\n" + half + "\r\n", "SCARD s": ":50\r\n",
 	}
-	if got, err := ts.do(p, "SET", "small", "v"); err != nil || got != "+OK\r\n" {
-		t.Fatalf("SET after the refusals = %q, %v", got, err)
+	for i := range ts.nodes {
+		quorumtest.WaitFor(t, 10*time.Second, func() error {
+			for cmd, w := range want {
+				if got, _ := ts.do(i, strings.Fields(cmd)...); got != w {
+					return fmt.Errorf("node %d: %s = %.40q, want %.40q", i, cmd, got, w)
+				}
+			}
+			return nil
+		})
+	}
+	batches, largest, parts := ts.shardBatches()
+	if largest > testRecordLimit {
+		t.Errorf("a record of %d bytes, over the limit of %d", largest, testRecordLimit)
+	}
+	if parts < 12 { // 4 for SET k, 2 each for the rest
+		t.Errorf("%d parts in the log, want at least 12", parts)
+	}
+	var block int
+	for _, b := range batches {
+		for _, eff := range b.Effects {
+			if k := string(eff[1]); k == "m1" || k == "m2" {
+				block++
+			}
+		}
+		if block == 1 {
+			t.Fatal("the MULTI block was split across batches")
+		}
 	}
 	if q := ts.primary(); q != p {
 		t.Fatalf("the primary changed from %d to %d", p, q)
@@ -84,13 +124,9 @@ func TestShard_SplitsBatchesAtTheRecordLimit(t *testing.T) {
 	}
 	wait()
 
-	sets, largest := 0, 0
-	for _, payload := range ts.shardRecords() {
-		largest = max(largest, len(payload))
-		d, err := DecodeRecord(payload)
-		if err != nil {
-			t.Fatal(err)
-		}
+	sets := 0
+	batches, largest, _ := ts.shardBatches()
+	for _, d := range batches {
 		if d.Kind != 'E' {
 			continue
 		}
@@ -116,7 +152,7 @@ func TestShard_SplitsBatchesAtTheRecordLimit(t *testing.T) {
 	}
 }
 
-// A record the log refuses (here: memshard's --max-record-bytes left at
+// A record the log refuses (here: memshard's --max-record-bytes set to
 // 1 MiB on a log whose limit is 4 KiB, and SPOP with a count, whose SREM of
 // the members outgrows its arguments) fails its writes certainly. The
 // primary cannot undo them: it steps down and rebuilds from the
@@ -161,8 +197,7 @@ func effectNames(effects [][][]byte) []string {
 }
 
 // A MULTI block's effects stay in one batch even when they outgrow the
-// estimate that made room for them (atomicity over availability: the log
-// then refuses the record and the primary steps down, failing the block).
+// estimate that made room for them: the batch then goes in parts.
 func TestShard_ExecBlockIsNeverSplit(t *testing.T) {
 	s := newIdlePrimary(t, testRecordLimit)
 	conn := &server.ConnState{ID: 1}
@@ -228,17 +263,17 @@ func TestNew_RefusesATinyRecordLimit(t *testing.T) {
 	}
 }
 
-// Left at 0, the limit is the smallest the log's nodes report.
+// Left at 0, the limit is the smallest the log's nodes report: a 5000-byte
+// SET goes in two parts of at most 4096 bytes.
 func TestShard_LearnsTheLogsRecordLimit(t *testing.T) {
 	ts := newTestShardOn(t, 1, servertest.Options{
 		Server: func(i int, cfg *qserver.Config) { cfg.MaxRecordBytes = []int{8192, 4096, 6000}[i] },
 	}, nil)
 	p := ts.primary()
-	got, err := ts.do(p, "SET", "k", strings.Repeat("x", 5000))
-	if err != nil || !strings.Contains(got, "record limit of 4096 (--max-record-bytes)") {
-		t.Fatalf("SET of 5000 bytes = %q, %v; want the record-limit error naming 4096", got, err)
+	if got, err := ts.do(p, "SET", "k", strings.Repeat("x", 5000)); err != nil || got != "+OK\r\n" {
+		t.Fatalf("SET of 5000 bytes = %q, %v", got, err)
 	}
-	if got, err := ts.do(p, "SET", "k", strings.Repeat("x", 3000)); err != nil || got != "+OK\r\n" {
-		t.Fatalf("SET of 3000 bytes = %q, %v", got, err)
+	if _, largest, parts := ts.shardBatches(); largest > 4096 || parts != 2 {
+		t.Fatalf("the largest record has %d bytes, in %d parts; want at most 4096, in 2", largest, parts)
 	}
 }

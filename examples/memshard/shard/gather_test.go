@@ -108,11 +108,8 @@ func TestShard_GatherPutsConcurrentWritersInOneRecord(t *testing.T) {
 	ts.startSets(p, writers, rounds, "v")()
 
 	var records, sets int
-	for _, payload := range ts.shardRecords() {
-		d, err := DecodeRecord(payload)
-		if err != nil {
-			t.Fatal(err)
-		}
+	batches, _, _ := ts.shardBatches()
+	for _, d := range batches {
 		if d.Kind == 'E' {
 			records++
 			sets += len(d.Effects)

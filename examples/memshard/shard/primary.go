@@ -65,12 +65,6 @@ func (s *Shard) execLocked(argv [][]byte, w *resp.Writer) server.Ticket {
 	// still answers from their values.
 	var ticket uint64
 	if cmd != nil {
-		if cmd.IsWrite() {
-			if e := s.tooLargeLocked(writesBytes(argv)); e != "" {
-				w.Error("ERR " + e)
-				return 0
-			}
-		}
 		ticket = s.readTicketLocked(cmd, argv)
 	}
 	s.table.Exec(s.db, c)
@@ -160,14 +154,10 @@ func (s *Shard) Exec(conn *server.ConnState, queued [][][]byte, w *resp.Writer) 
 			writes = append(writes, argv)
 		}
 	}
-	n := writesBytes(writes...)
-	if e := s.tooLargeLocked(n); e != "" && s.role == rolePrimary {
-		w.Error("EXECABORT Transaction discarded: " + e)
-		return 0
-	}
-	// The block's effects go in one record: room for them is made before
-	// it runs, not between its commands.
-	s.makeRoomLocked(n)
+	// The block's effects go in one batch, so in one record if they fit
+	// one (in parts if not): room for them is made before it runs, not
+	// between its commands.
+	s.makeRoomLocked(writesBytes(writes...))
 	s.inExec = true
 	defer func() { s.inExec = false }()
 	w.Array(len(queued))

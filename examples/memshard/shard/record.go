@@ -6,22 +6,33 @@ import (
 	"fmt"
 )
 
-// The shard log's record format. Every record starts with the engine
-// format version that wrote it; a node that meets a newer version stops
-// applying and says so rather than guess.
+// The shard log's record format. Every record starts with the format
+// version it needs: the oldest engine version that can read it, so that a
+// node of an older engine keeps following a log until it meets a record it
+// cannot read, and then stops applying and says so rather than guess.
 //
 //	record    := version:u8 | kind:u8 | body
-//	effects   := count:uvarint | command*count       (kind 'E')
+//	effects   := count:uvarint | command*count       (kind 'E', version 1)
 //	command   := argc:uvarint | (len:uvarint | arg)*argc
-//	heartbeat := node | addr | lease_ms:uvarint       (kind 'H': the primary renews its lease)
-//	elect     := node | addr | lease_ms:uvarint       (kind 'V': a replica takes over)
+//	heartbeat := node | addr | lease_ms:uvarint       (kind 'H', version 1: the primary renews its lease)
+//	elect     := node | addr | lease_ms:uvarint       (kind 'V', version 1: a replica takes over)
 //	node, addr := len:uvarint | bytes
+//	part      := index:uvarint | bytes                (kinds 'P' and 'L', version 2)
+//
+// A batch whose effects record is larger than the log takes goes in
+// several records, parts: each carries the next slice of the encoded
+// effects record, and the last one is 'L' (parts.go).
 const (
-	formatVersion = 1
+	formatVersion = 2 // the newest version this engine reads and writes
+
+	effectsVersion = 1 // of kinds 'E', 'H' and 'V'
+	partsVersion   = 2 // of kinds 'P' and 'L'
 
 	kindEffects   = 'E'
 	kindHeartbeat = 'H'
 	kindElect     = 'V'
+	kindPart      = 'P'
+	kindLastPart  = 'L'
 )
 
 var (
@@ -37,10 +48,11 @@ type record struct {
 	node    string     // kindHeartbeat, kindElect
 	addr    string
 	leaseMs uint64
+	part    []byte // kindPart, kindLastPart: a slice of an effects record
 }
 
 func appendEffectsRecord(dst []byte, effects [][][]byte) []byte {
-	dst = append(dst, formatVersion, kindEffects)
+	dst = append(dst, effectsVersion, kindEffects)
 	dst = binary.AppendUvarint(dst, uint64(len(effects)))
 	for _, argv := range effects {
 		dst = binary.AppendUvarint(dst, uint64(len(argv)))
@@ -53,7 +65,7 @@ func appendEffectsRecord(dst []byte, effects [][][]byte) []byte {
 }
 
 func appendLeaseRecord(dst []byte, kind byte, node, addr string, leaseMs uint64) []byte {
-	dst = append(dst, formatVersion, kind)
+	dst = append(dst, effectsVersion, kind)
 	dst = binary.AppendUvarint(dst, uint64(len(node)))
 	dst = append(dst, node...)
 	dst = binary.AppendUvarint(dst, uint64(len(addr)))
@@ -89,6 +101,11 @@ func decodeRecord(b []byte) (record, error) {
 		r.node = string(d.bytes())
 		r.addr = string(d.bytes())
 		r.leaseMs = d.uvarint()
+	case kindPart, kindLastPart:
+		if b[0] < partsVersion {
+			return record{}, fmt.Errorf("%w: a part in a version %d record", errBadRecord, b[0])
+		}
+		r.part, d.b = d.b, nil
 	default:
 		return record{}, fmt.Errorf("%w: kind %q", errBadRecord, r.kind)
 	}
@@ -136,12 +153,18 @@ type Record struct {
 	Effects    [][][]byte
 }
 
-// DecodeRecord decodes one record of a shard log. A record written by a
+// Records decodes the records of a shard log read in order, joining the
+// parts of a batch that spans several records into the one effects record
+// they form. Start it at the log's first ID or after a complete record.
+type Records struct{ parts assembler }
+
+// Next decodes the next record of the log. ok is false while the record
+// is a part whose batch continues in the next one. A record written by a
 // newer engine is ErrNewerFormat.
-func DecodeRecord(b []byte) (Record, error) {
-	r, err := decodeRecord(b)
-	if err != nil {
-		return Record{}, err
+func (rs *Records) Next(b []byte) (rec Record, ok bool, err error) {
+	r, ok, err := rs.parts.add(b)
+	if !ok || err != nil {
+		return Record{}, ok, err
 	}
-	return Record{Kind: r.kind, Node: r.node, Addr: r.addr, Effects: r.effects}, nil
+	return Record{Kind: r.kind, Node: r.node, Addr: r.addr, Effects: r.effects}, true, nil
 }

@@ -28,15 +28,19 @@ func TestRecord_RoundTrip(t *testing.T) {
 func FuzzDecodeRecord(f *testing.F) {
 	f.Add(appendEffectsRecord(nil, [][][]byte{{[]byte("SET"), []byte("a"), []byte("b")}}))
 	f.Add(appendLeaseRecord(nil, kindHeartbeat, "n", "a:1", 5))
+	f.Add(splitRecord(appendEffectsRecord(nil, [][][]byte{{[]byte("SET"), []byte("a"), make([]byte, 2000)}}), 1024)[0])
 	f.Fuzz(func(t *testing.T, b []byte) {
 		r, err := decodeRecord(b)
 		if err != nil {
 			return
 		}
 		var again []byte
-		if r.kind == kindEffects {
+		switch r.kind {
+		case kindEffects:
 			again = appendEffectsRecord(nil, r.effects)
-		} else {
+		case kindPart, kindLastPart:
+			again = append([]byte{partsVersion, r.kind}, r.part...)
+		default:
 			again = appendLeaseRecord(nil, r.kind, r.node, r.addr, r.leaseMs)
 		}
 		r2, err := decodeRecord(again)

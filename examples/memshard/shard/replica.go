@@ -137,6 +137,7 @@ func (s *Shard) restoreSnapshot(ctx context.Context) error {
 	s.db = db
 	s.restored = info
 	s.appliedID, s.sum, s.sumKnown = info.ID, info.Sum, true
+	s.parts.reset() // a snapshot is never inside a batch
 	s.tailID = max(s.tailID, info.ID)
 	s.caughtUp = false
 	// Batches of unknown outcome whose records the snapshot covers can no
@@ -218,17 +219,19 @@ func (s *Shard) applyLocked(rec client.Record) error {
 		s.stepDownLocked(errors.New("another node appended to the shard log"))
 		return errRestart
 	}
-	r, err := decodeRecord(rec.Payload)
+	r, whole, err := s.parts.add(rec.Payload)
 	if err != nil {
 		s.halted = err
 		s.publishRouteLocked()
 		s.logger.Error("cannot apply the shard log; this node stops applying and serving", "id", rec.ID, "err", err)
 		return err
 	}
-	switch r.kind {
-	case kindEffects:
+	switch {
+	case !whole:
+		// A part of a batch that continues: it applies with its last part.
+	case r.kind == kindEffects:
 		applyEffects(s.table, s.db, r.effects, resp.NewWriter(2))
-	case kindHeartbeat, kindElect:
+	case r.kind == kindHeartbeat || r.kind == kindElect:
 		if p := (server.Node{ID: clusterID(r.node), Addr: r.addr}); p != s.primary {
 			s.primary = p
 			s.publishRouteLocked()
@@ -301,6 +304,7 @@ func (s *Shard) elect(ctx context.Context, expected uint64) {
 	}
 	s.role = rolePrimary
 	s.primary = s.self
+	s.parts.reset() // our ELECT ends a batch its writer never finished
 	// Our ELECT took the ID after expected, which every unresolved batch of
 	// an earlier term was waiting for (the replay settled those at or
 	// below expected): none of them can commit now.

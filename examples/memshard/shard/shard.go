@@ -6,8 +6,8 @@
 //     conditional append in flight at a time. A client's reply is held until
 //     its record commits (Ticket / Wait). After a commit the next record
 //     briefly waits for the writers it released (gather.go); no record
-//     outgrows the log's limit, and a write that could not fit one is
-//     refused before it runs (batch.go).
+//     outgrows the log's limit (batch.go), and a write or MULTI block that
+//     could not fit one goes in several, parts, applied whole (parts.go).
 //   - Client blocking layer: keys with uncommitted writes are tracked; a read
 //     of such a key gets the ticket of that write, so its reply waits too.
 //   - Election and leases: every record of the primary (effects or
@@ -68,12 +68,13 @@ type Config struct {
 	// waiting (see gatherState). Default DefaultGatherWait; negative: never
 	// wait; below a tenth of Lease.
 	GatherWait time.Duration
-	// MaxRecordBytes is the largest record the primary builds: it refuses
-	// a write that could not fit in one and starts a new record when the
-	// next write would not fit in the open one. 0 (the default): the
-	// smallest --max-record-bytes the log's nodes report, asked when the
-	// node starts and again after the log refuses a record as invalid
-	// (DefaultMaxRecordBytes if no node says); at least 1024 otherwise.
+	// MaxRecordBytes is the largest record the primary builds: it starts a
+	// new record when the next write would not fit in the open one, and
+	// cuts a batch that alone does not fit into parts (parts.go). 0 (the
+	// default): the smallest --max-record-bytes the log's nodes report,
+	// asked when the node starts and again after the log refuses a record
+	// as invalid (DefaultMaxRecordBytes if no node says); at least 1024
+	// otherwise.
 	MaxRecordBytes int
 	// Snapshots is where the shard's snapshots are (written by
 	// TakeSnapshot). If set, a node restores the newest one before it
@@ -117,6 +118,7 @@ type Shard struct {
 	caughtUp   bool                   // replayed the log at least once since (re)start
 	lastSeen   time.Time              // replica: when it last saw a record of the primary
 	halted     error                  // ErrNewerFormat: stop applying
+	parts      assembler              // replica: the parts of an unfinished batch (parts.go)
 	restored   SnapshotInfo           // the last snapshot restored (INFO persistence)
 	stopTail   context.CancelFunc     // ends the current tail read (reset restarts it)
 	// primary state
@@ -130,6 +132,7 @@ type Shard struct {
 	effectCalls uint64              // calls of addEffectsLocked, ever
 	openBytes   int                 // size of the open batch's effects in its record
 	sealed      []batch             // full batches waiting to be appended, in order
+	queuedParts []*flight           // the parts after the first of a batch too large for one record (parts.go)
 	gather      gatherState         // how long the open batch may wait to fill
 	openKeys    []string            // keys made dirty by the open batch
 	openSeq     uint64              // ticket of the open batch
@@ -230,6 +233,8 @@ func (s *Shard) reset() {
 	s.caughtUp = false
 	s.open, s.openKeys, s.openConns, s.openBytes = nil, nil, 0, 0
 	s.sealed = nil
+	s.queuedParts = nil
+	s.parts.reset()
 	s.gather = gatherState{}
 	s.dirty = make(map[string]uint64)
 	s.batchKeys = make(map[uint64][]string)

@@ -163,6 +163,28 @@ func (ts *testShard) shardRecords() [][]byte {
 	return out
 }
 
+// shardBatches decodes the shard log's records, joining parts (Records),
+// and returns them with the size of the largest record and the number of
+// parts.
+func (ts *testShard) shardBatches() (recs []Record, largest, parts int) {
+	ts.t.Helper()
+	var rs Records
+	for _, payload := range ts.shardRecords() {
+		largest = max(largest, len(payload))
+		if len(payload) > 1 && (payload[1] == kindPart || payload[1] == kindLastPart) {
+			parts++
+		}
+		r, ok, err := rs.Next(payload)
+		if err != nil {
+			ts.t.Fatal(err)
+		}
+		if ok {
+			recs = append(recs, r)
+		}
+	}
+	return recs, largest, parts
+}
+
 // do runs argv on node i and waits for its reply to be released.
 func (ts *testShard) do(i int, argv ...string) (string, error) {
 	return ts.doOn(i, &server.ConnState{ID: 1}, argv...)

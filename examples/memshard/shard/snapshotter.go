@@ -15,7 +15,7 @@ import (
 type SnapshotResult struct {
 	SnapshotInfo
 	Name    string // the snapshot blob written; empty if nothing was new
-	Applied int    // log records applied on top of the previous snapshot
+	Applied int    // log records applied on top of the previous snapshot (a batch in parts counts once)
 	Trimmed bool   // the log was trimmed through ID
 }
 
@@ -49,6 +49,10 @@ func TakeSnapshot(ctx context.Context, c *client.Client, log string, store BlobS
 	defer r.Close()
 	table := engine.NewTable()
 	out := resp.NewWriter(2)
+	// The snapshot ends at the last record that leaves a state of the
+	// keyspace: not inside a batch whose parts continue (parts.go).
+	var parts assembler
+	readID, readSum := info.ID, info.Sum
 	for {
 		ev, err := r.Next()
 		if errors.Is(err, io.EOF) {
@@ -64,9 +68,13 @@ func TakeSnapshot(ctx context.Context, c *client.Client, log string, store BlobS
 		if ev.CaughtUp {
 			continue
 		}
-		rec, err := decodeRecord(ev.Record.Payload)
+		readID, readSum = ev.Record.ID, client.Checksum(readSum, ev.Record.Payload)
+		rec, whole, err := parts.add(ev.Record.Payload)
 		if err != nil {
 			return res, fmt.Errorf("shard: log %q record %d: %w", log, ev.Record.ID, err)
+		}
+		if !whole {
+			continue
 		}
 		switch rec.kind {
 		case kindEffects:
@@ -74,7 +82,7 @@ func TakeSnapshot(ctx context.Context, c *client.Client, log string, store BlobS
 		case kindHeartbeat, kindElect:
 			info.Node, info.Addr = rec.node, rec.addr
 		}
-		info.ID, info.Sum = ev.Record.ID, client.Checksum(info.Sum, ev.Record.Payload)
+		info.ID, info.Sum = readID, readSum
 		res.Applied++
 	}
 	res.SnapshotInfo = info
