@@ -375,17 +375,7 @@ func (r logRecord) String() string {
 // its last part. fromID must not be inside such a batch.
 func (e *env) readLog(fromID uint64) []logRecord {
 	e.t.Helper()
-	ctx, cancel := context.WithTimeout(e.t.Context(), 30*time.Second)
-	defer cancel()
-	r, err := e.log.Read(ctx, shardLog, fromID, client.Linearizable())
-	if err != nil {
-		e.t.Fatalf("Read(%q, %d) = %v", shardLog, fromID, err)
-	}
-	defer r.Close()
-	recs, err := r.All()
-	if err != nil {
-		e.t.Fatalf("reading %q from %d: %v", shardLog, fromID, err)
-	}
+	recs := e.logRecords(fromID)
 	out := make([]logRecord, 0, len(recs))
 	var rs shard.Records
 	for _, rec := range recs {
@@ -400,6 +390,24 @@ func (e *env) readLog(fromID uint64) []logRecord {
 		out = append(out, lr)
 	}
 	return out
+}
+
+// logRecords reads the shard log's records from fromID to its end
+// (linearizably), undecoded.
+func (e *env) logRecords(fromID uint64) []client.Record {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(e.t.Context(), 30*time.Second)
+	defer cancel()
+	r, err := e.log.Read(ctx, shardLog, fromID, client.Linearizable())
+	if err != nil {
+		e.t.Fatalf("Read(%q, %d) = %v", shardLog, fromID, err)
+	}
+	defer r.Close()
+	recs, err := r.All()
+	if err != nil {
+		e.t.Fatalf("reading %q from %d: %v", shardLog, fromID, err)
+	}
+	return recs
 }
 
 // decodeLogRecord decodes the next record with the shard package's own

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/quorumlog/quorumlog/client"
 	"github.com/quorumlog/quorumlog/cmd/internal/proctest"
 	"github.com/quorumlog/quorumlog/examples/memshard/shard"
 	"github.com/redis/go-redis/v9"
@@ -95,15 +94,7 @@ func randomValue(seed uint64, n int) string {
 // and the number of its records that are parts of a larger batch.
 func shardLogRecordSizes(t *testing.T, e *env) (largest, parts int) {
 	t.Helper()
-	rd, err := e.log.Read(t.Context(), shardLog, 0, client.Linearizable())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rd.Close()
-	recs, err := rd.All()
-	if err != nil {
-		t.Fatal(err)
-	}
+	recs := e.logRecords(0)
 	var rs shard.Records
 	for _, rec := range recs {
 		largest = max(largest, len(rec.Payload))
@@ -224,15 +215,7 @@ func TestE2E_PrimaryKilledDuringLargeWrites(t *testing.T) {
 	})
 	// How many batches the kills cut short (by timing; not a condition).
 	cut, inBatch := 0, false
-	rd, err := e.log.Read(ctx, shardLog, 0, client.Linearizable())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rd.Close()
-	recs, err := rd.All()
-	if err != nil {
-		t.Fatal(err)
-	}
+	recs := e.logRecords(0)
 	for _, rec := range recs {
 		switch kind := rec.Payload[1]; {
 		case kind == 'P':

@@ -12,7 +12,6 @@ import (
 	"github.com/quorumlog/quorumlog/client"
 	"github.com/quorumlog/quorumlog/examples/memshard/resp"
 	"github.com/quorumlog/quorumlog/examples/memshard/server"
-	"github.com/quorumlog/quorumlog/quorum/quorumtest"
 	qserver "github.com/quorumlog/quorumlog/quorum/server"
 	"github.com/quorumlog/quorumlog/quorum/server/servertest"
 )
@@ -70,16 +69,7 @@ func TestShard_WritesLargerThanARecordGoInParts(t *testing.T) {
 		"GET a": "$2048\r\n" + half + "\r\n", "GET b": "$2048\r\n" + half + "\r\n",
 		"GET m2": "$2048\r\n" + half + "\r\n", "SCARD s": ":50\r\n",
 	}
-	for i := range ts.nodes {
-		quorumtest.WaitFor(t, 10*time.Second, func() error {
-			for cmd, w := range want {
-				if got, _ := ts.do(i, strings.Fields(cmd)...); got != w {
-					return fmt.Errorf("node %d: %s = %.40q, want %.40q", i, cmd, got, w)
-				}
-			}
-			return nil
-		})
-	}
+	ts.waitEveryNode(want)
 	batches, largest, parts := ts.shardBatches()
 	if largest > testRecordLimit {
 		t.Errorf("a record of %d bytes, over the limit of %d", largest, testRecordLimit)

@@ -190,17 +190,7 @@ func TestShard_UnfinishedBatchNeverApplies(t *testing.T) {
 	if got, err := ts.do(p2, "SET", "b", "2"); err != nil || got != "+OK\r\n" {
 		t.Fatalf("SET b on the new primary = %q, %v", got, err)
 	}
-	for i := range ts.nodes {
-		quorumtest.WaitFor(t, 10*time.Second, func() error {
-			a, _ := ts.do(i, "GET", "a")
-			b, _ := ts.do(i, "GET", "b")
-			half, _ := ts.do(i, "EXISTS", "half")
-			if a != "$1\r\n1\r\n" || b != "$1\r\n2\r\n" || half != ":0\r\n" {
-				return fmt.Errorf("node %d: GET a = %q, GET b = %q, EXISTS half = %q", i, a, b, half)
-			}
-			return nil
-		})
-	}
+	ts.waitEveryNode(map[string]string{"GET a": "$1\r\n1\r\n", "GET b": "$1\r\n2\r\n", "EXISTS half": ":0\r\n"})
 	t.Logf("parts through ID %d; primary %d, then %d", res.LastID, p, p2)
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -185,6 +186,25 @@ func (ts *testShard) shardBatches() (recs []Record, largest, parts int) {
 	return recs, largest, parts
 }
 
+// waitEveryNode waits until every running node answers each command of
+// want (space-separated arguments) with its reply.
+func (ts *testShard) waitEveryNode(want map[string]string) {
+	ts.t.Helper()
+	for i, nd := range ts.nodes {
+		if nd == nil {
+			continue
+		}
+		quorumtest.WaitFor(ts.t, 10*time.Second, func() error {
+			for cmd, w := range want {
+				if got, _ := ts.do(i, strings.Fields(cmd)...); got != w {
+					return fmt.Errorf("node %d: %s = %.40q, want %.40q", i, cmd, got, w)
+				}
+			}
+			return nil
+		})
+	}
+}
+
 // do runs argv on node i and waits for its reply to be released.
 func (ts *testShard) do(i int, argv ...string) (string, error) {
 	return ts.doOn(i, &server.ConnState{ID: 1}, argv...)
@@ -317,14 +337,5 @@ func TestShard_OnlyReplicasTail(t *testing.T) {
 	if got, err := ts.do(p2, "SET", "b", "2"); err != nil || got != "+OK\r\n" {
 		t.Fatalf("SET b on the new primary = %q, %v", got, err)
 	}
-	for i := range ts.nodes {
-		quorumtest.WaitFor(t, 10*time.Second, func() error {
-			a, _ := ts.do(i, "GET", "a")
-			b, _ := ts.do(i, "GET", "b")
-			if a != "$1\r\n1\r\n" || b != "$1\r\n2\r\n" {
-				return fmt.Errorf("node %d: GET a = %q, GET b = %q", i, a, b)
-			}
-			return nil
-		})
-	}
+	ts.waitEveryNode(map[string]string{"GET a": "$1\r\n1\r\n", "GET b": "$1\r\n2\r\n"})
 }
