@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# compare-builds.sh: is build B cheaper than build A under memshard's SET load?
+# compare-builds.sh: is build B cheaper than build A under a memshard load (SET by default)?
 #
 # On a shared machine a neighbour's load moves every process's CPU per
 # request at once (redis-benchmark's own, fixed work, included), so single
@@ -13,6 +13,7 @@
 #
 # Usage: compare-builds.sh BIN_DIR_A BIN_DIR_B [PAIRS]   (default 4)
 # Env: REQUESTS (default 300000: the load must outlast the window), WINDOW (6),
+#      TEST (default set: the redis-benchmark test, e.g. zadd),
 #      ARGS_A, ARGS_B: extra memshard flags for each side (the same BIN_DIR
 #      twice with ARGS_B="--pipeline 2" compares a flag)
 set -euo pipefail
@@ -21,13 +22,14 @@ b=${2:?usage: compare-builds.sh BIN_DIR_A BIN_DIR_B [PAIRS]}
 pairs=${3:-4}
 requests=${REQUESTS:-300000}
 window=${WINDOW:-6}
+test=${TEST:-set}
 tck=$(getconf CLK_TCK)
 results=$(mktemp /tmp/compare-builds.XXXXXX)
 trap 'rm -f "$results"' EXIT
 
 cpu() { awk '{print $14+$15}' "/proc/$1/stat"; }
 
-# one BIN -> "ops log primary replicas bench" (CPU µs per SET) on stdout
+# one BIN -> "ops log primary replicas bench" (CPU µs per request) on stdout
 one() {
   local bin=$1 extra=$2 work pids=() primary="" i o0 o1 t0 t1 bp
   work=$(mktemp -d /tmp/compare-builds-run.XXXXXX)
@@ -47,7 +49,7 @@ one() {
     [ -n "$primary" ] && break; sleep 0.2
   done
   [ -n "$primary" ] || { echo "no memshard primary elected" >&2; return 1; }
-  redis-benchmark -p 1638$primary -c 50 -n "$requests" -d 100 -r 1000000 -t set -q >/dev/null 2>&1 & bp=$!
+  redis-benchmark -p 1638$primary -c 50 -n "$requests" -d 100 -r 1000000 -t "$test" -q >/dev/null 2>&1 & bp=$!
   sleep 3
   ops() { redis-cli -p 1638$primary INFO stats | awk -F: '/^total_commands_processed/ {print $2+0}'; }
   local before=() after=() p
@@ -67,7 +69,7 @@ print('%.0f %.2f %.2f %.2f %.2f' % (n / (t1 - t0), us[0], ms[primary - 1], sum(m
 PY
 }
 
-printf '%-5s %8s %8s %8s %9s %6s   (CPU µs per SET)\n' build SET/s log primary replicas bench
+printf '%-5s %8s %8s %8s %9s %6s   (CPU µs per request)\n' build req/s log primary replicas bench
 for _ in $(seq "$pairs"); do
   for v in A B; do
     bin=$a extra=${ARGS_A:-}; [ $v = B ] && bin=$b extra=${ARGS_B:-}
@@ -83,8 +85,8 @@ for line in open(sys.argv[1]):
     v, ops, log, prim, reps, bench = line.split()
     ops, log, prim, reps, bench = map(float, (ops, log, prim, reps, bench))
     rows.setdefault(v, []).append((ops, log / bench, prim / bench, reps / bench, (log + prim + reps) / bench))
-print('medians; CPU per SET divided by redis-benchmark\'s in the same run:')
+print('medians; CPU per request divided by redis-benchmark\'s in the same run:')
 for v in sorted(rows):
     m = [st.median(x) for x in zip(*rows[v])]
-    print('%s: SET/s %.0f  log %.2f  primary %.2f  replicas %.2f  servers %.2f' % (v, *m))
+    print('%s: req/s %.0f  log %.2f  primary %.2f  replicas %.2f  servers %.2f' % (v, *m))
 PY
