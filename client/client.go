@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"slices"
 	"sync"
@@ -152,6 +153,10 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	}
 	c.dialOps = append([]grpc.DialOption{
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		// A cluster's --max-record-bytes may exceed gRPC's default 4 MiB
+		// message, and a record it accepted must read back: the servers bound
+		// what they send, as etcd's client assumes too.
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(math.MaxInt32)),
 		grpc.WithConnectParams(grpc.ConnectParams{
 			Backoff: backoff.Config{
 				BaseDelay:  50 * time.Millisecond,

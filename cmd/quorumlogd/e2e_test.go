@@ -331,6 +331,33 @@ func TestE2E_LogctlRoundTrip(t *testing.T) {
 	}
 }
 
+// A cluster whose --max-record-bytes exceeds gRPC's default 4 MiB message
+// takes such records and gives them back, to the client library and to
+// logctl.
+func TestE2E_RecordsLargerThanGRPCsDefaultMessage(t *testing.T) {
+	c := newCluster(t, clusterOptions{maxRecordBytes: 16 << 20})
+	endpoints := strings.Join(c.grpcAddrs(), ",")
+	logctl := func(stdin string, args ...string) string {
+		t.Helper()
+		stdout, stderr, code := runLogctl(t, stdin, append([]string{"--endpoints", endpoints, "--timeout", "30s"}, args...)...)
+		if code != 0 {
+			t.Fatalf("logctl %q exited %d, want 0; stderr:\n%s", args, code, stderr)
+		}
+		return stdout
+	}
+	const log = "large"
+	logctl("", "create", log)
+	big := strings.Repeat("0123456789abcdef", 6<<20/16) // 6 MiB
+	logctl(big+"\nsmall\n", "append", log)
+	if got := logctl("", "read", log); got != big+"\nsmall\n" {
+		t.Fatalf("logctl read: %d bytes, want the %d appended", len(got), len(big)+7)
+	}
+	recs, err := readAll(t.Context(), c.client(), log, 1)
+	if err != nil || len(recs) != 2 || string(recs[0].Payload) != big {
+		t.Fatalf("client read: %d records, %v", len(recs), err)
+	}
+}
+
 func TestE2E_BadInput(t *testing.T) {
 	const maxRecord = 1024
 	c := newCluster(t, clusterOptions{maxRecordBytes: maxRecord})
