@@ -27,7 +27,13 @@ func newSmallRecordShard(t *testing.T) (*testShard, int) {
 // parts, each within the limit; it commits whole, and a replica applies it
 // whole. The primary stays primary throughout.
 func TestShard_WritesLargerThanARecordGoInParts(t *testing.T) {
-	ts := newTestShardTuned(t, 2, func(c *Config) { c.MaxRecordBytes = testRecordLimit })
+	for _, depth := range []int{1, 2} { // with --pipeline 2, parts are in flight two at a time
+		t.Run(fmt.Sprintf("pipeline=%d", depth), func(t *testing.T) { testWritesInParts(t, depth) })
+	}
+}
+
+func testWritesInParts(t *testing.T, depth int) {
+	ts := newTestShardTuned(t, 2, func(c *Config) { c.MaxRecordBytes, c.PipelineDepth = testRecordLimit, depth })
 	p := ts.primary()
 	big := strings.Repeat("x", 3*testRecordLimit)
 	half := strings.Repeat("y", testRecordLimit/2)
