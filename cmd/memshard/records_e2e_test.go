@@ -167,9 +167,12 @@ func setOnPrimary(t *testing.T, e *env, p, writers, rounds int, value string) {
 // batch in the log. The new primary's ELECT ends that batch: every
 // acknowledged value is on every node, whole, and a value whose SET got an
 // error is either whole or absent, never a batch cut short. The killed
-// node comes back as a replica and replays the same log.
+// node comes back as a replica and replays the same log. So does the
+// snapshot process (memshard snapshot), and a replica restored from its
+// snapshot holds the same values.
 func TestE2E_PrimaryKilledDuringLargeWrites(t *testing.T) {
-	e := newEnv(t, envOptions{logFlags: []string{"--max-record-bytes", "65536"}})
+	store := []string{"--snapshot-dir", t.TempDir()}
+	e := newEnv(t, envOptions{logFlags: []string{"--max-record-bytes", "65536"}, snapshots: store})
 	ctx := t.Context()
 	acked, tried := map[string]string{}, map[string]string{}
 	for round := range 3 {
@@ -202,7 +205,7 @@ func TestE2E_PrimaryKilledDuringLargeWrites(t *testing.T) {
 		e.restart(p)
 	}
 	p := e.primary()
-	e.onEveryNode(p, func(i int, rc *redis.Client) {
+	check := func(i int, rc *redis.Client) {
 		for k, v := range tried {
 			got, err := rc.Get(ctx, k).Result()
 			switch {
@@ -212,7 +215,8 @@ func TestE2E_PrimaryKilledDuringLargeWrites(t *testing.T) {
 				t.Errorf("GET %s on %s (its SET failed): %d bytes, %v; want nothing or the %d bytes sent", k, e.ids[i], len(got), err, len(v))
 			}
 		}
-	})
+	}
+	e.onEveryNode(p, check)
 	// How many batches the kills cut short (by timing; not a condition).
 	cut, inBatch := 0, false
 	recs := e.logRecords(0)
@@ -228,4 +232,15 @@ func TestE2E_PrimaryKilledDuringLargeWrites(t *testing.T) {
 		}
 	}
 	t.Logf("%d large SETs acknowledged, %d failed, over 3 kills; %d batches cut short in the log", len(acked), len(tried)-len(acked), cut)
+
+	if out := runSnapshotCmd(t, e, store); !strings.Contains(out, "trimmed the log through") {
+		t.Fatalf("memshard snapshot printed %q", out)
+	}
+	r := (p + 1) % len(e.nodes)
+	e.kill9(r)
+	e.restart(r)
+	e.onEveryNode(p, check)
+	if !strings.Contains(e.nodes[r].StderrTail(200), "restored a snapshot") {
+		t.Fatalf("%s did not restore the snapshot:\n%s", e.ids[r], e.nodes[r].StderrTail(40))
+	}
 }
