@@ -5,12 +5,13 @@
 # off. Prints each command's ops/s and p50 for all three, the server-side CPU
 # per request (every process of the stack), and the ratios.
 # Usage: bench-shard.sh BIN_DIR [REQUESTS [REPLICAS]]   (REPLICAS: 0-2, default 2)
+# Env: TESTS, the redis-benchmark tests (default set,get,incr,lpush,hset,zadd)
 set -euo pipefail
 bin=${1:?usage: bench-shard.sh BIN_DIR [REQUESTS]}
 n=${2:-200000}
 nodes=$(( ${3:-2} + 1 ))
 [ "$nodes" -ge 1 ] && [ "$nodes" -le 3 ] || { echo "REPLICAS must be 0, 1 or 2" >&2; exit 2; }
-tests=set,get,incr,lpush,hset,zadd
+tests=${TESTS:-set,get,incr,lpush,hset,zadd}
 work=$(mktemp -d /tmp/memshard-bench.XXXXXX)
 pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
