@@ -50,7 +50,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	lease := fs.Duration("lease", 2*time.Second, "primary lease; a replica stands for election after lease + back-off of silence")
 	nodeTimeout := fs.Duration("node-timeout", 5*time.Second, "another node that answers no PING for this long shows as failed in CLUSTER NODES/SHARDS and leaves CLUSTER SLOTS (as Redis's cluster-node-timeout)")
 	pipeline := fs.Int("pipeline", 1, "appends of the primary in flight at once (each conditional on the previous)")
-	maxRecord := fs.Int("max-record-bytes", 0, "largest shard log record to build: a batch that would outgrow it goes in several records, and a write larger than a record in parts applied whole (0: the smallest --max-record-bytes the log's nodes report)")
+	maxRecord := fs.Int("max-record-bytes", 0, "cap on the shard log records to build, under the log's own limit (the smallest --max-record-bytes its nodes report): a batch that would outgrow a record goes in several, and a write larger than a record in parts applied whole (0: the log's limit alone)")
 	gatherWait := fs.Duration("gather-wait", shard.DefaultGatherWait, "how long the primary may hold a batch after a commit for the writers it released to send again, so they share one record (0: never; below --lease/10)")
 	procs := fs.Int("procs", 1, "OS threads running Go code at once (GOMAXPROCS). The keyspace is single-threaded, as in Redis; one thread also saves a cross-thread wake-up per request")
 	storeFlags := addSnapshotStoreFlags(fs, "directory of the shard's snapshots (memshard snapshot writes them): restore the newest before replaying the log, and again if the log is trimmed past this node; without a snapshot store a node replays the log from its first ID")

@@ -148,21 +148,28 @@ func TestShard_SplitsBatchesAtTheRecordLimit(t *testing.T) {
 	}
 }
 
-// A record the log refuses (here: memshard's --max-record-bytes set to
-// 1 MiB on a log whose limit is 4 KiB, and SPOP with a count, whose SREM of
-// the members outgrows its arguments) fails its writes certainly. The
-// primary cannot undo them: it steps down and rebuilds from the
-// log, and the writer gets an error it can retry, not a hang and not OK.
+// A record the log refuses fails its writes certainly. Here the limit the
+// primary learned is stale (set to 1 MiB by hand, as if the log had been
+// restarted with a smaller --max-record-bytes since) and SPOP with a count
+// makes an SREM of the members that outgrows its arguments. The primary
+// cannot undo the SPOP: it steps down and rebuilds from the log, and the
+// writer gets an error it can retry, not a hang and not OK. The refusal
+// makes the node ask the log for its limit again, so the retry succeeds,
+// in parts.
 func TestShard_RecordRefusedByTheLogFailsItsWrites(t *testing.T) {
 	ts := newTestShardOn(t, 1, servertest.Options{
 		Server: func(_ int, cfg *qserver.Config) { cfg.MaxRecordBytes = testRecordLimit },
-	}, func(c *Config) { c.MaxRecordBytes = 1 << 20 }) // set above the log's, not asked
+	}, nil)
 	p := ts.primary()
 	for i := range 200 {
 		if got, err := ts.do(p, "SADD", "s", fmt.Sprintf("member-%026d", i)); err != nil || got != ":1\r\n" {
 			t.Fatalf("SADD = %q, %v", got, err)
 		}
 	}
+	s := ts.nodes[p].s
+	s.mu.Lock()
+	s.maxRecord = 1 << 20
+	s.mu.Unlock()
 	got, err := ts.do(p, "SPOP", "s", "150")
 	if err == nil || !strings.HasPrefix(err.Error(), "TRYAGAIN ") {
 		t.Fatalf("SPOP s 150 = %q, %v; want the TRYAGAIN error", got, err)
@@ -170,6 +177,12 @@ func TestShard_RecordRefusedByTheLogFailsItsWrites(t *testing.T) {
 	p = ts.primary()
 	if got, err := ts.do(p, "SCARD", "s"); err != nil || got != ":200\r\n" {
 		t.Fatalf("SCARD s after the refused SPOP = %q, %v; want 200", got, err)
+	}
+	if got, err := ts.do(p, "SPOP", "s", "150"); err != nil || !strings.HasPrefix(got, "*150\r\n") {
+		t.Fatalf("SPOP s 150 again = %.40q, %v", got, err)
+	}
+	if _, largest, parts := ts.shardBatches(); largest > testRecordLimit || parts < 2 {
+		t.Fatalf("largest record %d bytes, %d parts; want at most %d, in parts", largest, parts, testRecordLimit)
 	}
 }
 
@@ -259,17 +272,23 @@ func TestNew_RefusesATinyRecordLimit(t *testing.T) {
 	}
 }
 
-// Left at 0, the limit is the smallest the log's nodes report: a 5000-byte
-// SET goes in two parts of at most 4096 bytes.
+// The limit is the smallest the log's nodes report, or Config's cap if
+// that is smaller: a 5000-byte SET goes in two parts of at most 4096
+// bytes whether the cap is unset or above the log's, and in three of at
+// most 2048 bytes under a cap of 2048.
 func TestShard_LearnsTheLogsRecordLimit(t *testing.T) {
-	ts := newTestShardOn(t, 1, servertest.Options{
-		Server: func(i int, cfg *qserver.Config) { cfg.MaxRecordBytes = []int{8192, 4096, 6000}[i] },
-	}, nil)
-	p := ts.primary()
-	if got, err := ts.do(p, "SET", "k", strings.Repeat("x", 5000)); err != nil || got != "+OK\r\n" {
-		t.Fatalf("SET of 5000 bytes = %q, %v", got, err)
-	}
-	if _, largest, parts := ts.shardBatches(); largest > 4096 || parts != 2 {
-		t.Fatalf("the largest record has %d bytes, in %d parts; want at most 4096, in 2", largest, parts)
+	for _, c := range []struct{ cap, largest, parts int }{{0, 4096, 2}, {1 << 20, 4096, 2}, {2048, 2048, 3}} {
+		t.Run(fmt.Sprintf("cap=%d", c.cap), func(t *testing.T) {
+			ts := newTestShardOn(t, 1, servertest.Options{
+				Server: func(i int, cfg *qserver.Config) { cfg.MaxRecordBytes = []int{8192, 4096, 6000}[i] },
+			}, func(cfg *Config) { cfg.MaxRecordBytes = c.cap })
+			p := ts.primary()
+			if got, err := ts.do(p, "SET", "k", strings.Repeat("x", 5000)); err != nil || got != "+OK\r\n" {
+				t.Fatalf("SET of 5000 bytes = %q, %v", got, err)
+			}
+			if _, largest, parts := ts.shardBatches(); largest > c.largest || parts != c.parts {
+				t.Fatalf("the largest record has %d bytes, in %d parts; want at most %d, in %d", largest, parts, c.largest, c.parts)
+			}
+		})
 	}
 }

@@ -10,8 +10,9 @@ import (
 
 // learnRecordLimit sets the largest record the primary builds to the
 // smallest --max-record-bytes the log's nodes report (every member it can
-// reach: any may lead and check the next append). It waits for the log
-// like every other call of Run; nodes too old to say leave the default.
+// reach: any may lead and check the next append), or to Config's cap if
+// that is smaller. It waits for the log like every other call of Run;
+// nodes too old to say leave the default.
 func (s *Shard) learnRecordLimit(ctx context.Context) error {
 	st, err := s.cfg.Client.Status(ctx)
 	// A node registers its gRPC address through the log once it has
@@ -43,6 +44,13 @@ func (s *Shard) learnRecordLimit(ctx context.Context) error {
 	if limit == 0 {
 		limit = DefaultMaxRecordBytes
 	}
+	if c := s.cfg.MaxRecordBytes; c > limit {
+		// Records this large would be refused, and each refusal costs a
+		// step-down: the log's limit wins over the flag.
+		s.logger.Warn("--max-record-bytes is above the log's record limit; using the log's", "flag", c, "log", limit)
+	} else if c != 0 {
+		limit = c
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if limit != s.maxRecord {
@@ -59,7 +67,7 @@ func (s *Shard) learnRecordLimit(ctx context.Context) error {
 // down, so the appender has nothing to send meanwhile; it waits a lease
 // at most.
 func (s *Shard) relearnRecordLimitAfter(ctx context.Context, err error) {
-	if s.cfg.MaxRecordBytes != 0 || !errors.Is(err, client.ErrInvalidArgument) {
+	if !errors.Is(err, client.ErrInvalidArgument) {
 		return
 	}
 	lctx, cancel := context.WithTimeout(ctx, s.cfg.Lease) // the appender must not stall for long

@@ -68,13 +68,13 @@ type Config struct {
 	// waiting (see gatherState). Default DefaultGatherWait; negative: never
 	// wait; below a tenth of Lease.
 	GatherWait time.Duration
-	// MaxRecordBytes is the largest record the primary builds: it starts a
-	// new record when the next write would not fit in the open one, and
-	// cuts a batch that alone does not fit into parts (parts.go). 0 (the
-	// default): the smallest --max-record-bytes the log's nodes report,
-	// asked when the node starts and again after the log refuses a record
-	// as invalid (DefaultMaxRecordBytes if no node says); at least 1024
-	// otherwise.
+	// MaxRecordBytes caps the records the primary builds: it starts a new
+	// record when the next write would not fit in the open one, and cuts a
+	// batch that alone does not fit into parts (parts.go). The log's own
+	// limit caps them too: the smallest --max-record-bytes its nodes
+	// report, asked when the node starts and again after the log refuses
+	// a record as invalid (DefaultMaxRecordBytes if no node says). 0 (the
+	// default): the log's limit alone; at least 1024 otherwise.
 	MaxRecordBytes int
 	// Snapshots is where the shard's snapshots are (written by
 	// TakeSnapshot). If set, a node restores the newest one before it
@@ -285,10 +285,8 @@ func (s *Shard) Run(ctx context.Context) error {
 	if err := s.register(ctx); err != nil {
 		return err
 	}
-	if s.cfg.MaxRecordBytes == 0 {
-		if err := s.learnRecordLimit(ctx); err != nil {
-			return err
-		}
+	if err := s.learnRecordLimit(ctx); err != nil {
+		return err
 	}
 	var wg sync.WaitGroup
 	ctx, cancel := context.WithCancel(ctx)
