@@ -51,7 +51,10 @@ func Checksum(prev uint32, payload []byte) uint32 {
 // the log. With IfLastID the append is conditional and behaves as AppendIf.
 //
 // An empty payload list or an empty payload is ErrInvalidArgument, without
-// an RPC.
+// an RPC. So is an append larger than the leader takes in one request (16
+// records of its --max-record-bytes, and at least 16 MiB): the leader is
+// asked its limit once, the first time an append is that large
+// (appendsize.go).
 func (c *Client) Append(ctx context.Context, log string, payloads [][]byte, opts ...AppendOption) (AppendResult, error) {
 	var o appendOptions
 	for _, opt := range opts {
@@ -163,6 +166,9 @@ func (c *Client) readBack(ctx context.Context, log string, expected uint64, payl
 // appendAttempt sends req once to cn, over the shared stream or unary.
 // queued is called once req is queued on the stream.
 func (c *Client) appendAttempt(ctx context.Context, cn *conn, req *quorumlogpb.AppendRequest, queued func()) (*quorumlogpb.AppendResponse, error) {
+	if err := c.checkAppendSize(ctx, cn, req); err != nil {
+		return nil, err
+	}
 	if c.cfg.UnaryAppend {
 		if err := c.ready(ctx, cn); err != nil {
 			return nil, err

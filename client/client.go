@@ -9,6 +9,7 @@ import (
 	"net"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"google.golang.org/grpc"
@@ -123,6 +124,10 @@ type conn struct {
 	cc      *grpc.ClientConn
 	log     quorumlogpb.LogServiceClient
 	cluster quorumlogpb.ClusterServiceClient
+
+	// maxMessage is the largest request the node accepts, once asked
+	// (appendsize.go): 0 not asked yet, -1 the node does not say.
+	maxMessage atomic.Int64
 
 	openMu sync.Mutex // serializes opening the append stream; taken before Client.mu
 	// stream is the append stream on this connection, nil if none yet.

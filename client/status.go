@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"math"
 	"math/rand/v2"
 	"time"
 
@@ -31,6 +32,9 @@ type Status struct {
 	// MaxRecordBytes is the largest record payload the node accepts
 	// (quorumlogd --max-record-bytes); 0 if the node does not say.
 	MaxRecordBytes int
+	// MaxMessageBytes is the largest request the node accepts, an append's
+	// records and framing together; 0 if the node does not say.
+	MaxMessageBytes int
 }
 
 // Member is a cluster member as a node reports it.
@@ -139,6 +143,7 @@ func statusFromProto(addr string, r *quorumlogpb.StatusResponse) *Status {
 		SurvivesZoneLoss: r.GetSurvivesZoneLoss(),
 		Warnings:         r.GetWarnings(),
 		MaxRecordBytes:   int(r.GetMaxRecordBytes()),
+		MaxMessageBytes:  int(min(r.GetMaxMessageBytes(), math.MaxInt32)),
 	}
 	for z, n := range r.GetVotersPerZone() {
 		st.VotersPerZone[z] = int(n)

@@ -163,8 +163,13 @@ type StatusResponse struct {
 	// max_record_bytes is the largest record payload this node accepts
 	// (quorumlogd --max-record-bytes); 0 from nodes that predate the field.
 	MaxRecordBytes uint32 `protobuf:"varint,13,opt,name=max_record_bytes,json=maxRecordBytes,proto3" json:"max_record_bytes,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// max_message_bytes is the largest request message this node's gRPC
+	// server accepts (an AppendRequest included, records and framing): a
+	// larger one is refused before it is read, and breaks an append stream.
+	// 0 from nodes that predate the field.
+	MaxMessageBytes uint64 `protobuf:"varint,14,opt,name=max_message_bytes,json=maxMessageBytes,proto3" json:"max_message_bytes,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *StatusResponse) Reset() {
@@ -284,6 +289,13 @@ func (x *StatusResponse) GetWarnings() []string {
 func (x *StatusResponse) GetMaxRecordBytes() uint32 {
 	if x != nil {
 		return x.MaxRecordBytes
+	}
+	return 0
+}
+
+func (x *StatusResponse) GetMaxMessageBytes() uint64 {
+	if x != nil {
+		return x.MaxMessageBytes
 	}
 	return 0
 }
@@ -493,7 +505,7 @@ const file_quorumlogpb_cluster_proto_rawDesc = "" +
 	"\tgrpc_addr\x18\x03 \x01(\tR\bgrpcAddr\x12\x12\n" +
 	"\x04zone\x18\x04 \x01(\tR\x04zone\x12\x1a\n" +
 	"\bsuffrage\x18\x05 \x01(\tR\bsuffrage\x12\x16\n" +
-	"\x06leader\x18\x06 \x01(\bR\x06leader\"\xac\x04\n" +
+	"\x06leader\x18\x06 \x01(\bR\x06leader\"\xd8\x04\n" +
 	"\x0eStatusResponse\x12\x17\n" +
 	"\anode_id\x18\x01 \x01(\tR\x06nodeId\x12\x12\n" +
 	"\x04zone\x18\x02 \x01(\tR\x04zone\x12\x14\n" +
@@ -509,7 +521,8 @@ const file_quorumlogpb_cluster_proto_rawDesc = "" +
 	" \x03(\v2/.quorumlog.v1.StatusResponse.VotersPerZoneEntryR\rvotersPerZone\x12,\n" +
 	"\x12survives_zone_loss\x18\v \x01(\bR\x10survivesZoneLoss\x12\x1a\n" +
 	"\bwarnings\x18\f \x03(\tR\bwarnings\x12(\n" +
-	"\x10max_record_bytes\x18\r \x01(\rR\x0emaxRecordBytes\x1a@\n" +
+	"\x10max_record_bytes\x18\r \x01(\rR\x0emaxRecordBytes\x12*\n" +
+	"\x11max_message_bytes\x18\x0e \x01(\x04R\x0fmaxMessageBytes\x1a@\n" +
 	"\x12VotersPerZoneEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\rR\x05value:\x028\x01\"\x9b\x01\n" +

@@ -6,6 +6,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/json"
@@ -386,6 +387,10 @@ func TestE2E_BadInput(t *testing.T) {
 
 	rec := func(p []byte) *pb.Record { return &pb.Record{Payload: p, Crc32C: client.CRC32C(p)} }
 	big := make([]byte, maxRecord+1)
+	tooLarge := make([][]byte, 18_000)
+	for i := range tooLarge {
+		tooLarge[i] = bytes.Repeat([]byte("x"), 1000)
+	}
 	badNames := map[string]string{"empty": "", "space": "a b", "129 bytes": strings.Repeat("x", 129), "dot-dot-slash": "../x"}
 	const unknown = "no-such-log"
 	beyond := beforeInfo.LastID + 2
@@ -404,6 +409,12 @@ func TestE2E_BadInput(t *testing.T) {
 			{"zero records", func(ctx context.Context) error { _, err := cl.Append(ctx, log, nil); return err }, client.ErrInvalidArgument},
 			{"oversized record", func(ctx context.Context) error {
 				_, err := cl.Append(ctx, log, [][]byte{big})
+				return err
+			}, client.ErrInvalidArgument},
+			{"append larger than a request may be", func(ctx context.Context) error {
+				// 18,000 records of 1000 bytes: each within --max-record-bytes,
+				// together more than the nodes take in one request (17 MiB).
+				_, err := cl.Append(ctx, log, tooLarge)
 				return err
 			}, client.ErrInvalidArgument},
 			{"unknown log append", func(ctx context.Context) error {
@@ -562,6 +573,17 @@ func TestE2E_BadInput(t *testing.T) {
 	}
 	if diff := cmp.Diff(beforeLists, listAll(t, c)); diff != "" {
 		t.Errorf("ListLogs changed after bad input (-before +after):\n%s", diff)
+	}
+
+	t.Run("logctl", func(t *testing.T) {
+		lines := strings.Repeat(strings.Repeat("x", 1000)+"\n", 18_000)
+		_, stderr, code := runLogctl(t, lines, "--endpoints", strings.Join(c.grpcAddrs(), ","), "append", log)
+		if code != 1 || !strings.Contains(stderr, "INVALID_ARGUMENT") || !strings.Contains(stderr, "more than the") {
+			t.Errorf("logctl append of 18,000 lines of 1000 bytes: exit %d, stderr %q; want 1 and the request limit named", code, stderr)
+		}
+	})
+	if diff := cmp.Diff(beforeInfo, c.waitConverged(log, 0)); diff != "" {
+		t.Errorf("Describe(%q) changed after logctl's refused append (-before +after):\n%s", log, diff)
 	}
 
 	t.Run("garbage", func(t *testing.T) {

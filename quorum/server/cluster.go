@@ -20,6 +20,7 @@ func (s *Service) Status(ctx context.Context, _ *pb.StatusRequest) (*pb.StatusRe
 		Term: st.Term, CommitIndex: st.CommitIndex, AppliedIndex: st.AppliedIndex,
 		VotersPerZone: make(map[string]uint32, len(st.VotersPerZone)), SurvivesZoneLoss: st.SurvivesZoneLoss,
 		Warnings: st.Warnings, MaxRecordBytes: uint32(min(s.max, math.MaxUint32)),
+		MaxMessageBytes: uint64(s.MaxMessageBytes()),
 	}
 	for z, c := range st.VotersPerZone {
 		resp.VotersPerZone[z] = uint32(c)
