@@ -32,6 +32,7 @@ type Node struct {
 	closer []io.Closer // raft log and stable stores, closed after raft stops
 
 	queue     chan *proposal
+	carry     *proposal     // taken from queue, starts the next entry (sequencer only)
 	slots     chan struct{} // one per raft entry in flight (Config.Proposers)
 	entries   chan entry    // from the sequencer to the waiters
 	closing   chan struct{}

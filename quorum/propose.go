@@ -130,13 +130,18 @@ func (n *Node) sequencer() {
 			return
 		}
 		var batch []*proposal
-		select {
-		case p := <-n.queue:
+		if p := n.carry; p != nil {
+			n.carry = nil
 			batch = n.fill([]*proposal{p})
-		case <-n.closing:
-			<-n.slots
-			n.failQueued()
-			return
+		} else {
+			select {
+			case p := <-n.queue:
+				batch = n.fill([]*proposal{p})
+			case <-n.closing:
+				<-n.slots
+				n.failQueued()
+				return
+			}
 		}
 		ops = ops[:0]
 		live := batch[:0]
@@ -189,19 +194,25 @@ func (n *Node) waiter() {
 }
 
 // fill adds queued proposals to batch until a limit is reached or the queue
-// is empty.
+// is empty. A proposal that would take the entry past MaxEntryBytes is kept
+// in n.carry, to start the next entry: it is next in queue order.
 func (n *Node) fill(batch []*proposal) []*proposal {
-	records, bytes := 0, 0
+	records, bytes, size := 0, 0, 0
 	count := func(p *proposal) {
 		records += max(len(p.op.Records), 1)
 		for _, r := range p.op.Records {
 			bytes += len(r.Payload)
 		}
+		size += encodedOpSize(&p.op)
 	}
 	count(batch[0])
 	for records < n.cfg.MaxBatchRecords && bytes < n.cfg.MaxBatchBytes {
 		select {
 		case p := <-n.queue:
+			if size+encodedOpSize(&p.op) > MaxEntryBytes {
+				n.carry = p
+				return batch
+			}
 			batch = append(batch, p)
 			count(p)
 		default:
@@ -225,6 +236,10 @@ func (n *Node) applyError(err error) error {
 
 // failQueued answers every proposal still queued at shutdown: none was proposed.
 func (n *Node) failQueued() {
+	if p := n.carry; p != nil && p.state.CompareAndSwap(queued, taken) {
+		p.finish(logstore.Result{}, ErrClosed)
+	}
+	n.carry = nil
 	for {
 		select {
 		case p := <-n.queue:

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 
@@ -76,8 +77,8 @@ func New(cfg Config) (*Service, error) {
 	if cfg.MaxRecordBytes == 0 {
 		cfg.MaxRecordBytes = DefaultMaxRecordBytes
 	}
-	if cfg.MaxRecordBytes < 0 {
-		return nil, errors.New("server: max record bytes must be positive")
+	if cfg.MaxRecordBytes < 0 || cfg.MaxRecordBytes > MaxRecordBytesLimit {
+		return nil, fmt.Errorf("server: max record bytes must be between 1 and %d", MaxRecordBytesLimit)
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)

@@ -17,8 +17,14 @@ const maxLogName = 128
 const maxAppendRecords = 10_000
 
 // maxAppendBytes bounds the payload bytes of one append: 16 records of the
-// largest size, and never less than 16 MiB.
-func maxAppendBytes(maxRecord int) int { return max(16*maxRecord, 16<<20) }
+// largest size, never less than 16 MiB and never more than 48 MiB. An
+// append is one raft entry (or part of one), and with its framing (at most
+// maxAppendRecords records) it must stay within quorum.MaxEntryBytes.
+func maxAppendBytes(maxRecord int) int { return min(max(16*maxRecord, 16<<20), 48<<20) }
+
+// MaxRecordBytesLimit is the largest --max-record-bytes: a record must fit
+// in an append.
+const MaxRecordBytesLimit = 32 << 20
 
 // badRequest is an INVALID_ARGUMENT about one field.
 type badRequest struct {

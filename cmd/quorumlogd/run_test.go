@@ -1,0 +1,22 @@
+package main
+
+import (
+	"errors"
+	"io"
+	"strings"
+	"testing"
+)
+
+// --max-record-bytes outside 1..32 MiB is a usage error, before the node
+// opens anything: an append is one raft entry, and raft-wal reads back
+// entries of at most 64 MiB.
+func TestMaxRecordBytesFlag_Refused(t *testing.T) {
+	for _, v := range []string{"0", "-1", "33554433"} {
+		dir := t.TempDir()
+		err := run(t.Context(), []string{"--id", "n1", "--zone", "a", "--data-dir", dir, "--max-record-bytes", v}, io.Discard, io.Discard)
+		var u usageError
+		if !errors.As(err, &u) || !strings.Contains(err.Error(), "--max-record-bytes must be between 1 and 33554432") {
+			t.Errorf("--max-record-bytes %s: %v, want the usage error", v, err)
+		}
+	}
+}
