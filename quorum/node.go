@@ -121,10 +121,7 @@ func (n *Node) open() error {
 	if err != nil {
 		return err
 	}
-	cached, err := raft.NewLogCache(512, logs)
-	if err != nil {
-		return err
-	}
+	cached := newLogCache(logs, logCacheEntries, logCacheBytes)
 	snaps, err := newSnapshotStore(filepath.Join(dir, "snapshots"), store, n.logger)
 	if err != nil {
 		return err

@@ -1,0 +1,121 @@
+package quorum
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/hashicorp/raft"
+)
+
+// The raft log's newest entries are kept in memory so that the leader
+// replicates them without reading its disk, as raft.LogCache does. That
+// cache holds its last N entries whatever their size: 512 entries of 4 MiB
+// (a load of 1 MB records, merged into entries by the sequencer) are 2 GiB a
+// node, measured at 8.6 GB for the three nodes of `quorumlogd dev` after
+// 25 s of `logctl bench --size 1000000`. This one is bounded in bytes too.
+const (
+	logCacheEntries = 512
+	logCacheBytes   = 64 << 20
+)
+
+// logCache is a raft.LogStore that keeps the newest entries of store in
+// memory: at most maxEntries of them and maxBytes of their data, with
+// consecutive indexes.
+type logCache struct {
+	store      raft.LogStore
+	maxEntries int
+	maxBytes   int
+
+	mu      sync.RWMutex
+	entries []*raft.Log // consecutive indexes, oldest first
+	bytes   int         // data and extensions of entries
+}
+
+func newLogCache(store raft.LogStore, maxEntries, maxBytes int) *logCache {
+	return &logCache{store: store, maxEntries: maxEntries, maxBytes: maxBytes}
+}
+
+// IsMonotonic passes on whether store is monotonic (raft-wal is: raft
+// then never deletes a suffix by rewriting it in place).
+func (c *logCache) IsMonotonic() bool {
+	m, ok := c.store.(raft.MonotonicLogStore)
+	return ok && m.IsMonotonic()
+}
+
+func (c *logCache) GetLog(idx uint64, log *raft.Log) error {
+	c.mu.RLock()
+	if n := len(c.entries); n > 0 {
+		if first := c.entries[0].Index; idx >= first && idx-first < uint64(n) {
+			*log = *c.entries[idx-first]
+			c.mu.RUnlock()
+			return nil
+		}
+	}
+	c.mu.RUnlock()
+	return c.store.GetLog(idx, log)
+}
+
+func (c *logCache) StoreLog(log *raft.Log) error { return c.StoreLogs([]*raft.Log{log}) }
+
+// StoreLogs stores logs, then caches them if that succeeded.
+func (c *logCache) StoreLogs(logs []*raft.Log) error {
+	if err := c.store.StoreLogs(logs); err != nil {
+		return fmt.Errorf("store raft log entries: %w", err)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, l := range logs {
+		if n := len(c.entries); n > 0 && l.Index != c.entries[n-1].Index+1 {
+			c.clearLocked() // not the next index: start again from it
+		}
+		c.entries = append(c.entries, l)
+		c.bytes += logBytes(l)
+	}
+	for len(c.entries) > 0 && (len(c.entries) > c.maxEntries || c.bytes > c.maxBytes) {
+		c.bytes -= logBytes(c.entries[0])
+		c.entries[0] = nil // the slice's array keeps no evicted entry alive
+		c.entries = c.entries[1:]
+	}
+	return nil
+}
+
+func (c *logCache) FirstIndex() (uint64, error) { return c.store.FirstIndex() }
+func (c *logCache) LastIndex() (uint64, error)  { return c.store.LastIndex() }
+
+// DeleteRange drops the deleted entries from the cache: raft deletes a
+// prefix after a snapshot (usually below the cache) or a conflicting
+// suffix.
+func (c *logCache) DeleteRange(min, max uint64) error {
+	c.mu.Lock()
+	if n := len(c.entries); n > 0 {
+		first, last := c.entries[0].Index, c.entries[n-1].Index
+		switch {
+		case max < first || min > last: // untouched
+		case min <= first && max < last: // a prefix
+			k := int(max - first + 1)
+			for _, l := range c.entries[:k] {
+				c.bytes -= logBytes(l)
+			}
+			clear(c.entries[:k])
+			c.entries = c.entries[k:]
+		case min > first && max >= last: // a suffix
+			k := int(min - first)
+			for _, l := range c.entries[k:] {
+				c.bytes -= logBytes(l)
+			}
+			clear(c.entries[k:])
+			c.entries = c.entries[:k]
+		default:
+			c.clearLocked()
+		}
+	}
+	c.mu.Unlock()
+	return c.store.DeleteRange(min, max)
+}
+
+func (c *logCache) clearLocked() {
+	clear(c.entries)
+	c.entries, c.bytes = c.entries[:0], 0
+}
+
+func logBytes(l *raft.Log) int { return len(l.Data) + len(l.Extensions) }
