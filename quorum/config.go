@@ -69,6 +69,12 @@ type Config struct {
 	SnapshotInterval  time.Duration // how often raft checks for a snapshot; default 30s
 	SnapshotThreshold uint64        // entries since the last snapshot that trigger one; default 8192
 	TrailingLogs      uint64        // raft entries kept after a snapshot; default 100,000
+	// RaftLogBytes bounds the raft log in bytes as well (retention.go): a
+	// snapshot once half of it was applied since the last, and behind it as
+	// many entries as half of it holds at their recent size (at most
+	// TrailingLogs). Default 1 GiB.
+	RaftLogBytes      int64
+	RetentionInterval time.Duration // how often the byte budget is checked; default 1s
 	SegmentBytes      int64         // logstore segment size; default the logstore's
 
 	// Tune, if set, may adjust the raft configuration last (tests shorten timeouts).
@@ -102,6 +108,12 @@ func (c *Config) setDefaults() {
 	}
 	if c.TrailingLogs == 0 {
 		c.TrailingLogs = 100_000
+	}
+	if c.RaftLogBytes == 0 {
+		c.RaftLogBytes = 1 << 30
+	}
+	if c.RetentionInterval == 0 {
+		c.RetentionInterval = time.Second
 	}
 }
 

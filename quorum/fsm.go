@@ -22,6 +22,7 @@ var (
 // (raft replays from its last snapshot, the store may be ahead) and are
 // skipped, so nothing is applied twice.
 func (f *fsm) Apply(l *raft.Log) any {
+	f.n.noteApplied(len(l.Data))
 	store := f.n.store
 	if l.Index <= store.AppliedIndex() {
 		return nil

@@ -29,7 +29,8 @@ type Node struct {
 	raft   *raft.Raft
 	store  *logstore.Store
 	trans  raft.Transport
-	closer []io.Closer // raft log and stable stores, closed after raft stops
+	logs   raft.LogStore // raft's log store, under its cache
+	closer []io.Closer   // raft log and stable stores, closed after raft stops
 
 	queue     chan *proposal
 	carry     *proposal     // taken from queue, starts the next entry (sequencer only)
@@ -41,6 +42,8 @@ type Node struct {
 	metrics   *metrics
 	leaderObs *raft.Observer // counts leader changes; deregistered by Close
 
+	appliedBytes       atomic.Int64  // raft entry bytes applied since retention last looked (retention.go)
+	appliedEntries     atomic.Int64  // and their count
 	snapshotsTaken     atomic.Uint64 // logstore Syncs done for raft snapshots
 	snapshotsInstalled atomic.Uint64 // images restored from a leader
 
@@ -89,6 +92,8 @@ func Open(cfg Config) (*Node, error) {
 	}
 	n.wg.Add(1)
 	go n.registerSelfLoop()
+	n.wg.Add(1)
+	go n.retentionLoop()
 	return n, nil
 }
 
@@ -122,6 +127,7 @@ func (n *Node) open() error {
 		return err
 	}
 	cached := newLogCache(logs, logCacheEntries, logCacheBytes)
+	n.logs = cached
 	snaps, err := newSnapshotStore(filepath.Join(dir, "snapshots"), store, n.logger)
 	if err != nil {
 		return err

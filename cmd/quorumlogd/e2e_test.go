@@ -13,12 +13,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -404,6 +407,80 @@ func TestE2E_LargestAppendSurvivesKillingEveryNode(t *testing.T) {
 			}
 		}
 	}
+}
+
+// The raft log on disk stays near --raft-log-bytes whatever the entries'
+// size: raft counts what it keeps in entries (100,000 by default), which
+// for 1 MB records would be 100 GB. 600 MB appended with a 64 MiB budget
+// leave at most a few 64 MiB raft-wal segments on each node, and every
+// record readable on every node, also after a restart of all of them.
+func TestE2E_RaftLogStaysWithinItsByteBudget(t *testing.T) {
+	c := newCluster(t, clusterOptions{raftLogBytes: 64 << 20})
+	cl := c.client()
+	const log = "budget"
+	if err := cl.CreateLog(t.Context(), log); err != nil {
+		t.Fatal(err)
+	}
+	const appends, size = 600, 1_000_000
+	for i := range appends {
+		if _, err := cl.Append(t.Context(), log, [][]byte{bytes.Repeat([]byte{byte(i)}, size)}); err != nil {
+			t.Fatalf("Append %d: %v", i, err)
+		}
+	}
+	c.waitConverged(log, appends)
+	const most = 5 * 64 << 20 // the tail segment and those holding the newest 64 MiB, with room
+	for _, nd := range c.nodes {
+		proctest.WaitFor(t, 30*time.Second, func() error {
+			n, err := dirBytes(filepath.Join(nd.dataDir, "raft"))
+			if err != nil {
+				return err
+			}
+			if n > most {
+				return fmt.Errorf("%s: raft directory holds %d bytes after %d MB appended, want at most %d", nd.id, n, appends*size>>20, most)
+			}
+			t.Logf("%s: raft directory holds %d bytes", nd.id, n)
+			return nil
+		})
+	}
+	for i := range c.nodes {
+		c.stop(i)
+	}
+	for i := range c.nodes {
+		c.restart(i)
+	}
+	c.waitReady()
+	for i := range c.nodes {
+		recs, err := readAll(t.Context(), c.nodeClient(i), log, 1)
+		if err != nil || len(recs) != appends {
+			t.Fatalf("%s: %d records, %v; want %d", c.nodes[i].id, len(recs), err, appends)
+		}
+		for j, r := range recs {
+			if len(r.Payload) != size || r.Payload[0] != byte(j) {
+				t.Fatalf("%s: record %d differs", c.nodes[i].id, r.ID)
+			}
+		}
+	}
+}
+
+// dirBytes is the disk space the files under dir take (allocated blocks).
+func dirBytes(dir string) (int64, error) {
+	var n int64
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		if st, ok := info.Sys().(*syscall.Stat_t); ok {
+			n += st.Blocks * 512
+		} else {
+			n += info.Size()
+		}
+		return nil
+	})
+	return n, err
 }
 
 func TestE2E_BadInput(t *testing.T) {

@@ -29,6 +29,7 @@ type clusterOptions struct {
 	zones             []string // one per node; default a, b, c
 	logStore          string   // --raft-log-store; "" for the default
 	maxRecordBytes    int      // --max-record-bytes; 0 for the default
+	raftLogBytes      int64    // --raft-log-bytes; 0 for the default
 	allowZoneMajority bool
 }
 
@@ -114,6 +115,9 @@ func (c *cluster) nodeArgs(nd *node) []string {
 	}
 	if c.opts.maxRecordBytes != 0 {
 		args = append(args, "--max-record-bytes", fmt.Sprint(c.opts.maxRecordBytes))
+	}
+	if c.opts.raftLogBytes != 0 {
+		args = append(args, "--raft-log-bytes", fmt.Sprint(c.opts.raftLogBytes))
 	}
 	if c.opts.allowZoneMajority {
 		args = append(args, "--allow-zone-majority")

@@ -45,6 +45,7 @@ type nodeFlags struct {
 	bootstrap, join, logStore, logLevel   string
 	debugAddr                             string
 	maxRecordBytes                        int
+	raftLogBytes                          int64
 	allowZoneMajority                     bool
 }
 
@@ -58,6 +59,7 @@ func (f *nodeFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.join, "join", "", "gRPC address of a running member through which to join the cluster")
 	fs.StringVar(&f.logStore, "raft-log-store", quorum.DefaultLogStore, "raft log store: bolt (raft-boltdb) or wal (raft-wal)")
 	fs.IntVar(&f.maxRecordBytes, "max-record-bytes", server.DefaultMaxRecordBytes, "largest record payload accepted, in bytes (at most 32 MiB); an append carries at most 16 such records and at most 48 MiB")
+	fs.Int64Var(&f.raftLogBytes, "raft-log-bytes", 1<<30, "about the most raft log kept on disk, in bytes: a snapshot once half of it was written since the last, and behind it as many entries as half of it holds")
 	fs.BoolVar(&f.allowZoneMajority, "allow-zone-majority", false, "accept voter sets in which one zone holds a majority (status then warns)")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&f.debugAddr, "debug-addr", "", "if set, serve Prometheus metrics (/metrics) and Go's pprof profiles (/debug/pprof/) over HTTP on this address")
@@ -132,12 +134,15 @@ func startNode(ctx context.Context, f nodeFlags, logger *slog.Logger, reg promet
 		return nil, usageError{errors.New("--data-dir is required")}
 	case f.bootstrap != "" && f.join != "":
 		return nil, usageError{errors.New("--bootstrap and --join exclude each other")}
+	case f.raftLogBytes < 64<<20:
+		return nil, usageError{errors.New("--raft-log-bytes must be at least 67108864 (64 MiB)")}
 	case f.maxRecordBytes <= 0 || f.maxRecordBytes > server.MaxRecordBytesLimit:
 		return nil, usageError{fmt.Errorf("--max-record-bytes must be between 1 and %d (32 MiB): an append is one raft entry, and the raft log reads back entries of at most 64 MiB", server.MaxRecordBytesLimit)}
 	}
 	cfg := quorum.Config{
 		ID: f.id, Zone: f.zone, DataDir: f.dataDir, RaftAddr: f.raftAddr, GRPCAddr: f.grpcAddr,
 		LogStore: f.logStore, AllowZoneMajority: f.allowZoneMajority, Logger: logger, Metrics: reg,
+		RaftLogBytes: f.raftLogBytes,
 	}
 	if f.bootstrap != "" {
 		peers, err := quorum.ParsePeers(f.bootstrap)

@@ -20,3 +20,12 @@ func TestMaxRecordBytesFlag_Refused(t *testing.T) {
 		}
 	}
 }
+
+// --raft-log-bytes below 64 MiB is a usage error: an append may take 48 MiB.
+func TestRaftLogBytesFlag_Refused(t *testing.T) {
+	err := run(t.Context(), []string{"--id", "n1", "--zone", "a", "--data-dir", t.TempDir(), "--raft-log-bytes", "1000"}, io.Discard, io.Discard)
+	var u usageError
+	if !errors.As(err, &u) || !strings.Contains(err.Error(), "--raft-log-bytes must be at least 67108864") {
+		t.Errorf("--raft-log-bytes 1000: %v, want the usage error", err)
+	}
+}
