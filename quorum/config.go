@@ -72,7 +72,7 @@ type Config struct {
 	// RaftLogBytes bounds the raft log in bytes as well (retention.go): a
 	// snapshot once half of it was applied since the last, and behind it as
 	// many entries as half of it holds at their recent size (at most
-	// TrailingLogs). Default 1 GiB.
+	// TrailingLogs). Default DefaultRaftLogBytes.
 	RaftLogBytes      int64
 	RetentionInterval time.Duration // how often the byte budget is checked; default 1s
 	SegmentBytes      int64         // logstore segment size; default the logstore's
@@ -80,6 +80,9 @@ type Config struct {
 	// Tune, if set, may adjust the raft configuration last (tests shorten timeouts).
 	Tune func(*raft.Config)
 }
+
+// DefaultRaftLogBytes is the default Config.RaftLogBytes.
+const DefaultRaftLogBytes = 1 << 30
 
 func (c *Config) setDefaults() {
 	if c.LogStore == "" {
@@ -110,7 +113,7 @@ func (c *Config) setDefaults() {
 		c.TrailingLogs = 100_000
 	}
 	if c.RaftLogBytes == 0 {
-		c.RaftLogBytes = 1 << 30
+		c.RaftLogBytes = DefaultRaftLogBytes
 	}
 	if c.RetentionInterval == 0 {
 		c.RetentionInterval = time.Second

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/quorumlog/quorumlog/quorum"
+	"github.com/quorumlog/quorumlog/quorum/server"
 )
 
 // runDev runs a three-node cluster in this process: zones a, b, c on
@@ -65,7 +66,8 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			dataDir:   filepath.Join(*dataDir, fmt.Sprintf("n%d", i+1)),
 			grpcAddr:  fmt.Sprintf("127.0.0.1:%d", *basePort+1+i),
 			raftAddr:  fmt.Sprintf("127.0.0.1:%d", *basePort+101+i),
-			bootstrap: bootstrap, logStore: *logStore, maxRecordBytes: 1 << 20,
+			bootstrap: bootstrap, logStore: *logStore, maxRecordBytes: server.DefaultMaxRecordBytes,
+			raftLogBytes: quorum.DefaultRaftLogBytes,
 		}
 		if f.logStore == "" {
 			f.logStore = quorum.DefaultLogStore

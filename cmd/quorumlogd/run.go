@@ -59,7 +59,7 @@ func (f *nodeFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.join, "join", "", "gRPC address of a running member through which to join the cluster")
 	fs.StringVar(&f.logStore, "raft-log-store", quorum.DefaultLogStore, "raft log store: bolt (raft-boltdb) or wal (raft-wal)")
 	fs.IntVar(&f.maxRecordBytes, "max-record-bytes", server.DefaultMaxRecordBytes, "largest record payload accepted, in bytes (at most 32 MiB); an append carries at most 16 such records and at most 48 MiB")
-	fs.Int64Var(&f.raftLogBytes, "raft-log-bytes", 1<<30, "about the most raft log kept on disk, in bytes: a snapshot once half of it was written since the last, and behind it as many entries as half of it holds")
+	fs.Int64Var(&f.raftLogBytes, "raft-log-bytes", quorum.DefaultRaftLogBytes, "about the most raft log kept on disk, in bytes: a snapshot once half of it was written since the last, and behind it as many entries as half of it holds")
 	fs.BoolVar(&f.allowZoneMajority, "allow-zone-majority", false, "accept voter sets in which one zone holds a majority (status then warns)")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&f.debugAddr, "debug-addr", "", "if set, serve Prometheus metrics (/metrics) and Go's pprof profiles (/debug/pprof/) over HTTP on this address")
