@@ -15,11 +15,15 @@ import (
 
 func unary(cfg *client.Config) { cfg.UnaryAppend = true }
 
+// appendModes are the two ways Append reaches the cluster: the shared
+// append stream and unary RPCs.
+var appendModes = []struct {
+	name string
+	mod  func(*client.Config)
+}{{"stream", func(*client.Config) {}}, {"unary", unary}}
+
 func TestClient_AppendFollowsLeader(t *testing.T) {
-	for _, mode := range []struct {
-		name string
-		mod  func(*client.Config)
-	}{{"stream", func(*client.Config) {}}, {"unary", unary}} {
+	for _, mode := range appendModes {
 		t.Run(mode.name, func(t *testing.T) {
 			fc := clienttest.New(t, 3)
 			fc.SetLeader(2)

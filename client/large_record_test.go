@@ -76,10 +76,7 @@ func newLargeClusterClient(t *testing.T, maxRecord int, mod ...func(*client.Conf
 // other goroutines sharing the client's append stream are not disturbed,
 // and an append just within the bound goes through.
 func TestClient_RefusesAnAppendLargerThanTheClusterTakes(t *testing.T) {
-	for _, mode := range []struct {
-		name string
-		mod  func(*client.Config)
-	}{{"stream", func(*client.Config) {}}, {"unary", unary}} {
+	for _, mode := range appendModes {
 		t.Run(mode.name, func(t *testing.T) {
 			c := newLargeClusterClient(t, 1<<20, mode.mod)
 			mustCreate(t, c, "big")

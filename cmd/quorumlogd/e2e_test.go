@@ -386,13 +386,7 @@ func TestE2E_LargestAppendSurvivesKillingEveryNode(t *testing.T) {
 		t.Fatalf("Append of 48 MB = %v", err)
 	}
 	before := c.waitConverged(log, 4)
-	for i := range c.nodes {
-		c.kill9(i)
-	}
-	for i := range c.nodes {
-		c.restart(i)
-	}
-	c.waitReady()
+	c.restartAll(c.kill9)
 	if diff := cmp.Diff(before, c.waitConverged(log, 0)); diff != "" {
 		t.Errorf("Describe(%q) after kill -9 of every node differs (-before +after):\n%s", log, diff)
 	}
@@ -442,13 +436,7 @@ func TestE2E_RaftLogStaysWithinItsByteBudget(t *testing.T) {
 			return nil
 		})
 	}
-	for i := range c.nodes {
-		c.stop(i)
-	}
-	for i := range c.nodes {
-		c.restart(i)
-	}
-	c.waitReady()
+	c.restartAll(c.stop)
 	for i := range c.nodes {
 		recs, err := readAll(t.Context(), c.nodeClient(i), log, 1)
 		if err != nil || len(recs) != appends {
@@ -813,13 +801,7 @@ func TestE2E_RestartKeepsEverything(t *testing.T) {
 	}
 	before := c.waitConverged(log, 500)
 
-	for i := range c.nodes {
-		c.stop(i)
-	}
-	for i := range c.nodes {
-		c.restart(i)
-	}
-	c.waitReady()
+	c.restartAll(c.stop)
 	after := c.waitConverged(log, 0)
 	if diff := cmp.Diff(before, after); diff != "" {
 		t.Errorf("Describe(%q) after restarting every node differs (-before +after):\n%s", log, diff)

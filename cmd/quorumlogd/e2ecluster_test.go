@@ -170,6 +170,19 @@ func (c *cluster) stop(i int) { c.t.Helper(); c.nodes[i].proc.Term(c.t) }
 // restart starts a stopped or killed node i again on the same data dir.
 func (c *cluster) restart(i int) { c.t.Helper(); c.start(i) }
 
+// restartAll takes every node down with down (c.stop or c.kill9), starts
+// them all again and waits until they are ready.
+func (c *cluster) restartAll(down func(i int)) {
+	c.t.Helper()
+	for i := range c.nodes {
+		down(i)
+	}
+	for i := range c.nodes {
+		c.restart(i)
+	}
+	c.waitReady()
+}
+
 // cleanup closes the probe client. The nodes' processes are killed, and
 // the tails of their stderr logged if the test failed, by their own
 // cleanups, which run before this one.
