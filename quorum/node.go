@@ -139,6 +139,13 @@ func (n *Node) open() error {
 			MaxPool: 4,
 			Timeout: 10 * time.Second,
 			Logger:  newHCLog(n.logger),
+			// 1 turns pipelined replication off. hashicorp/raft's pipeline
+			// deadlocks when a follower refuses an AppendEntries (its disk
+			// full, an I/O error): the leader keeps sending it heartbeats
+			// but never another entry, so it never catches up, even
+			// restarted, until the leader restarts (hashicorp/raft#612;
+			// reproduced here with a follower on a full tmpfs).
+			MaxRPCsInFlight: 1,
 		})
 		if err != nil {
 			return fmt.Errorf("raft transport on %s: %w", n.cfg.RaftAddr, err)
