@@ -31,7 +31,6 @@ type clusterOptions struct {
 	maxRecordBytes    int      // --max-record-bytes; 0 for the default
 	raftLogBytes      int64    // --raft-log-bytes; 0 for the default
 	allowZoneMajority bool
-	dataDirs          map[int]string // data dirs of some nodes by index; others get a temp dir
 }
 
 // node is one quorumlogd subprocess and what it needs to restart.
@@ -86,10 +85,7 @@ func prepareCluster(t *testing.T, opts clusterOptions) *cluster {
 		nd := &node{
 			id: fmt.Sprintf("n%d", i+1), zone: z,
 			grpcAddr: addrs[i], raftAddr: addrs[n+i],
-			dataDir: opts.dataDirs[i],
-		}
-		if nd.dataDir == "" {
-			nd.dataDir = t.TempDir()
+			dataDir: t.TempDir(),
 		}
 		nd.proc = proctest.New(t, nd.id, bin)
 		c.nodes = append(c.nodes, nd)
@@ -322,37 +318,27 @@ func (c *cluster) describeOn(cl *client.Client, log string) (client.LogInfo, err
 // checksum for log, at least minLastID, and returns that description.
 func (c *cluster) waitConverged(log string, minLastID uint64) client.LogInfo {
 	c.t.Helper()
-	all := make([]int, len(c.nodes))
-	for i := range all {
-		all[i] = i
-	}
-	return c.waitConvergedOn(all, log, minLastID)
-}
-
-// waitConvergedOn is waitConverged on the nodes of the given indexes.
-func (c *cluster) waitConvergedOn(nodes []int, log string, minLastID uint64) client.LogInfo {
-	c.t.Helper()
-	clients := make([]*client.Client, len(nodes))
-	for j, i := range nodes {
-		clients[j] = c.nodeClient(i)
+	clients := make([]*client.Client, len(c.nodes))
+	for i := range c.nodes {
+		clients[i] = c.nodeClient(i)
 	}
 	var info client.LogInfo
 	proctest.WaitFor(c.t, 60*time.Second, func() error {
 		var infos []client.LogInfo
-		for j, cl := range clients {
+		for i, cl := range clients {
 			in, err := c.describeOn(cl, log)
 			if err != nil {
-				return fmt.Errorf("Describe(%q) on %s: %w", log, c.nodes[nodes[j]].id, err)
+				return fmt.Errorf("Describe(%q) on %s: %w", log, c.nodes[i].id, err)
 			}
 			infos = append(infos, in)
 		}
-		for j, in := range infos {
+		for i, in := range infos {
 			if in.LastID < minLastID {
-				return fmt.Errorf("%s: last id %d, want at least %d", c.nodes[nodes[j]].id, in.LastID, minLastID)
+				return fmt.Errorf("%s: last id %d, want at least %d", c.nodes[i].id, in.LastID, minLastID)
 			}
 			if in.LastID != infos[0].LastID || in.Checksum != infos[0].Checksum {
 				return fmt.Errorf("nodes disagree: %s has last id %d checksum %08x, %s has %d %08x",
-					c.nodes[nodes[0]].id, infos[0].LastID, infos[0].Checksum, c.nodes[nodes[j]].id, in.LastID, in.Checksum)
+					c.nodes[0].id, infos[0].LastID, infos[0].Checksum, c.nodes[i].id, in.LastID, in.Checksum)
 			}
 		}
 		info = infos[0]
