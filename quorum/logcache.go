@@ -1,10 +1,12 @@
 package quorum
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 
 	"github.com/hashicorp/raft"
+	walTypes "github.com/hashicorp/raft-wal/types"
 )
 
 // The raft log's newest entries are kept in memory so that the leader
@@ -60,6 +62,13 @@ func (c *logCache) StoreLog(log *raft.Log) error { return c.StoreLogs([]*raft.Lo
 // StoreLogs stores logs, then caches them if that succeeded.
 func (c *logCache) StoreLogs(logs []*raft.Log) error {
 	if err := c.store.StoreLogs(logs); err != nil {
+		if errors.Is(err, walTypes.ErrSealed) {
+			// raft-wal could not start its next segment (a full disk) and
+			// refuses every append from now on, until it is reopened: the
+			// node would stay up, behind for good. Stop it, as a failed
+			// apply does, so that its supervisor restarts it once it can.
+			panic(fmt.Sprintf("quorum: the raft log takes no more entries until the node restarts: %v", err))
+		}
 		return fmt.Errorf("store raft log entries: %w", err)
 	}
 	c.mu.Lock()
