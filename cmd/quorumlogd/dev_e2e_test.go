@@ -47,7 +47,7 @@ func TestE2E_DevCluster(t *testing.T) {
 func freeBasePort(t *testing.T) int {
 	t.Helper()
 	for range 50 {
-		base := 20000 + rand.IntN(20000)
+		base := 10000 + rand.IntN(20000) // below the ephemeral ports (32768 up) that FreeAddrs and outgoing connections take
 		free := true
 		for _, p := range []int{base + 1, base + 2, base + 3, base + 101, base + 102, base + 103} {
 			l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p))
