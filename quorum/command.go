@@ -79,15 +79,12 @@ func appendOp(dst []byte, op *logstore.Op) []byte {
 	return dst
 }
 
-// MaxEntryBytes bounds the encoded size of one raft entry, and so of one
+// maxEntryBytes bounds the encoded size of one raft entry, and so of one
 // operation (an append is one entry, or part of one). raft-wal writes an
 // entry of any size but refuses to read back one over segment.MaxEntrySize
 // (64 MiB) as corrupt, which would stop the node for good; the margin is
 // for raft's own framing of the entry.
-const MaxEntryBytes = segment.MaxEntrySize - 64<<10
-
-// EncodedOpSize is an upper bound of op's encoded size in a raft entry.
-func EncodedOpSize(op *logstore.Op) int { return encodedOpSize(op) + entryHeaderBytes }
+const maxEntryBytes = segment.MaxEntrySize - 64<<10
 
 // entryHeaderBytes bounds what an entry adds to its operations (version,
 // operation count).

@@ -194,10 +194,10 @@ func (n *Node) waiter() {
 }
 
 // fill adds queued proposals to batch until a limit is reached or the queue
-// is empty. A proposal that would take the entry past MaxEntryBytes is kept
+// is empty. A proposal that would take the entry past maxEntryBytes is kept
 // in n.carry, to start the next entry: it is next in queue order.
 func (n *Node) fill(batch []*proposal) []*proposal {
-	records, bytes, size := 0, 0, 0
+	records, bytes, size := 0, 0, entryHeaderBytes
 	count := func(p *proposal) {
 		records += max(len(p.op.Records), 1)
 		for _, r := range p.op.Records {
@@ -209,7 +209,7 @@ func (n *Node) fill(batch []*proposal) []*proposal {
 	for records < n.cfg.MaxBatchRecords && bytes < n.cfg.MaxBatchBytes {
 		select {
 		case p := <-n.queue:
-			if size+encodedOpSize(&p.op) > MaxEntryBytes {
+			if size+encodedOpSize(&p.op) > maxEntryBytes {
 				n.carry = p
 				return batch
 			}

@@ -12,7 +12,7 @@ func appendProposal(size int) *proposal {
 	return &proposal{op: logstore.Op{Kind: logstore.OpAppend, Log: "l", Records: []logstore.Record{{Payload: make([]byte, size)}}}, done: make(chan struct{})}
 }
 
-// The sequencer never builds a raft entry larger than MaxEntryBytes: an
+// The sequencer never builds a raft entry larger than maxEntryBytes: an
 // append that would take the entry past it starts the next entry, in queue
 // order. (raft-wal would write such an entry and then refuse to read it
 // back, and the node could never restart.) The server's bound on an append
@@ -45,8 +45,8 @@ func TestFill_KeepsEntriesWithinMaxEntryBytes(t *testing.T) {
 				t.Fatalf("entry %d holds the wrong proposals (%d of them)", i, len(e))
 			}
 		}
-		if size > MaxEntryBytes {
-			t.Fatalf("entry %d is %d bytes, over MaxEntryBytes %d", i, size, MaxEntryBytes)
+		if size > maxEntryBytes {
+			t.Fatalf("entry %d is %d bytes, over maxEntryBytes %d", i, size, maxEntryBytes)
 		}
 	}
 }
@@ -64,12 +64,11 @@ func TestFailQueued_FailsTheCarriedProposal(t *testing.T) {
 	}
 }
 
-// An entry encoded from operations up to MaxEntryBytes stays within what
-// raft-wal reads back.
-func TestMaxEntryBytes_BelowRaftWALsLimit(t *testing.T) {
+// The bound the sequencer cuts entries by holds for an encoded entry.
+func TestEntrySizeBound_HoldsForAnEncodedEntry(t *testing.T) {
 	op := logstore.Op{Kind: logstore.OpAppend, Log: "l", Records: []logstore.Record{{Payload: bytes.Repeat([]byte("x"), 1<<20)}}}
 	data := appendEntry(nil, []logstore.Op{op})
-	if len(data) > EncodedOpSize(&op) {
-		t.Fatalf("encoded entry %d bytes, EncodedOpSize says at most %d", len(data), EncodedOpSize(&op))
+	if bound := entryHeaderBytes + encodedOpSize(&op); len(data) > bound {
+		t.Fatalf("encoded entry %d bytes, the bound says at most %d", len(data), bound)
 	}
 }

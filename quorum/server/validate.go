@@ -19,7 +19,8 @@ const maxAppendRecords = 10_000
 // maxAppendBytes bounds the payload bytes of one append: 16 records of the
 // largest size, never less than 16 MiB and never more than 48 MiB. An
 // append is one raft entry (or part of one), and with its framing (at most
-// maxAppendRecords records) it must stay within quorum.MaxEntryBytes.
+// maxAppendRecords records) it must stay within the 64 MiB raft-wal reads
+// back (see quorum's maxEntryBytes).
 func maxAppendBytes(maxRecord int) int { return min(max(16*maxRecord, 16<<20), 48<<20) }
 
 // MaxRecordBytesLimit is the largest --max-record-bytes: a record must fit
