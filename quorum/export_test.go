@@ -2,8 +2,6 @@ package quorum
 
 import "github.com/hashicorp/raft"
 
-type raftLog = raft.Log
-
 // RaftLogSize returns the entries of n's raft log (first to last index)
 // and the bytes of their data, reading every one: for tests.
 func (n *Node) RaftLogSize() (entries int, bytes int64, err error) {
@@ -16,7 +14,7 @@ func (n *Node) RaftLogSize() (entries int, bytes int64, err error) {
 		return 0, 0, err
 	}
 	for i := first; i <= last; i++ {
-		var l raftLog
+		var l raft.Log
 		if err := n.logs.GetLog(i, &l); err != nil {
 			return 0, 0, err
 		}

@@ -80,11 +80,11 @@ func (c *logCache) StoreLogs(logs []*raft.Log) error {
 		c.entries = append(c.entries, l)
 		c.bytes += logBytes(l)
 	}
-	for len(c.entries) > 0 && (len(c.entries) > c.maxEntries || c.bytes > c.maxBytes) {
-		c.bytes -= logBytes(c.entries[0])
-		c.entries[0] = nil // the slice's array keeps no evicted entry alive
-		c.entries = c.entries[1:]
+	k, bytes := 0, c.bytes // evict the oldest until within both bounds
+	for ; k < len(c.entries) && (len(c.entries)-k > c.maxEntries || bytes > c.maxBytes); k++ {
+		bytes -= logBytes(c.entries[k])
 	}
+	c.keepLocked(k, len(c.entries))
 	return nil
 }
 
@@ -101,19 +101,9 @@ func (c *logCache) DeleteRange(min, max uint64) error {
 		switch {
 		case max < first || min > last: // untouched
 		case min <= first && max < last: // a prefix
-			k := int(max - first + 1)
-			for _, l := range c.entries[:k] {
-				c.bytes -= logBytes(l)
-			}
-			clear(c.entries[:k])
-			c.entries = c.entries[k:]
+			c.keepLocked(int(max-first+1), n)
 		case min > first && max >= last: // a suffix
-			k := int(min - first)
-			for _, l := range c.entries[k:] {
-				c.bytes -= logBytes(l)
-			}
-			clear(c.entries[k:])
-			c.entries = c.entries[:k]
+			c.keepLocked(0, int(min-first))
 		default:
 			c.clearLocked()
 		}
@@ -122,9 +112,20 @@ func (c *logCache) DeleteRange(min, max uint64) error {
 	return c.store.DeleteRange(min, max)
 }
 
-func (c *logCache) clearLocked() {
-	clear(c.entries)
-	c.entries, c.bytes = c.entries[:0], 0
+// keepLocked keeps entries[lo:hi] and drops the rest, clearing their slots
+// so that the slice's array keeps no dropped entry alive.
+func (c *logCache) keepLocked(lo, hi int) {
+	for _, l := range c.entries[:lo] {
+		c.bytes -= logBytes(l)
+	}
+	for _, l := range c.entries[hi:] {
+		c.bytes -= logBytes(l)
+	}
+	clear(c.entries[:lo])
+	clear(c.entries[hi:])
+	c.entries = c.entries[lo:hi]
 }
+
+func (c *logCache) clearLocked() { c.keepLocked(0, 0) }
 
 func logBytes(l *raft.Log) int { return len(l.Data) + len(l.Extensions) }
