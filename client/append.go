@@ -9,6 +9,9 @@ import (
 	"hash/crc32"
 	"io"
 
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
 	"github.com/quorumlog/quorumlog/api/quorumlogpb"
 )
 
@@ -166,19 +169,31 @@ func (c *Client) readBack(ctx context.Context, log string, expected uint64, payl
 // appendAttempt sends req once to cn, over the shared stream or unary.
 // queued is called once req is queued on the stream.
 func (c *Client) appendAttempt(ctx context.Context, cn *conn, req *quorumlogpb.AppendRequest, queued func()) (*quorumlogpb.AppendResponse, error) {
-	if err := c.checkAppendSize(ctx, cn, req); err != nil {
-		return nil, err
-	}
 	if c.cfg.UnaryAppend {
 		if err := c.ready(ctx, cn); err != nil {
 			return nil, err
 		}
+		if err := c.checkAppendSize(ctx, cn, req); err != nil {
+			return nil, err
+		}
 		queued()
 		resp, err := cn.log.Append(ctx, req)
+		if status.Code(err) == codes.ResourceExhausted {
+			// Too large for the node, which did not read it: it restarted
+			// with a lower limit. Ask it, to say so clearly.
+			cn.forgetMaxMessage()
+			if err := c.checkAppendSize(ctx, cn, req); err != nil {
+				return nil, err
+			}
+		}
 		return resp, mapWriteError(err)
 	}
 	s, err := c.appendStream(ctx, cn)
 	if err != nil {
+		return nil, err
+	}
+	// After the stream is opened: opening it forgets the node's limit.
+	if err := c.checkAppendSize(ctx, cn, req); err != nil {
 		return nil, err
 	}
 	return s.do(ctx, req, queued)

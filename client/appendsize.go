@@ -22,9 +22,16 @@ import (
 const streamSafeBytes = 16 << 20
 
 // checkAppendSize returns ErrInvalidArgument if req is larger than the
-// node behind cn accepts. For a large request the node is asked once
-// (Status) and its answer kept on the connection; a node that does not say
-// is sent the request as it is.
+// node behind cn accepts. For a large request the node is asked (Status)
+// and its answer kept on the connection; a node that does not say is sent
+// the request as it is.
+//
+// The node may have restarted since with another --max-record-bytes. A
+// limit the request exceeds is asked again before the request is refused,
+// so a raised limit is used at once; and it is forgotten whenever the
+// connection's append stream is opened again (a restarted node breaks it),
+// or a node refuses a unary request as too large, so a lowered one is
+// learned before the next large request.
 func (c *Client) checkAppendSize(ctx context.Context, cn *conn, req *quorumlogpb.AppendRequest) error {
 	bound := len(req.GetLog()) + 64 // an upper bound of the message's size
 	for _, r := range req.GetRecords() {
@@ -33,11 +40,14 @@ func (c *Client) checkAppendSize(ctx context.Context, cn *conn, req *quorumlogpb
 	if bound <= streamSafeBytes {
 		return nil
 	}
-	limit, err := cn.maxMessageBytes(ctx)
+	size := proto.Size(&quorumlogpb.AppendStreamRequest{Tag: math.MaxUint64, Append: req})
+	limit, err := cn.maxMessageBytes(ctx, false)
+	if err == nil && limit > 0 && size > limit {
+		limit, err = cn.maxMessageBytes(ctx, true)
+	}
 	if err != nil {
 		return err
 	}
-	size := proto.Size(&quorumlogpb.AppendStreamRequest{Tag: math.MaxUint64, Append: req})
 	if limit > 0 && size > limit {
 		return fmt.Errorf("%w: the append is %d bytes with its framing, more than the %d bytes %s accepts in one request (its --max-record-bytes sets that)",
 			ErrInvalidArgument, size, limit, cn.addr)
@@ -46,9 +56,11 @@ func (c *Client) checkAppendSize(ctx context.Context, cn *conn, req *quorumlogpb
 }
 
 // maxMessageBytes returns the largest request the node accepts, -1 if it
-// does not say (it predates StatusResponse.max_message_bytes).
-func (cn *conn) maxMessageBytes(ctx context.Context) (int, error) {
-	if v := cn.maxMessage.Load(); v != 0 {
+// does not say (it predates StatusResponse.max_message_bytes). It asks
+// the node if fresh is set or it has not been asked since the limit was
+// last forgotten.
+func (cn *conn) maxMessageBytes(ctx context.Context, fresh bool) (int, error) {
+	if v := cn.maxMessage.Load(); v != 0 && !fresh {
 		return int(v), nil
 	}
 	resp, err := cn.cluster.Status(ctx, &quorumlogpb.StatusRequest{})
@@ -62,3 +74,7 @@ func (cn *conn) maxMessageBytes(ctx context.Context) (int, error) {
 	cn.maxMessage.Store(v)
 	return int(v), nil
 }
+
+// forgetMaxMessage drops the node's limit learned on cn: the node may have
+// restarted with another.
+func (cn *conn) forgetMaxMessage() { cn.maxMessage.Store(0) }

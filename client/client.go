@@ -126,7 +126,8 @@ type conn struct {
 	cluster quorumlogpb.ClusterServiceClient
 
 	// maxMessage is the largest request the node accepts, once asked
-	// (appendsize.go): 0 not asked yet, -1 the node does not say.
+	// (appendsize.go): 0 not asked since the stream last opened, -1 the
+	// node does not say.
 	maxMessage atomic.Int64
 
 	openMu sync.Mutex // serializes opening the append stream; taken before Client.mu

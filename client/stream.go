@@ -87,6 +87,7 @@ func (c *Client) appendStream(ctx context.Context, cn *conn) (*appendStream, err
 	if err := c.ready(ctx, cn); err != nil {
 		return nil, err
 	}
+	cn.forgetMaxMessage() // a new stream: the node may have restarted
 	sctx, cancel := context.WithCancel(context.Background())
 	st, err := cn.log.AppendStream(sctx)
 	if err != nil {

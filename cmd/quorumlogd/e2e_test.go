@@ -362,6 +362,61 @@ func TestE2E_RecordsLargerThanGRPCsDefaultMessage(t *testing.T) {
 	}
 }
 
+// A client asks a node how large a request it takes, and keeps the
+// answer. Nodes restarted with another --max-record-bytes are heeded by the
+// same client, on the append stream and unary: once the limit is raised a
+// larger append goes through, and once it is lowered again the append is
+// refused with a clear, certain error before it is sent. Nothing but the
+// one accepted append is written.
+func TestE2E_ClientFollowsARestartedClustersRecordLimit(t *testing.T) {
+	c := newCluster(t, clusterOptions{maxRecordBytes: 1 << 20}) // 16 MiB of records an append
+	stream := c.client()
+	unary, err := client.New(t.Context(), client.Config{Endpoints: c.grpcAddrs(), UnaryAppend: true,
+		DialTimeout: 2 * time.Second, RetryBackoff: 5 * time.Millisecond, MaxRetryBackoff: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unary.Close()
+	clients := map[string]*client.Client{"stream": stream, "unary": unary}
+	const log = "limit"
+	if err := stream.CreateLog(t.Context(), log); err != nil {
+		t.Fatal(err)
+	}
+	records := make([][]byte, 20) // 20 MiB
+	for i := range records {
+		records[i] = bytes.Repeat([]byte{byte('a' + i)}, 1<<20)
+	}
+	refused := func(stage string) {
+		t.Helper()
+		for name, cl := range clients {
+			_, err := cl.Append(t.Context(), log, records)
+			if !errors.Is(err, client.ErrInvalidArgument) || errors.Is(err, client.ErrOutcomeUnknown) || !strings.Contains(err.Error(), "--max-record-bytes") {
+				t.Fatalf("%s: %s Append of 20 MiB = %v, want a certain ErrInvalidArgument naming --max-record-bytes", stage, name, err)
+			}
+		}
+	}
+	restartWithLimit := func(maxRecord int) {
+		t.Helper()
+		for _, nd := range c.nodes {
+			nd.args = append(nd.args, "--max-record-bytes", fmt.Sprint(maxRecord)) // the last one counts
+		}
+		c.restartAll(c.stop)
+	}
+
+	refused("at 1 MiB")
+	restartWithLimit(2 << 20) // 32 MiB an append
+	for name, cl := range clients {
+		if _, err := cl.Append(t.Context(), log, records); err != nil {
+			t.Fatalf("after raising the limit to 2 MiB: %s Append of 20 MiB = %v", name, err)
+		}
+	}
+	restartWithLimit(1 << 20)
+	refused("lowered to 1 MiB again")
+	if info := c.waitConverged(log, 0); info.LastID != 2*uint64(len(records)) {
+		t.Fatalf("Describe(%q) = last ID %d, want %d: the two accepted appends and nothing else", log, info.LastID, 2*len(records))
+	}
+}
+
 // The largest append a cluster takes (--max-record-bytes at its limit of
 // 32 MiB: 48 MiB of records in one append, one raft entry) survives kill -9
 // of every node: raft-wal reads back entries of at most 64 MiB, and writes
