@@ -22,8 +22,11 @@ the two newest are kept), reads it back, and then trims the log through
 that ID. It runs beside the shard's nodes and never pauses them. Nodes
 started with the same store restore the newest snapshot instead of
 replaying the whole log, and a replica that falls behind a trim restores
-it again. Run it periodically (cron, a timer) or keep it running with
---every.
+it again. It trims only if every node registered in the shard restores
+from the same store (a directory by its absolute path): a node with
+another store or none could not rebuild past the trim, so the snapshot is
+written, the log left whole, and the command fails naming the node. Run
+it periodically (cron, a timer) or keep it running with --every.
 
 Flags:
 `
@@ -74,7 +77,8 @@ func runSnapshot(ctx context.Context, args []string, stdout, stderr io.Writer) e
 func snapshotOnce(ctx context.Context, c *client.Client, log string, store shard.BlobStore, trim bool, stdout io.Writer) error {
 	start := time.Now()
 	res, err := shard.TakeSnapshot(ctx, c, log, store, trim)
-	if err != nil {
+	unsafe := errors.Is(err, shard.ErrTrimUnsafe) // written, not trimmed
+	if err != nil && !unsafe {
 		return err
 	}
 	if res.Name == "" {
@@ -82,9 +86,15 @@ func snapshotOnce(ctx context.Context, c *client.Client, log string, store shard
 		return nil
 	}
 	fmt.Fprintf(stdout, "wrote %s to %s: %d keys at ID %d (log records replayed: %d, %v)", res.Name, store, res.Keys, res.ID, res.Applied, time.Since(start).Round(time.Millisecond))
-	if res.Trimmed {
+	switch {
+	case res.Trimmed:
 		fmt.Fprintf(stdout, "; trimmed the log through %d", res.ID)
+	case unsafe:
+		fmt.Fprint(stdout, "; the log is not trimmed")
 	}
 	fmt.Fprintln(stdout)
+	if unsafe {
+		return fmt.Errorf("%w (start those nodes with --snapshot-dir or --snapshot-s3 naming this store, or snapshot with --trim=false)", err)
+	}
 	return nil
 }

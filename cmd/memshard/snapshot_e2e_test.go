@@ -126,6 +126,21 @@ func snapshotTrimAndRestore(t *testing.T, store []string, count func() int) {
 		t.Fatalf("m4 served GET k100 = %q from a log trimmed past it", v)
 	}
 
+	// A snapshot now would trim past m4 too, which could never rebuild
+	// then: the snapshot is written, the log left whole, and the command
+	// fails naming m4.
+	before, err := e.log.Describe(ctx, shardLog, client.Linearizable())
+	must(t, err)
+	out, err = trySnapshotCmd(t, e, store)
+	if err == nil || !strings.Contains(out, "wrote ") || !strings.Contains(out, "the log is not trimmed") || !strings.Contains(out, "m4 (no snapshot store)") {
+		t.Fatalf("memshard snapshot with m4 registered without a store: %v\n%s", err, out)
+	}
+	after, err := e.log.Describe(ctx, shardLog, client.Linearizable())
+	must(t, err)
+	if after.FirstID != before.FirstID {
+		t.Fatalf("the shard log starts at ID %d after the refused trim, %d before", after.FirstID, before.FirstID)
+	}
+
 	// --every keeps taking snapshots (the primary's heartbeats are new
 	// records each time) until it is stopped.
 	sp := proctest.Start(t, "memshard snapshot", e.mbin, append([]string{"snapshot", "--every", "200ms",
@@ -144,14 +159,21 @@ func snapshotTrimAndRestore(t *testing.T, store []string, count func() int) {
 
 func runSnapshotCmd(t *testing.T, e *env, store []string) string {
 	t.Helper()
+	out, err := trySnapshotCmd(t, e, store)
+	if err != nil {
+		t.Fatalf("memshard snapshot: %v\n%s", err, out)
+	}
+	return out
+}
+
+// trySnapshotCmd runs `memshard snapshot` once and returns its output.
+func trySnapshotCmd(t *testing.T, e *env, store []string) (string, error) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
 	out, err := exec.CommandContext(ctx, e.mbin, append([]string{"snapshot", "--log-endpoints", e.logAddrs,
 		"--shard", shardLog}, store...)...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("memshard snapshot: %v\n%s", err, out)
-	}
-	return string(out)
+	return string(out), err
 }
 
 // keyspace reads every key of the node at addr (READONLY): its type, value

@@ -24,7 +24,8 @@ type BlobStore interface {
 	List(ctx context.Context, prefix string) ([]string, error)
 	// Delete removes the blob; a missing one is not an error.
 	Delete(ctx context.Context, name string) error
-	// String says where the store is, for messages.
+	// String says where the store is, for messages, and to tell whether
+	// two nodes use the same store.
 	String() string
 }
 
@@ -55,7 +56,9 @@ func OpenBlobStore(location string, s3 S3Config) (BlobStore, error) {
 // directory fsynced: after a crash it is there whole or not at all.
 type dirStore struct{ dir string }
 
-// NewDirStore returns the store of the existing directory dir.
+// NewDirStore returns the store of the existing directory dir. The store
+// names it by its absolute path, links resolved, so that two names of one
+// directory say the same (String; see checkTrimSafe).
 func NewDirStore(dir string) (BlobStore, error) {
 	st, err := os.Stat(dir)
 	if err != nil {
@@ -63,6 +66,12 @@ func NewDirStore(dir string) (BlobStore, error) {
 	}
 	if !st.IsDir() {
 		return nil, fmt.Errorf("shard: snapshot directory %s is not a directory", dir)
+	}
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs
+		if real, err := filepath.EvalSymlinks(abs); err == nil {
+			dir = real
+		}
 	}
 	return dirStore{dir}, nil
 }

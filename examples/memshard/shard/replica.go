@@ -326,15 +326,26 @@ func (s *Shard) elect(ctx context.Context, expected uint64) {
 // membersLog holds one registration record per node: {id, addr}. It is a
 // separate log so that registrations never break the primary's chain of
 // conditional appends.
-func (s *Shard) membersLog() string { return s.cfg.Log + ".members" }
+func (s *Shard) membersLog() string { return membersLogOf(s.cfg.Log) }
+
+func membersLogOf(log string) string { return log + ".members" }
 
 type memberRecord struct {
 	ID   string `json:"id"`
 	Addr string `json:"addr"`
+	// Snapshots is where the node restores snapshots from (its store's
+	// String), "" if it has no store; nil in a registration by an older
+	// memshard. The snapshot process trims only when every node restores
+	// from its store (checkTrimSafe).
+	Snapshots *string `json:"snapshots,omitempty"`
 }
 
 func (s *Shard) register(ctx context.Context) error {
-	b, _ := json.Marshal(memberRecord{ID: s.cfg.NodeID, Addr: s.cfg.Addr})
+	var store string
+	if s.cfg.Snapshots != nil {
+		store = s.cfg.Snapshots.String()
+	}
+	b, _ := json.Marshal(memberRecord{ID: s.cfg.NodeID, Addr: s.cfg.Addr, Snapshots: &store})
 	_, err := s.cfg.Client.Append(ctx, s.membersLog(), [][]byte{b})
 	if errors.Is(err, client.ErrOutcomeUnknown) {
 		err = nil // a duplicate registration is harmless; the loop below sees it or not

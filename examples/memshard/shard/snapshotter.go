@@ -27,7 +27,8 @@ type SnapshotResult struct {
 //
 // It refuses to work from a log that is trimmed past the newest snapshot
 // (the records in between are gone) and stops at a record written by a
-// newer engine.
+// newer engine. It trims only if every node of the shard restores from
+// store (ErrTrimUnsafe otherwise, with the snapshot written).
 func TakeSnapshot(ctx context.Context, c *client.Client, log string, store BlobStore, trim bool) (SnapshotResult, error) {
 	if err := checkLogName(log); err != nil {
 		return SnapshotResult{}, err
@@ -102,6 +103,9 @@ func TakeSnapshot(ctx context.Context, c *client.Client, log string, store BlobS
 		return res, fmt.Errorf("shard: snapshot %s does not read back as written, so the log is not trimmed: %w", res.Name, err)
 	}
 	if trim {
+		if err := checkTrimSafe(ctx, c, log, store); err != nil {
+			return res, fmt.Errorf("shard: snapshot %s written; log %q not trimmed: %w", res.Name, log, err)
+		}
 		if _, err := c.Trim(ctx, log, info.ID); err != nil {
 			return res, fmt.Errorf("shard: snapshot %s written; trim of log %q through %d: %w", res.Name, log, info.ID, err)
 		}
