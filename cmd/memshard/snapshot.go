@@ -25,8 +25,9 @@ replaying the whole log, and a replica that falls behind a trim restores
 it again. It trims only if every node registered in the shard restores
 from the same store (a directory by its absolute path): a node with
 another store or none could not rebuild past the trim, so the snapshot is
-written, the log left whole, and the command fails naming the node. Run
-it periodically (cron, a timer) or keep it running with --every.
+written, the log left whole, and the command fails naming the node
+(remove a retired node with CLUSTER FORGET). Run it periodically (cron, a
+timer) or keep it running with --every.
 
 Flags:
 `
@@ -82,10 +83,10 @@ func snapshotOnce(ctx context.Context, c *client.Client, log string, store shard
 		return err
 	}
 	if res.Name == "" {
-		fmt.Fprintf(stdout, "snapshot of %s at ID %d is current; nothing written\n", res.Log, res.ID)
-		return nil
+		fmt.Fprintf(stdout, "snapshot of %s at ID %d is current; nothing written", res.Log, res.ID)
+	} else {
+		fmt.Fprintf(stdout, "wrote %s to %s: %d keys at ID %d (log records replayed: %d, %v)", res.Name, store, res.Keys, res.ID, res.Applied, time.Since(start).Round(time.Millisecond))
 	}
-	fmt.Fprintf(stdout, "wrote %s to %s: %d keys at ID %d (log records replayed: %d, %v)", res.Name, store, res.Keys, res.ID, res.Applied, time.Since(start).Round(time.Millisecond))
 	switch {
 	case res.Trimmed:
 		fmt.Fprintf(stdout, "; trimmed the log through %d", res.ID)
@@ -94,7 +95,7 @@ func snapshotOnce(ctx context.Context, c *client.Client, log string, store shard
 	}
 	fmt.Fprintln(stdout)
 	if unsafe {
-		return fmt.Errorf("%w (start those nodes with --snapshot-dir or --snapshot-s3 naming this store, or snapshot with --trim=false)", err)
+		return fmt.Errorf("%w (start those nodes with --snapshot-dir or --snapshot-s3 naming this store, remove retired ones with CLUSTER FORGET, or snapshot with --trim=false)", err)
 	}
 	return nil
 }

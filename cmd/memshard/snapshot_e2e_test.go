@@ -141,6 +141,26 @@ func snapshotTrimAndRestore(t *testing.T, store []string, count func() int) {
 		t.Fatalf("the shard log starts at ID %d after the refused trim, %d before", after.FirstID, before.FirstID)
 	}
 
+	// m4 is retired: stopped, then forgotten through the primary. Every
+	// node drops it from CLUSTER NODES, and the snapshot trims again.
+	m4ID, err := c4.Do(ctx, "CLUSTER", "MYID").Text()
+	must(t, err)
+	m4.Kill(t)
+	if got, err := rc.Do(ctx, "CLUSTER", "FORGET", m4ID).Text(); err != nil || got != "OK" {
+		t.Fatalf("CLUSTER FORGET m4 = %q, %v", got, err)
+	}
+	proctest.WaitFor(t, 10*time.Second, func() error {
+		for i := range e.nodes {
+			if nodes, err := e.rc(i).ClusterNodes(ctx).Result(); err != nil || strings.Contains(nodes, m4ID) {
+				return fmt.Errorf("%s: CLUSTER NODES = %q, %v; want m4 left out", e.ids[i], nodes, err)
+			}
+		}
+		return nil
+	})
+	if out := runSnapshotCmd(t, e, store); !strings.Contains(out, "trimmed the log through") {
+		t.Fatalf("memshard snapshot after m4 was forgotten printed %q", out)
+	}
+
 	// --every keeps taking snapshots (the primary's heartbeats are new
 	// records each time) until it is stopped.
 	sp := proctest.Start(t, "memshard snapshot", e.mbin, append([]string{"snapshot", "--every", "200ms",

@@ -75,6 +75,11 @@ type Backend interface {
 	Wait(ctx context.Context, t Ticket) string
 	// Topology describes the shard for CLUSTER, ROLE and INFO.
 	Topology() Topology
+	// Forget removes the node with cluster ID id from the shard's nodes,
+	// as every node sees them (CLUSTER FORGET), until it registers again
+	// at its next start. The server has checked that id is a node of the
+	// topology other than this one and, on a replica, its primary.
+	Forget(ctx context.Context, id string) error
 	// Route summarises Topology for the command path; it is called for
 	// every command, so it must not contend with Do.
 	Route() Route

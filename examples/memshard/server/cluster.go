@@ -70,6 +70,7 @@ func clusterSubcommands() map[string]*connCommand {
 		&connCommand{name: "replicas", arity: 3, flags: []string{"admin", "stale"}, acl: aAdmin, handler: clusterReplicasCmd},
 		&connCommand{name: "slaves", arity: 3, flags: []string{"admin", "stale"}, acl: aAdmin, handler: clusterReplicasCmd},
 		&connCommand{name: "keyslot", arity: 3, flags: f, acl: []string{"@slow"}, handler: clusterKeySlotCmd},
+		&connCommand{name: "forget", arity: 3, flags: []string{"admin", "stale", "no_async_loading"}, acl: aAdmin, handler: clusterForgetCmd},
 		&connCommand{name: "help", arity: 2, flags: []string{"loading", "stale"}, acl: []string{"@slow"}, handler: clusterHelpCmd},
 	)
 }
@@ -267,17 +268,46 @@ func clusterReplicasCmd(c *conn, argv [][]byte) Ticket {
 	return 0
 }
 
+// clusterForgetCmd removes a node from the shard as every node sees it: a
+// retired node that stays registered keeps `memshard snapshot` from
+// trimming the log (a node it does not know restores from its store). As
+// in Redis 7.2, one FORGET reaches every node; a forgotten node that is
+// still running comes back when it restarts, as Redis's does once its
+// ban ends.
+func clusterForgetCmd(c *conn, argv [][]byte) Ticket {
+	topo := c.s.backend.Topology()
+	id := string(argv[2])
+	switch {
+	case id == topo.Self.ID:
+		c.errorReply("ERR I tried hard but I can't forget myself...")
+		return 0
+	case topo.Role == "slave" && id == topo.Primary.ID:
+		c.errorReply("ERR Can't forget my master!")
+		return 0
+	case !slices.ContainsFunc(clusterNodes(topo), func(n clusterNode) bool { return n.ID == id }):
+		c.errorReply("ERR Unknown node " + cString(argv[2], len(argv[2])))
+		return 0
+	}
+	if err := c.s.backend.Forget(c.ctx, id); err != nil {
+		c.errorReply(err.Error())
+		return 0
+	}
+	c.w.OK()
+	return 0
+}
+
 func clusterHelpCmd(c *conn, argv [][]byte) Ticket {
 	c.help("CLUSTER", []string{
+		"FORGET <node-id>", "    Remove a node from the cluster.",
 		"INFO", "    Return information about the cluster.",
 		"KEYSLOT <key>", "    Return the hash slot for <key>.",
 		"MYID", "    Return the node id.",
 		"NODES", "    Return cluster configuration seen by node. Output format:",
-		"    <id> <ip:port@bus-port[,hostname]> <flags> <master> <pings> <pongs> <epoch> <link> <slot> ...",
+		"    <id> <ip:port> <flags> <master> <pings> <pongs> <epoch> <link> <slot> ...",
 		"REPLICAS <node-id>", "    Return <node-id> replicas.",
-		"SHARDS", "    Return information about slot range mappings and the nodes associated with them.",
 		"SLOTS", "    Return information about slots range mappings. Each range is made of:",
 		"    start, end, master and replicas IP addresses, ports and ids",
+		"SHARDS", "    Return information about slot range mappings and the nodes associated with them.",
 	})
 	return 0
 }

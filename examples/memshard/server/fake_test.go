@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -100,6 +101,14 @@ func (f *fakeBackend) Wait(ctx context.Context, t Ticket) string {
 func (f *fakeBackend) Topology() Topology         { return *f.topo.Load() }
 func (f *fakeBackend) Route() Route               { return routeOf(f.Topology()) }
 func (f *fakeBackend) Info(section string) string { return "" }
+
+// Forget drops the node from the fake topology's replicas.
+func (f *fakeBackend) Forget(_ context.Context, id string) error {
+	t := f.Topology()
+	t.Replicas = slices.DeleteFunc(slices.Clone(t.Replicas), func(n Node) bool { return n.ID == id })
+	f.setTopology(t)
+	return nil
+}
 
 func routeOf(t Topology) Route {
 	return Route{Serving: t.Serving, Primary: t.Role == "master", PrimaryAddr: t.Primary.Addr}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -203,6 +204,12 @@ func (s *Standalone) Topology() Topology {
 	changes := s.db.Changes()
 	s.mu.Unlock()
 	return Topology{Role: "master", Self: s.self, Primary: s.self, AppliedID: changes, Serving: true}
+}
+
+// Forget implements Backend. A shard of one has no other node to forget
+// (the server answers "Unknown node" before asking).
+func (s *Standalone) Forget(context.Context, string) error {
+	return errors.New("ERR a standalone node has no other nodes")
 }
 
 // Info implements Backend.

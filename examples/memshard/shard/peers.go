@@ -35,14 +35,15 @@ func (s *Shard) watchPeerLocked(ctx context.Context, id, addr string) {
 	if id == s.self.ID || s.peers[id] != nil {
 		return
 	}
-	s.peers[id] = &peer{lastPong: time.Now()}
-	go s.probe(ctx, id, addr) // ends with the shard
+	p := &peer{lastPong: time.Now()}
+	s.peers[id] = p
+	go s.probe(ctx, id, addr, p) // ends with the shard, or when p is forgotten
 }
 
 // probe PINGs addr every NodeTimeout/5 over one connection, redialled after
 // any error, and records each reply (any reply: NOAUTH proves liveness as
 // well as PONG).
-func (s *Shard) probe(ctx context.Context, id, addr string) {
+func (s *Shard) probe(ctx context.Context, id, addr string, mine *peer) {
 	every := max(s.cfg.NodeTimeout/5, 50*time.Millisecond)
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -54,6 +55,12 @@ func (s *Shard) probe(ctx context.Context, id, addr string) {
 		}
 	}()
 	for {
+		s.mu.Lock()
+		forgotten := s.peers[id] != mine
+		s.mu.Unlock()
+		if forgotten {
+			return
+		}
 		if conn == nil {
 			d := net.Dialer{Timeout: every}
 			if c, err := d.DialContext(ctx, "tcp", addr); err == nil {

@@ -338,6 +338,9 @@ type memberRecord struct {
 	// memshard. The snapshot process trims only when every node restores
 	// from its store (checkTrimSafe).
 	Snapshots *string `json:"snapshots,omitempty"`
+	// Forget removes the node ID from the shard (CLUSTER FORGET) until it
+	// registers again.
+	Forget bool `json:"forget,omitempty"`
 }
 
 func (s *Shard) register(ctx context.Context) error {
@@ -364,13 +367,19 @@ func (s *Shard) membersLoop(ctx context.Context) {
 				continue
 			}
 			var m memberRecord
+			s.mu.Lock()
 			if json.Unmarshal(ev.Record.Payload, &m) == nil && m.ID != "" {
-				s.mu.Lock()
-				s.members[m.ID] = server.Node{ID: clusterID(m.ID), Addr: m.Addr}
-				s.watchPeerLocked(ctx, clusterID(m.ID), m.Addr)
+				if m.Forget {
+					delete(s.members, m.ID)
+					delete(s.peers, clusterID(m.ID)) // its probe stops
+				} else {
+					s.members[m.ID] = server.Node{ID: clusterID(m.ID), Addr: m.Addr}
+					s.watchPeerLocked(ctx, clusterID(m.ID), m.Addr)
+				}
 				s.replicas = nil
-				s.mu.Unlock()
 			}
+			s.membersSeen = max(s.membersSeen, ev.Record.ID)
+			s.mu.Unlock()
 		}
 		if r != nil {
 			r.Close()
@@ -378,6 +387,40 @@ func (s *Shard) membersLoop(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+// Forget implements server.Backend: it appends a forget record for the
+// node with cluster ID id to the members log and waits until this node has
+// read it, so that its next CLUSTER NODES leaves the node out.
+func (s *Shard) Forget(ctx context.Context, id string) error {
+	s.mu.Lock()
+	var name string
+	for n, m := range s.members {
+		if m.ID == id {
+			name = n
+		}
+	}
+	s.mu.Unlock()
+	if name == "" {
+		return fmt.Errorf("ERR Unknown node %s", id)
+	}
+	b, _ := json.Marshal(memberRecord{ID: name, Forget: true})
+	res, err := s.cfg.Client.Append(ctx, s.membersLog(), [][]byte{b})
+	if err != nil {
+		// Forgetting twice is harmless: the client may simply retry.
+		return fmt.Errorf("TRYAGAIN the shard's members log did not take the forget record: %v", err)
+	}
+	for {
+		s.mu.Lock()
+		seen := s.membersSeen
+		s.mu.Unlock()
+		if seen >= res.LastID {
+			return nil
+		}
+		if !sleepCtx(ctx, 5*time.Millisecond) {
+			return ctx.Err()
 		}
 	}
 }

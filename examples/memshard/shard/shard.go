@@ -105,22 +105,23 @@ type Shard struct {
 	mu sync.Mutex // the "single thread": guards everything below
 	db *engine.DB
 	// role and log position
-	role       string
-	primary    server.Node
-	members    map[string]server.Node // registered nodes by ID (from the members log)
-	peers      map[string]*peer       // liveness of the other members, by cluster ID
-	replicas   []server.Node          // cache of replicasLocked; nil when stale
-	replicasOf string                 // the primary ID the cache was built for
-	appliedID  uint64                 // last log ID applied to db
-	sum        uint32                 // the log's running checksum after appliedID
-	sumKnown   bool                   // false if the log did not start at ID 1 here (trimmed)
-	tailID     uint64                 // last log ID known to exist (for lag)
-	caughtUp   bool                   // replayed the log at least once since (re)start
-	lastSeen   time.Time              // replica: when it last saw a record of the primary
-	halted     error                  // ErrNewerFormat: stop applying
-	parts      assembler              // replica: the parts of an unfinished batch (parts.go)
-	restored   SnapshotInfo           // the last snapshot restored (INFO persistence)
-	stopTail   context.CancelFunc     // ends the current tail read (reset restarts it)
+	role        string
+	primary     server.Node
+	members     map[string]server.Node // registered nodes by ID (from the members log)
+	membersSeen uint64                 // the last members log ID read
+	peers       map[string]*peer       // liveness of the other members, by cluster ID
+	replicas    []server.Node          // cache of replicasLocked; nil when stale
+	replicasOf  string                 // the primary ID the cache was built for
+	appliedID   uint64                 // last log ID applied to db
+	sum         uint32                 // the log's running checksum after appliedID
+	sumKnown    bool                   // false if the log did not start at ID 1 here (trimmed)
+	tailID      uint64                 // last log ID known to exist (for lag)
+	caughtUp    bool                   // replayed the log at least once since (re)start
+	lastSeen    time.Time              // replica: when it last saw a record of the primary
+	halted      error                  // ErrNewerFormat: stop applying
+	parts       assembler              // replica: the parts of an unfinished batch (parts.go)
+	restored    SnapshotInfo           // the last snapshot restored (INFO persistence)
+	stopTail    context.CancelFunc     // ends the current tail read (reset restarts it)
 	// primary state
 	leaseUntil  time.Time
 	flights     []*flight           // appends in flight, in log order

@@ -22,8 +22,10 @@ type SnapshotResult struct {
 // TakeSnapshot is the off-box snapshot process: it restores the newest
 // snapshot of log from store (or starts empty), replays the log from the ID
 // after it to the current end, writes the result as a new snapshot and, if
-// trim is set, trims the log through the snapshot's ID. It runs beside the
-// shard, never inside a serving node, so the primary never pauses for it.
+// trim is set, trims the log through the snapshot's ID (through the newest
+// snapshot's if nothing is new and the log still holds what it covers). It
+// runs beside the shard, never inside a serving node, so the primary never
+// pauses for it.
 //
 // It refuses to work from a log that is trimmed past the newest snapshot
 // (the records in between are gone) and stops at a record written by a
@@ -88,26 +90,35 @@ func TakeSnapshot(ctx context.Context, c *client.Client, log string, store BlobS
 	}
 	res.SnapshotInfo = info
 	if res.Applied == 0 {
-		return res, nil // the newest snapshot is current
-	}
-	if res.Name, err = WriteSnapshot(ctx, store, info, db); err != nil {
-		return res, err
-	}
-	res.Keys = db.Len()
-	// Trimming is irreversible: read the snapshot back from the store first.
-	_, back, err := readSnapshotBlob(ctx, store, log, info.ID)
-	if err == nil && back.Len() != res.Keys {
-		err = fmt.Errorf("%d keys read back, %d written", back.Len(), res.Keys)
-	}
-	if err != nil {
-		return res, fmt.Errorf("shard: snapshot %s does not read back as written, so the log is not trimmed: %w", res.Name, err)
+		// The newest snapshot is current. The log may still hold what it
+		// covers (its trim was refused or failed): trim it now if asked.
+		if !trim || info.ID == 0 {
+			return res, nil
+		}
+		d, err := c.Describe(ctx, log, client.Linearizable())
+		if err != nil || d.FirstID > info.ID {
+			return res, err
+		}
+	} else {
+		if res.Name, err = WriteSnapshot(ctx, store, info, db); err != nil {
+			return res, err
+		}
+		res.Keys = db.Len()
+		// Trimming is irreversible: read the snapshot back from the store first.
+		_, back, err := readSnapshotBlob(ctx, store, log, info.ID)
+		if err == nil && back.Len() != res.Keys {
+			err = fmt.Errorf("%d keys read back, %d written", back.Len(), res.Keys)
+		}
+		if err != nil {
+			return res, fmt.Errorf("shard: snapshot %s does not read back as written, so the log is not trimmed: %w", res.Name, err)
+		}
 	}
 	if trim {
 		if err := checkTrimSafe(ctx, c, log, store); err != nil {
-			return res, fmt.Errorf("shard: snapshot %s written; log %q not trimmed: %w", res.Name, log, err)
+			return res, fmt.Errorf("shard: snapshot of log %q at ID %d stored; the log not trimmed: %w", log, info.ID, err)
 		}
 		if _, err := c.Trim(ctx, log, info.ID); err != nil {
-			return res, fmt.Errorf("shard: snapshot %s written; trim of log %q through %d: %w", res.Name, log, info.ID, err)
+			return res, fmt.Errorf("shard: snapshot of log %q at ID %d stored; trim through it: %w", log, info.ID, err)
 		}
 		res.Trimmed = true
 	}

@@ -23,8 +23,9 @@ var ErrTrimUnsafe = errors.New("shard: a node of the shard does not restore from
 // checkTrimSafe returns nil if every node registered in the shard's
 // members log restores from store, as its latest registration says; else
 // an error wrapping ErrTrimUnsafe that names the nodes that do not and
-// where they restore from. A shard with no registered node is safe to
-// trim: a node started later without the store says it cannot serve.
+// where they restore from. A retired node is removed with CLUSTER FORGET.
+// A shard with no registered node is safe to trim: a node started later
+// without the store says it cannot serve.
 //
 // A node's store is compared by its String: a directory by its absolute
 // path, which a directory shared over a network file system must have
@@ -53,7 +54,8 @@ func checkTrimSafe(ctx context.Context, c *client.Client, log string, store Blob
 }
 
 // readMembers returns the latest registration of every node in the
-// members log of the shard log, none if the members log does not exist.
+// members log of the shard log, but for those forgotten since (CLUSTER
+// FORGET); none if the members log does not exist.
 func readMembers(ctx context.Context, c *client.Client, log string) (map[string]memberRecord, error) {
 	latest := make(map[string]memberRecord)
 	r, err := c.Read(ctx, membersLogOf(log), 0, client.Linearizable())
@@ -77,7 +79,11 @@ func readMembers(ctx context.Context, c *client.Client, log string) (map[string]
 			continue
 		}
 		var m memberRecord
-		if json.Unmarshal(ev.Record.Payload, &m) == nil && m.ID != "" {
+		switch {
+		case json.Unmarshal(ev.Record.Payload, &m) != nil || m.ID == "":
+		case m.Forget:
+			delete(latest, m.ID)
+		default:
 			latest[m.ID] = m
 		}
 	}

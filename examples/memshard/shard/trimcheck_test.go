@@ -14,7 +14,8 @@ import (
 // node restores from its store: a node with another store, none, or an
 // older registration that does not say, could not rebuild past the trim.
 // The snapshot is written either way. A directory named through a link
-// is the same store.
+// is the same store; a forgotten node no longer counts, and the log is
+// then trimmed through the snapshot taken while it did.
 func TestTakeSnapshot_TrimsOnlyWhenEveryNodeRestoresFromTheStore(t *testing.T) {
 	ts := newTestShard(t, 0) // the logs alone, written by hand
 	ctx := t.Context()
@@ -82,4 +83,16 @@ func TestTakeSnapshot_TrimsOnlyWhenEveryNodeRestoresFromTheStore(t *testing.T) {
 	snapshot("m3 and m4 restarted on the store", true)
 	register(`{"id":"m5","addr":"127.0.0.1:5"}`)
 	snapshot("m5 registered by an older memshard", false, "m5 (registered by an older memshard")
+	// Forgotten, m5 no longer counts, and the snapshot taken while it did
+	// (still the newest: nothing was written since) is now trimmed through.
+	register(`{"id":"m5","forget":true}`)
+	res, err := TakeSnapshot(ctx, ts.log, "shard1", store, true)
+	info, derr := ts.log.Describe(ctx, "shard1", client.Linearizable())
+	if err != nil || derr != nil || res.Name != "" || !res.Trimmed || info.FirstID != res.ID+1 {
+		t.Fatalf("m5 forgotten: TakeSnapshot = %+v, %v; log starts at %d (%v); want the current snapshot, trimmed through", res, err, info.FirstID, derr)
+	}
+	res, err = TakeSnapshot(ctx, ts.log, "shard1", store, true)
+	if err != nil || res.Name != "" || res.Trimmed {
+		t.Fatalf("once more: TakeSnapshot = %+v, %v; want the current snapshot, nothing to trim", res, err)
+	}
 }

@@ -34,8 +34,21 @@ func Start(t testing.TB) *Server {
 	return s
 }
 
-// Launch is Start for TestMain: the caller must call stop.
-func Launch() (s *Server, stop func(), err error) {
+// StartWith is Start with more redis-server flags, e.g. "--cluster-enabled",
+// "yes".
+func StartWith(t testing.TB, flags ...string) *Server {
+	t.Helper()
+	s, stop, err := Launch(flags...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stop)
+	return s
+}
+
+// Launch is Start for TestMain, with more redis-server flags: the caller
+// must call stop.
+func Launch(flags ...string) (s *Server, stop func(), err error) {
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
 		return nil, nil, fmt.Errorf("redis-server is not installed (apt-get install -y redis-server; make test does it): %w", err)
@@ -54,6 +67,7 @@ func Launch() (s *Server, stop func(), err error) {
 		"--appendonly", "no", "--dir", dir, "--daemonize", "no", "--logfile", filepath.Join(dir, "redis.log"),
 		// DEBUG SET-ACTIVE-EXPIRE lets tests keep expired keys around.
 		"--enable-debug-command", "local")
+	cmd.Args = append(cmd.Args, flags...)
 	if err := cmd.Start(); err != nil {
 		os.RemoveAll(dir)
 		return nil, nil, fmt.Errorf("start redis-server: %w", err)
