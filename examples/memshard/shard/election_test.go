@@ -1,6 +1,7 @@
 package shard
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/quorumlog/quorumlog/client"
@@ -42,5 +43,41 @@ func TestShard_ElectionFailsUnresolvedBatches(t *testing.T) {
 		if got := s.failedTicket(ticket); got != errWriteLost {
 			t.Errorf("ticket %d after the election fails with %q, want %q", ticket, got, errWriteLost)
 		}
+	}
+}
+
+// A primary that stepped down replays the log, whose last election still
+// names it. Until the next election it answers writes with CLUSTERDOWN,
+// never MOVED to its own address: cluster clients would follow that back
+// to it until they gave up (a redirect loop, seen as MOVED errors by
+// TestE2E_LogLeaderKilledUnderLoad before). Replicas still send writes to
+// the node the log names, which then says CLUSTERDOWN.
+func TestShard_SteppedDownPrimaryNeverRedirectsToItself(t *testing.T) {
+	s := newIdlePrimary(t, testRecordLimit) // m1 at 127.0.0.1:1
+	s.mu.Lock()
+	s.stepDownLocked(errors.New("append failed"))
+	for id, rec := range [][]byte{
+		appendLeaseRecord(nil, kindElect, "m1", "127.0.0.1:1", 300),
+		appendLeaseRecord(nil, kindHeartbeat, "m1", "127.0.0.1:1", 300),
+	} {
+		if err := s.applyLocked(client.Record{ID: uint64(id + 1), Payload: rec}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.caughtUp = true
+	s.publishRouteLocked()
+	s.mu.Unlock()
+	if r := s.Route(); !r.Serving || r.Primary || r.PrimaryAddr != "" {
+		t.Fatalf("stepped-down primary, the log naming it: Route = %+v, want serving reads, no primary address (CLUSTERDOWN for writes)", r)
+	}
+
+	s.mu.Lock()
+	err := s.applyLocked(client.Record{ID: 3, Payload: appendLeaseRecord(nil, kindElect, "m2", "127.0.0.1:2", 300)})
+	s.mu.Unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := s.Route(); r.Primary || r.PrimaryAddr != "127.0.0.1:2" {
+		t.Fatalf("after m2's election: Route = %+v, want MOVED to 127.0.0.1:2", r)
 	}
 }

@@ -262,10 +262,19 @@ func (s *Shard) setLeaseLocked(until time.Time) {
 // publishRouteLocked copies what Route needs; call it whenever role,
 // primary, caughtUp or halted changes.
 func (s *Shard) publishRouteLocked() {
+	addr := s.primary.Addr
+	if s.role != rolePrimary && s.primary.ID == s.self.ID {
+		// The log still names this node primary, but it stepped down (an
+		// append failed): MOVED here would send clients back to itself,
+		// over and over. Until a primary is elected, this node or another,
+		// no node serves writes: CLUSTERDOWN, which clients retry after
+		// reloading the topology.
+		addr = ""
+	}
 	s.route.Store(&routeState{
 		ready:       s.halted == nil && s.caughtUp,
 		primary:     s.role == rolePrimary,
-		primaryAddr: s.primary.Addr,
+		primaryAddr: addr,
 	})
 }
 
