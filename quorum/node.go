@@ -135,7 +135,7 @@ func (n *Node) open() error {
 	if n.cfg.Transport != nil {
 		n.trans = n.cfg.Transport
 	} else {
-		t, err := raft.NewTCPTransportWithConfig(n.cfg.RaftAddr, nil, &raft.NetworkTransportConfig{
+		t, err := newTCPTransport(n.cfg.RaftAddr, &raft.NetworkTransportConfig{
 			MaxPool: 4,
 			Timeout: 10 * time.Second,
 			Logger:  newHCLog(n.logger),
