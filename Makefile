@@ -33,11 +33,12 @@ run: deps build
 	echo "Ctrl-C stops everything."; echo; \
 	wait
 
-# Debian's redis-server (7.0) for memshard's differential tests, and
-# redis-tools (redis-cli, redis-benchmark) for its end-to-end tests.
+# Debian's redis-server (7.0) for memshard's differential tests,
+# redis-tools (redis-cli, redis-benchmark) for its end-to-end tests, and
+# iptables for the partition tests.
 deps:
-	@command -v redis-server >/dev/null && command -v redis-benchmark >/dev/null || \
-	  { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y redis-server redis-tools; }
+	@command -v redis-server >/dev/null && command -v redis-benchmark >/dev/null && command -v iptables >/dev/null || \
+	  { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y redis-server redis-tools iptables; }
 
 # Everything CI runs: unit, cluster and end-to-end tests, with the race detector.
 test: deps

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/hashicorp/raft"
 
 	"github.com/quorumlog/quorumlog/logstore"
 	"github.com/quorumlog/quorumlog/quorum"
@@ -311,5 +312,36 @@ func TestCluster_PipelinedConditionalAppendsKeepOrder(t *testing.T) {
 	info, _ := leader.Store().Describe("chain")
 	if info.LastID != n {
 		t.Fatalf("last ID %d, want %d", info.LastID, n)
+	}
+}
+
+// A leader cut off from its followers gives no read index: it cannot
+// confirm that no newer leader has acknowledged writes since (it may not
+// know yet that it is deposed), so a linearizable read on it must fail, not
+// answer from its own state. Its lease is long here (2 s), so it is still
+// the leader when asked; it is asked once every heartbeat it sent before
+// the cut has been answered (hashicorp/raft counts an answer to a heartbeat
+// sent before VerifyLeader was called).
+func TestCluster_CutOffLeaderGivesNoReadIndex(t *testing.T) {
+	c := quorumtest.NewCluster(t, 3, quorumtest.Options{Configure: func(cfg *quorum.Config) {
+		cfg.Tune = func(rc *raft.Config) {
+			rc.HeartbeatTimeout, rc.ElectionTimeout, rc.LeaderLeaseTimeout = 2*time.Second, 2*time.Second, 2*time.Second
+		}
+	}})
+	mustPropose(t, c, logstore.Op{Kind: logstore.OpCreate, Log: "l"})
+	l := c.Leader()
+	leader := c.Node(l)
+	if _, err := leader.ReadIndex(t.Context()); err != nil {
+		t.Fatalf("ReadIndex on the connected leader: %v", err)
+	}
+	c.Disconnect(l)
+	time.Sleep(500 * time.Millisecond) // heartbeats go every 200 ms
+	if !leader.IsLeader() {
+		t.Fatal("the cut-off node stepped down within 500 ms: its lease is 2 s, so the test proves nothing")
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+	defer cancel()
+	if index, err := leader.ReadIndex(ctx); err == nil {
+		t.Fatalf("ReadIndex on the cut-off leader = %d, want an error", index)
 	}
 }

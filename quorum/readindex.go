@@ -18,6 +18,14 @@ import (
 // applying). A VerifyLeader round started after the call confirms that no
 // newer leader can have acknowledged anything since. Concurrent callers share
 // VerifyLeader rounds.
+//
+// One caveat, hashicorp/raft's: VerifyLeader also counts a follower's
+// answer to a heartbeat sent a moment (at most a heartbeat interval) before
+// it was called. That is still safe: a follower that has just heard from a
+// leader refuses to vote for another candidate until its heartbeat timeout
+// passes, so no newer leader can exist in that moment. A leader cut off for
+// longer than a heartbeat interval gives no read index
+// (TestCluster_CutOffLeaderGivesNoReadIndex).
 func (n *Node) ReadIndex(ctx context.Context) (uint64, error) {
 	if n.raft.State() != raft.Leader {
 		return 0, n.notLeader()

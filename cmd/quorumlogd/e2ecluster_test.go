@@ -27,6 +27,7 @@ func TestMain(m *testing.M) { proctest.Main(m) }
 // zones a, b, c on the default raft log store.
 type clusterOptions struct {
 	zones             []string // one per node; default a, b, c
+	hosts             []string // the IP of each node; default 127.0.0.1 for all
 	logStore          string   // --raft-log-store; "" for the default
 	maxRecordBytes    int      // --max-record-bytes; 0 for the default
 	raftLogBytes      int64    // --raft-log-bytes; 0 for the default
@@ -76,15 +77,18 @@ func prepareCluster(t *testing.T, opts clusterOptions) *cluster {
 	if len(opts.zones) == 0 {
 		opts.zones = []string{"a", "b", "c"}
 	}
-	n := len(opts.zones)
-	addrs := proctest.FreeAddrs(t, 2*n)
 	c := &cluster{t: t, bin: bin, opts: opts}
 	t.Cleanup(c.cleanup) // before the nodes' own: it runs after them
 	var peers []string
 	for i, z := range opts.zones {
+		host := "127.0.0.1"
+		if i < len(opts.hosts) {
+			host = opts.hosts[i]
+		}
+		addrs := proctest.FreeAddrsOn(t, host, 2)
 		nd := &node{
 			id: fmt.Sprintf("n%d", i+1), zone: z,
-			grpcAddr: addrs[i], raftAddr: addrs[n+i],
+			grpcAddr: addrs[0], raftAddr: addrs[1],
 			dataDir: t.TempDir(),
 		}
 		nd.proc = proctest.New(t, nd.id, bin)

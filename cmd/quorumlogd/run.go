@@ -163,7 +163,8 @@ func startNode(ctx context.Context, f nodeFlags, logger *slog.Logger, reg promet
 		lis.Close()
 		return nil, err
 	}
-	svc, err := server.New(server.Config{Node: node, MaxRecordBytes: f.maxRecordBytes, Logger: logger, Metrics: reg})
+	svc, err := server.New(server.Config{Node: node, MaxRecordBytes: f.maxRecordBytes, Logger: logger, Metrics: reg,
+		DialFrom: lis.Addr().(*net.TCPAddr).IP})
 	if err != nil {
 		lis.Close()
 		node.Close()

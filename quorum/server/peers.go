@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"net"
 	"sync"
 
 	"google.golang.org/grpc"
@@ -15,11 +16,24 @@ import (
 // peerConns keeps one gRPC connection per peer address, for the few calls a
 // node makes to the leader (read index, join).
 type peerConns struct {
+	opts  []grpc.DialOption
 	mu    sync.Mutex
 	conns map[string]*grpc.ClientConn // guarded by mu
 }
 
-func newPeerConns() *peerConns { return &peerConns{conns: make(map[string]*grpc.ClientConn)} }
+// newPeerConns returns connections that dial from the local IP from, if
+// it is set.
+func newPeerConns(from net.IP) *peerConns {
+	p := &peerConns{conns: make(map[string]*grpc.ClientConn)}
+	p.opts = []grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials())}
+	if from != nil && !from.IsUnspecified() {
+		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: from}}
+		p.opts = append(p.opts, grpc.WithContextDialer(func(ctx context.Context, addr string) (net.Conn, error) {
+			return d.DialContext(ctx, "tcp", addr)
+		}))
+	}
+	return p
+}
 
 func (p *peerConns) get(addr string) (pb.ClusterServiceClient, error) {
 	p.mu.Lock()
@@ -30,7 +44,7 @@ func (p *peerConns) get(addr string) (pb.ClusterServiceClient, error) {
 	cc, ok := p.conns[addr]
 	if !ok {
 		var err error
-		cc, err = grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+		cc, err = grpc.NewClient(addr, p.opts...)
 		if err != nil {
 			return nil, err
 		}

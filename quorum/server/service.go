@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -45,6 +46,11 @@ type Config struct {
 	// unregisters them. Nil registers nothing. Requests are counted by the
 	// interceptors (UnaryInterceptor, StreamInterceptor) the caller installs.
 	Metrics prometheus.Registerer
+	// DialFrom is the local IP this node's calls to other nodes (read
+	// index, join) leave from: its gRPC address's, so that they come from
+	// the node as its raft traffic does. Nil or unspecified: the kernel
+	// picks.
+	DialFrom net.IP
 }
 
 // Service implements LogService and ClusterService. Create it with New,
@@ -89,7 +95,7 @@ func New(cfg Config) (*Service, error) {
 	}
 	return &Service{
 		node: cfg.Node, max: cfg.MaxRecordBytes, logger: cfg.Logger,
-		peers: newPeerConns(), closing: make(chan struct{}), metrics: m,
+		peers: newPeerConns(cfg.DialFrom), closing: make(chan struct{}), metrics: m,
 	}, nil
 }
 

@@ -134,6 +134,12 @@ var handedOut = struct {
 // closes the listeners only once all are open.
 func FreeAddrs(t *testing.T, n int) []string {
 	t.Helper()
+	return FreeAddrsOn(t, "127.0.0.1", n)
+}
+
+// FreeAddrsOn is FreeAddrs on the local address ip (127.0.0.2, ...).
+func FreeAddrsOn(t *testing.T, ip string, n int) []string {
+	t.Helper()
 	var lis []net.Listener
 	defer func() {
 		for _, l := range lis {
@@ -147,7 +153,7 @@ func FreeAddrs(t *testing.T, n int) []string {
 		if tries > 100*n {
 			t.Fatalf("no %d new free ports after %d tries", n, tries)
 		}
-		l, err := net.Listen("tcp", "127.0.0.1:0")
+		l, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
 		if err != nil {
 			t.Fatalf("listen for a free port: %v", err)
 		}
