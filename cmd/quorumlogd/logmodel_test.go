@@ -8,20 +8,31 @@ import (
 	"github.com/quorumlog/quorumlog/client"
 )
 
-// logInput is one operation on the log: an append of value, or a
-// linearizable Describe.
+// logOp is the kind of an operation on one log.
+type logOp int
+
+const (
+	opDescribe   logOp = iota // a linearizable Describe
+	opAppend                  // an append of one record
+	opCondAppend              // an append of one record if the last ID is expected
+)
+
+// logInput is one operation on a log.
 type logInput struct {
-	append bool
-	value  string
+	log      string
+	op       logOp
+	value    string // the record an append carries
+	expected uint64 // the last ID a conditional append names
 }
 
-// logOutput is what it returned: the ID an append got, or the last ID and
-// running checksum a Describe saw. unknown marks an append whose outcome
-// the client could not tell (ErrOutcomeUnknown).
+// logOutput is what an operation returned: for an append the ID it got;
+// for a Describe the last ID and running checksum it saw; for a
+// conditional append whose condition failed, failed and the actual last
+// ID its error carried.
 type logOutput struct {
-	id      uint64
-	sum     uint32
-	unknown bool
+	id     uint64
+	sum    uint32
+	failed bool
 }
 
 // logState is the log as a sequence: its length and running checksum
@@ -31,27 +42,47 @@ type logState struct {
 	sum uint32
 }
 
-// logModel is the log's sequential specification. An append takes the next
-// ID; a Describe sees the length and checksum of every append before it.
-// An append of unknown outcome returns at the end of time, so it may also
-// take effect after every other operation, which is the same as never.
+// logModel is a log's sequential specification, each log checked on its
+// own: an append takes the next
+// ID, a conditional one only if the last ID is the one it names (else it
+// fails, naming the actual one), and a Describe sees the length and
+// checksum of every append before it.
 var logModel = porcupine.Model{
+	Partition: func(history []porcupine.Operation) [][]porcupine.Operation {
+		byLog := map[string][]porcupine.Operation{}
+		for _, op := range history {
+			l := op.Input.(logInput).log
+			byLog[l] = append(byLog[l], op)
+		}
+		var out [][]porcupine.Operation
+		for _, ops := range byLog {
+			out = append(out, ops)
+		}
+		return out
+	},
 	Init: func() any { return logState{} },
 	Step: func(state, input, output any) (bool, any) {
 		st, in, out := state.(logState), input.(logInput), output.(logOutput)
-		if !in.append {
-			return out.id == st.n && out.sum == st.sum, st
-		}
 		next := logState{n: st.n + 1, sum: client.Checksum(st.sum, []byte(in.value))}
-		return out.unknown || out.id == next.n, next
+		switch {
+		case in.op == opDescribe:
+			return out.id == st.n && out.sum == st.sum, st
+		case in.op == opCondAppend && out.failed:
+			return st.n != in.expected && out.id == st.n, st
+		case in.op == opCondAppend && st.n != in.expected:
+			return false, st
+		}
+		return out.id == next.n, next
 	},
 	DescribeOperation: func(input, output any) string {
 		in, out := input.(logInput), output.(logOutput)
 		switch {
-		case !in.append:
+		case in.op == opDescribe:
 			return fmt.Sprintf("describe -> %d %08x", out.id, out.sum)
-		case out.unknown:
-			return fmt.Sprintf("append(%s) -> ?", in.value)
+		case in.op == opCondAppend && out.failed:
+			return fmt.Sprintf("append(%s) if last is %d -> failed, last is %d", in.value, in.expected, out.id)
+		case in.op == opCondAppend:
+			return fmt.Sprintf("append(%s) if last is %d -> %d", in.value, in.expected, out.id)
 		}
 		return fmt.Sprintf("append(%s) -> %d", in.value, out.id)
 	},
