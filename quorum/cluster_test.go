@@ -345,3 +345,42 @@ func TestCluster_CutOffLeaderGivesNoReadIndex(t *testing.T) {
 		t.Fatalf("ReadIndex on the cut-off leader = %d, want an error", index)
 	}
 }
+
+// RemoveMember takes a voter out of the configuration, keeping a commit
+// quorum spread over two zones: a follower of a, b, c goes, and the two
+// left go on committing; removing one more (one voter, one zone) is
+// refused unless allowed, an unknown ID is ErrNotMember, and the last
+// voter cannot be removed at all. Only the leader serves it.
+func TestCluster_RemoveMember(t *testing.T) {
+	c := quorumtest.NewCluster(t, 3, quorumtest.Options{})
+	mustPropose(t, c, logstore.Op{Kind: logstore.OpCreate, Log: "l"})
+	l := c.Leader()
+	leader := c.Node(l)
+	f := (l + 1) % 3
+	if err := c.Node(f).RemoveMember(t.Context(), "n1", false); !errors.Is(err, quorum.ErrNotLeader) {
+		t.Errorf("RemoveMember on a follower = %v, want ErrNotLeader", err)
+	}
+	if err := leader.RemoveMember(t.Context(), "nobody", false); !errors.Is(err, quorum.ErrNotMember) {
+		t.Errorf("RemoveMember(nobody) = %v, want ErrNotMember", err)
+	}
+	if err := leader.RemoveMember(t.Context(), c.Node(f).ID(), false); err != nil {
+		t.Fatalf("RemoveMember(%s) = %v", c.Node(f).ID(), err)
+	}
+	st, err := leader.Status()
+	if err != nil || len(st.Members) != 2 {
+		t.Fatalf("Status after the removal: %d members, %v; want 2", len(st.Members), err)
+	}
+	mustPropose(t, c, quorumtest.AppendOp("l", []byte("after")))
+
+	other := 3 - l - f // the third node
+	var zm *quorum.ZoneMajorityError
+	if err := leader.RemoveMember(t.Context(), c.Node(other).ID(), false); !errors.As(err, &zm) {
+		t.Fatalf("RemoveMember leaving one voter = %v, want a *ZoneMajorityError", err)
+	}
+	if err := leader.RemoveMember(t.Context(), c.Node(other).ID(), true); err != nil {
+		t.Fatalf("RemoveMember leaving one voter, allowed = %v", err)
+	}
+	if err := leader.RemoveMember(t.Context(), leader.ID(), true); !errors.Is(err, quorum.ErrLastVoter) {
+		t.Fatalf("RemoveMember of the last voter = %v, want ErrLastVoter", err)
+	}
+}

@@ -21,6 +21,12 @@ var (
 
 	// ErrClosed: the node is shutting down; nothing was proposed.
 	ErrClosed = errors.New("quorum: node closed")
+
+	// ErrNotMember: no member of the cluster has the ID.
+	ErrNotMember = errors.New("quorum: no such member")
+
+	// ErrLastVoter: removing the member would leave no voter.
+	ErrLastVoter = errors.New("quorum: the last voter cannot be removed")
 )
 
 // NotLeaderError says who the leader is, as far as this node knows. ID and

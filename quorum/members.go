@@ -179,6 +179,55 @@ func (n *Node) Join(ctx context.Context, m Member, allowZoneMajority bool) error
 	return nil
 }
 
+// RemoveMember removes the member id from the raft configuration (leader
+// only): to retire a node, or to replace a dead one, which can then join
+// again, wiped, under the same ID. Unless allowZoneMajority, it refuses
+// with a *ZoneMajorityError a voter set in which one zone would hold a
+// majority, as Join does. The leader may remove itself: it steps down once
+// the change commits. Its registry entry stays, unused.
+func (n *Node) RemoveMember(ctx context.Context, id string, allowZoneMajority bool) error {
+	if n.raft.State() != raft.Leader {
+		return n.notLeader()
+	}
+	cf := n.raft.GetConfiguration()
+	if err := cf.Error(); err != nil {
+		return n.leadershipError(err)
+	}
+	found, voter := false, false
+	var zones []string // the voters left
+	n.mu.Lock()
+	for _, s := range cf.Configuration().Servers {
+		switch {
+		case string(s.ID) == id:
+			found, voter = true, s.Suffrage == raft.Voter
+		case s.Suffrage == raft.Voter:
+			zones = append(zones, zoneOf(n.members, string(s.ID)))
+		}
+	}
+	n.mu.Unlock()
+	switch {
+	case !found:
+		return fmt.Errorf("%w: %q", ErrNotMember, id)
+	case voter && len(zones) == 0:
+		return fmt.Errorf("%w (%s)", ErrLastVoter, id)
+	case voter && !allowZoneMajority && !n.cfg.AllowZoneMajority:
+		if len(zones) == 1 {
+			// One voter left: every commit would be acknowledged within its
+			// zone (MajorityZone lets a one-node cluster be; shrinking to
+			// one is refused like any zone majority).
+			return &ZoneMajorityError{Zone: zones[0], Counts: ZoneCounts(zones)}
+		}
+		if err := CheckZones(zones); err != nil {
+			return err
+		}
+	}
+	if err := waitFuture(ctx, n.raft.RemoveServer(raft.ServerID(id), 0, 0)); err != nil {
+		return fmt.Errorf("remove member %s: %w", id, n.leadershipError(err))
+	}
+	n.logger.Info("removed member", "peer", id)
+	return nil
+}
+
 func zoneOf(members map[string]Member, id string) string {
 	if m, ok := members[id]; ok && m.Zone != "" {
 		return m.Zone

@@ -493,6 +493,95 @@ func (x *ReadIndexResponse) GetIndex() uint64 {
 	return 0
 }
 
+type RemoveMemberRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// allow_zone_majority accepts a voter set in which one zone holds a majority.
+	AllowZoneMajority bool `protobuf:"varint,2,opt,name=allow_zone_majority,json=allowZoneMajority,proto3" json:"allow_zone_majority,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *RemoveMemberRequest) Reset() {
+	*x = RemoveMemberRequest{}
+	mi := &file_quorumlogpb_cluster_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RemoveMemberRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RemoveMemberRequest) ProtoMessage() {}
+
+func (x *RemoveMemberRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_quorumlogpb_cluster_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RemoveMemberRequest.ProtoReflect.Descriptor instead.
+func (*RemoveMemberRequest) Descriptor() ([]byte, []int) {
+	return file_quorumlogpb_cluster_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *RemoveMemberRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *RemoveMemberRequest) GetAllowZoneMajority() bool {
+	if x != nil {
+		return x.AllowZoneMajority
+	}
+	return false
+}
+
+type RemoveMemberResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RemoveMemberResponse) Reset() {
+	*x = RemoveMemberResponse{}
+	mi := &file_quorumlogpb_cluster_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RemoveMemberResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RemoveMemberResponse) ProtoMessage() {}
+
+func (x *RemoveMemberResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_quorumlogpb_cluster_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RemoveMemberResponse.ProtoReflect.Descriptor instead.
+func (*RemoveMemberResponse) Descriptor() ([]byte, []int) {
+	return file_quorumlogpb_cluster_proto_rawDescGZIP(), []int{8}
+}
+
 var File_quorumlogpb_cluster_proto protoreflect.FileDescriptor
 
 const file_quorumlogpb_cluster_proto_rawDesc = "" +
@@ -535,11 +624,16 @@ const file_quorumlogpb_cluster_proto_rawDesc = "" +
 	"\fJoinResponse\"\x12\n" +
 	"\x10ReadIndexRequest\")\n" +
 	"\x11ReadIndexResponse\x12\x14\n" +
-	"\x05index\x18\x01 \x01(\x04R\x05index2\xe2\x01\n" +
+	"\x05index\x18\x01 \x01(\x04R\x05index\"U\n" +
+	"\x13RemoveMemberRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12.\n" +
+	"\x13allow_zone_majority\x18\x02 \x01(\bR\x11allowZoneMajority\"\x16\n" +
+	"\x14RemoveMemberResponse2\xb9\x02\n" +
 	"\x0eClusterService\x12C\n" +
 	"\x06Status\x12\x1b.quorumlog.v1.StatusRequest\x1a\x1c.quorumlog.v1.StatusResponse\x12=\n" +
 	"\x04Join\x12\x19.quorumlog.v1.JoinRequest\x1a\x1a.quorumlog.v1.JoinResponse\x12L\n" +
-	"\tReadIndex\x12\x1e.quorumlog.v1.ReadIndexRequest\x1a\x1f.quorumlog.v1.ReadIndexResponseB0Z.github.com/quorumlog/quorumlog/api/quorumlogpbb\x06proto3"
+	"\tReadIndex\x12\x1e.quorumlog.v1.ReadIndexRequest\x1a\x1f.quorumlog.v1.ReadIndexResponse\x12U\n" +
+	"\fRemoveMember\x12!.quorumlog.v1.RemoveMemberRequest\x1a\".quorumlog.v1.RemoveMemberResponseB0Z.github.com/quorumlog/quorumlog/api/quorumlogpbb\x06proto3"
 
 var (
 	file_quorumlogpb_cluster_proto_rawDescOnce sync.Once
@@ -553,28 +647,32 @@ func file_quorumlogpb_cluster_proto_rawDescGZIP() []byte {
 	return file_quorumlogpb_cluster_proto_rawDescData
 }
 
-var file_quorumlogpb_cluster_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_quorumlogpb_cluster_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_quorumlogpb_cluster_proto_goTypes = []any{
-	(*StatusRequest)(nil),     // 0: quorumlog.v1.StatusRequest
-	(*Member)(nil),            // 1: quorumlog.v1.Member
-	(*StatusResponse)(nil),    // 2: quorumlog.v1.StatusResponse
-	(*JoinRequest)(nil),       // 3: quorumlog.v1.JoinRequest
-	(*JoinResponse)(nil),      // 4: quorumlog.v1.JoinResponse
-	(*ReadIndexRequest)(nil),  // 5: quorumlog.v1.ReadIndexRequest
-	(*ReadIndexResponse)(nil), // 6: quorumlog.v1.ReadIndexResponse
-	nil,                       // 7: quorumlog.v1.StatusResponse.VotersPerZoneEntry
+	(*StatusRequest)(nil),        // 0: quorumlog.v1.StatusRequest
+	(*Member)(nil),               // 1: quorumlog.v1.Member
+	(*StatusResponse)(nil),       // 2: quorumlog.v1.StatusResponse
+	(*JoinRequest)(nil),          // 3: quorumlog.v1.JoinRequest
+	(*JoinResponse)(nil),         // 4: quorumlog.v1.JoinResponse
+	(*ReadIndexRequest)(nil),     // 5: quorumlog.v1.ReadIndexRequest
+	(*ReadIndexResponse)(nil),    // 6: quorumlog.v1.ReadIndexResponse
+	(*RemoveMemberRequest)(nil),  // 7: quorumlog.v1.RemoveMemberRequest
+	(*RemoveMemberResponse)(nil), // 8: quorumlog.v1.RemoveMemberResponse
+	nil,                          // 9: quorumlog.v1.StatusResponse.VotersPerZoneEntry
 }
 var file_quorumlogpb_cluster_proto_depIdxs = []int32{
 	1, // 0: quorumlog.v1.StatusResponse.members:type_name -> quorumlog.v1.Member
-	7, // 1: quorumlog.v1.StatusResponse.voters_per_zone:type_name -> quorumlog.v1.StatusResponse.VotersPerZoneEntry
+	9, // 1: quorumlog.v1.StatusResponse.voters_per_zone:type_name -> quorumlog.v1.StatusResponse.VotersPerZoneEntry
 	0, // 2: quorumlog.v1.ClusterService.Status:input_type -> quorumlog.v1.StatusRequest
 	3, // 3: quorumlog.v1.ClusterService.Join:input_type -> quorumlog.v1.JoinRequest
 	5, // 4: quorumlog.v1.ClusterService.ReadIndex:input_type -> quorumlog.v1.ReadIndexRequest
-	2, // 5: quorumlog.v1.ClusterService.Status:output_type -> quorumlog.v1.StatusResponse
-	4, // 6: quorumlog.v1.ClusterService.Join:output_type -> quorumlog.v1.JoinResponse
-	6, // 7: quorumlog.v1.ClusterService.ReadIndex:output_type -> quorumlog.v1.ReadIndexResponse
-	5, // [5:8] is the sub-list for method output_type
-	2, // [2:5] is the sub-list for method input_type
+	7, // 5: quorumlog.v1.ClusterService.RemoveMember:input_type -> quorumlog.v1.RemoveMemberRequest
+	2, // 6: quorumlog.v1.ClusterService.Status:output_type -> quorumlog.v1.StatusResponse
+	4, // 7: quorumlog.v1.ClusterService.Join:output_type -> quorumlog.v1.JoinResponse
+	6, // 8: quorumlog.v1.ClusterService.ReadIndex:output_type -> quorumlog.v1.ReadIndexResponse
+	8, // 9: quorumlog.v1.ClusterService.RemoveMember:output_type -> quorumlog.v1.RemoveMemberResponse
+	6, // [6:10] is the sub-list for method output_type
+	2, // [2:6] is the sub-list for method input_type
 	2, // [2:2] is the sub-list for extension type_name
 	2, // [2:2] is the sub-list for extension extendee
 	0, // [0:2] is the sub-list for field type_name
@@ -591,7 +689,7 @@ func file_quorumlogpb_cluster_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_quorumlogpb_cluster_proto_rawDesc), len(file_quorumlogpb_cluster_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   8,
+			NumMessages:   10,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

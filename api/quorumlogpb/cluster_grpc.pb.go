@@ -19,9 +19,10 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	ClusterService_Status_FullMethodName    = "/quorumlog.v1.ClusterService/Status"
-	ClusterService_Join_FullMethodName      = "/quorumlog.v1.ClusterService/Join"
-	ClusterService_ReadIndex_FullMethodName = "/quorumlog.v1.ClusterService/ReadIndex"
+	ClusterService_Status_FullMethodName       = "/quorumlog.v1.ClusterService/Status"
+	ClusterService_Join_FullMethodName         = "/quorumlog.v1.ClusterService/Join"
+	ClusterService_ReadIndex_FullMethodName    = "/quorumlog.v1.ClusterService/ReadIndex"
+	ClusterService_RemoveMember_FullMethodName = "/quorumlog.v1.ClusterService/RemoveMember"
 )
 
 // ClusterServiceClient is the client API for ClusterService service.
@@ -38,6 +39,11 @@ type ClusterServiceClient interface {
 	// ReadIndex returns a commit index that covers every write acknowledged
 	// before the call. Served by the leader; nodes use it for linearizable reads.
 	ReadIndex(ctx context.Context, in *ReadIndexRequest, opts ...grpc.CallOption) (*ReadIndexResponse, error)
+	// RemoveMember removes a member from the cluster, to retire it or to
+	// replace a dead node (served by the leader). NOT_FOUND if no member has
+	// the ID; FAILED_PRECONDITION if one zone would then hold a majority of
+	// the voters, unless allow_zone_majority, or if it is the last voter.
+	RemoveMember(ctx context.Context, in *RemoveMemberRequest, opts ...grpc.CallOption) (*RemoveMemberResponse, error)
 }
 
 type clusterServiceClient struct {
@@ -78,6 +84,16 @@ func (c *clusterServiceClient) ReadIndex(ctx context.Context, in *ReadIndexReque
 	return out, nil
 }
 
+func (c *clusterServiceClient) RemoveMember(ctx context.Context, in *RemoveMemberRequest, opts ...grpc.CallOption) (*RemoveMemberResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RemoveMemberResponse)
+	err := c.cc.Invoke(ctx, ClusterService_RemoveMember_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ClusterServiceServer is the server API for ClusterService service.
 // All implementations must embed UnimplementedClusterServiceServer
 // for forward compatibility.
@@ -92,6 +108,11 @@ type ClusterServiceServer interface {
 	// ReadIndex returns a commit index that covers every write acknowledged
 	// before the call. Served by the leader; nodes use it for linearizable reads.
 	ReadIndex(context.Context, *ReadIndexRequest) (*ReadIndexResponse, error)
+	// RemoveMember removes a member from the cluster, to retire it or to
+	// replace a dead node (served by the leader). NOT_FOUND if no member has
+	// the ID; FAILED_PRECONDITION if one zone would then hold a majority of
+	// the voters, unless allow_zone_majority, or if it is the last voter.
+	RemoveMember(context.Context, *RemoveMemberRequest) (*RemoveMemberResponse, error)
 	mustEmbedUnimplementedClusterServiceServer()
 }
 
@@ -110,6 +131,9 @@ func (UnimplementedClusterServiceServer) Join(context.Context, *JoinRequest) (*J
 }
 func (UnimplementedClusterServiceServer) ReadIndex(context.Context, *ReadIndexRequest) (*ReadIndexResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ReadIndex not implemented")
+}
+func (UnimplementedClusterServiceServer) RemoveMember(context.Context, *RemoveMemberRequest) (*RemoveMemberResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RemoveMember not implemented")
 }
 func (UnimplementedClusterServiceServer) mustEmbedUnimplementedClusterServiceServer() {}
 func (UnimplementedClusterServiceServer) testEmbeddedByValue()                        {}
@@ -186,6 +210,24 @@ func _ClusterService_ReadIndex_Handler(srv interface{}, ctx context.Context, dec
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ClusterService_RemoveMember_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RemoveMemberRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ClusterServiceServer).RemoveMember(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ClusterService_RemoveMember_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ClusterServiceServer).RemoveMember(ctx, req.(*RemoveMemberRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ClusterService_ServiceDesc is the grpc.ServiceDesc for ClusterService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -204,6 +246,10 @@ var ClusterService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ReadIndex",
 			Handler:    _ClusterService_ReadIndex_Handler,
+		},
+		{
+			MethodName: "RemoveMember",
+			Handler:    _ClusterService_RemoveMember_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

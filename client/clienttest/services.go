@@ -354,6 +354,13 @@ func (s *clusterService) Join(context.Context, *quorumlogpb.JoinRequest) (*quoru
 	return nil, status.Error(codes.Unimplemented, "fake: join")
 }
 
+func (s *clusterService) RemoveMember(context.Context, *quorumlogpb.RemoveMemberRequest) (*quorumlogpb.RemoveMemberResponse, error) {
+	if err := s.n.notLeader(); err != nil {
+		return nil, err
+	}
+	return nil, status.Error(codes.Unimplemented, "fake: remove member")
+}
+
 func (s *clusterService) ReadIndex(context.Context, *quorumlogpb.ReadIndexRequest) (*quorumlogpb.ReadIndexResponse, error) {
 	if err := s.n.notLeader(); err != nil {
 		return nil, err

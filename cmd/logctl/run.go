@@ -35,6 +35,7 @@ type command struct {
 
 var commands = []*command{
 	statusCommand,
+	membersCommand,
 	createCommand,
 	deleteCommand,
 	logsCommand,

@@ -318,13 +318,16 @@ func (c *cluster) describeOn(cl *client.Client, log string) (client.LogInfo, err
 	return cl.Describe(ctx, log)
 }
 
-// waitConverged waits until every node reports the same LastID and
-// checksum for log, at least minLastID, and returns that description.
+// waitConverged waits until every running node reports the same LastID
+// and checksum for log, at least minLastID, and returns that description.
 func (c *cluster) waitConverged(log string, minLastID uint64) client.LogInfo {
 	c.t.Helper()
-	clients := make([]*client.Client, len(c.nodes))
-	for i := range c.nodes {
-		clients[i] = c.nodeClient(i)
+	var nodes []*node
+	var clients []*client.Client
+	for i, nd := range c.nodes {
+		if nd.running() {
+			nodes, clients = append(nodes, nd), append(clients, c.nodeClient(i))
+		}
 	}
 	var info client.LogInfo
 	proctest.WaitFor(c.t, 60*time.Second, func() error {
@@ -332,17 +335,17 @@ func (c *cluster) waitConverged(log string, minLastID uint64) client.LogInfo {
 		for i, cl := range clients {
 			in, err := c.describeOn(cl, log)
 			if err != nil {
-				return fmt.Errorf("Describe(%q) on %s: %w", log, c.nodes[i].id, err)
+				return fmt.Errorf("Describe(%q) on %s: %w", log, nodes[i].id, err)
 			}
 			infos = append(infos, in)
 		}
 		for i, in := range infos {
 			if in.LastID < minLastID {
-				return fmt.Errorf("%s: last id %d, want at least %d", c.nodes[i].id, in.LastID, minLastID)
+				return fmt.Errorf("%s: last id %d, want at least %d", nodes[i].id, in.LastID, minLastID)
 			}
 			if in.LastID != infos[0].LastID || in.Checksum != infos[0].Checksum {
 				return fmt.Errorf("nodes disagree: %s has last id %d checksum %08x, %s has %d %08x",
-					c.nodes[0].id, infos[0].LastID, infos[0].Checksum, c.nodes[i].id, in.LastID, in.Checksum)
+					nodes[0].id, infos[0].LastID, infos[0].Checksum, nodes[i].id, in.LastID, in.Checksum)
 			}
 		}
 		info = infos[0]

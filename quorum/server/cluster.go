@@ -50,6 +50,17 @@ func (s *Service) Join(ctx context.Context, req *pb.JoinRequest) (*pb.JoinRespon
 	return &pb.JoinResponse{}, nil
 }
 
+// RemoveMember removes a member (leader only).
+func (s *Service) RemoveMember(ctx context.Context, req *pb.RemoveMemberRequest) (*pb.RemoveMemberResponse, error) {
+	if req.GetId() == "" {
+		return nil, s.statusErr(&badRequest{"id", "the member to remove must be named"})
+	}
+	if err := s.node.RemoveMember(ctx, req.GetId(), req.GetAllowZoneMajority()); err != nil {
+		return nil, s.statusErr(err)
+	}
+	return &pb.RemoveMemberResponse{}, nil
+}
+
 // ReadIndex serves a read index to followers (leader only).
 func (s *Service) ReadIndex(ctx context.Context, _ *pb.ReadIndexRequest) (*pb.ReadIndexResponse, error) {
 	index, err := s.node.ReadIndex(ctx)

@@ -28,6 +28,7 @@ type Node interface {
 	Store() *logstore.Store
 	Status() (quorum.Status, error)
 	Join(ctx context.Context, m quorum.Member, allowZoneMajority bool) error
+	RemoveMember(ctx context.Context, id string, allowZoneMajority bool) error
 	Self() quorum.Member
 	Registered(m quorum.Member) bool
 }

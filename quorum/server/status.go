@@ -54,8 +54,10 @@ func (s *Service) toStatus(err error) *status.Status {
 		return withDetail(codes.Unavailable, err.Error(), &pb.OutcomeUnknown{})
 	case errors.Is(err, quorum.ErrBusy):
 		return status.New(codes.ResourceExhausted, err.Error())
-	case errors.As(err, &zm):
+	case errors.As(err, &zm), errors.Is(err, quorum.ErrLastVoter):
 		return status.New(codes.FailedPrecondition, err.Error())
+	case errors.Is(err, quorum.ErrNotMember):
+		return status.New(codes.NotFound, err.Error())
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return status.FromContextError(err)
 	}
