@@ -52,6 +52,18 @@ type envOptions struct {
 	lease     time.Duration // memshard --lease; default 1s
 	snapshots []string      // memshard flags naming the snapshot store; default none
 	logFlags  []string      // extra quorumlogd flags
+	// logHosts and shardHosts are the IPs of the QuorumLog and memshard
+	// nodes, one each (default 127.0.0.1): distinct ones let
+	// proctest.Partition cut one node off.
+	logHosts, shardHosts []string
+}
+
+// hostOf returns hosts[i], or 127.0.0.1.
+func hostOf(hosts []string, i int) string {
+	if i < len(hosts) {
+		return hosts[i]
+	}
+	return "127.0.0.1"
 }
 
 // env is a 3-node QuorumLog cluster (zones a, b, c) and a 3-node memshard
@@ -85,7 +97,11 @@ func newEnv(t *testing.T, opts envOptions) *env {
 	e := &env{t: t, lease: opts.lease, clients: map[int]*redis.Client{}}
 	t.Cleanup(e.cleanup) // before the processes' own: it runs after them
 
-	qa := proctest.FreeAddrs(t, 6)
+	qa := make([]string, 6) // gRPC then raft addresses
+	for i := range 3 {
+		a := proctest.FreeAddrsOn(t, hostOf(opts.logHosts, i), 2)
+		qa[i], qa[3+i] = a[0], a[1]
+	}
 	var peers, grpcAddrs []string
 	for i, zone := range []string{"a", "b", "c"} {
 		peers = append(peers, fmt.Sprintf("n%d=%s@%s", i+1, qa[3+i], zone))
@@ -113,7 +129,9 @@ func newEnv(t *testing.T, opts envOptions) *env {
 	proctest.WaitFor(t, 30*time.Second, func() error { return e.logLeader(grpcAddrs) })
 
 	e.mbin, e.logAddrs = mbin, strings.Join(grpcAddrs, ",")
-	e.addrs = proctest.FreeAddrs(t, 3)
+	for i := range 3 {
+		e.addrs = append(e.addrs, proctest.FreeAddrsOn(t, hostOf(opts.shardHosts, i), 1)[0])
+	}
 	for i := range 3 {
 		id := fmt.Sprintf("m%d", i+1)
 		e.ids = append(e.ids, id)

@@ -85,28 +85,59 @@ func TestE2E_LinearizableUnderFailover(t *testing.T) {
 		t.Fatal("the model accepts a stale read")
 	}
 
+	e := newEnv(t, envOptions{})
+	h := startKVLoad(t, e)
+	hold(t, time.Second)
+	p := e.primary()
+	e.sigstop(p) // frozen past its lease: a replica takes over meanwhile
+	np := e.primary()
+	hold(t, 500*time.Millisecond)
+	e.sigcont(p)
+	t.Logf("froze primary %s; %s took over; thawed %s", e.ids[p], e.ids[np], e.ids[p])
+	hold(t, time.Second)
+	e.kill9(np)
+	nnp := e.primary()
+	t.Logf("killed primary %s; %s took over", e.ids[np], e.ids[nnp])
+	hold(t, time.Second)
+	// Back as a replica, so that the clients' dials to it succeed and
+	// go-redis's background redial goroutine ends.
+	e.restart(np)
+	e.waitReplica(np, 0)
+	h.check()
+}
+
+// kvLoad is a history of concurrent GETs and SETs on a few keys, through
+// a go-redis ClusterClient, recorded for porcupine.
+type kvLoad struct {
+	t    *testing.T
+	stop context.CancelFunc
+	wg   sync.WaitGroup
+
+	mu                                sync.Mutex
+	history                           []porcupine.Operation
+	unknown, refusedSets, failedReads int
+}
+
+// startKVLoad starts 6 clients, each doing up to 5000 GETs and SETs of 12
+// keys until check stops them.
+func startKVLoad(t *testing.T, e *env) *kvLoad {
 	const clients = 6
 	var keys []string
 	for i := range 12 {
 		keys = append(keys, fmt.Sprintf("lin:%d", i))
 	}
-	e := newEnv(t, envOptions{})
 	cc := redis.NewClusterClient(&redis.ClusterOptions{
 		Addrs: e.addrs, DialTimeout: 300 * time.Millisecond, ReadTimeout: 2 * time.Second,
 		WriteTimeout: time.Second, PoolSize: 2, ContextTimeoutEnabled: true,
 	})
-	defer cc.Close()
-
+	t.Cleanup(func() { cc.Close() })
+	h := &kvLoad{t: t}
 	start := time.Now()
 	now := func() int64 { return int64(time.Since(start)) }
-	ctx, stop := context.WithCancel(t.Context())
-	defer stop()
-	var mu sync.Mutex
-	var history []porcupine.Operation
-	unknown, refusedSets, failedReads := 0, 0, 0
-	var wg sync.WaitGroup
+	var ctx context.Context
+	ctx, h.stop = context.WithCancel(t.Context())
 	for c := range clients {
-		wg.Go(func() {
+		h.wg.Go(func() {
 			rng := rand.New(rand.NewPCG(uint64(c), 7))
 			for n := 0; ctx.Err() == nil && n < 5000; n++ {
 				key := keys[rng.IntN(len(keys))]
@@ -131,22 +162,22 @@ func TestE2E_LinearizableUnderFailover(t *testing.T) {
 				}
 				op.Return = now()
 				cancel()
-				mu.Lock()
+				h.mu.Lock()
 				switch {
 				case err == nil:
-					history = append(history, op)
+					h.history = append(h.history, op)
 				case in.set && notExecuted(err):
-					refusedSets++ // certainly not applied: it is not in the history
+					h.refusedSets++ // certainly not applied: it is not in the history
 				case in.set:
 					// Outcome unknown: it may take effect at any time from
 					// its call on, or never (no read may depend on it).
 					op.Return = math.MaxInt64
-					history = append(history, op)
-					unknown++
+					h.history = append(h.history, op)
+					h.unknown++
 				default:
-					failedReads++ // a read that failed changed nothing
+					h.failedReads++ // a read that failed changed nothing
 				}
-				mu.Unlock()
+				h.mu.Unlock()
 				if err != nil {
 					if ctx.Err() != nil {
 						return
@@ -157,33 +188,22 @@ func TestE2E_LinearizableUnderFailover(t *testing.T) {
 			}
 		})
 	}
+	return h
+}
 
-	hold(t, time.Second)
-	p := e.primary()
-	e.sigstop(p) // frozen past its lease: a replica takes over meanwhile
-	np := e.primary()
-	hold(t, 500*time.Millisecond)
-	e.sigcont(p)
-	t.Logf("froze primary %s; %s took over; thawed %s", e.ids[p], e.ids[np], e.ids[p])
-	hold(t, time.Second)
-	e.kill9(np)
-	nnp := e.primary()
-	t.Logf("killed primary %s; %s took over", e.ids[np], e.ids[nnp])
-	hold(t, time.Second)
-	// Back as a replica, so that the clients' dials to it succeed and
-	// go-redis's background redial goroutine ends.
-	e.restart(np)
-	e.waitReplica(np, 0)
-	stop()
-	wg.Wait()
-
-	mu.Lock()
-	defer mu.Unlock()
-	t.Logf("%d operations (%d SETs of unknown outcome; left out: %d SETs refused, %d failed GETs)", len(history), unknown, refusedSets, failedReads)
-	if len(history) < 200 {
-		t.Fatalf("only %d operations: the load did not run", len(history))
+// check stops the clients and checks the history for linearizability.
+func (h *kvLoad) check() {
+	t := h.t
+	t.Helper()
+	h.stop()
+	h.wg.Wait()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	t.Logf("%d operations (%d SETs of unknown outcome; left out: %d SETs refused, %d failed GETs)", len(h.history), h.unknown, h.refusedSets, h.failedReads)
+	if len(h.history) < 200 {
+		t.Fatalf("only %d operations: the load did not run", len(h.history))
 	}
-	res, info := porcupine.CheckOperationsVerbose(kvModel, history, time.Minute)
+	res, info := porcupine.CheckOperationsVerbose(kvModel, h.history, time.Minute)
 	switch res {
 	case porcupine.Ok:
 	case porcupine.Illegal:

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"time"
 
+	"google.golang.org/grpc"
+
 	"github.com/quorumlog/quorumlog/client"
 	"github.com/quorumlog/quorumlog/examples/memshard/server"
 	"github.com/quorumlog/quorumlog/examples/memshard/shard"
@@ -116,7 +118,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		defer st.Close()
 		backend = st
 	} else {
-		c, err := client.New(ctx, client.Config{Endpoints: splitList(*endpoints), Logger: logger})
+		c, err := client.New(ctx, client.Config{Endpoints: splitList(*endpoints), Logger: logger, DialOptions: dialFrom(lis.Addr())})
 		if err != nil {
 			lis.Close()
 			return err
@@ -179,4 +181,19 @@ func gatherWaitConfig(d time.Duration) time.Duration {
 		return -1
 	}
 	return d
+}
+
+// dialFrom makes the log client dial from the IP the node listens on, if
+// it listens on one: the log nodes (and firewalls) then see the shard
+// node's traffic come from its own address, as QuorumLog's nodes dial
+// each other from theirs.
+func dialFrom(listen net.Addr) []grpc.DialOption {
+	ip := listen.(*net.TCPAddr).IP
+	if ip == nil || ip.IsUnspecified() {
+		return nil
+	}
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: ip}}
+	return []grpc.DialOption{grpc.WithContextDialer(func(ctx context.Context, addr string) (net.Conn, error) {
+		return d.DialContext(ctx, "tcp", addr)
+	})}
 }

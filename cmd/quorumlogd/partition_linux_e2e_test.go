@@ -164,7 +164,7 @@ func TestE2E_PartitionedLeader(t *testing.T) {
 		}
 		var heal func()
 		if fault == "cut off" {
-			heal = partition(t, hosts[l], others...)
+			heal = proctest.Partition(t, hosts[l], others...)
 		} else {
 			// SIGSTOP: once thawed, the old leader still thinks it leads
 			// until it hears of the newer term; it must not serve a read
@@ -274,46 +274,6 @@ func checkRecords(t *testing.T, id string, recs []client.Record, seen map[string
 		seen[v] = true
 		applied[v] = r.ID
 	}
-}
-
-// partition drops every packet between ip and each of others, both ways,
-// until heal is called (at the latest in t.Cleanup). Clients reach every
-// node still: their connections come from 127.0.0.1.
-func partition(t *testing.T, ip string, others ...string) (heal func()) {
-	t.Helper()
-	var rules [][]string
-	for _, o := range others {
-		for _, pair := range [][2]string{{ip, o}, {o, ip}} {
-			rules = append(rules, []string{"INPUT", "-s", pair[0], "-d", pair[1], "-m", "comment", "--comment", "quorumlog-e2e", "-j", "DROP"})
-		}
-	}
-	iptables := func(op string, rule []string) error {
-		out, err := exec.Command("iptables", append([]string{op}, rule...)...).CombinedOutput()
-		if err != nil {
-			return fmt.Errorf("iptables %s %s: %v: %s", op, strings.Join(rule, " "), err, out)
-		}
-		return nil
-	}
-	var once sync.Once
-	heal = func() {
-		once.Do(func() {
-			for _, r := range rules {
-				if err := iptables("-D", r); err != nil {
-					t.Error(err)
-				}
-			}
-		})
-	}
-	for i, r := range rules {
-		if err := iptables("-I", r); err != nil {
-			for _, done := range rules[:i] {
-				iptables("-D", done)
-			}
-			t.Fatal(err)
-		}
-	}
-	t.Cleanup(heal)
-	return heal
 }
 
 // leaderAmong waits until one of the nodes on hosts is the leader and the

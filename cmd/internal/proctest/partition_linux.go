@@ -1,0 +1,53 @@
+//go:build linux
+
+package proctest
+
+import (
+	"fmt"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// Partition drops every packet between ip and each of others, both ways,
+// until heal is called (at the latest in t.Cleanup), with iptables (root
+// only). Servers on one host get distinct loopback addresses (127.0.0.11,
+// ...) and dial from them; clients dialling from 127.0.0.1 still reach
+// every server.
+func Partition(t *testing.T, ip string, others ...string) (heal func()) {
+	t.Helper()
+	var rules [][]string
+	for _, o := range others {
+		for _, pair := range [][2]string{{ip, o}, {o, ip}} {
+			rules = append(rules, []string{"INPUT", "-s", pair[0], "-d", pair[1], "-m", "comment", "--comment", "quorumlog-e2e", "-j", "DROP"})
+		}
+	}
+	iptables := func(op string, rule []string) error {
+		out, err := exec.Command("iptables", append([]string{op}, rule...)...).CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("iptables %s %s: %v: %s", op, strings.Join(rule, " "), err, out)
+		}
+		return nil
+	}
+	var once sync.Once
+	heal = func() {
+		once.Do(func() {
+			for _, r := range rules {
+				if err := iptables("-D", r); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	for i, r := range rules {
+		if err := iptables("-I", r); err != nil {
+			for _, done := range rules[:i] {
+				iptables("-D", done)
+			}
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(heal)
+	return heal
+}
