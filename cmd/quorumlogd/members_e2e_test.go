@@ -16,7 +16,8 @@ import (
 // a new, empty node in the dead one's zone joins and catches up; then
 // every node holds every acknowledged record. Removing a member that does
 // not exist fails with not found, and removing one of the two left, which
-// would leave one zone with a majority, is refused.
+// would leave one zone with a majority, is refused. Last, the leader
+// removes itself, and another node leads.
 func TestE2E_ReplaceDeadNode(t *testing.T) {
 	c := newCluster(t, clusterOptions{})
 	endpoints := strings.Join(c.grpcAddrs(), ",")
@@ -110,4 +111,15 @@ func TestE2E_ReplaceDeadNode(t *testing.T) {
 	if diff := cmp.Diff(wantIDs, got); diff != "" {
 		t.Errorf("members after the replacement differ (-want +got):\n%s", diff)
 	}
+
+	// The leader may remove itself: it steps down, one of the other two
+	// leads, and appends go on.
+	l := c.leader()
+	if out, _ := logctl(0, "members", "remove", c.nodes[l].id); out != "removed member "+c.nodes[l].id+"\n" {
+		t.Fatalf("members remove of the leader %s printed %q", c.nodes[l].id, out)
+	}
+	c.kill9(l) // retired
+	nl := c.leader()
+	appendN("after-leader", 5)
+	t.Logf("removed the leader %s; %s leads", c.nodes[l].id, c.nodes[nl].id)
 }
