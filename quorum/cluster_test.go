@@ -384,3 +384,32 @@ func TestCluster_RemoveMember(t *testing.T) {
 		t.Fatalf("RemoveMember of the last voter = %v, want ErrLastVoter", err)
 	}
 }
+
+// A running node removed from the cluster learns it once its own log holds
+// the configuration without it (Removed is closed), so that its owner can
+// stop it; the nodes left do not. The leader removing itself always does:
+// it appends that configuration. (A removed follower learns it only if the
+// leader sent it that entry before it stopped replicating to it.)
+func TestCluster_RemovedLeaderLearnsIt(t *testing.T) {
+	c := quorumtest.NewCluster(t, 3, quorumtest.Options{})
+	mustPropose(t, c, logstore.Op{Kind: logstore.OpCreate, Log: "l"})
+	l := c.Leader()
+	if err := c.Node(l).RemoveMember(t.Context(), c.Node(l).ID(), false); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-c.Node(l).Removed():
+	case <-time.After(20 * time.Second):
+		t.Fatalf("the removed %s did not learn it within 20 s", c.Node(l).ID())
+	}
+	for i := range 3 {
+		if i == l {
+			continue
+		}
+		select {
+		case <-c.Node(i).Removed():
+			t.Errorf("%s, still a member, reads as removed", c.Node(i).ID())
+		default:
+		}
+	}
+}

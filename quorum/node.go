@@ -37,6 +37,7 @@ type Node struct {
 	slots     chan struct{} // one per raft entry in flight (Config.Proposers)
 	entries   chan entry    // from the sequencer to the waiters
 	closing   chan struct{}
+	removed   chan struct{}  // closed when this node is removed from the cluster (removal.go)
 	wg        sync.WaitGroup // sequencer, waiters, the registration loop and the leader watcher
 	reads     *readIndexer
 	metrics   *metrics
@@ -70,6 +71,7 @@ func Open(cfg Config) (*Node, error) {
 		slots:   make(chan struct{}, cfg.Proposers),
 		entries: make(chan entry, cfg.Proposers),
 		closing: make(chan struct{}),
+		removed: make(chan struct{}),
 		members: make(map[string]Member),
 		metrics: m,
 	}
@@ -94,6 +96,8 @@ func Open(cfg Config) (*Node, error) {
 	go n.registerSelfLoop()
 	n.wg.Add(1)
 	go n.retentionLoop()
+	n.wg.Add(1)
+	go n.removalLoop()
 	return n, nil
 }
 

@@ -17,7 +17,7 @@ import (
 // every node holds every acknowledged record. Removing a member that does
 // not exist fails with not found, and removing one of the two left, which
 // would leave one zone with a majority, is refused. Last, the leader
-// removes itself, and another node leads.
+// removes itself: its process ends, and another node leads.
 func TestE2E_ReplaceDeadNode(t *testing.T) {
 	c := newCluster(t, clusterOptions{})
 	endpoints := strings.Join(c.grpcAddrs(), ",")
@@ -112,14 +112,24 @@ func TestE2E_ReplaceDeadNode(t *testing.T) {
 		t.Errorf("members after the replacement differ (-want +got):\n%s", diff)
 	}
 
-	// The leader may remove itself: it steps down, one of the other two
-	// leads, and appends go on.
+	// The leader may remove itself: it steps down and its process ends,
+	// saying why (a removed node left running would serve a state that no
+	// longer follows the cluster); one of the other two leads, and appends
+	// go on.
 	l := c.leader()
 	if out, _ := logctl(0, "members", "remove", c.nodes[l].id); out != "removed member "+c.nodes[l].id+"\n" {
 		t.Fatalf("members remove of the leader %s printed %q", c.nodes[l].id, out)
 	}
-	c.kill9(l) // retired
+	proctest.WaitFor(t, 20*time.Second, func() error {
+		if c.nodes[l].running() {
+			return fmt.Errorf("the removed %s is still running", c.nodes[l].id)
+		}
+		return nil
+	})
+	if err := c.nodes[l].proc.Wait(); err == nil || !strings.Contains(c.nodes[l].proc.StderrTail(5), "was removed from the cluster") {
+		t.Fatalf("the removed %s exited with %v; its stderr:\n%s", c.nodes[l].id, err, c.nodes[l].proc.StderrTail(5))
+	}
 	nl := c.leader()
 	appendN("after-leader", 5)
-	t.Logf("removed the leader %s; %s leads", c.nodes[l].id, c.nodes[nl].id)
+	t.Logf("removed the leader %s, which stopped; %s leads", c.nodes[l].id, c.nodes[nl].id)
 }

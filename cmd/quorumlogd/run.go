@@ -102,10 +102,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	<-ctx.Done()
-	logger.Info("shutting down")
-	return n.stop()
+	select {
+	case <-ctx.Done():
+		logger.Info("shutting down")
+		return n.stop()
+	case <-n.node.Removed():
+		// Like a removed etcd member: stop, rather than serve a state that
+		// no longer follows the cluster.
+		return errors.Join(errRemoved, n.stop())
+	}
 }
+
+// errRemoved ends a node that was removed from the cluster.
+var errRemoved = errors.New("this node was removed from the cluster (logctl members remove); to bring it back, empty its --data-dir and start it with --join")
 
 func newLogger(w io.Writer, level string) (*slog.Logger, error) {
 	var l slog.Level
