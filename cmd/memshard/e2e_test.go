@@ -228,28 +228,13 @@ func failoverUnderLoad(t *testing.T, snapshots bool) {
 	}
 	e := newEnv(t, opts)
 	acks := &ackTracker{}
-	cc := redis.NewClusterClient(&redis.ClusterOptions{
-		Addrs: e.addrs, ReadOnly: false,
-		DialTimeout: 300 * time.Millisecond, ReadTimeout: 3 * time.Second, WriteTimeout: 2 * time.Second,
-		PoolSize: writers + 2, ContextTimeoutEnabled: true,
-	})
-	cc.OnNewNode(func(c *redis.Client) { c.AddHook(ackHook{addr: c.Options().Addr, acks: acks}) })
-	defer cc.Close()
-
-	ctx, stop := context.WithCancel(t.Context())
-	defer stop()
-	var acked atomic.Int64
-	hists := make([]*history, writers)
-	var wg sync.WaitGroup
-	for g := range writers {
-		wg.Go(func() { hists[g] = runWriter(ctx, cc, g, &acked) })
-	}
-	defer wg.Wait()
+	w := startWriters(t, e, writers, func(c *redis.Client) { c.AddHook(ackHook{addr: c.Options().Addr, acks: acks}) })
+	acked := &w.acked
 
 	var failovers []time.Duration
 	for round := range kills {
 		p := e.primary()
-		waitAcks(t, &acked, between)
+		waitAcks(t, acked, between)
 		killAt := time.Now()
 		acks.arm(killAt)
 		e.kill9(p)
@@ -276,7 +261,7 @@ func failoverUnderLoad(t *testing.T, snapshots bool) {
 		if snapshots && !strings.Contains(e.nodes[p].StderrTail(100), "restored a snapshot") {
 			t.Errorf("restarted %s did not restore the snapshot", e.ids[p])
 		}
-		waitAcks(t, &acked, between)
+		waitAcks(t, acked, between)
 		if r, err := e.role(p); err != nil || r != "slave" {
 			t.Errorf("ROLE of restarted %s = %q, %v; want slave", e.ids[p], r, err)
 		}
@@ -284,26 +269,63 @@ func failoverUnderLoad(t *testing.T, snapshots bool) {
 		checkNoRecordFrom(t, recs, e.ids[p], e.ids[np])
 		t.Logf("round %d: %s restarted as a replica; %d log records since, none of them its own", round, e.ids[p], len(recs))
 	}
-	stop()
-	wg.Wait()
-
-	var errs []string
-	total := map[string]int{}
-	for _, h := range hists {
-		for k, v := range h.errs {
-			total[k] += v
-		}
-	}
-	for k, v := range total {
-		errs = append(errs, fmt.Sprintf("%s=%d", k, v))
-	}
-	slices.Sort(errs)
-	t.Logf("%d writes acknowledged; unacknowledged by error: %s", acked.Load(), strings.Join(errs, " "))
+	hists, _ := w.finish()
 	slices.Sort(failovers)
 	t.Logf("failover times (kill -> first acknowledged write): %v; p50 %v, max %v",
 		failovers, failovers[len(failovers)/2].Round(time.Millisecond), failovers[len(failovers)-1].Round(time.Millisecond))
 
 	e.onEveryNode(e.primary(), func(i int, c *redis.Client) { verifyHistories(t, c, e.ids[i], hists) })
+}
+
+// writerLoad is writers running runWriter through one cluster client.
+type writerLoad struct {
+	t     *testing.T
+	acked atomic.Int64
+	hists []*history
+	stop  context.CancelFunc
+	wg    sync.WaitGroup
+}
+
+// startWriters starts n writers on a cluster client of e's nodes; onNode,
+// if set, is called with each node client the cluster client makes.
+func startWriters(t *testing.T, e *env, n int, onNode func(*redis.Client)) *writerLoad {
+	cc := redis.NewClusterClient(&redis.ClusterOptions{
+		Addrs:       e.addrs,
+		DialTimeout: 300 * time.Millisecond, ReadTimeout: 3 * time.Second, WriteTimeout: 2 * time.Second,
+		PoolSize: n + 2, ContextTimeoutEnabled: true,
+	})
+	if onNode != nil {
+		cc.OnNewNode(onNode)
+	}
+	w := &writerLoad{t: t, hists: make([]*history, n)}
+	var ctx context.Context
+	ctx, w.stop = context.WithCancel(t.Context())
+	for g := range n {
+		w.wg.Go(func() { w.hists[g] = runWriter(ctx, cc, g, &w.acked) })
+	}
+	t.Cleanup(func() { w.stop(); w.wg.Wait(); cc.Close() })
+	return w
+}
+
+// finish stops the writers, logs what they saw, and returns their
+// histories and the unacknowledged calls by error class.
+func (w *writerLoad) finish() ([]*history, map[string]int) {
+	w.t.Helper()
+	w.stop()
+	w.wg.Wait()
+	total := map[string]int{}
+	for _, h := range w.hists {
+		for k, v := range h.errs {
+			total[k] += v
+		}
+	}
+	var errs []string
+	for k, v := range total {
+		errs = append(errs, fmt.Sprintf("%s=%d", k, v))
+	}
+	slices.Sort(errs)
+	w.t.Logf("%d writes acknowledged; unacknowledged by error: %s", w.acked.Load(), strings.Join(errs, " "))
+	return w.hists, total
 }
 
 // verifyHistories checks node id's keyspace against every writer's

@@ -4,10 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -30,54 +27,24 @@ func TestE2E_LogLeaderKilledUnderLoad(t *testing.T) {
 		kills = 2
 	}
 	e := newEnv(t, envOptions{})
-	cc := redis.NewClusterClient(&redis.ClusterOptions{
-		Addrs:       e.addrs,
-		DialTimeout: 300 * time.Millisecond, ReadTimeout: 3 * time.Second, WriteTimeout: 2 * time.Second,
-		PoolSize: writers + 2, ContextTimeoutEnabled: true,
-	})
-	defer cc.Close()
-
-	ctx, stop := context.WithCancel(t.Context())
-	defer stop()
-	var acked atomic.Int64
-	hists := make([]*history, writers)
-	var wg sync.WaitGroup
-	for g := range writers {
-		wg.Go(func() { hists[g] = runWriter(ctx, cc, g, &acked) })
-	}
-	defer wg.Wait()
-
+	w := startWriters(t, e, writers, nil)
 	for round := range kills {
-		waitAcks(t, &acked, between)
+		waitAcks(t, &w.acked, between)
 		l := e.logLeaderIndex()
 		p := e.primary()
-		before := acked.Load()
+		before := w.acked.Load()
 		e.logNodes[l].Kill(t)
-		waitAcks(t, &acked, between) // on the two log nodes left
+		waitAcks(t, &w.acked, between) // on the two log nodes left
 		e.logNodes[l].Start(t)
 		t.Logf("round %d: killed QuorumLog leader n%d under load (memshard primary %s before, %s after); %d writes acknowledged since",
-			round, l+1, e.ids[p], e.ids[e.primary()], acked.Load()-before)
+			round, l+1, e.ids[p], e.ids[e.primary()], w.acked.Load()-before)
 	}
-	waitAcks(t, &acked, between) // with every log node back
-	stop()
-	wg.Wait()
-
-	total := map[string]int{}
-	for _, h := range hists {
-		for k, v := range h.errs {
-			total[k] += v
-		}
-	}
-	var errs []string
-	for k, v := range total {
-		errs = append(errs, fmt.Sprintf("%s=%d", k, v))
-	}
-	slices.Sort(errs)
-	t.Logf("%d writes acknowledged; unacknowledged by error: %s", acked.Load(), strings.Join(errs, " "))
+	waitAcks(t, &w.acked, between) // with every log node back
+	hists, errs := w.finish()
 	// go-redis follows three MOVED redirects; an error of MOVED is a loop,
 	// such as a node that stepped down sending clients back to itself.
-	if total["MOVED"] > 0 {
-		t.Errorf("%d writes ended in a MOVED redirect loop", total["MOVED"])
+	if errs["MOVED"] > 0 {
+		t.Errorf("%d writes ended in a MOVED redirect loop", errs["MOVED"])
 	}
 	e.onEveryNode(e.primary(), func(i int, c *redis.Client) { verifyHistories(t, c, e.ids[i], hists) })
 }

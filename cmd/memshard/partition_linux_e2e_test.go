@@ -4,8 +4,6 @@ package main
 
 import (
 	"fmt"
-	"os"
-	"os/exec"
 	"testing"
 	"time"
 
@@ -22,12 +20,7 @@ import (
 // write acknowledged and then lost, would show up. Finally the old primary
 // appended nothing after its term ended.
 func TestE2E_PrimaryCutOffFromTheLog(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root for iptables (CI runs as root)")
-	}
-	if _, err := exec.LookPath("iptables"); err != nil {
-		t.Fatal("iptables is not installed (make deps installs it)")
-	}
+	proctest.NeedIptables(t)
 	logHosts := []string{"127.0.0.31", "127.0.0.32", "127.0.0.33"}
 	shardHosts := []string{"127.0.0.41", "127.0.0.42", "127.0.0.43"}
 	e := newEnv(t, envOptions{logHosts: logHosts, shardHosts: shardHosts})

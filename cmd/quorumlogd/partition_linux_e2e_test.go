@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -33,12 +32,7 @@ import (
 // a write acknowledged by the old leader and later lost, or a stale read
 // it served, would show up.
 func TestE2E_PartitionedLeader(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root for iptables (CI runs as root)")
-	}
-	if _, err := exec.LookPath("iptables"); err != nil {
-		t.Fatal("iptables is not installed (make deps installs it)")
-	}
+	proctest.NeedIptables(t)
 	for name, bad := range map[string][]porcupine.Operation{ // histories the checker must reject
 		"a read that misses an acknowledged append": {
 			{ClientId: 0, Input: logInput{op: opAppend, value: "a"}, Output: logOutput{id: 1}, Call: 0, Return: 10},

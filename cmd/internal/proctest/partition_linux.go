@@ -4,6 +4,7 @@ package proctest
 
 import (
 	"fmt"
+	"os"
 	"os/exec"
 	"strings"
 	"sync"
@@ -50,4 +51,16 @@ func Partition(t *testing.T, ip string, others ...string) (heal func()) {
 	}
 	t.Cleanup(heal)
 	return heal
+}
+
+// NeedIptables skips t unless it runs as root (CI does), and fails it if
+// iptables is not installed (make deps installs it).
+func NeedIptables(t *testing.T) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root for iptables (CI runs as root)")
+	}
+	if _, err := exec.LookPath("iptables"); err != nil {
+		t.Fatal("iptables is not installed (make deps installs it)")
+	}
 }
