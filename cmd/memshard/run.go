@@ -192,8 +192,20 @@ func dialFrom(listen net.Addr) []grpc.DialOption {
 	if ip == nil || ip.IsUnspecified() {
 		return nil
 	}
+	return []grpc.DialOption{grpc.WithContextDialer(dialerFrom(ip))}
+}
+
+// dialerFrom dials TCP from ip, or from what the kernel picks if the
+// destination is of the other address family (an IPv6 log, an IPv4 --addr).
+func dialerFrom(ip net.IP) func(ctx context.Context, addr string) (net.Conn, error) {
 	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: ip}}
-	return []grpc.DialOption{grpc.WithContextDialer(func(ctx context.Context, addr string) (net.Conn, error) {
-		return d.DialContext(ctx, "tcp", addr)
-	})}
+	return func(ctx context.Context, addr string) (net.Conn, error) {
+		c, err := d.DialContext(ctx, "tcp", addr)
+		var ae *net.AddrError
+		if errors.As(err, &ae) {
+			var plain net.Dialer
+			return plain.DialContext(ctx, "tcp", addr)
+		}
+		return c, err
+	}
 }
