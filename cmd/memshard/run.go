@@ -46,7 +46,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
 	id := fs.String("id", "", "this node's stable ID, unique within the shard (required unless --standalone)")
-	addr := fs.String("addr", "127.0.0.1:6379", "RESP listen address, also advertised to clients")
+	addr := fs.String("addr", "127.0.0.1:6379", "RESP listen address, also advertised to clients; connections to the log leave from its IP")
 	endpoints := fs.String("log-endpoints", "127.0.0.1:7101,127.0.0.1:7102,127.0.0.1:7103", "QuorumLog gRPC endpoints, comma-separated")
 	shardLog := fs.String("shard", "memshard", "the shard's log name (created if missing)")
 	lease := fs.Duration("lease", 2*time.Second, "primary lease; a replica stands for election after lease + back-off of silence")

@@ -29,7 +29,9 @@ const usage = `Usage:
 Runs one QuorumLog node. The first start of a new cluster names its voters
 with --bootstrap on every one of them (the list is ignored once the data dir
 holds a cluster); a node added later starts with --join and the gRPC address
-of any member. "dev" runs a local three-node cluster (zones a, b, c) in one
+of any member. A node removed from the cluster (logctl members remove) exits
+once it sees its removal. Raft and node-to-node calls leave from the IPs of
+--raft-addr and --grpc-addr. "dev" runs a local three-node cluster (zones a, b, c) in one
 process on 127.0.0.1: gRPC ports 7101-7103, raft ports 7201-7203.
 
 With --debug-addr, an HTTP server there serves Prometheus metrics at
