@@ -23,8 +23,9 @@ const (
 // Removed is closed once this node, having been a member of the raft
 // configuration, has been out of it for removalChecks checks in a row, or
 // at once if it was the leader and removed itself (raft then shuts down).
-// A follower learns only if the leader sent it the configuration entry
-// that removes it before it stopped replicating to it.
+// A running follower learns it: the leader replicates to it up to the
+// entry that removes it before it stops. One that was down or cut off at
+// the time never gets that entry.
 func (n *Node) Removed() <-chan struct{} { return n.removed }
 
 // removalLoop watches the configuration for this node's removal.
