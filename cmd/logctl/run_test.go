@@ -82,6 +82,9 @@ func TestRun_UsageErrors(t *testing.T) {
 		{"bench", "--duration", "0s"},
 		{"bench", "--size", "0"},
 		{"--endpoints", "nohostport", "status"},
+		{"members", "remove"},
+		{"members", "remove", "a", "b"},
+		{"members", "drop", "n1"},
 	} {
 		r := runCtx(t.Context(), "", args...)
 		if r.code != exitUsage {
@@ -175,6 +178,19 @@ func TestRun_Status(t *testing.T) {
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("status output lacks %q:\n%s", want, got)
+		}
+	}
+}
+
+func TestRun_Members(t *testing.T) {
+	fc := clienttest.New(t, 3)
+	fc.SetLeader(1)
+	for _, args := range [][]string{{"members"}, {"members", "list"}} {
+		got := mustRun(t, fc, "", args...)
+		for _, want := range []string{"ID  ZONE  SUFFRAGE  LEADER  RAFT ADDR", "n2  b     voter     *"} {
+			if !strings.Contains(got, want) {
+				t.Errorf("logctl %q output lacks %q:\n%s", args, want, got)
+			}
 		}
 	}
 }
