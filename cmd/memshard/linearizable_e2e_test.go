@@ -110,6 +110,9 @@ func TestE2E_LinearizableUnderFailover(t *testing.T) {
 // a go-redis ClusterClient, recorded for porcupine.
 type kvLoad struct {
 	t    *testing.T
+	e    *env
+	keys []string
+	now  func() int64 // the history's clock
 	stop context.CancelFunc
 	wg   sync.WaitGroup
 
@@ -131,9 +134,9 @@ func startKVLoad(t *testing.T, e *env) *kvLoad {
 		WriteTimeout: time.Second, PoolSize: 2, ContextTimeoutEnabled: true,
 	})
 	t.Cleanup(func() { cc.Close() })
-	h := &kvLoad{t: t}
 	start := time.Now()
 	now := func() int64 { return int64(time.Since(start)) }
+	h := &kvLoad{t: t, e: e, keys: keys, now: now}
 	var ctx context.Context
 	ctx, h.stop = context.WithCancel(t.Context())
 	for c := range clients {
@@ -191,7 +194,10 @@ func startKVLoad(t *testing.T, e *env) *kvLoad {
 	return h
 }
 
-// check stops the clients and checks the history for linearizability.
+// check stops the clients, reads every key from the primary as the last
+// operations of the history, checks that every node holds those values,
+// and checks the history for linearizability: so the final state, too,
+// must hold every acknowledged SET.
 func (h *kvLoad) check() {
 	t := h.t
 	t.Helper()
@@ -199,6 +205,37 @@ func (h *kvLoad) check() {
 	h.wg.Wait()
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	p := h.e.primary()
+	final := map[string]kvOutput{}
+	pc := newRedis(h.e.addrs[p], false)
+	defer pc.Close()
+	for _, k := range h.keys {
+		op := porcupine.Operation{ClientId: -1, Input: kvInput{key: k}, Call: h.now()}
+		v, err := pc.Get(t.Context(), k).Result()
+		switch {
+		case err == nil:
+			op.Output = kvOutput{value: v, found: true}
+		case errors.Is(err, redis.Nil):
+			op.Output = kvOutput{}
+		default:
+			t.Fatalf("final GET %s on the primary %s: %v", k, h.e.ids[p], err)
+		}
+		op.Return = h.now()
+		final[k] = op.Output.(kvOutput)
+		h.history = append(h.history, op)
+	}
+	h.e.onEveryNode(p, func(i int, c *redis.Client) {
+		for k, want := range final {
+			v, err := c.Get(t.Context(), k).Result()
+			got := kvOutput{value: v, found: err == nil}
+			if err != nil && !errors.Is(err, redis.Nil) {
+				t.Fatalf("final GET %s on %s: %v", k, h.e.ids[i], err)
+			}
+			if got != want {
+				t.Errorf("%s: %s = %+v, the primary has %+v", h.e.ids[i], k, got, want)
+			}
+		}
+	})
 	t.Logf("%d operations (%d SETs of unknown outcome; left out: %d SETs refused, %d failed GETs)", len(h.history), h.unknown, h.refusedSets, h.failedReads)
 	if len(h.history) < 200 {
 		t.Fatalf("only %d operations: the load did not run", len(h.history))
