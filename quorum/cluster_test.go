@@ -387,56 +387,38 @@ func TestCluster_RemoveMember(t *testing.T) {
 
 // A running node removed from the cluster learns it once its own log holds
 // the configuration without it (Removed is closed), so that its owner can
-// stop it; the nodes left do not. The leader removing itself always does:
-// it appends that configuration.
-func TestCluster_RemovedLeaderLearnsIt(t *testing.T) {
-	c := quorumtest.NewCluster(t, 3, quorumtest.Options{})
-	mustPropose(t, c, logstore.Op{Kind: logstore.OpCreate, Log: "l"})
-	l := c.Leader()
-	if err := c.Node(l).RemoveMember(t.Context(), c.Node(l).ID(), false); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-c.Node(l).Removed():
-	case <-time.After(20 * time.Second):
-		t.Fatalf("the removed %s did not learn it within 20 s", c.Node(l).ID())
-	}
-	for i := range 3 {
-		if i == l {
-			continue
-		}
-		select {
-		case <-c.Node(i).Removed():
-			t.Errorf("%s, still a member, reads as removed", c.Node(i).ID())
-		default:
-		}
-	}
-}
-
-// A running follower removed from the cluster learns it too: the leader
-// replicates to it up to the entry that removes it before it stops.
-func TestCluster_RemovedFollowerLearnsIt(t *testing.T) {
-	c := quorumtest.NewCluster(t, 3, quorumtest.Options{})
-	mustPropose(t, c, logstore.Op{Kind: logstore.OpCreate, Log: "l"})
-	l := c.Leader()
-	f := (l + 1) % 3
-	if err := c.Node(l).RemoveMember(t.Context(), c.Node(f).ID(), false); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-c.Node(f).Removed():
-	case <-time.After(20 * time.Second):
-		t.Fatalf("the removed %s did not learn it within 20 s", c.Node(f).ID())
-	}
-	mustPropose(t, c, quorumtest.AppendOp("l", []byte("after")))
-	for i := range 3 {
-		if i == f {
-			continue
-		}
-		select {
-		case <-c.Node(i).Removed():
-			t.Errorf("%s, still a member, reads as removed", c.Node(i).ID())
-		default:
-		}
+// stop it; the nodes left do not. The leader removing itself appends that
+// configuration; a follower gets it because the leader replicates to it up
+// to the entry that removes it before it stops.
+func TestCluster_RemovedNodeLearnsIt(t *testing.T) {
+	for _, who := range []string{"leader", "follower"} {
+		t.Run(who, func(t *testing.T) {
+			c := quorumtest.NewCluster(t, 3, quorumtest.Options{})
+			mustPropose(t, c, logstore.Op{Kind: logstore.OpCreate, Log: "l"})
+			l := c.Leader()
+			gone := l
+			if who == "follower" {
+				gone = (l + 1) % 3
+			}
+			if err := c.Node(l).RemoveMember(t.Context(), c.Node(gone).ID(), false); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case <-c.Node(gone).Removed():
+			case <-time.After(20 * time.Second):
+				t.Fatalf("the removed %s did not learn it within 20 s", c.Node(gone).ID())
+			}
+			mustPropose(t, c, quorumtest.AppendOp("l", []byte("after")))
+			for i := range 3 {
+				if i == gone {
+					continue
+				}
+				select {
+				case <-c.Node(i).Removed():
+					t.Errorf("%s, still a member, reads as removed", c.Node(i).ID())
+				default:
+				}
+			}
+		})
 	}
 }
