@@ -6,14 +6,14 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/anishathalye/porcupine"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/quorumlog/quorumlog/cmd/internal/proctest"
 )
 
 // onceString is a GET the cluster client never retries (see onceStatus).
@@ -240,18 +240,7 @@ func (h *kvLoad) check() {
 	if len(h.history) < 200 {
 		t.Fatalf("only %d operations: the load did not run", len(h.history))
 	}
-	res, info := porcupine.CheckOperationsVerbose(kvModel, h.history, time.Minute)
-	switch res {
-	case porcupine.Ok:
-	case porcupine.Illegal:
-		path := filepath.Join(os.TempDir(), fmt.Sprintf("memshard-linearizability-%d.html", time.Now().UnixNano()))
-		if err := porcupine.VisualizePath(kvModel, info, path); err == nil {
-			t.Logf("visualization: %s", path)
-		}
-		t.Fatal("the history is not linearizable")
-	default:
-		t.Fatalf("porcupine could not decide within a minute: %v", res)
-	}
+	proctest.CheckLinearizable(t, kvModel, h.history, time.Minute, "memshard-linearizability")
 }
 
 // notExecuted reports whether a write's error means memshard did not and

@@ -7,8 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -231,18 +229,7 @@ func TestE2E_PartitionedLeader(t *testing.T) {
 	}
 	t.Logf("%d operations checked: %d appends acknowledged (%d conditional; %d conditions failed), %d of unknown outcome (%d applied, %d not), %d other failures",
 		len(checked), len(acked), condOK, condFailed, len(unknown), resolved, dropped, len(failed)-condFailed)
-	res, info := porcupine.CheckOperationsVerbose(logModel, checked, 2*time.Minute)
-	switch res {
-	case porcupine.Ok:
-	case porcupine.Illegal:
-		path := filepath.Join(os.TempDir(), fmt.Sprintf("quorumlog-partition-%d.html", time.Now().UnixNano()))
-		if err := porcupine.VisualizePath(logModel, info, path); err == nil {
-			t.Logf("visualization: %s", path)
-		}
-		t.Fatal("the history is not linearizable")
-	default:
-		t.Fatalf("porcupine could not decide within two minutes: %v", res)
-	}
+	proctest.CheckLinearizable(t, logModel, checked, 2*time.Minute, "quorumlog-partition")
 }
 
 // checkRecords checks one log's records as node id holds them: no value
