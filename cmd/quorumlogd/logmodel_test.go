@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"testing"
 
 	"github.com/anishathalye/porcupine"
 
@@ -86,4 +87,23 @@ var logModel = porcupine.Model{
 		}
 		return fmt.Sprintf("append(%s) -> %d", in.value, out.id)
 	},
+}
+
+// The model must reject the histories the fault tests are there to catch,
+// or their checks could never fail.
+func TestLogModel_RejectsBadHistories(t *testing.T) {
+	for name, bad := range map[string][]porcupine.Operation{ // histories the checker must reject
+		"a read that misses an acknowledged append": {
+			{ClientId: 0, Input: logInput{op: opAppend, value: "a"}, Output: logOutput{id: 1}, Call: 0, Return: 10},
+			{ClientId: 1, Input: logInput{op: opDescribe}, Output: logOutput{}, Call: 20, Return: 30},
+		},
+		"two conditional appends on the same last ID that both succeed": {
+			{ClientId: 0, Input: logInput{op: opCondAppend, value: "a"}, Output: logOutput{id: 1}, Call: 0, Return: 10},
+			{ClientId: 1, Input: logInput{op: opCondAppend, value: "b"}, Output: logOutput{id: 2}, Call: 0, Return: 10},
+		},
+	} {
+		if porcupine.CheckOperations(logModel, bad) {
+			t.Errorf("the model accepts %s", name)
+		}
+	}
 }

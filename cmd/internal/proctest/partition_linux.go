@@ -24,13 +24,6 @@ func Partition(t *testing.T, ip string, others ...string) (heal func()) {
 			rules = append(rules, []string{"INPUT", "-s", pair[0], "-d", pair[1], "-m", "comment", "--comment", "quorumlog-e2e", "-j", "DROP"})
 		}
 	}
-	iptables := func(op string, rule []string) error {
-		out, err := exec.Command("iptables", append([]string{op}, rule...)...).CombinedOutput()
-		if err != nil {
-			return fmt.Errorf("iptables %s %s: %v: %s", op, strings.Join(rule, " "), err, out)
-		}
-		return nil
-	}
 	var once sync.Once
 	heal = func() {
 		once.Do(func() {
@@ -63,4 +56,13 @@ func NeedIptables(t *testing.T) {
 	if _, err := exec.LookPath("iptables"); err != nil {
 		t.Fatal("iptables is not installed (make deps installs it)")
 	}
+}
+
+// iptables runs iptables op (-I, -D) with rule.
+func iptables(op string, rule []string) error {
+	out, err := exec.Command("iptables", append([]string{op}, rule...)...).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("iptables %s %s: %v: %s", op, strings.Join(rule, " "), err, out)
+	}
+	return nil
 }

@@ -346,8 +346,7 @@ func (p *Proc) Term(t *testing.T) {
 	}
 }
 
-// Stop freezes p with SIGSTOP; Cont thaws it with SIGCONT.
-// Stop freezes p with SIGSTOP and returns once every thread of it is
+// Stop freezes p with SIGSTOP (Cont thaws it) and returns once every thread of it is
 // stopped. kill(2) returns before that: a process was measured making
 // progress for a millisecond after it, long enough for a quorumlogd to
 // commit a write the test had sent to a log it believed paused.
