@@ -29,6 +29,7 @@ type Node struct {
 	raft   *raft.Raft
 	store  *logstore.Store
 	trans  raft.Transport
+	tcp    *tcpTransport // nil with Config.Transport
 	logs   raft.LogStore // raft's log store, under its cache
 	closer []io.Closer   // raft log and stable stores, closed after raft stops
 
@@ -143,18 +144,13 @@ func (n *Node) open() error {
 			MaxPool: 4,
 			Timeout: 10 * time.Second,
 			Logger:  newHCLog(n.logger),
-			// 1 turns pipelined replication off. hashicorp/raft's pipeline
-			// deadlocks when a follower refuses an AppendEntries (its disk
-			// full, an I/O error): the leader keeps sending it heartbeats
-			// but never another entry, so it never catches up, even
-			// restarted, until the leader restarts (hashicorp/raft#612;
-			// reproduced here with a follower on a full tmpfs).
-			MaxRPCsInFlight: 1,
+			// Pipelined replication, made safe by tcpTransport.
+			MaxRPCsInFlight: maxRPCsInFlight,
 		})
 		if err != nil {
 			return fmt.Errorf("raft transport on %s: %w", n.cfg.RaftAddr, err)
 		}
-		n.trans = t
+		n.trans, n.tcp = t, t
 	}
 
 	rc := n.raftConfig()
@@ -276,6 +272,9 @@ func (n *Node) Close() error {
 	// (within the leader lease when the cluster is unreachable).
 	n.wg.Wait()
 	var errs []error
+	if n.tcp != nil {
+		n.tcp.stream.stopRetrying()
+	}
 	if n.raft != nil {
 		errs = append(errs, n.raft.Shutdown().Error())
 	}
