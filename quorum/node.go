@@ -52,6 +52,8 @@ type Node struct {
 	mu      sync.Mutex
 	members map[string]Member // guarded by mu; rebuilt from MembersLog by the FSM
 	closed  bool              // guarded by mu
+
+	removedOnce sync.Once
 }
 
 // Open opens (or creates) the node's data directory, starts raft and, on the

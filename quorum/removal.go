@@ -25,8 +25,22 @@ const (
 // at once if it was the leader and removed itself (raft then shuts down).
 // A running follower learns it: the leader replicates to it up to the
 // entry that removes it before it stops. One that was down or cut off at
-// the time never gets that entry.
+// the time never gets that entry: its owner asks the leader
+// (KnownPeers) and tells the node with ConfirmRemoved.
 func (n *Node) Removed() <-chan struct{} { return n.removed }
+
+// ConfirmRemoved closes Removed: the cluster's leader, leaderID, has a
+// configuration without this node.
+func (n *Node) ConfirmRemoved(leaderID string) {
+	n.markRemoved("the leader " + leaderID + " no longer lists this node")
+}
+
+func (n *Node) markRemoved(how string) {
+	n.removedOnce.Do(func() {
+		n.logger.Error("this node was removed from the cluster (logctl members remove); to bring it back, empty its --data-dir and start it with --join", "how", how)
+		close(n.removed)
+	})
+}
 
 // removalLoop watches the configuration for this node's removal.
 func (n *Node) removalLoop() {
@@ -53,8 +67,7 @@ func (n *Node) removalLoop() {
 				out++
 			}
 			if out >= removalChecks {
-				n.logger.Error("this node was removed from the cluster (logctl members remove); to bring it back, empty its --data-dir and start it with --join")
-				close(n.removed)
+				n.markRemoved("its raft configuration no longer lists it")
 				return
 			}
 		}

@@ -112,6 +112,21 @@ func TestE2E_ReplaceDeadNode(t *testing.T) {
 		t.Errorf("members after the replacement differ (-want +got):\n%s", diff)
 	}
 
+	// The dead node comes back on its old data dir. No leader will ever
+	// send it anything; it asks the members it knew, hears from the
+	// leader that it is no longer one, and stops, saying so.
+	c.restart(dead)
+	proctest.WaitFor(t, 60*time.Second, func() error {
+		if c.nodes[dead].running() {
+			return fmt.Errorf("the removed %s, restarted, is still running", deadID)
+		}
+		return nil
+	})
+	if err := c.nodes[dead].proc.Wait(); err == nil || !strings.Contains(c.nodes[dead].proc.StderrTail(5), "was removed from the cluster") {
+		t.Fatalf("the removed %s, restarted, exited with %v; its stderr:\n%s", deadID, err, c.nodes[dead].proc.StderrTail(5))
+	}
+	appendN("after-restart", 5)
+
 	// The leader may remove itself: it steps down and its process ends,
 	// saying why (a removed node left running would serve a state that no
 	// longer follows the cluster); one of the other two leads, and appends

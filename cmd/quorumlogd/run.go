@@ -30,7 +30,8 @@ Runs one QuorumLog node. The first start of a new cluster names its voters
 with --bootstrap on every one of them (the list is ignored once the data dir
 holds a cluster); a node added later starts with --join and the gRPC address
 of any member. A node removed from the cluster (logctl members remove) exits
-once it sees its removal. Raft and node-to-node calls leave from the IPs of
+once it sees its removal, or, if it was down then, once the leader tells it
+after its restart. Raft and node-to-node calls leave from the IPs of
 --raft-addr and --grpc-addr. "dev" runs a local three-node cluster (zones a, b, c) in one
 process on 127.0.0.1: gRPC ports 7101-7103, raft ports 7201-7203.
 

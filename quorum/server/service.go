@@ -31,6 +31,8 @@ type Node interface {
 	RemoveMember(ctx context.Context, id string, allowZoneMajority bool) error
 	Self() quorum.Member
 	Registered(m quorum.Member) bool
+	KnownPeers() []quorum.Member
+	ConfirmRemoved(leaderID string)
 }
 
 var _ Node = (*quorum.Node)(nil)
@@ -94,10 +96,13 @@ func New(cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Service{
+	s := &Service{
 		node: cfg.Node, max: cfg.MaxRecordBytes, logger: cfg.Logger,
 		peers: newPeerConns(cfg.DialFrom), closing: make(chan struct{}), metrics: m,
-	}, nil
+	}
+	s.wg.Add(1)
+	go s.removalLoop()
+	return s, nil
 }
 
 // MaxMessageBytes is the gRPC message size the server must accept: a full
