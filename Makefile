@@ -37,8 +37,9 @@ run: deps build
 # redis-tools (redis-cli, redis-benchmark) for its end-to-end tests, and
 # iptables for the partition tests.
 deps:
-	@command -v redis-server >/dev/null && command -v redis-benchmark >/dev/null && command -v iptables >/dev/null || \
-	  { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y redis-server redis-tools iptables; }
+	@command -v redis-server >/dev/null && command -v redis-benchmark >/dev/null && command -v iptables >/dev/null && \
+	  command -v mkfs.ext4 >/dev/null && command -v fsfreeze >/dev/null || \
+	  { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y redis-server redis-tools iptables e2fsprogs util-linux; }
 
 # Everything CI runs: unit, cluster and end-to-end tests, with the race detector.
 test: deps

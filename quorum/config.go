@@ -75,7 +75,15 @@ type Config struct {
 	// TrailingLogs). Default DefaultRaftLogBytes.
 	RaftLogBytes      int64
 	RetentionInterval time.Duration // how often the byte budget is checked; default 1s
-	SegmentBytes      int64         // logstore segment size; default the logstore's
+	// MaxSyncDuration is how long a raft log write may take before the
+	// node stops (stall.go); default DefaultMaxSyncDuration.
+	MaxSyncDuration time.Duration
+	// OnStall, if set, is called once a raft log write has taken longer
+	// than MaxSyncDuration, with the reason; it should end the process
+	// (the node cannot be closed: Close would wait for the write). If it
+	// returns, or is nil, the node panics.
+	OnStall      func(error)
+	SegmentBytes int64 // logstore segment size; default the logstore's
 
 	// Tune, if set, may adjust the raft configuration last (tests shorten timeouts).
 	Tune func(*raft.Config)
@@ -118,6 +126,9 @@ func (c *Config) setDefaults() {
 	if c.RetentionInterval == 0 {
 		c.RetentionInterval = time.Second
 	}
+	if c.MaxSyncDuration == 0 {
+		c.MaxSyncDuration = DefaultMaxSyncDuration
+	}
 }
 
 // Validate reports the first problem with c.
@@ -131,6 +142,8 @@ func (c *Config) Validate() error {
 		return errors.New("quorum: data dir is required")
 	case c.RaftAddr == "" && c.Transport == nil:
 		return errors.New("quorum: raft address is required")
+	case c.MaxSyncDuration < 0:
+		return fmt.Errorf("quorum: max sync duration %v is negative", c.MaxSyncDuration)
 	}
 	if c.LogStore != "" && c.LogStore != LogStoreBolt && c.LogStore != LogStoreWAL {
 		return fmt.Errorf("quorum: raft log store %q: want %q or %q", c.LogStore, LogStoreBolt, LogStoreWAL)

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/hashicorp/raft"
 	walTypes "github.com/hashicorp/raft-wal/types"
@@ -27,6 +29,8 @@ type logCache struct {
 	store      raft.LogStore
 	maxEntries int
 	maxBytes   int
+
+	writing atomic.Int64 // when the StoreLogs in progress began (Unix ns), or 0 (stall.go)
 
 	mu      sync.RWMutex
 	entries []*raft.Log // consecutive indexes, oldest first
@@ -61,7 +65,10 @@ func (c *logCache) StoreLog(log *raft.Log) error { return c.StoreLogs([]*raft.Lo
 
 // StoreLogs stores logs, then caches them if that succeeded.
 func (c *logCache) StoreLogs(logs []*raft.Log) error {
-	if err := c.store.StoreLogs(logs); err != nil {
+	c.writing.Store(time.Now().UnixNano())
+	err := c.store.StoreLogs(logs)
+	c.writing.Store(0)
+	if err != nil {
 		if errors.Is(err, walTypes.ErrSealed) {
 			// raft-wal could not start its next segment (a full disk) and
 			// refuses every append from now on, until it is reopened: the

@@ -101,6 +101,8 @@ func Open(cfg Config) (*Node, error) {
 	go n.retentionLoop()
 	n.wg.Add(1)
 	go n.removalLoop()
+	n.wg.Add(1)
+	go n.stallLoop(n.logs.(*logCache))
 	return n, nil
 }
 

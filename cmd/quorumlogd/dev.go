@@ -67,7 +67,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			grpcAddr:  fmt.Sprintf("127.0.0.1:%d", *basePort+1+i),
 			raftAddr:  fmt.Sprintf("127.0.0.1:%d", *basePort+101+i),
 			bootstrap: bootstrap, logStore: *logStore, maxRecordBytes: server.DefaultMaxRecordBytes,
-			raftLogBytes: quorum.DefaultRaftLogBytes,
+			raftLogBytes: quorum.DefaultRaftLogBytes, maxSyncDuration: quorum.DefaultMaxSyncDuration,
 		}
 		if f.logStore == "" {
 			f.logStore = quorum.DefaultLogStore

@@ -32,6 +32,7 @@ type clusterOptions struct {
 	maxRecordBytes    int      // --max-record-bytes; 0 for the default
 	raftLogBytes      int64    // --raft-log-bytes; 0 for the default
 	allowZoneMajority bool
+	extraArgs         []string // more flags for every node
 }
 
 // node is one quorumlogd subprocess and what it needs to restart.
@@ -126,7 +127,7 @@ func (c *cluster) nodeArgs(nd *node) []string {
 	if c.opts.allowZoneMajority {
 		args = append(args, "--allow-zone-majority")
 	}
-	return args
+	return append(args, c.opts.extraArgs...)
 }
 
 // addNode adds a node to c that joins the cluster through the gRPC address

@@ -8,6 +8,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -49,6 +51,7 @@ type nodeFlags struct {
 	debugAddr                             string
 	maxRecordBytes                        int
 	raftLogBytes                          int64
+	maxSyncDuration                       time.Duration
 	allowZoneMajority                     bool
 }
 
@@ -63,6 +66,7 @@ func (f *nodeFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.logStore, "raft-log-store", quorum.DefaultLogStore, "raft log store: bolt (raft-boltdb) or wal (raft-wal)")
 	fs.IntVar(&f.maxRecordBytes, "max-record-bytes", server.DefaultMaxRecordBytes, "largest record payload accepted, in bytes (at most 32 MiB); an append carries at most 16 such records and at most 48 MiB")
 	fs.Int64Var(&f.raftLogBytes, "raft-log-bytes", quorum.DefaultRaftLogBytes, "about the most raft log kept on disk, in bytes: a snapshot once half of it was written since the last, and behind it as many entries as half of it holds")
+	fs.DurationVar(&f.maxSyncDuration, "max-sync-duration", quorum.DefaultMaxSyncDuration, "a node whose raft log write has not returned for this long stops, so that a stalled disk does not stall the cluster")
 	fs.BoolVar(&f.allowZoneMajority, "allow-zone-majority", false, "accept voter sets in which one zone holds a majority (status then warns)")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&f.debugAddr, "debug-addr", "", "if set, serve Prometheus metrics (/metrics) and Go's pprof profiles (/debug/pprof/) over HTTP on this address")
@@ -146,6 +150,8 @@ func startNode(ctx context.Context, f nodeFlags, logger *slog.Logger, reg promet
 		return nil, usageError{errors.New("--data-dir is required")}
 	case f.bootstrap != "" && f.join != "":
 		return nil, usageError{errors.New("--bootstrap and --join exclude each other")}
+	case f.maxSyncDuration < time.Second:
+		return nil, usageError{errors.New("--max-sync-duration must be at least 1s")}
 	case f.raftLogBytes < 64<<20:
 		return nil, usageError{errors.New("--raft-log-bytes must be at least 67108864 (64 MiB)")}
 	case f.maxRecordBytes <= 0 || f.maxRecordBytes > server.MaxRecordBytesLimit:
@@ -154,7 +160,7 @@ func startNode(ctx context.Context, f nodeFlags, logger *slog.Logger, reg promet
 	cfg := quorum.Config{
 		ID: f.id, Zone: f.zone, DataDir: f.dataDir, RaftAddr: f.raftAddr, GRPCAddr: f.grpcAddr,
 		LogStore: f.logStore, AllowZoneMajority: f.allowZoneMajority, Logger: logger, Metrics: reg,
-		RaftLogBytes: f.raftLogBytes,
+		RaftLogBytes: f.raftLogBytes, MaxSyncDuration: f.maxSyncDuration,
 	}
 	if f.bootstrap != "" {
 		peers, err := quorum.ParsePeers(f.bootstrap)
@@ -162,6 +168,24 @@ func startNode(ctx context.Context, f nodeFlags, logger *slog.Logger, reg promet
 			return nil, usageError{err}
 		}
 		cfg.Bootstrap = peers
+	}
+	var served atomic.Pointer[grpc.Server]
+	cfg.OnStall = func(err error) {
+		// The node cannot be closed: Close would wait for the stuck write.
+		// Stop serving, so that clients fail over now rather than wait on
+		// open connections, and exit (a thread blocked on the disk may hold
+		// the process until the disk returns, but the node's heartbeats
+		// stop with the rest of it).
+		logger.Error("stopping: the disk stalls", "node", f.id, "err", err)
+		if g := served.Load(); g != nil {
+			done := make(chan struct{})
+			go func() { g.Stop(); close(done) }()
+			select {
+			case <-done:
+			case <-time.After(time.Second):
+			}
+		}
+		os.Exit(1)
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, usageError{err}
@@ -189,6 +213,7 @@ func startNode(ctx context.Context, f nodeFlags, logger *slog.Logger, reg promet
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 5 * time.Second, PermitWithoutStream: true}),
 	)
 	svc.Register(g)
+	served.Store(g)
 	rn := &runningNode{node: node, svc: svc, grpc: g, served: make(chan error, 1)}
 	go func() { rn.served <- g.Serve(lis) }()
 	logger.Info("serving", "node", f.id, "zone", f.zone, "grpc_addr", f.grpcAddr, "raft_addr", f.raftAddr, "raft_log_store", cfg.LogStore)

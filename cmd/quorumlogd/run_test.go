@@ -29,3 +29,15 @@ func TestRaftLogBytesFlag_Refused(t *testing.T) {
 		t.Errorf("--raft-log-bytes 1000: %v, want the usage error", err)
 	}
 }
+
+// --max-sync-duration under a second is a usage error: healthy fsyncs of
+// large entries may take that long.
+func TestMaxSyncDurationFlag_Refused(t *testing.T) {
+	for _, v := range []string{"0s", "-1s", "500ms"} {
+		err := run(t.Context(), []string{"--id", "n1", "--zone", "a", "--data-dir", t.TempDir(), "--max-sync-duration", v}, io.Discard, io.Discard)
+		var u usageError
+		if !errors.As(err, &u) || !strings.Contains(err.Error(), "--max-sync-duration must be at least 1s") {
+			t.Errorf("--max-sync-duration %s: %v, want the usage error", v, err)
+		}
+	}
+}
