@@ -37,12 +37,7 @@ func TestE2E_LeaderDiskStalls(t *testing.T) {
 
 	l := c.leader()
 	old := c.nodes[l]
-	var others []string
-	for i, h := range hosts {
-		if i != l {
-			others = append(others, h)
-		}
-	}
+	others := allBut(hosts, l)
 	disks[l].Freeze()
 	frozeAt := time.Now()
 	nl := c.leaderAmong(others)

@@ -30,12 +30,7 @@ func TestE2E_PartitionedLeader(t *testing.T) {
 	hold(t, time.Second)
 	for round, fault := range []string{"cut off", "froze"} {
 		l := c.leader()
-		var others []string
-		for i, h := range hosts {
-			if i != l {
-				others = append(others, h)
-			}
-		}
+		others := allBut(hosts, l)
 		var heal func()
 		if fault == "cut off" {
 			heal = proctest.Partition(t, hosts[l], others...)
@@ -55,6 +50,11 @@ func TestE2E_PartitionedLeader(t *testing.T) {
 	}
 	load.finish()
 	load.check("quorumlog-partition")
+}
+
+// allBut returns hosts without hosts[i].
+func allBut(hosts []string, i int) []string {
+	return slices.Delete(slices.Clone(hosts), i, i+1)
 }
 
 // leaderAmong waits until one of the nodes on hosts is the leader and the

@@ -37,25 +37,14 @@ func Delay(t *testing.T, oneWay time.Duration, a, b string) (undo func()) {
 			"-m", "comment", "--comment", "quorumlog-e2e", "-j", "REDIRECT", "--to-ports", port})
 	}
 	p := &delayProxy{oneWay: oneWay, ln: ln, conns: map[net.Conn]bool{}}
+	t.Cleanup(p.close) // also if the rules fail
+	remove := insertRules(t, rules)
 	var once sync.Once
 	undo = func() {
 		once.Do(func() {
-			for _, r := range rules {
-				if err := iptables("-D", r); err != nil {
-					t.Error(err)
-				}
-			}
+			remove()
 			p.close()
 		})
-	}
-	for i, r := range rules {
-		if err := iptables("-I", r); err != nil {
-			for _, done := range rules[:i] {
-				iptables("-D", done)
-			}
-			ln.Close()
-			t.Fatal(err)
-		}
 	}
 	t.Cleanup(undo)
 	go p.serve()

@@ -24,24 +24,7 @@ func Partition(t *testing.T, ip string, others ...string) (heal func()) {
 			rules = append(rules, []string{"INPUT", "-s", pair[0], "-d", pair[1], "-m", "comment", "--comment", "quorumlog-e2e", "-j", "DROP"})
 		}
 	}
-	var once sync.Once
-	heal = func() {
-		once.Do(func() {
-			for _, r := range rules {
-				if err := iptables("-D", r); err != nil {
-					t.Error(err)
-				}
-			}
-		})
-	}
-	for i, r := range rules {
-		if err := iptables("-I", r); err != nil {
-			for _, done := range rules[:i] {
-				iptables("-D", done)
-			}
-			t.Fatal(err)
-		}
-	}
+	heal = insertRules(t, rules)
 	t.Cleanup(heal)
 	return heal
 }
@@ -65,4 +48,28 @@ func iptables(op string, rule []string) error {
 		return fmt.Errorf("iptables %s %s: %v: %s", op, strings.Join(rule, " "), err, out)
 	}
 	return nil
+}
+
+// insertRules inserts the iptables rules (all, or none and t fails), and
+// returns a func that deletes them, once.
+func insertRules(t *testing.T, rules [][]string) (remove func()) {
+	t.Helper()
+	for i, r := range rules {
+		if err := iptables("-I", r); err != nil {
+			for _, done := range rules[:i] {
+				iptables("-D", done)
+			}
+			t.Fatal(err)
+		}
+	}
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			for _, r := range rules {
+				if err := iptables("-D", r); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
 }
