@@ -24,6 +24,8 @@ import (
 // which opens its own to the original destination from 127.0.0.1, so a
 // and b must be other addresses. The rules go, and the proxy with its
 // connections closes, when undo is called, at the latest in t.Cleanup.
+// Go's timers sleep at least about a millisecond here, so a smaller
+// oneWay comes out at about a millisecond.
 func Delay(t *testing.T, oneWay time.Duration, a, b string) (undo func()) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
