@@ -52,6 +52,9 @@ type envOptions struct {
 	lease     time.Duration // memshard --lease; default 1s
 	snapshots []string      // memshard flags naming the snapshot store; default none
 	logFlags  []string      // extra quorumlogd flags
+	// logDataDir, if set, is called with each QuorumLog node's data dir
+	// before the node starts (a test mounts a disk of its own there).
+	logDataDir func(i int, dir string)
 	// logHosts and shardHosts are the IPs of the QuorumLog and memshard
 	// nodes, one each (default 127.0.0.1): distinct ones let
 	// proctest.Partition cut one node off.
@@ -109,7 +112,11 @@ func newEnv(t *testing.T, opts envOptions) *env {
 	}
 	for i, zone := range []string{"a", "b", "c"} {
 		id := fmt.Sprintf("n%d", i+1)
-		args := []string{"--id", id, "--zone", zone, "--data-dir", t.TempDir(),
+		dir := t.TempDir()
+		if opts.logDataDir != nil {
+			opts.logDataDir(i, dir)
+		}
+		args := []string{"--id", id, "--zone", zone, "--data-dir", dir,
 			"--grpc-addr", qa[i], "--raft-addr", qa[3+i], "--log-level", "warn",
 			"--bootstrap", strings.Join(peers, ","),
 		}

@@ -32,7 +32,9 @@ func NeedLoopDevices(t *testing.T) {
 }
 
 // MountLoopFS makes an ext4 filesystem of sizeMiB MiB and mounts it on dir
-// (hiding what dir held). It is thawed and unmounted in t.Cleanup.
+// (hiding what dir held). It is thawed and unmounted in t.Cleanup; a
+// process writing to it must be killed after the thaw (cleanups run last
+// in, first out), or killing it waits for ever.
 func MountLoopFS(t *testing.T, dir string, sizeMiB int) *LoopFS {
 	t.Helper()
 	img := filepath.Join(t.TempDir(), "fs.img")
