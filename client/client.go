@@ -44,7 +44,8 @@ type Config struct {
 	RetryBackoff    time.Duration
 	MaxRetryBackoff time.Duration
 	// DialOptions are added after the client's own (insecure transport
-	// credentials, fast reconnect backoff), so they may override them.
+	// credentials, fast reconnect backoff, a dialer setting SO_REUSEADDR),
+	// so they may override them; see DialFrom.
 	DialOptions []grpc.DialOption
 }
 
@@ -159,6 +160,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	}
 	c.dialOps = append([]grpc.DialOption{
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithContextDialer(dialer(nil)), // SO_REUSEADDR (dial.go)
 		// A cluster's --max-record-bytes may exceed gRPC's default 4 MiB
 		// message, and a record it accepted must read back: the servers bound
 		// what they send, as etcd's client assumes too.

@@ -118,7 +118,11 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		defer st.Close()
 		backend = st
 	} else {
-		c, err := client.New(ctx, client.Config{Endpoints: splitList(*endpoints), Logger: logger, DialOptions: dialFrom(lis.Addr())})
+		// The log is dialled from the IP this node serves on: the log
+		// nodes (and firewalls) see the shard node's traffic come from its
+		// own address, as QuorumLog's nodes dial each other from theirs.
+		c, err := client.New(ctx, client.Config{Endpoints: splitList(*endpoints), Logger: logger,
+			DialOptions: []grpc.DialOption{client.DialFrom(lis.Addr().(*net.TCPAddr).IP)}})
 		if err != nil {
 			lis.Close()
 			return err
@@ -181,31 +185,4 @@ func gatherWaitConfig(d time.Duration) time.Duration {
 		return -1
 	}
 	return d
-}
-
-// dialFrom makes the log client dial from the IP the node listens on, if
-// it listens on one: the log nodes (and firewalls) then see the shard
-// node's traffic come from its own address, as QuorumLog's nodes dial
-// each other from theirs.
-func dialFrom(listen net.Addr) []grpc.DialOption {
-	ip := listen.(*net.TCPAddr).IP
-	if ip == nil || ip.IsUnspecified() {
-		return nil
-	}
-	return []grpc.DialOption{grpc.WithContextDialer(dialerFrom(ip))}
-}
-
-// dialerFrom dials TCP from ip, or from what the kernel picks if the
-// destination is of the other address family (an IPv6 log, an IPv4 --addr).
-func dialerFrom(ip net.IP) func(ctx context.Context, addr string) (net.Conn, error) {
-	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: ip}}
-	return func(ctx context.Context, addr string) (net.Conn, error) {
-		c, err := d.DialContext(ctx, "tcp", addr)
-		var ae *net.AddrError
-		if errors.As(err, &ae) {
-			var plain net.Dialer
-			return plain.DialContext(ctx, "tcp", addr)
-		}
-		return c, err
-	}
 }

@@ -10,6 +10,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	pb "github.com/quorumlog/quorumlog/api/quorumlogpb"
+	"github.com/quorumlog/quorumlog/client"
 	"github.com/quorumlog/quorumlog/quorum"
 )
 
@@ -22,16 +23,10 @@ type peerConns struct {
 }
 
 // newPeerConns returns connections that dial from the local IP from, if
-// it is set.
+// it is set (client.DialFrom, which also sets SO_REUSEADDR).
 func newPeerConns(from net.IP) *peerConns {
 	p := &peerConns{conns: make(map[string]*grpc.ClientConn)}
-	p.opts = []grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials())}
-	if from != nil && !from.IsUnspecified() {
-		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: from}}
-		p.opts = append(p.opts, grpc.WithContextDialer(func(ctx context.Context, addr string) (net.Conn, error) {
-			return d.DialContext(ctx, "tcp", addr)
-		}))
-	}
+	p.opts = []grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials()), client.DialFrom(from)}
 	return p
 }
 
