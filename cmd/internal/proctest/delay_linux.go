@@ -90,8 +90,16 @@ func (p *delayProxy) track(c net.Conn) bool {
 	return true
 }
 
+// done closes c and forgets it.
+func (p *delayProxy) done(c net.Conn) {
+	c.Close()
+	p.mu.Lock()
+	delete(p.conns, c)
+	p.mu.Unlock()
+}
+
 func (p *delayProxy) forward(in net.Conn) {
-	defer in.Close()
+	defer p.done(in)
 	dst, err := originalDst(in.(*net.TCPConn))
 	if err != nil {
 		return
@@ -101,10 +109,10 @@ func (p *delayProxy) forward(in net.Conn) {
 	if err != nil {
 		return // the client sees its connection reset, as it would have
 	}
-	defer out.Close()
 	if !p.track(out) {
 		return
 	}
+	defer p.done(out)
 	var both sync.WaitGroup
 	both.Go(func() { delayCopy(out, in, p.oneWay) })
 	both.Go(func() { delayCopy(in, out, p.oneWay) })
