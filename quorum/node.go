@@ -216,7 +216,12 @@ func (n *Node) raftConfig() *raft.Config {
 	rc.LocalID = raft.ServerID(n.cfg.ID)
 	rc.Logger = newHCLog(n.logger)
 	rc.BatchApplyCh = true
-	rc.MaxAppendEntries = 64
+	// 64 entries in flight to a follower in all, as one AppendEntries
+	// carried before replication was pipelined: a follower catching up
+	// pins no more of the leader's memory (up to 256 MiB of 4 MiB entries
+	// read back from disk). 8 per AppendEntries also bounds raft's batching
+	// of applies, of which the sequencer keeps at most Proposers (4) queued.
+	rc.MaxAppendEntries = 64 / maxRPCsInFlight
 	rc.CommitTimeout = 5 * time.Millisecond
 	rc.SnapshotInterval = n.cfg.SnapshotInterval
 	rc.SnapshotThreshold = n.cfg.SnapshotThreshold
