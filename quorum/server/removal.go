@@ -23,6 +23,15 @@ const (
 
 func (s *Service) removalLoop() {
 	defer s.wg.Done()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { // Close need not wait for a peer's answer
+		select {
+		case <-s.closing:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
 	t := time.NewTicker(removalAskEvery)
 	defer t.Stop()
 	heard, unlisted := time.Now(), 0
@@ -39,7 +48,7 @@ func (s *Service) removalLoop() {
 		if time.Since(heard) < removalAskAfter {
 			continue
 		}
-		leaderID, listed, ok := s.askLeaderAboutSelf()
+		leaderID, listed, ok := s.askLeaderAboutSelf(ctx)
 		switch {
 		case !ok:
 			continue // no leader reached: ask again later
@@ -56,15 +65,15 @@ func (s *Service) removalLoop() {
 
 // askLeaderAboutSelf asks the known peers for their status until one is
 // the leader, and reports whether its configuration lists this node.
-func (s *Service) askLeaderAboutSelf() (leaderID string, listed, ok bool) {
+func (s *Service) askLeaderAboutSelf(ctx context.Context) (leaderID string, listed, ok bool) {
 	self := s.node.ID()
 	for _, p := range s.node.KnownPeers() {
 		c, err := s.peers.get(p.GRPCAddr)
 		if err != nil {
 			continue
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		st, err := c.Status(ctx, &pb.StatusRequest{})
+		cctx, cancel := context.WithTimeout(ctx, time.Second)
+		st, err := c.Status(cctx, &pb.StatusRequest{})
 		cancel()
 		if err != nil || st.GetState() != "Leader" {
 			continue
