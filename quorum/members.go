@@ -44,6 +44,10 @@ func (n *Node) applyMembers(recs []logstore.Record) {
 		}
 		n.members[m.ID] = m
 	}
+	select { // peerCacheLoop
+	case n.membersChanged <- struct{}{}:
+	default:
+	}
 }
 
 // reloadMembers rebuilds the member map from MembersLog (after open and restore).
@@ -128,23 +132,6 @@ func (n *Node) Registered(m Member) bool {
 
 // Self returns this node's own member record.
 func (n *Node) Self() Member { return n.self() }
-
-// KnownPeers returns the other members in this node's registry that have
-// a gRPC address. The registry is rebuilt from the store's MembersLog at
-// open, so a restarted node knows the members its store kept before any
-// leader contacts it.
-func (n *Node) KnownPeers() []Member {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	var peers []Member
-	for id, m := range n.members {
-		if id != n.cfg.ID && m.GRPCAddr != "" {
-			peers = append(peers, m)
-		}
-	}
-	sort.Slice(peers, func(i, j int) bool { return peers[i].ID < peers[j].ID })
-	return peers
-}
 
 // Join adds m as a voter (leader only), or updates its registry entry if it
 // already is one at the same raft address. Unless allowZoneMajority, it

@@ -49,9 +49,11 @@ type Node struct {
 	snapshotsTaken     atomic.Uint64 // logstore Syncs done for raft snapshots
 	snapshotsInstalled atomic.Uint64 // images restored from a leader
 
-	mu      sync.Mutex
-	members map[string]Member // guarded by mu; rebuilt from MembersLog by the FSM
-	closed  bool              // guarded by mu
+	mu             sync.Mutex
+	members        map[string]Member // guarded by mu; rebuilt from MembersLog by the FSM
+	cachedPeers    []Member          // guarded by mu; the members known before the last stop (peercache.go)
+	closed         bool              // guarded by mu
+	membersChanged chan struct{}     // applyMembers to peerCacheLoop
 
 	removedOnce sync.Once
 }
@@ -68,15 +70,16 @@ func Open(cfg Config) (*Node, error) {
 		return nil, err
 	}
 	n := &Node{
-		cfg:     cfg,
-		logger:  cfg.Logger.With("node", cfg.ID, "zone", cfg.Zone),
-		queue:   make(chan *proposal, cfg.QueueSize),
-		slots:   make(chan struct{}, cfg.Proposers),
-		entries: make(chan entry, cfg.Proposers),
-		closing: make(chan struct{}),
-		removed: make(chan struct{}),
-		members: make(map[string]Member),
-		metrics: m,
+		cfg:            cfg,
+		logger:         cfg.Logger.With("node", cfg.ID, "zone", cfg.Zone),
+		queue:          make(chan *proposal, cfg.QueueSize),
+		slots:          make(chan struct{}, cfg.Proposers),
+		entries:        make(chan entry, cfg.Proposers),
+		closing:        make(chan struct{}),
+		removed:        make(chan struct{}),
+		members:        make(map[string]Member),
+		membersChanged: make(chan struct{}, 1),
+		metrics:        m,
 	}
 	if err := n.open(); err != nil {
 		n.closeStores()
@@ -103,6 +106,8 @@ func Open(cfg Config) (*Node, error) {
 	go n.removalLoop()
 	n.wg.Add(1)
 	go n.stallLoop(n.logs.(*logCache))
+	n.wg.Add(1)
+	go n.peerCacheLoop()
 	return n, nil
 }
 
@@ -122,6 +127,7 @@ func (n *Node) open() error {
 	}
 	n.store = store
 	n.reloadMembers()
+	n.loadPeerCache()
 
 	stable, err := raftboltdb.New(raftboltdb.Options{
 		Path:        filepath.Join(dir, "raft", "stable.db"),

@@ -116,6 +116,7 @@ func TestE2E_ReplaceDeadNode(t *testing.T) {
 	// send it anything; it asks the members it knew, hears from the
 	// leader that it is no longer one, and stops, saying so.
 	c.restart(dead)
+	restarted := time.Now()
 	proctest.WaitFor(t, 60*time.Second, func() error {
 		if c.nodes[dead].running() {
 			return fmt.Errorf("the removed %s, restarted, is still running", deadID)
@@ -125,6 +126,7 @@ func TestE2E_ReplaceDeadNode(t *testing.T) {
 	if err := c.nodes[dead].proc.Wait(); err == nil || !strings.Contains(c.nodes[dead].proc.StderrTail(5), "was removed from the cluster") {
 		t.Fatalf("the removed %s, restarted, exited with %v; its stderr:\n%s", deadID, err, c.nodes[dead].proc.StderrTail(5))
 	}
+	t.Logf("the removed %s, restarted, exited %v later", deadID, time.Since(restarted).Round(100*time.Millisecond))
 	appendN("after-restart", 5)
 
 	// The leader may remove itself: it steps down and its process ends,

@@ -48,6 +48,7 @@ func (s *Service) removalLoop() {
 		if time.Since(heard) < removalAskAfter {
 			continue
 		}
+		s.logger.Debug("no leader heard from: asking the known members whether this node is still one", "peers", len(s.node.KnownPeers()))
 		leaderID, listed, ok := s.askLeaderAboutSelf(ctx)
 		switch {
 		case !ok:
