@@ -107,31 +107,17 @@ func (n *Node) KnownPeers() []Member {
 	return peers
 }
 
-// writeFileSynced replaces dir/name with data: a temporary file, fsynced,
-// renamed over it, and the directory fsynced, so that a crash leaves the
-// old content or the new.
+// writeFileSynced replaces dir/name with data: a temporary file, fsynced
+// (writeFileSync), renamed over it, and the directory fsynced (syncDir), so
+// that a crash leaves the old content or the new.
 func writeFileSynced(dir, name string, data []byte) error {
 	tmp := filepath.Join(dir, name+".tmp")
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
+	err := writeFileSync(tmp, data)
 	if err == nil {
 		err = os.Rename(tmp, filepath.Join(dir, name))
 	}
 	if err == nil {
-		var d *os.File
-		if d, err = os.Open(dir); err == nil {
-			err = d.Sync()
-			d.Close()
-		}
+		err = syncDir(dir)
 	}
 	if err != nil {
 		os.Remove(tmp)
