@@ -1,8 +1,8 @@
 // Package proctest holds what the end-to-end tests of the commands share:
 // it builds the real binaries once per test binary, picks free loopback
 // addresses, runs subprocesses with their output captured to a file (whose
-// tail is logged when the test fails), signals them, and polls until a
-// condition holds.
+// tail is logged when the test fails) and, on Linux, tied to the test
+// process's life, signals them, and polls until a condition holds.
 //
 // It is used by tests only.
 package proctest
@@ -287,7 +287,7 @@ func (p *Proc) Start(t *testing.T) {
 	fmt.Fprintf(f, "=== e2e: start #%d: %s %s\n", p.starts, filepath.Base(p.Bin), strings.Join(p.Args, " "))
 	cmd := exec.Command(p.Bin, p.Args...)
 	cmd.Stdout, cmd.Stderr = f, f
-	if err := cmd.Start(); err != nil {
+	if err := startDyingWithTest(cmd); err != nil {
 		f.Close()
 		t.Fatalf("start %s: %v", p.Name, err)
 	}
