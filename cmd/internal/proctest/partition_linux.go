@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -51,9 +52,13 @@ func iptables(op string, rule []string) error {
 }
 
 // insertRules inserts the iptables rules (all, or none and t fails), and
-// returns a func that deletes them, once.
+// returns a func that deletes them, once. Rules a killed run of the same
+// test left between the same addresses go first.
 func insertRules(t *testing.T, rules [][]string) (remove func()) {
 	t.Helper()
+	for _, r := range rules {
+		removeLeftovers(r)
+	}
 	for i, r := range rules {
 		if err := iptables("-I", r); err != nil {
 			for _, done := range rules[:i] {
@@ -72,4 +77,45 @@ func insertRules(t *testing.T, rules [][]string) (remove func()) {
 			}
 		})
 	}
+}
+
+// removeLeftovers deletes the quorumlog-e2e rules in rule's table and chain
+// between the same source and destination as rule. A test process killed
+// before its cleanup (at go test's -timeout, say) leaves its rules, and
+// they would cut or divert the next run's connections; each test has
+// addresses of its own, so no other test's rule matches.
+func removeLeftovers(rule []string) {
+	table, src, dst := "filter", "", ""
+	for i := 1; i+1 < len(rule); i++ {
+		switch rule[i] {
+		case "-t":
+			table = rule[i+1]
+		case "-s":
+			src = rule[i+1] + "/32"
+		case "-d":
+			dst = rule[i+1] + "/32"
+		}
+	}
+	out, err := exec.Command("iptables", "-t", table, "-S", rule[0]).Output()
+	if err != nil {
+		return // inserting will say what is wrong
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 || f[0] != "-A" || !slices.Contains(f, "quorumlog-e2e") ||
+			!hasOption(f, "-s", src) || !hasOption(f, "-d", dst) {
+			continue
+		}
+		_ = exec.Command("iptables", append([]string{"-t", table, "-D"}, f[1:]...)...).Run()
+	}
+}
+
+// hasOption reports whether fields hold name followed by value.
+func hasOption(fields []string, name, value string) bool {
+	for i := 0; i+1 < len(fields); i++ {
+		if fields[i] == name && fields[i+1] == value {
+			return true
+		}
+	}
+	return false
 }
