@@ -269,20 +269,71 @@ func (z *ZSet) lastInScore(r *zsetScoreRange) (*zslNode, int) {
 		func(n *zslNode) bool { return r.gteMin(n.score) })
 }
 
-func (z *ZSet) firstInLex(r *zsetLexRange) (*zslNode, int) {
-	if r.empty() {
-		return nil, 0
+// Lexicographic ranges are meant for members of one score. Over different
+// scores the members are not in lexicographic order, and what Redis answers
+// depends on how it finds a range's ends; memshard finds them the same way,
+// so that it answers the same. Both of Redis's encodings first test the
+// range against the set's first and last members (zzlIsInLexRange,
+// zslIsInLexRange). A set Redis keeps as a listpack (!z.big) is then walked
+// from the head (or the tail) to the first member on the inner side of the
+// bound (zzlFirstInLexRange); a skiplist is descended level by level
+// (zslFirstInLexRange), which memshard's skiplist does too, though its
+// random levels are not Redis's: for a big set over mixed scores the answer
+// may differ, as it may between two Redis servers.
+
+// lexOverlaps reports whether r may hold members of z: its bounds are not
+// crossed, the last member is not below min and the first not above max.
+func (z *ZSet) lexOverlaps(r *zsetLexRange) bool {
+	if r.empty() || z.Len() == 0 {
+		return false
 	}
-	return z.zsl.firstIn(func(n *zslNode) bool { return !r.gteMin(n.member) },
-		func(n *zslNode) bool { return r.lteMax(n.member) })
+	return r.gteMin(z.zsl.tail.member) && r.lteMax(z.zsl.header.level[0].forward.member)
 }
 
-func (z *ZSet) lastInLex(r *zsetLexRange) (*zslNode, int) {
-	if r.empty() {
+// firstInLex returns the first node of r, as Redis finds it, and its
+// 0-based rank.
+func (z *ZSet) firstInLex(r *zsetLexRange) (*zslNode, int) {
+	if !z.lexOverlaps(r) {
 		return nil, 0
 	}
-	return z.zsl.lastIn(func(n *zslNode) bool { return r.lteMax(n.member) },
-		func(n *zslNode) bool { return r.gteMin(n.member) })
+	if z.big {
+		return z.zsl.firstIn(func(n *zslNode) bool { return !r.gteMin(n.member) },
+			func(n *zslNode) bool { return r.lteMax(n.member) })
+	}
+	rank := 0
+	for n := z.zsl.header.level[0].forward; n != nil; n = n.level[0].forward {
+		if r.gteMin(n.member) {
+			if r.lteMax(n.member) {
+				return n, rank
+			}
+			return nil, 0
+		}
+		rank++
+	}
+	return nil, 0
+}
+
+// lastInLex returns the last node of r, as Redis finds it, and its 0-based
+// rank.
+func (z *ZSet) lastInLex(r *zsetLexRange) (*zslNode, int) {
+	if !z.lexOverlaps(r) {
+		return nil, 0
+	}
+	if z.big {
+		return z.zsl.lastIn(func(n *zslNode) bool { return r.lteMax(n.member) },
+			func(n *zslNode) bool { return r.gteMin(n.member) })
+	}
+	rank := z.Len() - 1
+	for n := z.zsl.tail; n != nil; n = n.backward {
+		if r.lteMax(n.member) {
+			if r.gteMin(n.member) {
+				return n, rank
+			}
+			return nil, 0
+		}
+		rank--
+	}
+	return nil, 0
 }
 
 func zcountCommand(db *DB, c *Call) {
@@ -321,10 +372,20 @@ func zlexcountCommand(db *DB, c *Call) {
 		c.Out.Int(0)
 		return
 	}
-	last, lastRank := z.lastInLex(&r)
-	if last == nil || lastRank < firstRank {
-		c.Out.Int(0)
+	if !z.big { // Redis counts the members from the first while not above max
+		count := 0
+		for n := first; n != nil && r.lteMax(n.member); n = n.level[0].forward {
+			count++
+		}
+		c.Out.Int(int64(count))
 		return
 	}
-	c.Out.Int(int64(lastRank - firstRank + 1))
+	// Redis counts by the ranks of both ends, whatever they are: with no
+	// last end, everything from the first; over mixed scores, even less
+	// than nothing.
+	count := z.Len() - firstRank
+	if last, lastRank := z.lastInLex(&r); last != nil {
+		count -= z.Len() - 1 - lastRank
+	}
+	c.Out.Int(int64(count))
 }

@@ -292,20 +292,29 @@ func zremrangeGeneric(db *DB, c *Call, typ zrangeType) {
 	}
 	drop := func(n *zslNode) { z.forget(n.member) }
 	removed, rank := 0, 0
-	switch typ {
-	case zrangeRank:
+	switch {
+	case typ == zrangeRank:
 		s, e, ok := indexRange(start, end, int64(z.Len()))
 		if !ok {
 			c.Out.Int(0)
 			return
 		}
 		removed = z.zsl.deleteRangeByRank(int(s)+1, int(e)+1, drop)
-	case zrangeScore:
+	case typ == zrangeScore:
 		removed, _ = z.zsl.deleteFrom(func(n *zslNode) bool { return !sr.gteMin(n.score) },
 			func(n *zslNode) bool { return sr.lteMax(n.score) }, drop)
-	case zrangeLex:
+	case z.big: // by lex, zslDeleteRangeByLex: no test of the range's ends first
 		removed, rank = z.zsl.deleteFrom(func(n *zslNode) bool { return !lr.gteMin(n.member) },
 			func(n *zslNode) bool { return lr.lteMax(n.member) }, drop)
+	default: // by lex, zzlDeleteRangeByLex: from the first, while not above max
+		var first *zslNode
+		if first, rank = z.firstInLex(&lr); first != nil {
+			n := 0
+			for x := first; x != nil && lr.lteMax(x.member); x = x.level[0].forward {
+				n++
+			}
+			removed = z.zsl.deleteRangeByRank(rank+1, rank+n, drop)
+		}
 	}
 	if removed > 0 {
 		zsetDeleteIfEmpty(db, key, z)

@@ -41,6 +41,16 @@ func zsetsRangeFamily() []famStep {
 		step("ZLEXCOUNT", "lex", "-", "+"), step("ZLEXCOUNT", "lex", "a", "b"), step("ZLEXCOUNT", "nokey", "-", "+"),
 		step("ZSCAN", "z", "0"), step("ZSCAN", "z", "0", "MATCH", "b"), step("ZSCAN", "nokey", "0"),
 		step("SET", "str", "x"), step("ZRANGE", "str", "0", "-1"), step("ZRANGEBYLEX", "str", "-", "+"), step("ZLEXCOUNT", "str", "-", "+"),
+		// Lex ranges over mixed scores (members out of lexicographic
+		// order): Redis tests the range against the first and last members,
+		// then walks a small set from the end (found by TestFamiliesRandom).
+		step("ZADD", "mixed", "1.5", "aa", "3", "c", "20", ""), step("ZLEXCOUNT", "mixed", "[a", "[aa"),
+		step("ZRANGEBYLEX", "mixed", "[a", "[aa"), step("ZREVRANGEBYLEX", "mixed", "[aa", "[a"),
+		step("ZADD", "mixed2", "1", "b", "2", "a", "3", "d", "4", "c"), step("ZLEXCOUNT", "mixed2", "[b", "[c"),
+		step("ZRANGEBYLEX", "mixed2", "[a", "+"), step("ZRANGE", "mixed2", "[c", "[a", "BYLEX", "REV"), step("ZLEXCOUNT", "mixed2", "(a", "[d"),
+		step("ZRANGESTORE", "mixed3", "mixed2", "[b", "+", "BYLEX"), step("ZRANGE", "mixed3", "0", "-1", "WITHSCORES"),
+		step("ZREMRANGEBYLEX", "mixed2", "[b", "[c"), step("ZRANGE", "mixed2", "0", "-1", "WITHSCORES"),
+		step("ZREMRANGEBYLEX", "mixed", "[a", "[aa"), step("ZRANGE", "mixed", "0", "-1", "WITHSCORES"),
 	}
 }
 
