@@ -26,6 +26,7 @@ const (
 	famExact    famMode = iota // byte for byte / deep equality
 	famSorted                  // an aggregate whose element order Redis leaves undefined
 	famPositive                // a time-dependent integer: both must be > 0
+	famSign                    // a TTL: equal if negative (no expiry, no key), else both > 0
 )
 
 // famStep is one command of a family's stream.
@@ -130,7 +131,7 @@ func runFamilyRaw(t *testing.T, redisAddr, memAddr string, steps []famStep, prot
 }
 
 func modeName(m famMode) string {
-	return [...]string{"exact", "sorted", "positive"}[m]
+	return [...]string{"exact", "sorted", "positive", "sign"}[m]
 }
 
 var rawPositive = regexp.MustCompile(`^:[1-9][0-9]*\r\n$`)
@@ -141,6 +142,8 @@ func rawEqual(mode famMode, got, want []byte) bool {
 		return bytes.Equal(sortRawAggregate(got), sortRawAggregate(want))
 	case famPositive:
 		return rawPositive.Match(got) && rawPositive.Match(want)
+	case famSign:
+		return bytes.Equal(got, want) || (rawPositive.Match(got) && rawPositive.Match(want))
 	}
 	return bytes.Equal(got, want)
 }
@@ -255,9 +258,12 @@ func goRedisEqual(mode famMode, got, want *redis.Cmd) bool {
 		return false
 	}
 	switch mode {
-	case famPositive:
+	case famPositive, famSign:
 		g, gerr := got.Int64()
 		w, werr := want.Int64()
+		if mode == famSign && gerr == nil && werr == nil && g == w {
+			return true
+		}
 		return gerr == nil && werr == nil && g > 0 && w > 0
 	case famSorted:
 		return reflect.DeepEqual(sortedValues(got.Val()), sortedValues(want.Val()))
@@ -293,6 +299,10 @@ func TestFamiliesCompare(t *testing.T) {
 		{famPositive, ":5\r\n", ":99\r\n", true},
 		{famPositive, ":5\r\n", ":-1\r\n", false},
 		{famPositive, ":0\r\n", ":0\r\n", false},
+		{famSign, ":-2\r\n", ":-2\r\n", true},
+		{famSign, ":-1\r\n", ":-2\r\n", false},
+		{famSign, ":7\r\n", ":6\r\n", true},
+		{famSign, ":7\r\n", ":-1\r\n", false},
 	} {
 		if got := rawEqual(tc.mode, []byte(tc.got), []byte(tc.want)); got != tc.equal {
 			t.Errorf("rawEqual(%s, %q, %q) = %v, want %v", modeName(tc.mode), tc.got, tc.want, got, tc.equal)
