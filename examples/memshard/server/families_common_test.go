@@ -148,21 +148,29 @@ func rawEqual(mode famMode, got, want []byte) bool {
 	return bytes.Equal(got, want)
 }
 
-// sortRawAggregate sorts the elements of a top-level array or set reply by
-// their encoding; other replies are returned as they are.
+// sortRawAggregate sorts the elements of a top-level array or set reply,
+// or the field-value pairs of a map reply, by their encoding; other replies
+// are returned as they are.
 func sortRawAggregate(b []byte) []byte {
-	if len(b) == 0 || (b[0] != '*' && b[0] != '~') {
+	if len(b) == 0 || (b[0] != '*' && b[0] != '~' && b[0] != '%') {
 		return b
+	}
+	per := 1
+	if b[0] == '%' {
+		per = 2
 	}
 	head := bytes.IndexByte(b, '\n') + 1
 	var elems [][]byte
 	for pos := head; pos < len(b); {
-		n := rawReplyLen(b[pos:])
-		if n <= 0 {
-			return b
+		start := pos
+		for range per {
+			n := rawReplyLen(b[pos:])
+			if n <= 0 {
+				return b
+			}
+			pos += n
 		}
-		elems = append(elems, b[pos:pos+n])
-		pos += n
+		elems = append(elems, b[start:pos])
 	}
 	sort.Slice(elems, func(i, j int) bool { return bytes.Compare(elems[i], elems[j]) < 0 })
 	return append(b[:head:head], bytes.Join(elems, nil)...)
@@ -296,6 +304,8 @@ func TestFamiliesCompare(t *testing.T) {
 		{famSorted, "*2\r\n$1\r\nb\r\n$1\r\na\r\n", "*2\r\n$1\r\na\r\n$1\r\nc\r\n", false},
 		{famSorted, "*2\r\n$1\r\na\r\n$1\r\na\r\n", "~2\r\n$1\r\na\r\n$1\r\na\r\n", false},
 		{famSorted, "-ERR x\r\n", "-ERR x\r\n", true},
+		{famSorted, "%2\r\n+b\r\n:1\r\n+a\r\n:2\r\n", "%2\r\n+a\r\n:2\r\n+b\r\n:1\r\n", true},
+		{famSorted, "%2\r\n+b\r\n:2\r\n+a\r\n:1\r\n", "%2\r\n+a\r\n:2\r\n+b\r\n:1\r\n", false},
 		{famPositive, ":5\r\n", ":99\r\n", true},
 		{famPositive, ":5\r\n", ":-1\r\n", false},
 		{famPositive, ":0\r\n", ":0\r\n", false},
