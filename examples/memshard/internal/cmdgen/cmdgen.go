@@ -1,0 +1,417 @@
+// Package cmdgen draws random streams of Redis data commands for memshard's
+// tests: over a few keys of each type and a few shared ones, with options,
+// transactions and malformed arguments mixed in, so that a stream meets
+// WRONGTYPE, empty keys, overwrites and odd ranges. Each command says how
+// its reply may be compared with Redis's: exactly, sorted (Redis leaves the
+// order undefined), by sign (a TTL), or not at all (chosen at random).
+package cmdgen
+
+import (
+	"fmt"
+	"math/rand/v2"
+)
+
+// Mode says how a command's reply may be compared with Redis's.
+type Mode int
+
+const (
+	Exact  Mode = iota // byte for byte
+	Sorted             // an aggregate whose element order Redis leaves undefined
+	Sign               // a TTL: equal if negative (no expiry, no key), else both positive
+	Random             // chosen at random: not comparable
+)
+
+// Gen draws commands over a small domain of keys, fields, members,
+// numbers and options, now and then with an argument dropped, added or
+// made non-numeric. The same seed draws the same commands.
+type Gen struct {
+	// Random adds commands whose replies are chosen at random (SPOP,
+	// SRANDMEMBER, ... with any count, RANDOMKEY), with mode Random.
+	Random bool
+	// NoTransactions leaves out MULTI, EXEC, DISCARD, WATCH and UNWATCH.
+	NoTransactions bool
+
+	r       *rand.Rand
+	typ     string     // the key prefix of the command being drawn
+	pending [][]string // the rest of a transaction being sent
+}
+
+// New returns a generator drawing from seed.
+func New(seed uint64) *Gen {
+	return &Gen{r: rand.New(rand.NewPCG(seed, 0x5eed))}
+}
+
+// InTransaction reports whether the commands drawn so far opened a
+// transaction (or a WATCH) that the next ones close.
+func (g *Gen) InTransaction() bool { return len(g.pending) > 0 }
+
+func (g *Gen) pick(s ...string) string { return s[g.r.IntN(len(s))] }
+
+// key returns, mostly, one of two keys of the command's type (s0, s1, h0,
+// ...), so that commands meet data they can work on; else one of two keys
+// every type shares (m0, m1), so that WRONGTYPE comes up too. The key
+// commands take any key, so RENAME and COPY move values across types.
+func (g *Gen) key() string {
+	switch {
+	case g.typ == "":
+		return g.pick("s", "h", "l", "t", "z", "m") + g.pick("0", "1")
+	case g.r.IntN(8) == 0:
+		return g.pick("m0", "m1")
+	}
+	return g.typ + g.pick("0", "1")
+}
+func (g *Gen) member() string { return g.pick("a", "b", "c", "d", "e", "f", "aa", "") }
+func (g *Gen) value() string {
+	return g.pick("a", "b", "abc", "", "0", "1", "-7", "12", "3.5", "-0.25", "1e3", "9223372036854775807", "x y", "007")
+}
+func (g *Gen) num() string { return g.pick("-3", "-2", "-1", "0", "1", "2", "3", "5", "100") }
+func (g *Gen) float() string {
+	return g.pick("0", "1", "-1", "1.5", "-0.25", "2.0e1", "inf", "-inf", "3")
+}
+func (g *Gen) score() string {
+	return g.pick("-inf", "+inf", "0", "1", "2", "(1", "(2", "1.5", "-1", "3")
+}
+func (g *Gen) lex() string { return g.pick("-", "+", "[a", "(a", "[c", "(d", "[aa", "[", "a") }
+
+// some returns 1 to n results of f.
+func (g *Gen) some(n int, f func() []string) []string {
+	var out []string
+	for range 1 + g.r.IntN(n) {
+		out = append(out, f()...)
+	}
+	return out
+}
+
+func (g *Gen) keys(n int) []string {
+	return g.some(n, func() []string { return []string{g.key()} })
+}
+
+func (g *Gen) members(n int) []string {
+	return g.some(n, func() []string { return []string{g.member()} })
+}
+
+// opt returns args with probability 1/2, else nothing.
+func (g *Gen) opt(args ...string) []string {
+	if g.r.IntN(2) == 0 {
+		return args
+	}
+	return nil
+}
+
+// genCmd is one command's generator and how its reply is compared.
+type genCmd struct {
+	typ  string // the prefix of the keys it mostly uses: s, h, l, t (sets), z; "" for any
+	mode Mode
+	gen  func(g *Gen) []string
+}
+
+func c(typ, name string, gen func(g *Gen) []string) genCmd {
+	return genCmd{typ, Exact, func(g *Gen) []string { return append([]string{name}, gen(g)...) }}
+}
+
+func cSign(typ, name string, gen func(g *Gen) []string) genCmd {
+	cmd := c(typ, name, gen)
+	cmd.mode = Sign
+	return cmd
+}
+
+func cSorted(typ, name string, gen func(g *Gen) []string) genCmd {
+	cmd := c(typ, name, gen)
+	cmd.mode = Sorted
+	return cmd
+}
+
+var commands = []genCmd{
+	// keys
+	c("", "DEL", func(g *Gen) []string { return g.keys(2) }),
+	c("", "EXISTS", func(g *Gen) []string { return g.keys(3) }),
+	c("", "TYPE", func(g *Gen) []string { return []string{g.key()} }),
+	c("", "RENAME", func(g *Gen) []string { return []string{g.key(), g.key()} }),
+	c("", "RENAMENX", func(g *Gen) []string { return []string{g.key(), g.key()} }),
+	c("", "COPY", func(g *Gen) []string { return append([]string{g.key(), g.key()}, g.opt("REPLACE")...) }),
+	c("", "EXPIRE", func(g *Gen) []string {
+		// Not GT or LT: against an expiry set the same way a moment ago,
+		// the answer depends on whether a millisecond passed in between.
+		return append([]string{g.key(), g.pick("100", "200", "1000")}, g.opt(g.pick("NX", "XX"))...)
+	}),
+	c("", "PERSIST", func(g *Gen) []string { return []string{g.key()} }),
+	c("", "EXPIREAT", func(g *Gen) []string {
+		return append([]string{g.key(), g.pick("4102444800", "4102444900", "1")}, g.opt(g.pick("NX", "XX", "GT", "LT"))...)
+	}),
+	c("", "PEXPIREAT", func(g *Gen) []string { return []string{g.key(), g.pick("4102444800000", "4102444800500")} }),
+	cSign("", "TTL", func(g *Gen) []string { return []string{g.key()} }),
+	cSign("", "PTTL", func(g *Gen) []string { return []string{g.key()} }),
+	cSign("", "EXPIRETIME", func(g *Gen) []string { return []string{g.key()} }),
+	cSign("", "PEXPIRETIME", func(g *Gen) []string { return []string{g.key()} }),
+	c("", "TOUCH", func(g *Gen) []string { return g.keys(3) }),
+	c("", "DBSIZE", func(g *Gen) []string { return nil }),
+	cSorted("", "KEYS", func(g *Gen) []string { return []string{g.pick("*", "s*", "[hl]?", "?1")} }),
+	// strings
+	c("s", "SET", func(g *Gen) []string {
+		args := []string{g.key(), g.value()}
+		args = append(args, g.opt(g.pick("NX", "XX"))...)
+		switch g.r.IntN(4) {
+		case 0:
+			args = append(args, g.pick("EX", "PX"), g.pick("100000", "0", "-1"))
+		case 1:
+			// Far in the future: a key given a time already past stays,
+			// expired, until the expiry cycles of the two servers (at
+			// their own times) remove it.
+			if g.r.IntN(2) == 0 {
+				args = append(args, "EXAT", "4102444800")
+			} else {
+				args = append(args, "PXAT", "4102444800000")
+			}
+		case 2:
+			args = append(args, "KEEPTTL")
+		}
+		return append(args, g.opt("GET")...)
+	}),
+	c("s", "GET", func(g *Gen) []string { return []string{g.key()} }),
+	c("s", "SETNX", func(g *Gen) []string { return []string{g.key(), g.value()} }),
+	c("s", "GETSET", func(g *Gen) []string { return []string{g.key(), g.value()} }),
+	c("s", "GETDEL", func(g *Gen) []string { return []string{g.key()} }),
+	c("s", "GETEX", func(g *Gen) []string {
+		opts := [][]string{nil, {"PERSIST"}, {"EX", "100"}, {"EXAT", "4102444800"}, {"PXAT", "4102444800000"}, {"PX", "0"}}
+		return append([]string{g.key()}, opts[g.r.IntN(len(opts))]...)
+	}),
+	c("s", "SETEX", func(g *Gen) []string { return []string{g.key(), g.pick("100", "0"), g.value()} }),
+	c("s", "PSETEX", func(g *Gen) []string { return []string{g.key(), g.pick("100000", "-5"), g.value()} }),
+	c("s", "MGET", func(g *Gen) []string { return g.keys(3) }),
+	c("s", "MSET", func(g *Gen) []string { return g.some(2, func() []string { return []string{g.key(), g.value()} }) }),
+	c("s", "MSETNX", func(g *Gen) []string { return g.some(2, func() []string { return []string{g.key(), g.value()} }) }),
+	c("s", "INCR", func(g *Gen) []string { return []string{g.key()} }),
+	c("s", "DECR", func(g *Gen) []string { return []string{g.key()} }),
+	c("s", "INCRBY", func(g *Gen) []string { return []string{g.key(), g.num()} }),
+	c("s", "DECRBY", func(g *Gen) []string { return []string{g.key(), g.num()} }),
+	c("s", "INCRBYFLOAT", func(g *Gen) []string { return []string{g.key(), g.float()} }),
+	c("s", "APPEND", func(g *Gen) []string { return []string{g.key(), g.value()} }),
+	c("s", "STRLEN", func(g *Gen) []string { return []string{g.key()} }),
+	c("s", "GETRANGE", func(g *Gen) []string { return []string{g.key(), g.num(), g.num()} }),
+	c("s", "SETRANGE", func(g *Gen) []string { return []string{g.key(), g.pick("0", "1", "3", "-1"), g.value()} }),
+	// hashes
+	c("h", "HSET", func(g *Gen) []string {
+		return append([]string{g.key()}, g.some(2, func() []string { return []string{g.member(), g.value()} })...)
+	}),
+	c("h", "HSETNX", func(g *Gen) []string { return []string{g.key(), g.member(), g.value()} }),
+	c("h", "HGET", func(g *Gen) []string { return []string{g.key(), g.member()} }),
+	c("h", "HMGET", func(g *Gen) []string { return append([]string{g.key()}, g.members(3)...) }),
+	c("h", "HDEL", func(g *Gen) []string { return append([]string{g.key()}, g.members(2)...) }),
+	c("h", "HEXISTS", func(g *Gen) []string { return []string{g.key(), g.member()} }),
+	c("h", "HLEN", func(g *Gen) []string { return []string{g.key()} }),
+	c("h", "HSTRLEN", func(g *Gen) []string { return []string{g.key(), g.member()} }),
+	cSorted("h", "HKEYS", func(g *Gen) []string { return []string{g.key()} }),
+	cSorted("h", "HVALS", func(g *Gen) []string { return []string{g.key()} }),
+	cSorted("h", "HGETALL", func(g *Gen) []string { return []string{g.key()} }),
+	cSorted("h", "HRANDFIELD", func(g *Gen) []string {
+		return append([]string{g.key(), g.pick("0", "100")}, g.opt("WITHVALUES")...)
+	}),
+	c("h", "HINCRBY", func(g *Gen) []string { return []string{g.key(), g.member(), g.num()} }),
+	c("h", "HINCRBYFLOAT", func(g *Gen) []string { return []string{g.key(), g.member(), g.float()} }),
+	// lists
+	c("l", "LPUSH", func(g *Gen) []string { return append([]string{g.key()}, g.members(3)...) }),
+	c("l", "RPUSH", func(g *Gen) []string { return append([]string{g.key()}, g.members(3)...) }),
+	c("l", "LPUSHX", func(g *Gen) []string { return append([]string{g.key()}, g.members(2)...) }),
+	c("l", "RPUSHX", func(g *Gen) []string { return append([]string{g.key()}, g.members(2)...) }),
+	c("l", "LPOP", func(g *Gen) []string { return append([]string{g.key()}, g.opt(g.num())...) }),
+	c("l", "RPOP", func(g *Gen) []string { return append([]string{g.key()}, g.opt(g.num())...) }),
+	c("l", "LLEN", func(g *Gen) []string { return []string{g.key()} }),
+	c("l", "LRANGE", func(g *Gen) []string { return []string{g.key(), g.num(), g.num()} }),
+	c("l", "LINDEX", func(g *Gen) []string { return []string{g.key(), g.num()} }),
+	c("l", "LSET", func(g *Gen) []string { return []string{g.key(), g.num(), g.member()} }),
+	c("l", "LINSERT", func(g *Gen) []string {
+		return []string{g.key(), g.pick("BEFORE", "AFTER"), g.member(), g.member()}
+	}),
+	c("l", "LREM", func(g *Gen) []string { return []string{g.key(), g.num(), g.member()} }),
+	c("l", "LTRIM", func(g *Gen) []string { return []string{g.key(), g.num(), g.num()} }),
+	c("l", "LPOS", func(g *Gen) []string {
+		args := []string{g.key(), g.member()}
+		args = append(args, g.opt("RANK", g.num())...)
+		args = append(args, g.opt("COUNT", g.num())...)
+		return append(args, g.opt("MAXLEN", g.num())...)
+	}),
+	c("l", "LMOVE", func(g *Gen) []string {
+		return []string{g.key(), g.key(), g.pick("LEFT", "RIGHT"), g.pick("LEFT", "RIGHT")}
+	}),
+	c("l", "RPOPLPUSH", func(g *Gen) []string { return []string{g.key(), g.key()} }),
+	// sets
+	c("t", "SADD", func(g *Gen) []string { return append([]string{g.key()}, g.members(3)...) }),
+	c("t", "SREM", func(g *Gen) []string { return append([]string{g.key()}, g.members(2)...) }),
+	c("t", "SCARD", func(g *Gen) []string { return []string{g.key()} }),
+	c("t", "SISMEMBER", func(g *Gen) []string { return []string{g.key(), g.member()} }),
+	c("t", "SMISMEMBER", func(g *Gen) []string { return append([]string{g.key()}, g.members(3)...) }),
+	cSorted("t", "SMEMBERS", func(g *Gen) []string { return []string{g.key()} }),
+	cSorted("t", "SRANDMEMBER", func(g *Gen) []string { return []string{g.key(), g.pick("0", "100")} }),
+	cSorted("t", "SPOP", func(g *Gen) []string { return []string{g.key(), g.pick("0", "100")} }),
+	c("t", "SMOVE", func(g *Gen) []string { return []string{g.key(), g.key(), g.member()} }),
+	cSorted("t", "SINTER", func(g *Gen) []string { return g.keys(3) }),
+	cSorted("t", "SUNION", func(g *Gen) []string { return g.keys(3) }),
+	cSorted("t", "SDIFF", func(g *Gen) []string { return g.keys(3) }),
+	c("t", "SINTERCARD", func(g *Gen) []string {
+		ks := g.keys(3)
+		return append(append([]string{g.pick(fmt.Sprint(len(ks)), fmt.Sprint(len(ks)), "0", "5")}, ks...), g.opt("LIMIT", g.num())...)
+	}),
+	c("t", "SINTERSTORE", func(g *Gen) []string { return append([]string{g.key()}, g.keys(3)...) }),
+	c("t", "SUNIONSTORE", func(g *Gen) []string { return append([]string{g.key()}, g.keys(3)...) }),
+	c("t", "SDIFFSTORE", func(g *Gen) []string { return append([]string{g.key()}, g.keys(3)...) }),
+	// sorted sets
+	c("z", "ZADD", func(g *Gen) []string {
+		args := []string{g.key()}
+		args = append(args, g.opt(g.pick("NX", "XX"))...)
+		args = append(args, g.opt(g.pick("GT", "LT"))...)
+		args = append(args, g.opt("CH")...)
+		if g.r.IntN(4) == 0 {
+			return append(append(args, "INCR"), g.float(), g.member())
+		}
+		return append(args, g.some(3, func() []string { return []string{g.float(), g.member()} })...)
+	}),
+	cSorted("z", "ZRANDMEMBER", func(g *Gen) []string {
+		return append([]string{g.key(), g.pick("0", "100")}, g.opt("WITHSCORES")...)
+	}),
+	c("z", "ZINCRBY", func(g *Gen) []string { return []string{g.key(), g.float(), g.member()} }),
+	c("z", "ZREM", func(g *Gen) []string { return append([]string{g.key()}, g.members(2)...) }),
+	c("z", "ZCARD", func(g *Gen) []string { return []string{g.key()} }),
+	c("z", "ZCOUNT", func(g *Gen) []string { return []string{g.key(), g.score(), g.score()} }),
+	c("z", "ZLEXCOUNT", func(g *Gen) []string { return []string{g.key(), g.lex(), g.lex()} }),
+	c("z", "ZSCORE", func(g *Gen) []string { return []string{g.key(), g.member()} }),
+	c("z", "ZMSCORE", func(g *Gen) []string { return append([]string{g.key()}, g.members(3)...) }),
+	c("z", "ZRANK", func(g *Gen) []string { return []string{g.key(), g.member()} }),
+	c("z", "ZREVRANK", func(g *Gen) []string { return []string{g.key(), g.member()} }),
+	c("z", "ZRANGE", func(g *Gen) []string {
+		args := []string{g.key()}
+		switch g.r.IntN(3) {
+		case 0:
+			args = append(args, g.num(), g.num())
+		case 1:
+			args = append(args, g.score(), g.score(), "BYSCORE")
+		default:
+			args = append(args, g.lex(), g.lex(), "BYLEX")
+		}
+		args = append(args, g.opt("REV")...)
+		args = append(args, g.opt("LIMIT", g.num(), g.num())...)
+		return append(args, g.opt("WITHSCORES")...)
+	}),
+	c("z", "ZRANGEBYSCORE", func(g *Gen) []string {
+		args := []string{g.key(), g.score(), g.score()}
+		args = append(args, g.opt("WITHSCORES")...)
+		return append(args, g.opt("LIMIT", g.num(), g.num())...)
+	}),
+	c("z", "ZREVRANGEBYSCORE", func(g *Gen) []string {
+		return append([]string{g.key(), g.score(), g.score()}, g.opt("WITHSCORES")...)
+	}),
+	c("z", "ZRANGEBYLEX", func(g *Gen) []string {
+		return append([]string{g.key(), g.lex(), g.lex()}, g.opt("LIMIT", g.num(), g.num())...)
+	}),
+	c("z", "ZREVRANGEBYLEX", func(g *Gen) []string { return []string{g.key(), g.lex(), g.lex()} }),
+	c("z", "ZREVRANGE", func(g *Gen) []string {
+		return append([]string{g.key(), g.num(), g.num()}, g.opt("WITHSCORES")...)
+	}),
+	c("z", "ZRANGESTORE", func(g *Gen) []string { return []string{g.key(), g.key(), g.num(), g.num()} }),
+	c("z", "ZPOPMIN", func(g *Gen) []string { return append([]string{g.key()}, g.opt(g.num())...) }),
+	c("z", "ZPOPMAX", func(g *Gen) []string { return append([]string{g.key()}, g.opt(g.num())...) }),
+	c("z", "ZREMRANGEBYRANK", func(g *Gen) []string { return []string{g.key(), g.num(), g.num()} }),
+	c("z", "ZREMRANGEBYSCORE", func(g *Gen) []string { return []string{g.key(), g.score(), g.score()} }),
+	c("z", "ZREMRANGEBYLEX", func(g *Gen) []string { return []string{g.key(), g.lex(), g.lex()} }),
+	c("z", "ZUNIONSTORE", func(g *Gen) []string { return zstoreArgs(g, true) }),
+	c("z", "ZINTERSTORE", func(g *Gen) []string { return zstoreArgs(g, true) }),
+	c("z", "ZDIFFSTORE", func(g *Gen) []string { return zstoreArgs(g, false) }),
+}
+
+// zstoreArgs: destination numkeys key... [WEIGHTS w...] [AGGREGATE how].
+func zstoreArgs(g *Gen, weighted bool) []string {
+	ks := g.keys(3)
+	args := append([]string{g.key(), fmt.Sprint(len(ks))}, ks...)
+	if weighted && g.r.IntN(3) == 0 {
+		args = append(args, "WEIGHTS")
+		for range ks {
+			args = append(args, g.float())
+		}
+	}
+	if weighted {
+		args = append(args, g.opt("AGGREGATE", g.pick("SUM", "MIN", "MAX"))...)
+	}
+	return args
+}
+
+// next returns a command and how to compare its reply. One in ten is
+// malformed (but none whose reply compares sorted): an argument dropped,
+// one added, or one made non-numeric.
+func (g *Gen) Next() ([]string, Mode) {
+	if len(g.pending) > 0 {
+		args := g.pending[0]
+		g.pending = g.pending[1:]
+		return args, Exact
+	}
+	if !g.NoTransactions && g.r.IntN(40) == 0 {
+		return g.transaction(), Exact
+	}
+	return g.draw()
+}
+
+// draw returns one data command and how to compare its reply.
+func (g *Gen) draw() ([]string, Mode) {
+	cmds := commands
+	if g.Random {
+		cmds = withRandomReplies
+	}
+	cmd := cmds[g.r.IntN(len(cmds))]
+	g.typ = cmd.typ
+	args := cmd.gen(g)
+	// Without its count, a random command answers at random.
+	if g.r.IntN(10) == 0 && len(args) > 1 && cmd.mode != Sorted && cmd.mode != Random {
+		switch i := 1 + g.r.IntN(len(args)-1); g.r.IntN(3) {
+		case 0:
+			args = append(args[:i:i], args[i+1:]...)
+		case 1:
+			args = append(args, g.pick("FOO", "1", "LIMIT"))
+		default:
+			args[i] = g.pick("x", "1.5", "-", "")
+		}
+	}
+	return args, cmd.mode
+}
+
+// transaction returns MULTI (or, now and then, a misplaced EXEC, DISCARD
+// or a WATCH first) and queues what follows: up to four commands, whose
+// replies compare exactly inside EXEC's array (malformed ones abort it),
+// and EXEC or DISCARD, sometimes with a nested MULTI or a WATCH inside.
+func (g *Gen) transaction() []string {
+	switch g.r.IntN(8) {
+	case 0:
+		return []string{g.pick("EXEC", "DISCARD")} // without MULTI: an error
+	case 1:
+		g.pending = append(g.pending, []string{"UNWATCH"})
+		return []string{"WATCH", g.key()}
+	}
+	for range g.r.IntN(5) {
+		args, mode := g.draw()
+		for mode != Exact {
+			args, mode = g.draw()
+		}
+		g.pending = append(g.pending, args)
+		if g.r.IntN(20) == 0 {
+			g.pending = append(g.pending, []string{g.pick("MULTI", "WATCH"), g.key()}[:1+g.r.IntN(2)])
+		}
+	}
+	g.pending = append(g.pending, []string{g.pick("EXEC", "EXEC", "EXEC", "DISCARD")})
+	return []string{"MULTI"}
+}
+
+// withRandomReplies is commands plus those whose replies are random.
+var withRandomReplies = append(append([]genCmd(nil), commands...),
+	cRandom("t", "SPOP", func(g *Gen) []string { return append([]string{g.key()}, g.opt(g.pick("1", "2", "5"))...) }),
+	cRandom("t", "SRANDMEMBER", func(g *Gen) []string { return append([]string{g.key()}, g.opt(g.pick("2", "-3"))...) }),
+	cRandom("h", "HRANDFIELD", func(g *Gen) []string {
+		return append([]string{g.key()}, g.opt(g.pick("2", "-3"), "WITHVALUES")...)
+	}),
+	cRandom("z", "ZRANDMEMBER", func(g *Gen) []string {
+		return append([]string{g.key()}, g.opt(g.pick("2", "-3"), "WITHSCORES")...)
+	}),
+	cRandom("", "RANDOMKEY", func(g *Gen) []string { return nil }),
+)
+
+func cRandom(typ, name string, gen func(g *Gen) []string) genCmd {
+	cmd := c(typ, name, gen)
+	cmd.mode = Random
+	return cmd
+}
