@@ -98,7 +98,7 @@ func (c *Call) Propagate(argv ...[]byte) {
 	}
 	cp := make([][]byte, len(argv))
 	for i, a := range argv {
-		cp[i] = append([]byte(nil), a...)
+		cp[i] = append(make([]byte, 0, len(a)), a...) // an empty argument stays non-nil
 	}
 	c.effects = append(c.effects, cp)
 }

@@ -22,3 +22,21 @@ func TestReplay_RecordsNoEffects(t *testing.T) {
 		}
 	}
 }
+
+// The STORE forms of the set algebra store under the empty key too, even
+// when a replayed effect carries that argument as nil (a decoder may).
+func TestReplay_SetStoreIntoTheEmptyKey(t *testing.T) {
+	table := NewTable()
+	for _, cmd := range []string{"SUNIONSTORE", "SINTERSTORE", "SDIFFSTORE"} {
+		db := New()
+		table.Exec(db, &Call{Argv: toBytes([]string{"SADD", "src", "a"}), Out: resp.NewWriter(2), Now: 100})
+		w := resp.NewWriter(2)
+		table.Exec(db, &Call{Argv: [][]byte{[]byte(cmd), nil, []byte("src")}, Out: w, Now: 100, Replay: true})
+		if got := string(w.Bytes()); got != ":1\r\n" {
+			t.Errorf("%s nil src replied %q, want :1", cmd, got)
+		}
+		if e := db.Raw(""); e == nil || e.TypeName() != TypeSet {
+			t.Errorf("%s nil src left key \"\" = %+v, want a set", cmd, e)
+		}
+	}
+}

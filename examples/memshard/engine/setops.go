@@ -7,9 +7,9 @@ import "sort"
 // is iterated decides the reply's order). The STORE forms are deterministic,
 // so their effect is the command itself.
 
-func sinterCommand(db *DB, c *Call) { setInter(db, c, c.Argv[1:], nil, false, 0) }
+func sinterCommand(db *DB, c *Call) { setInter(db, c, c.Argv[1:], nil, false, false, 0) }
 
-func sinterstoreCommand(db *DB, c *Call) { setInter(db, c, c.Argv[2:], c.Argv[1], false, 0) }
+func sinterstoreCommand(db *DB, c *Call) { setInter(db, c, c.Argv[2:], c.Argv[1], true, false, 0) }
 
 func sintercardCommand(db *DB, c *Call) {
 	numKeys, ok := argRange(c, c.Argv[1], 1, 1<<63-1, "numkeys should be greater than 0")
@@ -33,7 +33,7 @@ func sintercardCommand(db *DB, c *Call) {
 			return
 		}
 	}
-	setInter(db, c, c.Argv[2:2+numKeys], nil, true, limit)
+	setInter(db, c, c.Argv[2:2+numKeys], nil, false, true, limit)
 }
 
 // setIntercardKeys returns SINTERCARD's key arguments.
@@ -76,7 +76,10 @@ func setStore(db *DB, c *Call, dst []byte, result *Set) {
 	c.Out.Int(int64(result.Len()))
 }
 
-func setInter(db *DB, c *Call, keys [][]byte, dst []byte, cardOnly bool, limit int64) {
+// setInter serves SINTER, SINTERCARD (cardOnly) and SINTERSTORE (store,
+// into dst). Whether to store is its own flag: dst may be the empty key,
+// which a replayed effect can carry as nil.
+func setInter(db *DB, c *Call, keys [][]byte, dst []byte, store, cardOnly bool, limit int64) {
 	sets, ok := setLoad(db, c, keys)
 	if !ok {
 		return
@@ -84,7 +87,7 @@ func setInter(db *DB, c *Call, keys [][]byte, dst []byte, cardOnly bool, limit i
 	for _, s := range sets {
 		if s == nil {
 			switch {
-			case dst != nil:
+			case store:
 				setStore(db, c, dst, NewSet())
 			case cardOnly:
 				c.Out.Int(0)
@@ -96,7 +99,7 @@ func setInter(db *DB, c *Call, keys [][]byte, dst []byte, cardOnly bool, limit i
 	}
 	sort.SliceStable(sets, func(i, j int) bool { return sets[i].Len() < sets[j].Len() })
 	var result *Set
-	if dst != nil {
+	if store {
 		result = NewSet()
 	}
 	var members []string
@@ -111,7 +114,7 @@ func setInter(db *DB, c *Call, keys [][]byte, dst []byte, cardOnly bool, limit i
 		case cardOnly:
 			card++
 			return limit == 0 || card < limit
-		case dst != nil:
+		case store:
 			result.Add(m)
 		default:
 			members = append(members, m)
@@ -121,19 +124,21 @@ func setInter(db *DB, c *Call, keys [][]byte, dst []byte, cardOnly bool, limit i
 	switch {
 	case cardOnly:
 		c.Out.Int(card)
-	case dst != nil:
+	case store:
 		setStore(db, c, dst, result)
 	default:
 		setWriteMembers(c, members)
 	}
 }
 
-func sunionCommand(db *DB, c *Call)      { setUnionDiff(db, c, c.Argv[1:], nil, false) }
-func sunionstoreCommand(db *DB, c *Call) { setUnionDiff(db, c, c.Argv[2:], c.Argv[1], false) }
-func sdiffCommand(db *DB, c *Call)       { setUnionDiff(db, c, c.Argv[1:], nil, true) }
-func sdiffstoreCommand(db *DB, c *Call)  { setUnionDiff(db, c, c.Argv[2:], c.Argv[1], true) }
+func sunionCommand(db *DB, c *Call)      { setUnionDiff(db, c, c.Argv[1:], nil, false, false) }
+func sunionstoreCommand(db *DB, c *Call) { setUnionDiff(db, c, c.Argv[2:], c.Argv[1], true, false) }
+func sdiffCommand(db *DB, c *Call)       { setUnionDiff(db, c, c.Argv[1:], nil, false, true) }
+func sdiffstoreCommand(db *DB, c *Call)  { setUnionDiff(db, c, c.Argv[2:], c.Argv[1], true, true) }
 
-func setUnionDiff(db *DB, c *Call, keys [][]byte, dst []byte, diff bool) {
+// setUnionDiff serves SUNION, SDIFF (diff) and their STORE forms (store,
+// into dst; see setInter).
+func setUnionDiff(db *DB, c *Call, keys [][]byte, dst []byte, store, diff bool) {
 	sets, ok := setLoad(db, c, keys)
 	if !ok {
 		return
@@ -197,7 +202,7 @@ func setUnionDiff(db *DB, c *Call, keys [][]byte, dst []byte, diff bool) {
 			}
 		}
 	}
-	if dst != nil {
+	if store {
 		setStore(db, c, dst, result)
 		return
 	}
