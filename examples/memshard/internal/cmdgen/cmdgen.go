@@ -64,8 +64,17 @@ func (g *Gen) member() string { return g.pick("a", "b", "c", "d", "e", "f", "aa"
 func (g *Gen) value() string {
 	return g.pick("a", "b", "abc", "", "0", "1", "-7", "12", "3.5", "-0.25", "1e3", "9223372036854775807", "x y", "007")
 }
-func (g *Gen) num() string { return g.pick("-3", "-2", "-1", "0", "1", "2", "3", "5", "100") }
+func (g *Gen) num() string {
+	if g.r.IntN(20) == 0 { // at and past the ends of a long
+		return g.pick("9223372036854775807", "-9223372036854775808", "9223372036854775808", "4611686018427387904")
+	}
+	return g.pick("-3", "-2", "-1", "0", "1", "2", "3", "5", "100")
+}
 func (g *Gen) float() string {
+	if g.r.IntN(5) == 0 { // inexact in binary, extreme, or not a number
+		return g.pick("0.1", "0.2", "1.1", "-2.7", "1e-5", "123456789.123456789", "1e308", "-1e308", "5e-324",
+			"nan", "1e", " 1", "0x10", "+.5", "1.", "-0")
+	}
 	return g.pick("0", "1", "-1", "1.5", "-0.25", "2.0e1", "inf", "-inf", "3")
 }
 func (g *Gen) score() string {
