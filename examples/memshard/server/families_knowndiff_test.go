@@ -43,3 +43,20 @@ func TestFamiliesCopyOtherDB(t *testing.T) {
 		t.Fatalf("COPY k k2 DB 1 = %q, want %q", got, want)
 	}
 }
+
+// TestKnownDiffMultibulkLimit pins memshard's deliberate difference in the
+// protocol: a request of more than 1,048,576 arguments is refused, as the
+// memshard issue asks, where Redis 7.0 accepts up to 2^31-1 (and waits for
+// them). The same bytes are sent to redis-server, so the test also shows
+// that the difference is still Redis's behaviour.
+func TestKnownDiffMultibulkLimit(t *testing.T) {
+	rs := redisdiff.Start(t)
+	_, addr := startServer(t, Config{})
+	in := []byte("*1048577\r\n:1\r\n")
+	if got, _ := exchange(t, addr, in, true); string(got) != "-ERR Protocol error: invalid multibulk length\r\n" {
+		t.Errorf("memshard: %q, want the invalid multibulk length error", got)
+	}
+	if got, _ := exchange(t, rs.Addr, in, true); string(got) != "-ERR Protocol error: expected '$', got ':'\r\n" {
+		t.Errorf("redis-server: %q: has Redis's limit changed?", got)
+	}
+}
