@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/quorumlog/quorumlog/examples/memshard/internal/cmdgen"
+	"github.com/quorumlog/quorumlog/examples/memshard/cmdgen"
 )
 
 // A replica built only from the effects the primary records stays equal to

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/quorumlog/quorumlog/examples/memshard/internal/redisdiff"
+	"github.com/quorumlog/quorumlog/examples/memshard/redisdiff"
 )
 
 // startRedisClusterNode runs redis-server with cluster support, its bus on

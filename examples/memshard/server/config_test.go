@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/quorumlog/quorumlog/examples/memshard/internal/redisdiff"
+	"github.com/quorumlog/quorumlog/examples/memshard/redisdiff"
 )
 
 // Differential tests of CONFIG: the same commands go to redis-server

@@ -15,7 +15,7 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/quorumlog/quorumlog/examples/memshard/internal/redisdiff"
+	"github.com/quorumlog/quorumlog/examples/memshard/redisdiff"
 	"github.com/redis/go-redis/v9"
 )
 

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/quorumlog/quorumlog/examples/memshard/internal/cmdgen"
-	"github.com/quorumlog/quorumlog/examples/memshard/internal/redisdiff"
+	"github.com/quorumlog/quorumlog/examples/memshard/cmdgen"
+	"github.com/quorumlog/quorumlog/examples/memshard/redisdiff"
 )
 
 // TestFamiliesRandom sends random streams of data commands to redis-server

@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/quorumlog/quorumlog/examples/memshard/internal/redisdiff"
+	"github.com/quorumlog/quorumlog/examples/memshard/redisdiff"
 	"go.uber.org/goleak"
 )
 

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/quorumlog/quorumlog/examples/memshard/engine"
-	"github.com/quorumlog/quorumlog/examples/memshard/internal/redisdiff"
+	"github.com/quorumlog/quorumlog/examples/memshard/redisdiff"
 	"github.com/quorumlog/quorumlog/examples/memshard/server"
 	"github.com/quorumlog/quorumlog/examples/memshard/server/internal/commanddocs"
 )
