@@ -1,0 +1,161 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/quorumlog/quorumlog/examples/memshard/cmdgen"
+	"github.com/quorumlog/quorumlog/examples/memshard/redisdiff"
+	"github.com/redis/go-redis/v9"
+)
+
+// Random command streams (examples/memshard/cmdgen) go to the
+// primary of a real shard, three memshard processes on three QuorumLog
+// nodes. Where the replies are comparable, the same stream goes to
+// redis-server 7.0 and every reply must be identical: held replies,
+// effects records and the blocking layer change no answer. A last stream
+// adds commands whose outcome is random (SPOP, SRANDMEMBER, ...), which
+// replicas must follow by their effects, not by running them again. Then
+// every replica, once it has applied the primary's log, must hold exactly
+// the primary's keys: types, expiry times and contents.
+func TestE2E_RandomStreamsReachReplicas(t *testing.T) {
+	rs := redisdiff.Start(t)
+	e := newEnv(t, envOptions{})
+	p := e.primary()
+	pc, rc := redisdiff.Dial(t, e.addrs[p]), redisdiff.Dial(t, rs.Addr)
+	steps := 1500
+	if testing.Short() {
+		steps = 600
+	}
+	checks := 0
+	for seed := range 3 {
+		g := cmdgen.New(uint64(100 + seed))
+		g.Random = seed == 2 // redis-server's outcomes differ from then on
+		// Pipelined batches of up to 20 commands: one record then carries
+		// the effects of many commands.
+		for sent := 0; sent < steps; {
+			var batch [][]string
+			var modes []cmdgen.Mode
+			for range 1 + (sent*7)%20 {
+				args, mode := g.Next()
+				batch, modes = append(batch, args), append(modes, mode)
+			}
+			sent += len(batch)
+			got := exchangeBatch(pc, batch)
+			if !g.Random {
+				want := exchangeBatch(rc, batch)
+				for i, args := range batch {
+					if !comparableEqual(modes[i], got[i], want[i]) {
+						t.Fatalf("seed %d, %q (command %d of a batch of %d):\nmemshard: %q\nredis:    %q",
+							seed, args, i, len(batch), got[i], want[i])
+					}
+				}
+			}
+			if sent%300 < len(batch) || sent >= steps {
+				checkReplicasEqual(t, e, p)
+				checks++
+			}
+		}
+	}
+	t.Logf("%d comparisons of every node's keyspace", checks)
+}
+
+// exchangeBatch sends batch in one write and returns the replies.
+func exchangeBatch(c *redisdiff.Conn, batch [][]string) [][]byte {
+	var raw []byte
+	for _, args := range batch {
+		raw = append(raw, redisdiff.Encode(args...)...)
+	}
+	c.Send(raw)
+	replies := make([][]byte, len(batch))
+	for i := range batch {
+		replies[i] = c.Read()
+	}
+	return replies
+}
+
+// comparableEqual compares one reply of memshard's with redis-server's as
+// its mode allows (unordered replies are left to the families' tests).
+func comparableEqual(mode cmdgen.Mode, got, want []byte) bool {
+	switch mode {
+	case cmdgen.Exact:
+		return bytes.Equal(got, want)
+	case cmdgen.Sign:
+		return bytes.Equal(got, want) || (positiveInt(got) && positiveInt(want))
+	}
+	return true
+}
+
+// checkReplicasEqual waits until every replica has applied what the primary
+// p has, and fails unless each holds exactly the primary's keys.
+func checkReplicasEqual(t *testing.T, e *env, p int) {
+	t.Helper()
+	var primary map[string]string
+	e.onEveryNode(p, func(i int, c *redis.Client) {
+		if i == p {
+			primary = dumpKeys(t, c)
+		}
+	})
+	e.onEveryNode(p, func(i int, c *redis.Client) {
+		if i == p {
+			return
+		}
+		got := dumpKeys(t, c)
+		for k, v := range primary {
+			if got[k] != v {
+				t.Fatalf("key %q: replica %s has %q, primary %s %q", k, e.ids[i], got[k], e.ids[p], v)
+			}
+		}
+		for k := range got {
+			if _, ok := primary[k]; !ok {
+				t.Fatalf("key %q: replica %s has it (%q), the primary does not", k, e.ids[i], got[k])
+			}
+		}
+	})
+}
+
+func positiveInt(b []byte) bool {
+	return len(b) > 3 && b[0] == ':' && b[1] != '-' && b[1] != '0'
+}
+
+// dumpKeys returns every key of a node with its type, expiry time and
+// contents, in a canonical form (unordered collections sorted).
+func dumpKeys(t *testing.T, c *redis.Client) map[string]string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	keys, err := c.Keys(ctx, "*").Result()
+	if err != nil {
+		t.Fatalf("KEYS *: %v", err)
+	}
+	out := map[string]string{}
+	for _, k := range keys {
+		typ := c.Type(ctx, k).Val()
+		var content []string
+		switch typ {
+		case "string":
+			content = []string{c.Get(ctx, k).Val()}
+		case "list":
+			content = c.LRange(ctx, k, 0, -1).Val()
+		case "set":
+			content = slices.Sorted(slices.Values(c.SMembers(ctx, k).Val()))
+		case "hash":
+			for f, v := range c.HGetAll(ctx, k).Val() {
+				content = append(content, f+"="+v)
+			}
+			slices.Sort(content)
+		case "zset":
+			for _, z := range c.ZRangeWithScores(ctx, k, 0, -1).Val() {
+				content = append(content, fmt.Sprintf("%v=%v", z.Member, z.Score))
+			}
+		}
+		expiry := c.Do(ctx, "PEXPIRETIME", k).Val()
+		out[k] = fmt.Sprintf("%s expires %v: %q", typ, expiry, strings.Join(content, "\x00"))
+	}
+	return out
+}
