@@ -7,6 +7,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -169,7 +170,7 @@ func readReply(r *bufio.Reader, out *bytes.Buffer) error {
 			return err
 		}
 		chunk := make([]byte, n+2)
-		if _, err := ioReadFull(r, chunk); err != nil {
+		if _, err := io.ReadFull(r, chunk); err != nil {
 			return err
 		}
 		out.Write(chunk)
@@ -193,16 +194,4 @@ func readReply(r *bufio.Reader, out *bytes.Buffer) error {
 		return nil
 	}
 	return fmt.Errorf("unknown reply type %q", line[0])
-}
-
-func ioReadFull(r *bufio.Reader, b []byte) (int, error) {
-	n := 0
-	for n < len(b) {
-		m, err := r.Read(b[n:])
-		n += m
-		if err != nil {
-			return n, err
-		}
-	}
-	return n, nil
 }

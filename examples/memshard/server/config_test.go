@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -68,7 +69,7 @@ func parseConfigGet(t *testing.T, reply []byte) []configPair {
 			t.Fatalf("CONFIG GET reply %q: item %q is not a bulk string", reply, h)
 		}
 		b := make([]byte, size+2)
-		if _, err := ioReadFullBuf(r, b); err != nil {
+		if _, err := io.ReadFull(r, b); err != nil {
 			t.Fatalf("CONFIG GET reply %q: %v", reply, err)
 		}
 		items[i] = string(b[:size])
@@ -79,18 +80,6 @@ func parseConfigGet(t *testing.T, reply []byte) []configPair {
 	}
 	slices.SortFunc(pairs, func(a, b configPair) int { return strings.Compare(a.name, b.name) })
 	return pairs
-}
-
-func ioReadFullBuf(r *bufio.Reader, b []byte) (int, error) {
-	n := 0
-	for n < len(b) {
-		m, err := r.Read(b[n:])
-		n += m
-		if err != nil {
-			return n, err
-		}
-	}
-	return n, nil
 }
 
 // maskKnownDiffs blanks the values of the known differences.
