@@ -3,15 +3,17 @@ package engine
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/quorumlog/quorumlog/examples/memshard/cmdgen"
+	"github.com/quorumlog/quorumlog/examples/memshard/resp"
 )
 
 // A replica built only from the effects the primary records stays equal to
 // the primary under random command streams, those with random outcomes
 // included (SPOP, SRANDMEMBER and the like must propagate what they did,
 // not what they were asked): every key, type, value and expiry, checked
-// every 50 commands.
+// every 50 commands; and a snapshot of the primary (Dump) rebuilds it.
 func TestReplay_RandomStreamsKeepTheReplicaEqual(t *testing.T) {
 	for seed := range 20 {
 		t.Run(fmt.Sprintf("seed%d", seed), func(t *testing.T) {
@@ -25,6 +27,21 @@ func TestReplay_RandomStreamsKeepTheReplicaEqual(t *testing.T) {
 					h.checkReplica()
 				}
 			}
+			h.checkReplica()
+
+			// A snapshot of the primary (Dump) rebuilds the same keyspace.
+			rebuilt := New()
+			if err := h.db.Dump(func(argv [][]byte) error {
+				w := resp.NewWriter(2)
+				h.table.Exec(rebuilt, &Call{Argv: argv, Out: w, Now: time.Now().UnixMilli(), Replay: true})
+				if r := w.Bytes(); len(r) > 0 && r[0] == '-' {
+					t.Fatalf("dumped command %q: %s", argv, r)
+				}
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			h.replica = rebuilt
 			h.checkReplica()
 		})
 	}
