@@ -30,10 +30,20 @@ type Gen struct {
 	Random bool
 	// NoTransactions leaves out MULTI, EXEC, DISCARD, WATCH and UNWATCH.
 	NoTransactions bool
+	// Watchers makes some transactions WATCH keys that commands on a
+	// second connection (Cmd.Other) may then change before the EXEC.
+	Watchers bool
 
 	r       *rand.Rand
-	typ     string     // the key prefix of the command being drawn
-	pending [][]string // the rest of a transaction being sent
+	typ     string // the key prefix of the command being drawn
+	pending []Cmd  // the rest of a transaction being sent
+}
+
+// Cmd is one drawn command.
+type Cmd struct {
+	Args  []string
+	Mode  Mode
+	Other bool // for the second connection (only with Watchers)
 }
 
 // New returns a generator drawing from seed.
@@ -342,19 +352,27 @@ func zstoreArgs(g *Gen, weighted bool) []string {
 	return args
 }
 
-// next returns a command and how to compare its reply. One in ten is
-// malformed (but none whose reply compares sorted): an argument dropped,
-// one added, or one made non-numeric.
+// Next returns a command for the first connection and how to compare its
+// reply (for a generator without Watchers).
 func (g *Gen) Next() ([]string, Mode) {
+	c := g.Draw()
+	return c.Args, c.Mode
+}
+
+// Draw returns the next command. One in ten is malformed (but none whose
+// reply is not compared exactly): an argument dropped, one added, or one
+// made non-numeric.
+func (g *Gen) Draw() Cmd {
 	if len(g.pending) > 0 {
-		args := g.pending[0]
+		c := g.pending[0]
 		g.pending = g.pending[1:]
-		return args, Exact
+		return c
 	}
 	if !g.NoTransactions && g.r.IntN(40) == 0 {
-		return g.transaction(), Exact
+		return Cmd{Args: g.transaction(), Mode: Exact}
 	}
-	return g.draw()
+	args, mode := g.draw()
+	return Cmd{Args: args, Mode: mode}
 }
 
 // draw returns one data command and how to compare its reply.
@@ -366,7 +384,7 @@ func (g *Gen) draw() ([]string, Mode) {
 	cmd := cmds[g.r.IntN(len(cmds))]
 	g.typ = cmd.typ
 	args := cmd.gen(g)
-	// Without its count, a random command answers at random.
+	// Not the random commands: without its count, one answers at random.
 	if g.r.IntN(10) == 0 && len(args) > 1 && cmd.mode != Sorted && cmd.mode != Random {
 		switch i := 1 + g.r.IntN(len(args)-1); g.r.IntN(3) {
 		case 0:
@@ -384,26 +402,54 @@ func (g *Gen) draw() ([]string, Mode) {
 // or a WATCH first) and queues what follows: up to four commands, whose
 // replies compare exactly inside EXEC's array (malformed ones abort it),
 // and EXEC or DISCARD, sometimes with a nested MULTI or a WATCH inside.
+// With Watchers, half the transactions begin with WATCH of one or two
+// keys and up to three commands on the other connection.
 func (g *Gen) transaction() []string {
 	switch g.r.IntN(8) {
 	case 0:
 		return []string{g.pick("EXEC", "DISCARD")} // without MULTI: an error
 	case 1:
-		g.pending = append(g.pending, []string{"UNWATCH"})
+		g.queue(Cmd{Args: []string{"UNWATCH"}})
 		return []string{"WATCH", g.key()}
 	}
-	for range g.r.IntN(5) {
-		args, mode := g.draw()
-		for mode != Exact {
-			args, mode = g.draw()
+	var watched []string
+	if g.Watchers && g.r.IntN(2) == 0 {
+		typ := g.pick("s", "h", "l", "t", "z")
+		g.typ = typ
+		watched = g.keys(2)
+		for range g.r.IntN(4) {
+			// Mostly a command on the watched keys' type, so that it may
+			// change one of them (or leave it as it was).
+			args := g.exact()
+			for try := 0; try < 20 && g.typ != typ && g.r.IntN(5) != 0; try++ {
+				args = g.exact()
+			}
+			g.queue(Cmd{Args: args, Mode: Exact, Other: true})
 		}
-		g.pending = append(g.pending, args)
+		g.queue(Cmd{Args: []string{"MULTI"}})
+	}
+	for range g.r.IntN(5) {
+		g.queue(Cmd{Args: g.exact(), Mode: Exact})
 		if g.r.IntN(20) == 0 {
-			g.pending = append(g.pending, []string{g.pick("MULTI", "WATCH"), g.key()}[:1+g.r.IntN(2)])
+			g.queue(Cmd{Args: []string{g.pick("MULTI", "WATCH"), g.key()}[:1+g.r.IntN(2)]})
 		}
 	}
-	g.pending = append(g.pending, []string{g.pick("EXEC", "EXEC", "EXEC", "DISCARD")})
+	g.queue(Cmd{Args: []string{g.pick("EXEC", "EXEC", "EXEC", "DISCARD")}})
+	if watched != nil {
+		return append([]string{"WATCH"}, watched...)
+	}
 	return []string{"MULTI"}
+}
+
+func (g *Gen) queue(c Cmd) { g.pending = append(g.pending, c) }
+
+// exact draws a data command whose reply compares exactly.
+func (g *Gen) exact() []string {
+	args, mode := g.draw()
+	for mode != Exact {
+		args, mode = g.draw()
+	}
+	return args
 }
 
 // withRandomReplies is commands plus those whose replies are random.

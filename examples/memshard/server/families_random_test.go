@@ -34,22 +34,33 @@ func TestFamiliesRandom(t *testing.T) {
 	for seed := range seeds {
 		t.Run(fmt.Sprintf("seed%d", seed), func(t *testing.T) {
 			flushBoth(t, rs.Addr, addr)
-			rc, mc := dial(t, rs.Addr), dial(t, addr)
+			// Two connections to each: the second changes keys the first
+			// WATCHes.
+			rc := [2]*redisdiff.Conn{dial(t, rs.Addr), dial(t, rs.Addr)}
+			mc := [2]*redisdiff.Conn{dial(t, addr), dial(t, addr)}
 			if seed%2 == 1 { // odd seeds speak RESP3
-				want, got := normalizeHello(rc.Do("HELLO", "3")), normalizeHello(mc.Do("HELLO", "3"))
-				if !bytes.Equal(got, want) {
-					t.Fatalf("HELLO 3:\nmemshard: %q\nredis:    %q", got, want)
+				for c := range rc {
+					want, got := normalizeHello(rc[c].Do("HELLO", "3")), normalizeHello(mc[c].Do("HELLO", "3"))
+					if !bytes.Equal(got, want) {
+						t.Fatalf("HELLO 3:\nmemshard: %q\nredis:    %q", got, want)
+					}
 				}
 			}
 			g := cmdgen.New(uint64(seed))
+			g.Watchers = true
 			var sent [][]string
 			kinds := map[string]int{}
 			defer func() { t.Logf("replies by kind: %v", kinds) }()
 			for i := range steps {
-				args, m := g.Next()
-				mode := famModes[m]
-				sent = append(sent, args)
-				want, got := rc.Do(args...), mc.Do(args...)
+				cmd := g.Draw()
+				args, mode, c := cmd.Args, famModes[cmd.Mode], 0
+				if cmd.Other {
+					c = 1
+					sent = append(sent, append([]string{"(second connection)"}, args...))
+				} else {
+					sent = append(sent, args)
+				}
+				want, got := rc[c].Do(args...), mc[c].Do(args...)
 				kinds[string(want[:1])]++
 				if bytes.HasPrefix(want, []byte("-WRONGTYPE")) {
 					kinds["wrongtype"]++
@@ -64,7 +75,7 @@ func TestFamiliesRandom(t *testing.T) {
 				if g.InTransaction() {
 					continue
 				}
-				if want, got := rc.Do("DBSIZE"), mc.Do("DBSIZE"); !bytes.Equal(got, want) {
+				if want, got := rc[0].Do("DBSIZE"), mc[0].Do("DBSIZE"); !bytes.Equal(got, want) {
 					t.Fatalf("after step %d %q, DBSIZE:\nmemshard: %q\nredis:    %q\nthe commands before it:\n%s",
 						i, args, got, want, lastCommands(sent[:i], 25))
 				}
