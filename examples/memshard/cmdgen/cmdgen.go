@@ -19,6 +19,10 @@ const (
 	Sorted             // an aggregate whose element order Redis leaves undefined
 	Sign               // a TTL: equal if negative (no expiry, no key), else both positive
 	Random             // chosen at random: not comparable
+	// FullScan is a SCAN-family command at cursor 0 (its cursor is the
+	// argument after the key, or the first for SCAN): run it to the end,
+	// following the cursor, and compare the elements returned as a set.
+	FullScan
 )
 
 // Gen draws commands over a small domain of keys, fields, members,
@@ -164,6 +168,7 @@ var commands = []genCmd{
 	cSign("", "PEXPIRETIME", func(g *Gen) []string { return []string{g.key()} }),
 	c("", "TOUCH", func(g *Gen) []string { return g.keys(3) }),
 	c("", "DBSIZE", func(g *Gen) []string { return nil }),
+	cScan("", "SCAN", func(g *Gen) []string { return scanOptions(g, true) }),
 	cSorted("", "KEYS", func(g *Gen) []string { return []string{g.pick("*", "s*", "[hl]?", "?1")} }),
 	// strings
 	c("s", "SET", func(g *Gen) []string {
@@ -219,6 +224,7 @@ var commands = []genCmd{
 	c("h", "HEXISTS", func(g *Gen) []string { return []string{g.key(), g.member()} }),
 	c("h", "HLEN", func(g *Gen) []string { return []string{g.key()} }),
 	c("h", "HSTRLEN", func(g *Gen) []string { return []string{g.key(), g.member()} }),
+	cScan("h", "HSCAN", func(g *Gen) []string { return append([]string{g.key()}, scanOptions(g, false)...) }),
 	cSorted("h", "HKEYS", func(g *Gen) []string { return []string{g.key()} }),
 	cSorted("h", "HVALS", func(g *Gen) []string { return []string{g.key()} }),
 	cSorted("h", "HGETALL", func(g *Gen) []string { return []string{g.key()} }),
@@ -259,6 +265,7 @@ var commands = []genCmd{
 	c("t", "SCARD", func(g *Gen) []string { return []string{g.key()} }),
 	c("t", "SISMEMBER", func(g *Gen) []string { return []string{g.key(), g.member()} }),
 	c("t", "SMISMEMBER", func(g *Gen) []string { return append([]string{g.key()}, g.members(3)...) }),
+	cScan("t", "SSCAN", func(g *Gen) []string { return append([]string{g.key()}, scanOptions(g, false)...) }),
 	cSorted("t", "SMEMBERS", func(g *Gen) []string { return []string{g.key()} }),
 	cSorted("t", "SRANDMEMBER", func(g *Gen) []string { return []string{g.key(), g.pick("0", "100")} }),
 	cSorted("t", "SPOP", func(g *Gen) []string { return []string{g.key(), g.pick("0", "100")} }),
@@ -289,6 +296,7 @@ var commands = []genCmd{
 	}),
 	c("z", "ZINCRBY", func(g *Gen) []string { return []string{g.key(), g.float(), g.member()} }),
 	c("z", "ZREM", func(g *Gen) []string { return append([]string{g.key()}, g.members(2)...) }),
+	cScan("z", "ZSCAN", func(g *Gen) []string { return append([]string{g.key()}, scanOptions(g, false)...) }),
 	c("z", "ZCARD", func(g *Gen) []string { return []string{g.key()} }),
 	c("z", "ZCOUNT", func(g *Gen) []string { return []string{g.key(), g.score(), g.score()} }),
 	c("z", "ZLEXCOUNT", func(g *Gen) []string { return []string{g.key(), g.lex(), g.lex()} }),
@@ -334,6 +342,24 @@ var commands = []genCmd{
 	c("z", "ZUNIONSTORE", func(g *Gen) []string { return zstoreArgs(g, true) }),
 	c("z", "ZINTERSTORE", func(g *Gen) []string { return zstoreArgs(g, true) }),
 	c("z", "ZDIFFSTORE", func(g *Gen) []string { return zstoreArgs(g, false) }),
+}
+
+// scanOptions: cursor 0, then MATCH, COUNT and (for SCAN) TYPE, each now
+// and then.
+func scanOptions(g *Gen, typed bool) []string {
+	args := []string{"0"}
+	args = append(args, g.opt("MATCH", g.pick("*", "a*", "?", "*[a-c]*", "s*", "[hz]1", "\\*"))...)
+	args = append(args, g.opt("COUNT", g.pick("1", "2", "10", "0", "-1"))...)
+	if typed {
+		args = append(args, g.opt("TYPE", g.pick("string", "list", "set", "zset", "hash", "nosuch", "STRING"))...)
+	}
+	return args
+}
+
+func cScan(typ, name string, gen func(g *Gen) []string) genCmd {
+	cmd := c(typ, name, gen)
+	cmd.mode = FullScan
+	return cmd
 }
 
 // zstoreArgs: destination numkeys key... [WEIGHTS w...] [AGGREGATE how].

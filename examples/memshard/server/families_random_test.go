@@ -3,7 +3,9 @@ package server
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -21,9 +23,10 @@ import (
 // up. A stream stops at its first difference (the keyspaces differ after
 // it) and the test prints the commands that led there. Replies chosen at
 // random (SPOP, SRANDMEMBER, HRANDFIELD, ZRANDMEMBER unless the count
-// takes everything; RANDOMKEY, SCAN) are left out, clock-dependent ones
-// (TTL) are compared by sign, and those whose order Redis leaves undefined
-// are compared sorted.
+// takes everything; RANDOMKEY) are left out, clock-dependent ones (TTL) are
+// compared by sign, those whose order Redis leaves undefined are compared
+// sorted, and the SCAN family is run from cursor 0 to the end on each
+// server and compared by the set of elements returned.
 func TestFamiliesRandom(t *testing.T) {
 	rs := redisdiff.Start(t)
 	_, addr := startServer(t, Config{})
@@ -60,6 +63,15 @@ func TestFamiliesRandom(t *testing.T) {
 				} else {
 					sent = append(sent, args)
 				}
+				if cmd.Mode == cmdgen.FullScan {
+					want, wantErr := fullScan(rc[c], args)
+					got, gotErr := fullScan(mc[c], args)
+					if !slices.Equal(got, want) || !bytes.Equal(gotErr, wantErr) {
+						t.Fatalf("step %d %q (full scan):\nmemshard: %q %q\nredis:    %q %q\nthe commands before it:\n%s",
+							i, args, got, gotErr, want, wantErr, lastCommands(sent[:i], 25))
+					}
+					continue
+				}
 				want, got := rc[c].Do(args...), mc[c].Do(args...)
 				kinds[string(want[:1])]++
 				if bytes.HasPrefix(want, []byte("-WRONGTYPE")) {
@@ -82,6 +94,85 @@ func TestFamiliesRandom(t *testing.T) {
 			}
 		})
 	}
+}
+
+// fullScan runs a SCAN-family command from its cursor 0 to the end and
+// returns the elements it returned, de-duplicated and sorted (a field and
+// its value, or a member and its score, as one), or else the first reply
+// that was not a cursor and a list (an error).
+func fullScan(c *redisdiff.Conn, args []string) ([]string, []byte) {
+	args = slices.Clone(args)
+	at, per := 2, 1 // the cursor's argument; elements per item
+	switch strings.ToUpper(args[0]) {
+	case "SCAN":
+		at = 1
+	case "HSCAN", "ZSCAN":
+		per = 2
+	}
+	seen := map[string]bool{}
+	for range 1000 {
+		reply := c.Do(args...)
+		cursor, elems, ok := parseScanReply(reply)
+		if !ok {
+			return nil, reply
+		}
+		for i := 0; i+per <= len(elems); i += per {
+			seen[strings.Join(elems[i:i+per], "\x00")] = true
+		}
+		if cursor == "0" {
+			break
+		}
+		args[at] = cursor
+	}
+	return slices.Sorted(maps.Keys(seen)), nil
+}
+
+// parseScanReply splits a reply [cursor, [element...]] of bulk strings.
+func parseScanReply(b []byte) (cursor string, elems []string, ok bool) {
+	line := func() (string, bool) {
+		i := bytes.Index(b, []byte("\r\n"))
+		if i < 0 {
+			return "", false
+		}
+		l := string(b[:i])
+		b = b[i+2:]
+		return l, true
+	}
+	bulk := func() (string, bool) {
+		h, ok := line()
+		if !ok || len(h) < 2 || h[0] != '$' {
+			return "", false
+		}
+		n, err := strconv.Atoi(h[1:])
+		if err != nil || n < 0 || len(b) < n+2 {
+			return "", false
+		}
+		v := string(b[:n])
+		b = b[n+2:]
+		return v, true
+	}
+	if h, ok := line(); !ok || h != "*2" {
+		return "", nil, false
+	}
+	if cursor, ok = bulk(); !ok {
+		return "", nil, false
+	}
+	h, ok := line()
+	if !ok || len(h) < 2 || h[0] != '*' {
+		return "", nil, false
+	}
+	n, err := strconv.Atoi(h[1:])
+	if err != nil {
+		return "", nil, false
+	}
+	for range n {
+		e, ok := bulk()
+		if !ok {
+			return "", nil, false
+		}
+		elems = append(elems, e)
+	}
+	return cursor, elems, len(b) == 0
 }
 
 // lastCommands renders up to n of the last commands, one per line.
