@@ -83,6 +83,13 @@ func (db *DB) AddKeyspaceStats(hits, misses uint64) {
 // Touch reports a modification of key to the hook and counts it.
 func (db *DB) Touch(key string) {
 	db.dirty++
+	db.signalModified(key)
+}
+
+// signalModified reports key to the hook (WATCH) without counting a change:
+// Redis's signalModifiedKey, which some commands call even when they change
+// nothing (LTRIM of a range that keeps everything).
+func (db *DB) signalModified(key string) {
 	if db.modified != nil {
 		db.modified(key)
 	}

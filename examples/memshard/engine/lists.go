@@ -309,8 +309,8 @@ func ltrimCommand(db *DB, c *Call) {
 	} else {
 		start = 0
 	}
+	key := string(c.Argv[1])
 	if keep < n {
-		key := string(c.Argv[1])
 		if keep == 0 {
 			db.Delete(key)
 		} else {
@@ -318,6 +318,8 @@ func ltrimCommand(db *DB, c *Call) {
 			db.Touch(key)
 		}
 		c.PropagateAsIs()
+	} else {
+		db.signalModified(key) // as Redis: a WATCH of the list fails even so
 	}
 	c.Out.OK()
 }

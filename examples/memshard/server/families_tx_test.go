@@ -41,6 +41,10 @@ func txWatchFamily() []famStep {
 		step("WATCH", "t3"), other("SET", "t3", "z"), step("MULTI"), step("DISCARD"), step("MULTI"), step("GET", "t3"), step("EXEC"),
 		step("WATCH", "nokey2"), other("EXPIRE", "nokey2", "10"), step("MULTI"), step("GET", "nokey2"), step("EXEC"),
 		step("WATCH", "t3", "t3"), step("WATCH", "h"), other("HSET", "h", "f3", "v"), step("MULTI"), step("GET", "t3"), step("EXEC"),
+		// LTRIM touches the list even when it keeps everything (found by
+		// TestFamiliesRandom); LREM of nothing does not.
+		step("RPUSH", "l2", "a", "b"), step("WATCH", "l2"), other("LTRIM", "l2", "0", "-1"), step("MULTI"), step("LLEN", "l2"), step("EXEC"),
+		step("WATCH", "l2"), other("LREM", "l2", "0", "nope"), step("MULTI"), step("LLEN", "l2"), step("EXEC"),
 		step("WATCH", "t3"), other("FLUSHALL"), step("MULTI"), step("DBSIZE"), step("EXEC"),
 	}
 }
