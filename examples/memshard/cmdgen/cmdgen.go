@@ -74,7 +74,15 @@ func (g *Gen) key() string {
 	}
 	return g.typ + g.pick("0", "1")
 }
-func (g *Gen) member() string { return g.pick("a", "b", "c", "d", "e", "f", "aa", "") }
+
+// member returns a member, field or list element: mostly short words, and
+// now and then an integer (a set of integers only is an intset in Redis).
+func (g *Gen) member() string {
+	if g.r.IntN(4) == 0 {
+		return g.pick("1", "2", "10", "-3", "007", "9223372036854775807")
+	}
+	return g.pick("a", "b", "c", "d", "e", "f", "aa", "")
+}
 func (g *Gen) value() string {
 	return g.pick("a", "b", "abc", "", "0", "1", "-7", "12", "3.5", "-0.25", "1e3", "9223372036854775807", "x y", "007")
 }
