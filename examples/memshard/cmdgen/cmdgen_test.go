@@ -48,3 +48,38 @@ func TestGen_Options(t *testing.T) {
 		}
 	}
 }
+
+// Unspecified: only a lex range over a skiplist-encoded sorted set whose
+// first and last scores differ.
+func TestUnspecified(t *testing.T) {
+	fake := func(encoding, firstScore, lastScore string) func(args ...string) []byte {
+		return func(args ...string) []byte {
+			switch {
+			case args[0] == "OBJECT":
+				return []byte(encoding)
+			case args[2] == "0":
+				return []byte("*2\r\n$1\r\na\r\n$" + fmt.Sprint(len(firstScore)) + "\r\n" + firstScore + "\r\n")
+			}
+			return []byte("*2\r\n$1\r\nz\r\n$" + fmt.Sprint(len(lastScore)) + "\r\n" + lastScore + "\r\n")
+		}
+	}
+	skiplist, listpack := "$8\r\nskiplist\r\n", "$8\r\nlistpack\r\n"
+	lex := Cmd{Args: []string{"ZRANGE", "z", "-", "+", "BYLEX"}, LexKey: lexKey([]string{"ZRANGE", "z", "-", "+", "BYLEX"})}
+	for _, tc := range []struct {
+		c    Cmd
+		do   func(args ...string) []byte
+		want bool
+	}{
+		{lex, fake(skiplist, "1", "2"), true},
+		{lex, fake(skiplist, "1", "1"), false},
+		{lex, fake(listpack, "1", "2"), false},
+		{Cmd{Args: []string{"ZRANGE", "z", "0", "-1"}}, fake(skiplist, "1", "2"), false},
+	} {
+		if got := Unspecified(tc.c, tc.do); got != tc.want {
+			t.Errorf("Unspecified(%q) = %v, want %v", tc.c.Args, got, tc.want)
+		}
+	}
+	if lex.LexKey != "z" {
+		t.Errorf("lexKey of %q = %q, want z", lex.Args, lex.LexKey)
+	}
+}
