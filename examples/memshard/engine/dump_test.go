@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -101,5 +102,58 @@ func TestDump_StopsAtEmitError(t *testing.T) {
 	err := h.db.Dump(func([][]byte) error { calls++; return stop })
 	if !errors.Is(err, stop) || calls != 1 {
 		t.Fatalf("Dump returned %v after %d calls, want the emit error after 1", err, calls)
+	}
+}
+
+// TestDump_NegativeZeroAsRedisReloads: a sorted set rebuilt from a dump
+// keeps its -0 scores exactly where redis-server's DEBUG RELOAD (an RDB
+// save and load) keeps them: in a set it loads in the skiplist encoding
+// (more than 128 members, or a member over 64 bytes), however the scores
+// came to be -0, and not in one it loads as a listpack.
+func TestDump_NegativeZeroAsRedisReloads(t *testing.T) {
+	members := func(n int, score string) []string {
+		args := []string{"ZADD", "z"}
+		for i := range n {
+			args = append(args, score, fmt.Sprintf("m%03d", i))
+		}
+		return args
+	}
+	long := strings.Repeat("l", 65)
+	cases := map[string][][]string{
+		"big by count, one -0 added last":       {members(130, "1"), {"ZADD", "z", "-0", "a"}},
+		"one ZADD of 200 -0 (128 stored as 0)":  {members(200, "-0")},
+		"most members changed to -0 once big":   {members(130, "1"), members(100, "-0")},
+		"big by a long member":                  {{"ZADD", "z", "1", long}, {"ZADD", "z", "-0", "c", "-0", "d"}},
+		"a long member that is -0 itself":       {{"ZADD", "z", "1", "a"}, {"ZADD", "z", "-0", long, "-0", "b"}},
+		"shrunk to listpack size: -0 is lost":   {members(130, "1"), {"ZADD", "z", "-0", "a"}, {"ZREMRANGEBYRANK", "z", "-10", "-1"}},
+		"small: -0 was never kept":              {{"ZADD", "z", "-0", "a", "1", "b"}},
+		"INCR to -0 on a big set, then a union": {members(140, "1"), {"ZINCRBY", "z", "-1", "m001"}, {"ZADD", "z", "INCR", "-0", "n"}, {"ZUNIONSTORE", "z", "1", "z", "WEIGHTS", "-1"}},
+	}
+	for name, cmds := range cases {
+		t.Run(name, func(t *testing.T) {
+			h := newHarness(t)
+			for _, c := range cmds {
+				h.diff(c...)
+			}
+			if r := h.redis.Do("DEBUG", "RELOAD"); string(r) != "+OK\r\n" {
+				t.Fatalf("DEBUG RELOAD: %q", r)
+			}
+			rebuilt := New()
+			now := time.Now().UnixMilli()
+			if err := h.db.Dump(func(argv [][]byte) error {
+				w := resp.NewWriter(2)
+				h.table.Exec(rebuilt, &Call{Argv: argv, Out: w, Now: now, Replay: true})
+				if r := w.Bytes(); len(r) > 0 && r[0] == '-' {
+					t.Fatalf("dumped command %q: %s", argv, r)
+				}
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			read := []string{"ZRANGE", "z", "0", "-1", "WITHSCORES"}
+			if got, want := h.read(rebuilt, read), h.redis.Do(read...); !bytes.Equal(got, want) {
+				t.Fatalf("rebuilt:\n%q\nredis-server after DEBUG RELOAD:\n%q", got, want)
+			}
+		})
 	}
 }

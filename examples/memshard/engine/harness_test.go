@@ -23,6 +23,9 @@ type harness struct {
 	replica *DB
 	redis   *redisdiff.Conn
 	proto   int
+	// replicaLoaded says the replica was loaded from a dump of db, so
+	// checkReplica expects what Redis's loading of an RDB file keeps.
+	replicaLoaded bool
 }
 
 // redisServer is shared by the tests of this package (started in
@@ -143,10 +146,26 @@ func (h *harness) checkReplica() {
 		case TypeHash:
 			read = []string{"HGETALL", k}
 		}
-		if got, want := h.read(h.replica, read), h.read(h.db, read); !bytes.Equal(sortArray(got), sortArray(want)) {
+		want := h.read(h.db, read)
+		if z, ok := p.Value.(*ZSet); ok && h.replicaLoaded && !z.LoadsAsSkiplist() {
+			want = zeroScores(want)
+		}
+		if got := h.read(h.replica, read); !bytes.Equal(sortArray(got), sortArray(want)) {
 			h.t.Fatalf("key %q: replica %q, primary %q", k, got, want)
 		}
 	}
+}
+
+// zeroScores turns the -0 scores of a ZRANGE ... WITHSCORES reply (RESP2)
+// into 0, as loading a snapshot does to a set Redis loads as a listpack.
+func zeroScores(reply []byte) []byte {
+	lines := strings.Split(string(reply), "\r\n")
+	for i := 4; i < len(lines); i += 4 { // *n, then $len member $len score
+		if lines[i] == "-0" {
+			lines[i-1], lines[i] = "$1", "0"
+		}
+	}
+	return []byte(strings.Join(lines, "\r\n"))
 }
 
 func (h *harness) read(db *DB, argv []string) []byte {

@@ -77,6 +77,21 @@ func (z *ZSet) Range(f func(member string, score float64) bool) {
 	}
 }
 
+// LoadsAsSkiplist reports whether Redis, loading z from an RDB file, would
+// keep it in the skiplist encoding: more than 128 members, or one over 64
+// bytes. Only then does a -0 score survive a snapshot (see Dump).
+func (z *ZSet) LoadsAsSkiplist() bool {
+	if z.Len() > zsetMaxListpackEntries {
+		return true
+	}
+	for m := range z.dict {
+		if len(m) > zsetMaxListpackValue {
+			return true
+		}
+	}
+	return false
+}
+
 // Clone returns a deep copy (for COPY), with the same encoding.
 func (z *ZSet) Clone() any {
 	cp := NewZSet()
