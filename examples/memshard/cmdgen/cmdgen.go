@@ -83,10 +83,14 @@ func lexKey(args []string) string {
 	switch strings.ToUpper(args[0]) {
 	case "ZRANGEBYLEX", "ZREVRANGEBYLEX", "ZLEXCOUNT", "ZREMRANGEBYLEX":
 		return args[1]
-	case "ZRANGE":
+	case "ZRANGE", "ZRANGESTORE": // ZRANGESTORE dst src ...
+		src := args[1]
+		if strings.EqualFold(args[0], "ZRANGESTORE") && len(args) > 2 {
+			src = args[2]
+		}
 		for _, a := range args {
 			if strings.EqualFold(a, "BYLEX") {
-				return args[1]
+				return src
 			}
 		}
 	}
@@ -149,8 +153,8 @@ func (g *Gen) lex() string { return g.pick("-", "+", "[a", "(a", "[c", "(d", "[a
 
 // many returns 100 to 600 distinct members, integers or words: enough to
 // pass Redis's listpack (128) and intset (512) limits, where its encodings
-// change. (Sorted sets grow big only from such sets, through ZUNIONSTORE
-// and the like; see Unspecified.)
+// change. (A lex range over a big sorted set of mixed scores is left out:
+// see Unspecified.)
 func (g *Gen) many() []string {
 	n := 100 + g.r.IntN(500)
 	ints := g.r.IntN(2) == 0
@@ -216,6 +220,7 @@ func cSorted(typ, name string, gen func(g *Gen) []string) genCmd {
 var commands = []genCmd{
 	// keys
 	c("", "DEL", func(g *Gen) []string { return g.keys(2) }),
+	c("", "UNLINK", func(g *Gen) []string { return g.keys(2) }),
 	c("", "EXISTS", func(g *Gen) []string { return g.keys(3) }),
 	c("", "TYPE", func(g *Gen) []string { return []string{g.key()} }),
 	c("", "RENAME", func(g *Gen) []string { return []string{g.key(), g.key()} }),
@@ -225,6 +230,9 @@ var commands = []genCmd{
 		// Not GT or LT: against an expiry set the same way a moment ago,
 		// the answer depends on whether a millisecond passed in between.
 		return append([]string{g.key(), g.pick("100", "200", "1000")}, g.opt(g.pick("NX", "XX"))...)
+	}),
+	c("", "PEXPIRE", func(g *Gen) []string {
+		return append([]string{g.key(), g.pick("100000", "200000", "0", "-5")}, g.opt(g.pick("NX", "XX"))...)
 	}),
 	c("", "PERSIST", func(g *Gen) []string { return []string{g.key()} }),
 	c("", "EXPIREAT", func(g *Gen) []string {
@@ -281,6 +289,7 @@ var commands = []genCmd{
 	c("s", "APPEND", func(g *Gen) []string { return []string{g.key(), g.value()} }),
 	c("s", "STRLEN", func(g *Gen) []string { return []string{g.key()} }),
 	c("s", "GETRANGE", func(g *Gen) []string { return []string{g.key(), g.num(), g.num()} }),
+	c("s", "SUBSTR", func(g *Gen) []string { return []string{g.key(), g.num(), g.num()} }),
 	c("s", "SETRANGE", func(g *Gen) []string { return []string{g.key(), g.pick("0", "1", "3", "-1"), g.value()} }),
 	// hashes
 	c("h", "HSET", func(g *Gen) []string { // many fields, or one long value
@@ -294,6 +303,9 @@ var commands = []genCmd{
 		return append([]string{g.key()}, args...)
 	}),
 	c("h", "HSET", func(g *Gen) []string {
+		return append([]string{g.key()}, g.some(2, func() []string { return []string{g.member(), g.value()} })...)
+	}),
+	c("h", "HMSET", func(g *Gen) []string {
 		return append([]string{g.key()}, g.some(2, func() []string { return []string{g.member(), g.value()} })...)
 	}),
 	c("h", "HSETNX", func(g *Gen) []string { return []string{g.key(), g.member(), g.value()} }),
@@ -372,6 +384,18 @@ var commands = []genCmd{
 		}
 		return append(args, g.some(3, func() []string { return []string{g.float(), g.member()} })...)
 	}),
+	c("z", "ZADD", func(g *Gen) []string { // many members: one score, or each its own
+		args := []string{g.key()}
+		same := g.r.IntN(2) == 0
+		for i, m := range g.many() {
+			if same {
+				args = append(args, "1", m)
+			} else {
+				args = append(args, fmt.Sprint(i%50), m)
+			}
+		}
+		return args
+	}),
 	cSorted("z", "ZRANDMEMBER", func(g *Gen) []string {
 		return append([]string{g.key(), g.pick("0", "10000")}, g.opt("WITHSCORES")...)
 	}),
@@ -414,7 +438,19 @@ var commands = []genCmd{
 	c("z", "ZREVRANGE", func(g *Gen) []string {
 		return append([]string{g.key(), g.num(), g.num()}, g.opt("WITHSCORES")...)
 	}),
-	c("z", "ZRANGESTORE", func(g *Gen) []string { return []string{g.key(), g.key(), g.num(), g.num()} }),
+	c("z", "ZRANGESTORE", func(g *Gen) []string {
+		args := []string{g.key(), g.key()}
+		switch g.r.IntN(3) {
+		case 0:
+			args = append(args, g.num(), g.num())
+		case 1:
+			args = append(args, g.score(), g.score(), "BYSCORE")
+		default:
+			args = append(args, g.lex(), g.lex(), "BYLEX")
+		}
+		args = append(args, g.opt("REV")...)
+		return append(args, g.opt("LIMIT", g.num(), g.num())...)
+	}),
 	c("z", "ZPOPMIN", func(g *Gen) []string { return append([]string{g.key()}, g.opt(g.num())...) }),
 	c("z", "ZPOPMAX", func(g *Gen) []string { return append([]string{g.key()}, g.opt(g.num())...) }),
 	c("z", "ZREMRANGEBYRANK", func(g *Gen) []string { return []string{g.key(), g.num(), g.num()} }),
@@ -423,6 +459,14 @@ var commands = []genCmd{
 	c("z", "ZUNIONSTORE", func(g *Gen) []string { return zstoreArgs(g, true) }),
 	c("z", "ZINTERSTORE", func(g *Gen) []string { return zstoreArgs(g, true) }),
 	c("z", "ZDIFFSTORE", func(g *Gen) []string { return zstoreArgs(g, false) }),
+	c("z", "ZUNION", func(g *Gen) []string { return zreadArgs(g, true) }),
+	c("z", "ZINTER", func(g *Gen) []string { return zreadArgs(g, true) }),
+	c("z", "ZDIFF", func(g *Gen) []string { return zreadArgs(g, false) }),
+}
+
+// zreadArgs: numkeys key... [WEIGHTS w...] [AGGREGATE how] [WITHSCORES].
+func zreadArgs(g *Gen, weighted bool) []string {
+	return append(zstoreArgs(g, weighted)[1:], g.opt("WITHSCORES")...)
 }
 
 // scanOptions: cursor 0, then MATCH, COUNT and (for SCAN) TYPE, each now
@@ -478,6 +522,9 @@ func (g *Gen) Draw() Cmd {
 	}
 	if !g.NoTransactions && g.r.IntN(40) == 0 {
 		return Cmd{Args: g.transaction(), Mode: Exact}
+	}
+	if g.r.IntN(500) == 0 { // rarely, so that collections can grow
+		return Cmd{Args: append([]string{"FLUSHDB"}, g.opt(g.pick("ASYNC", "SYNC"))...), Mode: Exact}
 	}
 	args, mode := g.draw()
 	return Cmd{Args: args, Mode: mode, LexKey: lexKey(args)}

@@ -2,6 +2,8 @@ package engine
 
 import (
 	"fmt"
+	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -15,7 +17,11 @@ import (
 // not what they were asked): every key, type, value and expiry, checked
 // every 50 commands; and a snapshot of the primary (Dump) rebuilds it.
 func TestReplay_RandomStreamsKeepTheReplicaEqual(t *testing.T) {
-	for seed := range 20 {
+	seeds := 20
+	if s := os.Getenv("MEMSHARD_RANDOM_SEEDS"); s != "" { // to hunt: more seeds
+		seeds, _ = strconv.Atoi(s)
+	}
+	for seed := range seeds {
 		t.Run(fmt.Sprintf("seed%d", seed), func(t *testing.T) {
 			h := newHarness(t)
 			g := cmdgen.New(uint64(seed))
@@ -41,7 +47,7 @@ func TestReplay_RandomStreamsKeepTheReplicaEqual(t *testing.T) {
 			}); err != nil {
 				t.Fatal(err)
 			}
-			h.replica = rebuilt
+			h.replica, h.replicaLoaded = rebuilt, true
 			h.checkReplica()
 		})
 	}
