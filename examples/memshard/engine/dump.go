@@ -2,7 +2,6 @@ package engine
 
 import (
 	"math"
-	"slices"
 	"strconv"
 )
 
@@ -77,66 +76,31 @@ func dumpValue(key string, v any, emit func(argv [][]byte) error) error {
 		start("HSET")
 		v.Each(func(f, val string) bool { add(f, val); return err == nil })
 	case *ZSet:
-		members, readd := zsetDumpOrder(v)
+		// Redis loads a set that LoadsAsSkiplist straight into that
+		// encoding, which keeps -0 scores; ZADD stores as 0 the -0 of a
+		// member it adds while the set is listpack-sized. So such members
+		// go in with a stand-in score, and get -0 once the set is whole.
+		keep := v.LoadsAsSkiplist()
+		var negZero []string
 		start("ZADD")
-		for _, m := range members {
-			if add(strconv.FormatFloat(v.dict[m], 'g', -1, 64), m); err != nil {
-				return err
+		v.Range(func(m string, score float64) bool {
+			if keep && score == 0 && math.Signbit(score) {
+				negZero = append(negZero, m)
+				score = 1
 			}
-		}
-		if len(readd) == 0 {
+			add(strconv.FormatFloat(score, 'g', -1, 64), m)
+			return err == nil
+		})
+		if len(negZero) == 0 {
 			break
 		}
-		// Removed and added again once the set is big, they keep -0.
-		if err = flush(); err != nil {
-			return err
-		}
-		start("ZREM")
-		for _, m := range readd {
-			add(m)
-		}
 		if err = flush(); err != nil {
 			return err
 		}
 		start("ZADD")
-		for _, m := range readd {
+		for _, m := range negZero {
 			add("-0", m)
 		}
 	}
 	return flush()
-}
-
-// zsetDumpOrder returns the order in which to dump z's members, and those
-// to remove and add again after, so that the rebuilt set keeps its -0
-// scores where Redis would. Loading an RDB file, Redis builds a sorted set
-// of more than 128 members, or with a member over 64 bytes, in its
-// skiplist encoding, which keeps -0; ZADD, though, stores as 0 the -0 of a
-// member it adds while the set is listpack-sized. So the long member comes
-// first, else the -0 members last, and those of them still among the first
-// 128 are added again. Without -0 scores, the order is z's own.
-func zsetDumpOrder(z *ZSet) (members, readd []string) {
-	var negZero []string
-	long := ""
-	z.Range(func(m string, s float64) bool {
-		if s == 0 && math.Signbit(s) {
-			negZero = append(negZero, m)
-		} else {
-			members = append(members, m)
-		}
-		if long == "" && len(m) > zsetMaxListpackValue {
-			long = m
-		}
-		return true
-	})
-	members = append(members, negZero...)
-	switch {
-	case len(negZero) == 0 || !z.LoadsAsSkiplist():
-		// Nothing to keep, or Redis loads it as a listpack (-0 is lost).
-	case long != "":
-		i := slices.Index(members, long)
-		members[0], members[i] = members[i], members[0]
-	case len(members)-len(negZero) < zsetMaxListpackEntries:
-		readd = negZero[:zsetMaxListpackEntries-(len(members)-len(negZero))]
-	}
-	return members, readd
 }

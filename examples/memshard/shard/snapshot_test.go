@@ -39,6 +39,13 @@ func testDB(t testing.TB) *engine.DB {
 	exec("SADD", "set", "x", "1")
 	exec("HSET", "h", "f", "v")
 	exec("ZADD", "z", "-inf", "lo", "2.5", "m")
+	// A big sorted set keeps -0 scores, and so must its snapshot.
+	for i := range 130 {
+		exec("ZADD", "zbig", "1", fmt.Sprint("m", i))
+	}
+	for i := range 100 {
+		exec("ZADD", "zbig", "-0", fmt.Sprint("m", i))
+	}
 	return db
 }
 
