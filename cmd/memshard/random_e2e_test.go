@@ -25,6 +25,8 @@ import (
 // the primary's keys: types, expiry times and contents. In the middle of
 // the second stream a snapshot trims the log and a replica killed with
 // SIGKILL restores it: a snapshot must carry everything the streams built.
+// At every comparison, random read-only commands go to every node too: a
+// replica must answer them as the primary does.
 func TestE2E_RandomStreamsReachReplicas(t *testing.T) {
 	rs := redisdiff.Start(t)
 	store := []string{"--snapshot-dir", t.TempDir()}
@@ -74,6 +76,7 @@ func TestE2E_RandomStreamsReachReplicas(t *testing.T) {
 					restored = true
 				}
 				checkReplicasEqual(t, e, p)
+				checkReplicaReads(t, e, p, cmdgen.New(uint64(1000*seed+sent)))
 				checks++
 			}
 		}
@@ -96,6 +99,64 @@ func snapshotAndRestoreReplica(t *testing.T, e *env, p int, store []string) {
 	if !strings.Contains(e.nodes[r].StderrTail(200), "restored a snapshot") {
 		t.Fatalf("%s did not restore the snapshot:\n%s", e.ids[r], e.nodes[r].StderrTail(40))
 	}
+}
+
+// readOnly are the data commands a replica serves (after READONLY).
+var readOnly = map[string]bool{
+	"GET": true, "MGET": true, "STRLEN": true, "GETRANGE": true, "SUBSTR": true, "EXISTS": true, "TYPE": true,
+	"TTL": true, "PTTL": true, "EXPIRETIME": true, "PEXPIRETIME": true, "DBSIZE": true, "KEYS": true,
+	"HGET": true, "HMGET": true, "HEXISTS": true, "HLEN": true, "HSTRLEN": true, "HKEYS": true, "HVALS": true, "HGETALL": true,
+	"LLEN": true, "LRANGE": true, "LINDEX": true, "LPOS": true,
+	"SCARD": true, "SISMEMBER": true, "SMISMEMBER": true, "SMEMBERS": true, "SINTER": true, "SUNION": true, "SDIFF": true, "SINTERCARD": true,
+	"ZCARD": true, "ZCOUNT": true, "ZSCORE": true, "ZMSCORE": true, "ZRANK": true, "ZREVRANK": true, "ZRANGE": true,
+	"ZRANGEBYSCORE": true, "ZREVRANGEBYSCORE": true, "ZREVRANGE": true, "ZUNION": true, "ZINTER": true, "ZDIFF": true,
+}
+
+// checkReplicaReads sends the read-only commands among 200 that g draws
+// (lex ranges too: the data are the same on both) to the primary p and to
+// every caught-up replica, through connections that sent READONLY: with no
+// writes in between, a replica must answer as the primary does.
+func checkReplicaReads(t *testing.T, e *env, p int, g *cmdgen.Gen) {
+	t.Helper()
+	g.NoTransactions = true
+	var batch [][]string
+	var modes []cmdgen.Mode
+	for range 200 {
+		if c := g.Draw(); readOnly[strings.ToUpper(c.Args[0])] {
+			batch, modes = append(batch, c.Args), append(modes, c.Mode)
+		}
+	}
+	exchange := func(i int) [][]byte {
+		c := redisdiff.Dial(t, e.addrs[i])
+		if r := c.Do("READONLY"); string(r) != "+OK\r\n" {
+			t.Fatalf("READONLY on %s: %q", e.ids[i], r)
+		}
+		return exchangeBatch(c, batch)
+	}
+	want := exchange(p)
+	e.onEveryNode(p, func(i int, _ *redis.Client) {
+		if i == p {
+			return
+		}
+		got := exchange(i)
+		for j, args := range batch {
+			if !sameReply(modes[j], got[j], want[j]) {
+				t.Fatalf("%q on replica %s:\n%q\nthe primary %s:\n%q", args, e.ids[i], got[j], e.ids[p], want[j])
+			}
+		}
+	})
+}
+
+// sameReply compares two memshard replies as mode allows: an unordered
+// one by its lines (a multiset of the elements and their headers).
+func sameReply(mode cmdgen.Mode, a, b []byte) bool {
+	if mode == cmdgen.Sorted {
+		la, lb := strings.Split(string(a), "\r\n"), strings.Split(string(b), "\r\n")
+		slices.Sort(la)
+		slices.Sort(lb)
+		return slices.Equal(la, lb)
+	}
+	return comparableEqual(mode, a, b)
 }
 
 // exchangeBatch sends batch in one write and returns the replies.
