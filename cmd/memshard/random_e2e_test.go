@@ -92,13 +92,7 @@ func snapshotAndRestoreReplica(t *testing.T, e *env, p int, store []string) {
 	if out := runSnapshotCmd(t, e, store); !strings.Contains(out, "trimmed the log through") {
 		t.Fatalf("memshard snapshot printed %q", out)
 	}
-	r := (p + 1) % 3
-	e.kill9(r)
-	e.restart(r)
-	e.waitReplica(r, e.lastID())
-	if !strings.Contains(e.nodes[r].StderrTail(200), "restored a snapshot") {
-		t.Fatalf("%s did not restore the snapshot:\n%s", e.ids[r], e.nodes[r].StderrTail(40))
-	}
+	restartFromSnapshot(t, e, (p+1)%3)
 }
 
 // readOnly are the data commands a replica serves (after READONLY).

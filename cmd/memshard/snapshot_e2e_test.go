@@ -85,12 +85,7 @@ func snapshotTrimAndRestore(t *testing.T, store []string, count func() int) {
 	write(3)
 
 	r := (p + 1) % 3
-	e.kill9(r)
-	e.restart(r)
-	e.waitReplica(r, e.lastID())
-	if !strings.Contains(e.nodes[r].StderrTail(200), "restored a snapshot") {
-		t.Fatalf("%s did not restore the snapshot:\n%s", e.ids[r], e.nodes[r].StderrTail(40))
-	}
+	restartFromSnapshot(t, e, r)
 	pers, err := e.rc(r).Info(ctx, "persistence").Result()
 	must(t, err)
 	if !strings.Contains(pers, fmt.Sprintf("quorumlog_snapshot_id:%d\r\n", snapID)) || strings.Contains(pers, "rdb_last_load_keys_loaded:0\r\n") {
@@ -174,6 +169,18 @@ func snapshotTrimAndRestore(t *testing.T, store []string, count func() int) {
 	sp.Term(t)
 	if n := count(); n != 2 {
 		t.Fatalf("the store holds %d snapshots of the shard, want the newest 2", n)
+	}
+}
+
+// restartFromSnapshot kills node r with SIGKILL, restarts it and waits
+// until it has restored a snapshot and applied the rest of the log.
+func restartFromSnapshot(t *testing.T, e *env, r int) {
+	t.Helper()
+	e.kill9(r)
+	e.restart(r)
+	e.waitReplica(r, e.lastID())
+	if !strings.Contains(e.nodes[r].StderrTail(200), "restored a snapshot") {
+		t.Fatalf("%s did not restore the snapshot:\n%s", e.ids[r], e.nodes[r].StderrTail(40))
 	}
 }
 

@@ -410,15 +410,7 @@ var commands = []genCmd{
 	c("z", "ZRANK", func(g *Gen) []string { return []string{g.key(), g.member()} }),
 	c("z", "ZREVRANK", func(g *Gen) []string { return []string{g.key(), g.member()} }),
 	c("z", "ZRANGE", func(g *Gen) []string {
-		args := []string{g.key()}
-		switch g.r.IntN(3) {
-		case 0:
-			args = append(args, g.num(), g.num())
-		case 1:
-			args = append(args, g.score(), g.score(), "BYSCORE")
-		default:
-			args = append(args, g.lex(), g.lex(), "BYLEX")
-		}
+		args := append([]string{g.key()}, zrangeSpec(g)...)
 		args = append(args, g.opt("REV")...)
 		args = append(args, g.opt("LIMIT", g.num(), g.num())...)
 		return append(args, g.opt("WITHSCORES")...)
@@ -439,15 +431,7 @@ var commands = []genCmd{
 		return append([]string{g.key(), g.num(), g.num()}, g.opt("WITHSCORES")...)
 	}),
 	c("z", "ZRANGESTORE", func(g *Gen) []string {
-		args := []string{g.key(), g.key()}
-		switch g.r.IntN(3) {
-		case 0:
-			args = append(args, g.num(), g.num())
-		case 1:
-			args = append(args, g.score(), g.score(), "BYSCORE")
-		default:
-			args = append(args, g.lex(), g.lex(), "BYLEX")
-		}
+		args := append([]string{g.key(), g.key()}, zrangeSpec(g)...)
 		args = append(args, g.opt("REV")...)
 		return append(args, g.opt("LIMIT", g.num(), g.num())...)
 	}),
@@ -462,6 +446,17 @@ var commands = []genCmd{
 	c("z", "ZUNION", func(g *Gen) []string { return zreadArgs(g, true) }),
 	c("z", "ZINTER", func(g *Gen) []string { return zreadArgs(g, true) }),
 	c("z", "ZDIFF", func(g *Gen) []string { return zreadArgs(g, false) }),
+}
+
+// zrangeSpec: a range of ZRANGE or ZRANGESTORE, by rank, score or lex.
+func zrangeSpec(g *Gen) []string {
+	switch g.r.IntN(3) {
+	case 0:
+		return []string{g.num(), g.num()}
+	case 1:
+		return []string{g.score(), g.score(), "BYSCORE"}
+	}
+	return []string{g.lex(), g.lex(), "BYLEX"}
 }
 
 // zreadArgs: numkeys key... [WEIGHTS w...] [AGGREGATE how] [WITHSCORES].
