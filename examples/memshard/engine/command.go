@@ -1,6 +1,9 @@
 package engine
 
 import (
+	"fmt"
+	"strings"
+
 	"github.com/quorumlog/quorumlog/examples/memshard/resp"
 )
 
@@ -30,6 +33,9 @@ type Command struct {
 	KeysFunc func(argv [][]byte) [][]byte
 	// Handler runs the command. Arity has been checked.
 	Handler func(db *DB, c *Call)
+	// Subcommands, for a container command (OBJECT), by lower-case name;
+	// each has its full name ("object|encoding"). Table.Resolve picks one.
+	Subcommands map[string]*Command
 }
 
 // IsWrite reports whether the command may modify the keyspace.
@@ -86,6 +92,9 @@ type Call struct {
 
 	effects     [][][]byte
 	expiredKeys int
+	// noTouch is set by the commands that look keys up without counting
+	// as an access (Redis's LOOKUP_NOTOUCH: TYPE, TTL, EXISTS, OBJECT).
+	noTouch bool
 }
 
 // Propagate records one effect: a command whose replay reproduces (part of)
@@ -123,7 +132,7 @@ type Table map[string]*Command
 func NewTable() Table {
 	t := make(Table)
 	for _, family := range [][]*Command{
-		keyCommands(), stringCommands(), hashCommands(), listCommands(), setCommands(), zsetCommands(),
+		keyCommands(), stringCommands(), hashCommands(), listCommands(), setCommands(), zsetCommands(), objectCommands(),
 	} {
 		for _, cmd := range family {
 			if _, dup := t[cmd.Name]; dup {
@@ -162,17 +171,36 @@ func (cmd *Command) CheckArity(argc int) bool {
 	return argc >= -cmd.Arity
 }
 
-// Exec runs argv on db, writing the reply to c.Out: the unknown-command and
-// arity errors exactly as Redis 7.0 words them, else the handler's reply.
-func (t Table) Exec(db *DB, c *Call) {
-	cmd := t.Lookup(c.Argv[0])
+// Resolve returns the command argv runs, a container's subcommand (OBJECT
+// ENCODING) or the command itself, or Redis 7.0's error for an unknown
+// command or subcommand or a wrong number of arguments. With an arity
+// error it still returns the command, whose call was rejected.
+func (t Table) Resolve(argv [][]byte) (*Command, string) {
+	cmd := t.Lookup(argv[0])
 	if cmd == nil {
-		c.Out.Error(UnknownCommandError(c.Argv))
+		return nil, UnknownCommandError(argv)
+	}
+	if cmd.Subcommands != nil && len(argv) >= 2 {
+		sub := cmd.Subcommands[strings.ToLower(string(argv[1]))]
+		if sub == nil {
+			return nil, fmt.Sprintf("ERR unknown subcommand '%s'. Try %s HELP.", cStringN(argv[1], 128), strings.ToUpper(cmd.Name))
+		}
+		cmd = sub
+	}
+	if !cmd.CheckArity(len(argv)) {
+		return cmd, ArityError(cmd.Name)
+	}
+	return cmd, ""
+}
+
+// Exec runs argv on db, writing the reply to c.Out: Resolve's errors, else
+// the handler's reply.
+func (t Table) Exec(db *DB, c *Call) {
+	cmd, msg := t.Resolve(c.Argv)
+	if msg != "" {
+		c.Out.Error(msg)
 		return
 	}
-	if !cmd.CheckArity(len(c.Argv)) {
-		c.Out.Error(ArityError(cmd.Name))
-		return
-	}
+	db.clock = uint32(c.Now / 1000)
 	cmd.Handler(db, c)
 }

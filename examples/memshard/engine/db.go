@@ -1,5 +1,7 @@
 package engine
 
+import "time"
+
 // Value types held by keys.
 const (
 	TypeString = "string"
@@ -15,6 +17,12 @@ type Entry struct {
 	Value any
 	// ExpireAt is the absolute expiry in unix milliseconds; 0 means none.
 	ExpireAt int64
+	// lru is when the key was last accessed, in unix seconds (Redis's LRU
+	// clock, whose unit is a second): OBJECT IDLETIME.
+	lru uint32
+	// strEnc says how a string value came to be, which decides the
+	// encoding OBJECT ENCODING reports (see stringEncoding).
+	strEnc strEncoding
 }
 
 // TypeName returns the Redis type name of e's value.
@@ -46,11 +54,20 @@ type DB struct {
 	// lookupRead touches them. Never reset: the server shows them
 	// relative to CONFIG RESETSTAT.
 	hits, misses uint64
+
+	// clock is the time of the command being run, in unix seconds: new
+	// and accessed keys take it as their access time (Entry.lru).
+	clock uint32
+	// sharedLRU is the access time of each of Redis's shared integers
+	// (0 to 9999): every key holding one shares its object, and so its
+	// idle time. Zero means never accessed: since created.
+	sharedLRU [sharedIntegers]uint32
+	created   uint32
 }
 
 // New returns an empty DB.
 func New() *DB {
-	return &DB{keys: newKeyspace(), expires: make(map[string]struct{})}
+	return &DB{keys: newKeyspace(), expires: make(map[string]struct{}), created: uint32(time.Now().Unix())}
 }
 
 // SetModifiedHook sets f to be called with the key of every modification,
@@ -113,6 +130,7 @@ func (db *DB) Lookup(c *Call, key []byte) *Entry {
 		// The primary's effects act on keys as the primary saw them, as a
 		// Redis replica applies its master's stream: expiry is the
 		// primary's to decide, and its DEL will come.
+		db.touch(e)
 		return e
 	}
 	if expired(e, c.Now) {
@@ -121,7 +139,31 @@ func (db *DB) Lookup(c *Call, key []byte) *Entry {
 		}
 		return nil
 	}
+	if !c.noTouch {
+		db.touch(e)
+	}
 	return e
+}
+
+// touch records an access to e (OBJECT IDLETIME): at its own access time,
+// or, for a value Redis keeps as a shared integer, at that object's.
+func (db *DB) touch(e *Entry) {
+	if n, ok := e.sharedInt(); ok {
+		db.sharedLRU[n] = db.clock
+		return
+	}
+	e.lru = db.clock
+}
+
+// idle returns how many seconds ago e was last accessed.
+func (db *DB) idle(e *Entry) uint32 {
+	at := e.lru
+	if n, ok := e.sharedInt(); ok {
+		if at = db.sharedLRU[n]; at == 0 {
+			at = db.created
+		}
+	}
+	return db.clock - min(at, db.clock)
 }
 
 // lookupRead is Lookup for a key the command reads (Redis's
@@ -179,7 +221,7 @@ func (db *DB) expireKey(c *Call, key string) {
 
 // Set stores value under key, replacing any entry, with expireAt (0: none).
 func (db *DB) Set(key string, value any, expireAt int64) *Entry {
-	e := &Entry{Value: value, ExpireAt: expireAt}
+	e := &Entry{Value: value, ExpireAt: expireAt, lru: db.clock}
 	db.keys.set(key, e)
 	if expireAt != 0 {
 		db.expires[key] = struct{}{}

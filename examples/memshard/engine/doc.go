@@ -11,4 +11,12 @@
 //
 // Time comes from Call.Now (unix milliseconds), fixed by the caller, never
 // from the clock inside a command.
+//
+// Values track what Redis's internal encodings make visible, without
+// copying Redis's structures: whether a set, hash or sorted set would be
+// compact (intset, listpack) in Redis, which decides how SCAN pages it,
+// how a lex range over mixed scores reads and whether a -0 score is kept;
+// how a string came to be (int, embstr, raw); and when a key was last
+// accessed. OBJECT ENCODING, REFCOUNT and IDLETIME report them as Redis
+// does.
 package engine

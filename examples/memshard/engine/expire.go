@@ -134,6 +134,7 @@ func expireAllowed(flags int, cur, when int64) bool {
 // (EXPIRETIME, PEXPIRETIME): -2 for a missing key, -1 for no expiry.
 func expireTTL(ms, absolute bool) func(db *DB, c *Call) {
 	return func(db *DB, c *Call) {
+		c.noTouch = true
 		e := db.lookupRead(c, c.Argv[1])
 		switch {
 		case e == nil:

@@ -66,7 +66,7 @@ func incrBy(db *DB, c *Call, by int64) {
 	v += by
 	val := strconv.AppendInt(nil, v, 10)
 	if e != nil {
-		e.Value = val
+		e.Value, e.strEnc = val, strEncoded
 		db.Touch(string(key))
 	} else {
 		db.Set(string(key), val, 0)
@@ -112,8 +112,9 @@ func incrIncrByFloat(db *DB, c *Call) {
 		e.Value = val
 		db.Touch(string(key))
 	} else {
-		db.Set(string(key), val, 0)
+		e = db.Set(string(key), val, 0)
 	}
+	e.strEnc = strFromFloat
 	c.Out.Bulk(val)
 	c.Propagate([]byte("SET"), key, val, []byte("KEEPTTL"))
 }

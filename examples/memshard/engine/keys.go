@@ -53,6 +53,7 @@ func keysDel(db *DB, c *Call) {
 // keysExists is EXISTS and TOUCH: how many of the keys exist, a repeated
 // key counting each time.
 func keysExists(db *DB, c *Call) {
+	c.noTouch = true
 	var n int64
 	for _, key := range c.Argv[1:] {
 		if db.lookupRead(c, key) != nil {
@@ -63,6 +64,7 @@ func keysExists(db *DB, c *Call) {
 }
 
 func keysType(db *DB, c *Call) {
+	c.noTouch = true
 	e := db.lookupRead(c, c.Argv[1])
 	if e == nil {
 		c.Out.Simple("none")
@@ -96,7 +98,7 @@ func keysRenameGeneric(db *DB, c *Call, nx bool) {
 		c.Out.Int(0)
 		return
 	}
-	db.Set(string(dst), e.Value, e.ExpireAt)
+	db.Set(string(dst), e.Value, e.ExpireAt).strEnc = e.strEnc // the same object, in Redis
 	db.Delete(string(src))
 	if nx {
 		c.Out.Int(1)
@@ -148,7 +150,7 @@ func keysCopy(db *DB, c *Call) {
 		c.Out.Int(0)
 		return
 	}
-	db.Set(string(dst), keysClone(e.Value), e.ExpireAt)
+	db.Set(string(dst), keysClone(e.Value), e.ExpireAt).strEnc = e.copiedEncoding()
 	c.Out.Int(1)
 	c.PropagateAsIs()
 }

@@ -94,6 +94,14 @@ var keyspaceCases = map[string][]keyspaceCase{
 		{"PEXPIRETIME nokey", 0, 1},
 		{"PERSIST str", 0, 0}, {"PERSIST nokey", 0, 0}, {"PERSIST xstr", 0, 0},
 	},
+	"object": {
+		{"OBJECT ENCODING str", 1, 0}, {"OBJECT ENCODING nokey", 0, 1}, {"OBJECT ENCODING xstr", 0, 1},
+		{"OBJECT ENCODING list", 1, 0}, {"OBJECT ENCODING set", 1, 0}, {"OBJECT ENCODING zset", 1, 0},
+		{"OBJECT ENCODING hash", 1, 0}, {"OBJECT REFCOUNT str", 1, 0}, {"OBJECT REFCOUNT hash", 1, 0},
+		{"OBJECT REFCOUNT nokey", 0, 1}, {"OBJECT IDLETIME zset", 1, 0}, {"OBJECT IDLETIME xset", 0, 1},
+		{"OBJECT FREQ str", 1, 0}, {"OBJECT FREQ nokey", 0, 1}, {"OBJECT HELP", 0, 0}, {"OBJECT help str", 0, 0},
+		{"OBJECT FOO str", 0, 0}, {"OBJECT ENCODING", 0, 0}, {"OBJECT ENCODING str str", 0, 0}, {"OBJECT", 0, 0},
+	},
 	"strings": {
 		{"GET str", 1, 0}, {"GET nokey", 0, 1}, {"GET xstr", 0, 1}, {"GET list", 1, 0},
 		{"SET str v", 0, 0}, {"SET nokey v", 0, 0}, {"SET xstr v", 0, 0}, {"SET list v", 0, 0}, {"SET str v NX", 0, 0},

@@ -310,7 +310,7 @@ func stringsAppend(db *DB, c *Call) {
 		c.Out.Error(errStringsTooLong)
 		return
 	}
-	e.Value = append(v, add...)
+	e.Value, e.strEnc = append(v, add...), strRaw
 	db.Touch(string(key))
 	c.Out.Int(int64(len(v) + len(add)))
 	c.PropagateAsIs()
@@ -386,11 +386,12 @@ func stringsSetRange(db *DB, c *Call) {
 	}
 	copy(v[offset:], val)
 	if e == nil {
-		db.Set(string(key), v, 0)
+		e = db.Set(string(key), v, 0)
 	} else {
 		e.Value = v
 		db.Touch(string(key))
 	}
+	e.strEnc = strRaw
 	c.Out.Int(int64(len(v)))
 	c.PropagateAsIs()
 }

@@ -90,6 +90,9 @@ func newCommandStats(table engine.Table) commandStats {
 	for _, dc := range table {
 		if connTable[dc.Name] == nil { // else lookup never finds dc
 			cs.data[dc] = add(dc.Name)
+			for _, sub := range dc.Subcommands {
+				cs.data[sub] = add(sub.Name)
+			}
 		}
 	}
 	// "client|id" sorts after "client" and before "clientx" ('|' > 'z'
@@ -256,7 +259,8 @@ func (c *conn) recordExec(queued [][][]byte, reply []byte, took time.Duration) {
 		}
 		st := cs.of(c.queuedConnCommand(argv), nil)
 		if st == nil {
-			st = cs.of(nil, c.s.backend.Table().Lookup(argv[0]))
+			dc, _ := c.s.backend.Table().Resolve(argv)
+			st = cs.of(nil, dc)
 		}
 		if st == nil {
 			continue

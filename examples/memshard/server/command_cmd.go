@@ -74,7 +74,7 @@ func connInfo(cc *connCommand) *cmdInfo {
 
 func dataInfo(dc *engine.Command) *cmdInfo {
 	ci := &cmdInfo{name: dc.Name, arity: dc.Arity, flags: dc.Flags, firstKey: dc.FirstKey, lastKey: dc.LastKey,
-		step: dc.Step, movableKeys: dc.KeysFunc != nil, write: dc.IsWrite(), group: "generic"}
+		step: dc.Step, movableKeys: dc.KeysFunc != nil && dc.Subcommands == nil, write: dc.IsWrite(), group: "generic"}
 	if ci.movableKeys && !slices.Contains(ci.flags, "movablekeys") {
 		ci.flags = append(slices.Clip(ci.flags), "movablekeys")
 	}
@@ -93,6 +93,10 @@ func dataInfo(dc *engine.Command) *cmdInfo {
 	if !slices.Contains(dc.Flags, engine.FlagFast) {
 		ci.acl = append(ci.acl, "@slow")
 	}
+	for _, sub := range dc.Subcommands {
+		ci.subs = append(ci.subs, dataInfo(sub))
+	}
+	slices.SortFunc(ci.subs, func(a, b *cmdInfo) int { return strings.Compare(a.name, b.name) })
 	return ci.describe()
 }
 
@@ -143,11 +147,14 @@ func (s *Server) findCommand(name string) *cmdInfo {
 		}
 		return nil
 	}
-	if isSub {
+	dc := s.backend.Table()[parent]
+	switch {
+	case dc == nil:
 		return nil
-	}
-	if dc := s.backend.Table()[name]; dc != nil {
+	case !isSub:
 		return dataInfo(dc)
+	case dc.Subcommands[sub] != nil:
+		return dataInfo(dc.Subcommands[sub])
 	}
 	return nil
 }

@@ -130,6 +130,7 @@ func protocolCases() []diffCase {
 	return []diffCase{
 		{name: "ping", in: "PING\r\n*1\r\n$4\r\nPING\r\n*2\r\n$4\r\nPING\r\n$5\r\nhello\r\nPING a b\r\n"},
 		{name: "echo", in: "ECHO\r\n*2\r\n$4\r\necho\r\n$0\r\n\r\n*2\r\n$4\r\nEcHo\r\n$3\r\n\x00\x01\xff\r\n"},
+		{name: "object", in: "OBJECT\r\nOBJECT FOO\r\nOBJECT ENCODING\r\nOBJECT HELP x\r\nOBJECT help\r\nSET k 1\r\nOBJECT ENCODING k\r\nOBJECT refcount k\r\nOBJECT FREQ k\r\nOBJECT ENCODING nokey\r\nMULTI\r\nOBJECT ENCODING\r\nOBJECT FOO k\r\nEXEC\r\nMULTI\r\nOBJECT ENCODING k\r\nAPPEND k 2\r\nOBJECT ENCODING k\r\nEXEC\r\n"},
 		{name: "select", in: "SELECT 0\r\nSELECT 16\r\nSELECT abc\r\nSELECT -1\r\nSELECT\r\nSELECT 99999999999999999999\r\n"},
 		{name: "quit", in: "PING\r\nQUIT\r\nPING\r\n"},
 		{name: "quit-args", in: "QUIT extra\r\nPING\r\n"},

@@ -51,7 +51,7 @@ func (c *conn) dispatch(argv [][]byte, call *callInfo) Ticket {
 		if cc == nil {
 			// An arity error names a data command that lookup does not
 			// return; an unknown (sub)command names none.
-			call.dc = c.s.backend.Table().Lookup(argv[0])
+			call.dc, _ = c.s.backend.Table().Resolve(argv)
 		}
 		return c.reject(isExec, errMsg)
 	}
@@ -168,13 +168,14 @@ func (s *Server) lookup(argv [][]byte) (cc *connCommand, dc *engine.Command, err
 		}
 		return cc, nil, ""
 	}
-	if dc = s.backend.Table().Lookup(argv[0]); dc != nil {
-		if !dc.CheckArity(len(argv)) {
-			return nil, nil, engine.ArityError(dc.Name)
-		}
-		return nil, dc, ""
+	if s.backend.Table().Lookup(argv[0]) == nil {
+		return nil, nil, unknownCommandError(argv)
 	}
-	return nil, nil, unknownCommandError(argv)
+	dc, errMsg = s.backend.Table().Resolve(argv)
+	if errMsg != "" {
+		return nil, nil, errMsg
+	}
+	return nil, dc, ""
 }
 
 func lookupConn(t map[string]*connCommand, name []byte) *connCommand {

@@ -90,7 +90,7 @@ func execCmd(c *conn, argv [][]byte) Ticket {
 		if lookupConn(connTable, argv[0]) != nil {
 			continue
 		}
-		if dc := c.s.backend.Table().Lookup(argv[0]); dc != nil {
+		if dc, _ := c.s.backend.Table().Resolve(argv); dc != nil {
 			if e := c.redirect(dc, argv); e != "" {
 				c.discard()
 				c.errorReply(e)
