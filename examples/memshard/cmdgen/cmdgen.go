@@ -245,6 +245,7 @@ var commands = []genCmd{
 	cSign("", "PEXPIRETIME", func(g *Gen) []string { return []string{g.key()} }),
 	c("", "TOUCH", func(g *Gen) []string { return g.keys(3) }),
 	c("", "DBSIZE", func(g *Gen) []string { return nil }),
+	c("", "OBJECT", func(g *Gen) []string { return []string{g.pick("ENCODING", "REFCOUNT"), g.key()} }),
 	cScan("", "SCAN", func(g *Gen) []string { return scanOptions(g, true) }),
 	cSorted("", "KEYS", func(g *Gen) []string { return []string{g.pick("*", "s*", "[hl]?", "?1")} }),
 	// strings

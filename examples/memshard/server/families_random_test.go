@@ -97,9 +97,27 @@ func TestFamiliesRandom(t *testing.T) {
 					t.Fatalf("after step %d %q, DBSIZE:\nmemshard: %q\nredis:    %q\nthe commands before it:\n%s",
 						i, args, got, want, lastCommands(sent[:i], 25))
 				}
+				// And the encoding of the keys it named: it decides what
+				// SCAN and lex ranges return, and OBJECT reports it.
+				for _, k := range args[1:] {
+					if !generatedKey(k) {
+						continue
+					}
+					for _, sub := range []string{"ENCODING", "REFCOUNT"} {
+						if want, got := rc[0].Do("OBJECT", sub, k), mc[0].Do("OBJECT", sub, k); !bytes.Equal(got, want) {
+							t.Fatalf("after step %d %q, OBJECT %s %s:\nmemshard: %q\nredis:    %q\nthe commands before it:\n%s",
+								i, args, sub, k, got, want, lastCommands(sent[:i], 25))
+						}
+					}
+				}
 			}
 		})
 	}
+}
+
+// generatedKey reports whether k is one of cmdgen's keys (s0, h1, m0, ...).
+func generatedKey(k string) bool {
+	return len(k) == 2 && strings.IndexByte("shltzm", k[0]) >= 0 && (k[1] == '0' || k[1] == '1')
 }
 
 // fullScan runs a SCAN-family command from its cursor 0 to the end and
