@@ -355,6 +355,12 @@ func (s *Server) configRefusal(p *param, v string) string {
 		if v != "0" {
 			return "memshard does not enforce maxmemory: it must be 0"
 		}
+	case "maxmemory-policy":
+		// An LFU policy would make OBJECT FREQ answer and OBJECT
+		// IDLETIME fail in Redis; memshard tracks access times only.
+		if strings.HasSuffix(v, "-lfu") {
+			return "memshard tracks no access frequencies: maxmemory-policy cannot be an LFU policy"
+		}
 	case "min-replicas-to-write":
 		if v != "0" {
 			return "memshard does not enforce min-replicas-to-write: it must be 0"
