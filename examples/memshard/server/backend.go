@@ -19,6 +19,11 @@ type ConnState struct {
 	// LastWrite is the backend's ticket of the connection's last write,
 	// kept by the backend (the shard's group commit counts writers by it).
 	LastWrite uint64
+	// Protos, set for an Exec whose block had a HELLO queued among its
+	// commands (the server runs those itself), is the protocol each
+	// command's reply is written in: Exec sets it on the writer before
+	// running the command. Nil: the writer's throughout.
+	Protos []int
 }
 
 // Node is one memshard node as cluster commands describe it.

@@ -40,38 +40,13 @@ func echoCmd(c *conn, argv [][]byte) Ticket {
 // The reply's mode is "cluster": memshard answers CLUSTER and READONLY as a
 // one-shard cluster does.
 func helloCmd(c *conn, argv [][]byte) Ticket {
-	var ver int64
-	next := 1
-	if len(argv) >= 2 {
-		v, ok := string2ll(argv[1])
-		if !ok {
-			c.errorReply("ERR Protocol version is not an integer or out of range")
-			return 0
-		}
-		if v < 2 || v > 3 {
-			c.errorReply("NOPROTO unsupported protocol version")
-			return 0
-		}
-		ver = v
-		next = 2
+	h, msg := parseHello(argv)
+	if msg != "" {
+		c.errorReply(msg)
+		return 0
 	}
-	var user, pass, name []byte
-	for j := next; j < len(argv); j++ {
-		more := len(argv) - 1 - j
-		switch {
-		case equalFold(argv[j], "auth") && more >= 2:
-			user, pass = argv[j+1], argv[j+2]
-			j += 2
-		case equalFold(argv[j], "setname") && more >= 1:
-			name = argv[j+1]
-			j++
-		default:
-			c.errorReply("ERR Syntax error in HELLO option '" + cString(argv[j], len(argv[j])) + "'")
-			return 0
-		}
-	}
-	if user != nil {
-		if !c.authenticate(user, pass) {
+	if h.user != nil {
+		if !c.authenticate(h.user, h.pass) {
 			c.errorReply(errWrongPass)
 			return 0
 		}
@@ -80,11 +55,11 @@ func helloCmd(c *conn, argv [][]byte) Ticket {
 		c.errorReply("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
 		return 0
 	}
-	if name != nil && !c.setName(name) {
+	if h.name != nil && !c.setName(h.name) {
 		return 0
 	}
-	if ver != 0 {
-		c.setProto(int(ver))
+	if h.ver != 0 {
+		c.setProto(int(h.ver))
 	}
 	topo := c.s.backend.Topology()
 	role := "master"
@@ -113,15 +88,69 @@ func helloCmd(c *conn, argv [][]byte) Ticket {
 // authenticate checks user and pass against the default user, the only
 // one: with no requirepass it takes any password.
 func (c *conn) authenticate(user, pass []byte) bool {
-	if string(user) != defaultUsername {
-		return false
-	}
-	want := c.s.password()
-	if want != "" && subtle.ConstantTimeCompare(pass, []byte(want)) != 1 {
+	if !c.passwordOK(user, pass) {
 		return false
 	}
 	c.authed = true
 	return true
+}
+
+// passwordOK reports whether user and pass would authenticate.
+func (c *conn) passwordOK(user, pass []byte) bool {
+	want := c.s.password()
+	return string(user) == defaultUsername && (want == "" || subtle.ConstantTimeCompare(pass, []byte(want)) == 1)
+}
+
+// helloArgs is a parsed HELLO; ver is 0 when none is given.
+type helloArgs struct {
+	ver              int64
+	user, pass, name []byte
+}
+
+// parseHello parses HELLO's arguments, or returns Redis's error for them.
+func parseHello(argv [][]byte) (h helloArgs, errMsg string) {
+	next := 1
+	if len(argv) >= 2 {
+		v, ok := string2ll(argv[1])
+		if !ok {
+			return h, "ERR Protocol version is not an integer or out of range"
+		}
+		if v < 2 || v > 3 {
+			return h, "NOPROTO unsupported protocol version"
+		}
+		h.ver = v
+		next = 2
+	}
+	for j := next; j < len(argv); j++ {
+		more := len(argv) - 1 - j
+		switch {
+		case equalFold(argv[j], "auth") && more >= 2:
+			h.user, h.pass = argv[j+1], argv[j+2]
+			j += 2
+		case equalFold(argv[j], "setname") && more >= 1:
+			h.name = argv[j+1]
+			j++
+		default:
+			return h, "ERR Syntax error in HELLO option '" + cString(argv[j], len(argv[j])) + "'"
+		}
+	}
+	return h, ""
+}
+
+// helloProto returns the protocol the connection speaks after HELLO argv
+// if it speaks cur before: a HELLO that would fail changes nothing. It
+// runs no part of HELLO: EXEC asks it to know beforehand in which
+// protocol each command of its block answers.
+func (c *conn) helloProto(argv [][]byte, cur int) int {
+	h, msg := parseHello(argv)
+	switch {
+	case msg != "", h.ver == 0,
+		h.user != nil && !c.passwordOK(h.user, h.pass),
+		h.user == nil && c.authRequired(),
+		h.name != nil && !validClientName(h.name):
+		return cur
+	}
+	return int(h.ver)
 }
 
 func authCmd(c *conn, argv [][]byte) Ticket {
@@ -283,15 +312,24 @@ func (c *conn) setReadOnly(ro bool) {
 
 // setName sets the client name (empty clears it), or replies the error.
 func (c *conn) setName(name []byte) bool {
-	for _, b := range name {
-		if b < '!' || b > '~' {
-			c.errorReply(errClientName)
-			return false
-		}
+	if !validClientName(name) {
+		c.errorReply(errClientName)
+		return false
 	}
 	c.mu.Lock()
 	c.name = string(name)
 	c.mu.Unlock()
+	return true
+}
+
+// validClientName reports whether name may name a client: no spaces,
+// newlines or other special characters.
+func validClientName(name []byte) bool {
+	for _, b := range name {
+		if b < '!' || b > '~' {
+			return false
+		}
+	}
 	return true
 }
 

@@ -227,6 +227,12 @@ func TestDiffHello3(t *testing.T) {
 		{name: "hello3-setname", in: "HELLO 3 SETNAME abc\r\nCLIENT GETNAME\r\nRESET\r\nCONFIG GET nosuch\r\n"},
 		{name: "hello3-multi", in: "HELLO 3\r\nMULTI\r\nPING\r\nCLIENT GETNAME\r\nEXEC\r\nMULTI\r\nFOO\r\nEXEC\r\n"},
 		{name: "hello-auth-nopass", in: "HELLO 3 AUTH default anything\r\nPING\r\n"},
+		// A HELLO inside MULTI switches the protocol of the replies after it
+		// within EXEC's array; one that fails switches nothing.
+		{name: "hello-in-exec", in: "HELLO 3\r\nMULTI\r\nHELLO 2\r\nHGETALL h\r\nEXEC\r\nHGETALL h\r\n"},
+		{name: "hello-in-exec-switches", in: "ZADD z 1.5 a\r\nHSET h f v\r\nMULTI\r\nZSCORE z a\r\nHELLO 3\r\nZSCORE z a\r\nHGETALL h\r\n" +
+			"HELLO 4\r\nZSCORE z a\r\nHELLO 2 SETNAME \"a b\"\r\nZSCORE z a\r\nHELLO 2 AUTH default x\r\nZSCORE z a\r\nHELLO 2 FOO\r\n" +
+			"HGETALL h\r\nHELLO\r\nHGETALL h\r\nHELLO 2\r\nZSCORE z a\r\nEXEC\r\nZSCORE z a\r\n"},
 	}, normalizeHello)
 }
 

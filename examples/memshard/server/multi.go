@@ -103,6 +103,9 @@ func execCmd(c *conn, argv [][]byte) Ticket {
 	if len(data) == len(queued) {
 		return c.s.backend.Exec(&c.state, queued, c.w)
 	}
+	// A HELLO in the block switches the protocol of the replies after it.
+	c.state.Protos = c.blockProtos(queued)
+	defer func() { c.state.Protos = nil }()
 	tmp := resp.NewWriter(c.w.Proto())
 	t := c.s.backend.Exec(&c.state, data, tmp)
 	replies, ok := splitArray(tmp.Bytes(), len(data))
@@ -120,6 +123,28 @@ func execCmd(c *conn, argv [][]byte) Ticket {
 		replies = replies[1:]
 	}
 	return t
+}
+
+// blockProtos returns the protocol each data command of queued answers
+// in, if a HELLO among them changes it; else nil.
+func (c *conn) blockProtos(queued [][][]byte) []int {
+	var protos []int
+	p, switched := c.w.Proto(), false
+	for _, argv := range queued {
+		if cc := c.queuedConnCommand(argv); cc != nil {
+			if cc.name == "hello" {
+				next := c.helloProto(argv, p)
+				switched = switched || next != p
+				p = next
+			}
+			continue
+		}
+		protos = append(protos, p)
+	}
+	if !switched {
+		return nil
+	}
+	return protos
 }
 
 // queuedConnCommand returns the connection command (or subcommand) of a

@@ -128,7 +128,10 @@ func (s *Standalone) Exec(conn *ConnState, queued [][][]byte, w *resp.Writer) Ti
 		return 0
 	}
 	w.Array(len(queued))
-	for _, argv := range queued {
+	for i, argv := range queued {
+		if conn.Protos != nil {
+			w.SetProto(conn.Protos[i])
+		}
 		c := &engine.Call{Argv: argv, Out: w, Now: now}
 		s.table.Exec(s.db, c)
 		s.expired += uint64(c.ExpiredKeys())

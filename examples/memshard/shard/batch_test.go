@@ -292,3 +292,18 @@ func TestShard_LearnsTheLogsRecordLimit(t *testing.T) {
 		})
 	}
 }
+
+// A block run with Protos answers each command in its protocol (a HELLO
+// queued before it switched it): the ZSCORE before in RESP2, after in RESP3.
+func TestShard_ExecAnswersEachCommandInItsProtocol(t *testing.T) {
+	s := newIdlePrimary(t, testRecordLimit)
+	conn := &server.ConnState{ID: 1}
+	s.Do(conn, [][]byte{[]byte("ZADD"), []byte("z"), []byte("1.5"), []byte("a")}, resp.NewWriter(2))
+	zscore := [][]byte{[]byte("ZSCORE"), []byte("z"), []byte("a")}
+	conn.Protos = []int{2, 3, 2}
+	w := resp.NewWriter(2)
+	s.Exec(conn, [][][]byte{zscore, zscore, zscore}, w)
+	if got, want := string(w.Bytes()), "*3\r\n$3\r\n1.5\r\n,1.5\r\n$3\r\n1.5\r\n"; got != want {
+		t.Fatalf("EXEC of three ZSCOREs with protocols 2, 3, 2 = %q, want %q", got, want)
+	}
+}

@@ -163,7 +163,10 @@ func (s *Shard) Exec(conn *server.ConnState, queued [][][]byte, w *resp.Writer) 
 	w.Array(len(queued))
 	calls := s.effectCalls
 	var ticket server.Ticket
-	for _, argv := range queued {
+	for i, argv := range queued {
+		if conn.Protos != nil {
+			w.SetProto(conn.Protos[i])
+		}
 		ticket = max(ticket, s.execLocked(argv, w))
 	}
 	if s.effectCalls != calls {
