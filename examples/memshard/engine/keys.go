@@ -8,11 +8,11 @@ import (
 
 // keyCommands: DEL UNLINK EXISTS TYPE KEYS SCAN RENAME RENAMENX COPY EXPIRE
 // PEXPIRE EXPIREAT PEXPIREAT TTL PTTL EXPIRETIME PEXPIRETIME PERSIST
-// RANDOMKEY TOUCH DBSIZE FLUSHDB FLUSHALL.
+// RANDOMKEY TOUCH DBSIZE FLUSHDB FLUSHALL MOVE SWAPDB.
 //
-// memshard has one database, 0: COPY ... DB n with n other than 0 replies
-// "ERR DB index is out of range", the error Redis gives for a database it
-// does not have.
+// memshard has one database, 0, and answers as Redis configured with
+// "databases 1": COPY ... DB n, MOVE key n and SWAPDB with n other than 0
+// reply "ERR DB index is out of range"; MOVE to 0 is a move onto itself.
 func keyCommands() []*Command {
 	rof := []string{FlagReadOnly, FlagFast}
 	cmds := []*Command{
@@ -28,6 +28,8 @@ func keyCommands() []*Command {
 		{Name: "dbsize", Arity: 1, Flags: rof, Handler: keysDBSize},
 		{Name: "flushdb", Arity: -1, Flags: []string{FlagWrite}, Handler: keysFlush},
 		{Name: "flushall", Arity: -1, Flags: []string{FlagWrite}, Handler: keysFlush},
+		{Name: "move", Arity: 3, Flags: []string{FlagWrite, FlagFast}, FirstKey: 1, LastKey: 1, Step: 1, Handler: keysMove},
+		{Name: "swapdb", Arity: 3, Flags: []string{FlagWrite, FlagFast}, Handler: keysSwapDB},
 	}
 	cmds = append(cmds, expireCommands()...)
 	return append(cmds, scanCommands()...)
@@ -223,4 +225,51 @@ func keysFlush(db *DB, c *Call) {
 	db.Flush()
 	c.Out.OK()
 	c.PropagateAsIs()
+}
+
+// keysMove is MOVE key db with one database: an index that is not an int
+// is an error, any but 0 is out of range, and 0 is where the key is.
+func keysMove(_ *DB, c *Call) {
+	if n, ok := argDBIndex(c, c.Argv[2], ""); !ok {
+		return
+	} else if n != 0 {
+		c.Out.Error("ERR DB index is out of range")
+		return
+	}
+	c.Out.Error("ERR source and destination objects are the same")
+}
+
+// keysSwapDB is SWAPDB with one database: swapping 0 with itself changes
+// nothing (and propagates nothing).
+func keysSwapDB(_ *DB, c *Call) {
+	a, ok := argDBIndex(c, c.Argv[1], "invalid first DB index")
+	if !ok {
+		return
+	}
+	b, ok := argDBIndex(c, c.Argv[2], "invalid second DB index")
+	if !ok {
+		return
+	}
+	if a != 0 || b != 0 {
+		c.Out.Error("ERR DB index is out of range")
+		return
+	}
+	c.Out.OK()
+}
+
+// argDBIndex is getIntFromObjectOrReply: an int (32 bits), else msg or
+// Redis's not-an-integer or out-of-range error.
+func argDBIndex(c *Call, b []byte, msg string) (int64, bool) {
+	n, ok := parseInt(b)
+	switch {
+	case ok && n == int64(int32(n)):
+		return n, true
+	case msg != "":
+		c.Out.Error("ERR " + msg)
+	case !ok:
+		c.Out.Error(ErrNotInteger)
+	default:
+		c.Out.Error("ERR value is out of range, value must between -2147483648 and 2147483647")
+	}
+	return 0, false
 }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"github.com/quorumlog/quorumlog/examples/memshard/redisdiff"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -374,4 +375,22 @@ func TestKeys_CommandInfo(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestKeys_MoveAndSwapDBWithOneDatabase: MOVE and SWAPDB answer as a
+// redis-server configured with one database does.
+func TestKeys_MoveAndSwapDBWithOneDatabase(t *testing.T) {
+	one := redisdiff.StartWith(t, "--databases", "1")
+	h := newHarness(t)
+	h.redis = redisdiff.Dial(t, one.Addr)
+	for _, argv := range [][]string{
+		{"SET", "a", "1"}, {"MOVE", "a", "1"}, {"MOVE", "a", "0"}, {"MOVE", "nokey", "0"}, {"MOVE", "a", "x"},
+		{"MOVE", "a", "-1"}, {"MOVE", "a", "99999999999"}, {"MOVE", "a", "16"}, {"MOVE", "a"}, {"MOVE", "a", "0", "x"},
+		{"SWAPDB", "0", "1"}, {"SWAPDB", "0", "0"}, {"SWAPDB", "x", "0"}, {"SWAPDB", "0", "x"}, {"SWAPDB", "x", "y"},
+		{"SWAPDB", "-1", "0"}, {"SWAPDB", "99999999999", "0"}, {"SWAPDB", "0", "99999999999"}, {"SWAPDB", "0"},
+		{"GET", "a"}, {"DBSIZE"},
+	} {
+		h.diff(argv...)
+	}
+	h.checkReplica()
 }

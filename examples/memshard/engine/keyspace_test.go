@@ -94,6 +94,9 @@ var keyspaceCases = map[string][]keyspaceCase{
 		{"PEXPIRETIME nokey", 0, 1},
 		{"PERSIST str", 0, 0}, {"PERSIST nokey", 0, 0}, {"PERSIST xstr", 0, 0},
 	},
+	"one database": {
+		{"MOVE str 0", 0, 0}, {"MOVE nokey 0", 0, 0}, {"MOVE str x", 0, 0}, {"SWAPDB 0 0", 0, 0}, {"SWAPDB x 0", 0, 0},
+	},
 	"object": {
 		{"OBJECT ENCODING str", 1, 0}, {"OBJECT ENCODING nokey", 0, 1}, {"OBJECT ENCODING xstr", 0, 1},
 		{"OBJECT ENCODING list", 1, 0}, {"OBJECT ENCODING set", 1, 0}, {"OBJECT ENCODING zset", 1, 0},

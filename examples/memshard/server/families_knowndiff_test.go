@@ -33,14 +33,18 @@ func TestFamiliesErrorTrimming(t *testing.T) {
 }
 
 // TestFamiliesCopyOtherDB pins memshard's one deliberate difference in the
-// key commands: it has only database 0, so COPY ... DB n (n != 0) fails
-// where Redis, with 16 databases, copies (see engine/keys.go).
+// key commands: it has only database 0, so COPY ... DB n, MOVE and SWAPDB
+// (n != 0) fail where Redis, with 16 databases, copies, moves and swaps
+// (see engine/keys.go; engine tests compare them with Redis configured
+// with one database).
 func TestFamiliesCopyOtherDB(t *testing.T) {
 	_, addr := startServer(t, Config{})
 	mc := dial(t, addr)
 	mc.Do("SET", "k", "v")
-	if got, want := string(mc.Do("COPY", "k", "k2", "DB", "1")), "-ERR DB index is out of range\r\n"; got != want {
-		t.Fatalf("COPY k k2 DB 1 = %q, want %q", got, want)
+	for _, argv := range [][]string{{"COPY", "k", "k2", "DB", "1"}, {"MOVE", "k", "1"}, {"SWAPDB", "0", "1"}} {
+		if got, want := string(mc.Do(argv...)), "-ERR DB index is out of range\r\n"; got != want {
+			t.Errorf("%q = %q, want %q", argv, got, want)
+		}
 	}
 }
 
