@@ -25,8 +25,9 @@ import (
 // the primary's keys: types, expiry times and contents. In the middle of
 // the second stream a snapshot trims the log and a replica killed with
 // SIGKILL restores it: a snapshot must carry everything the streams built.
-// At every comparison, random read-only commands go to every node too: a
-// replica must answer them as the primary does.
+// The second stream speaks RESP3. At every comparison, random read-only
+// commands go to every node too: a replica must answer them as the
+// primary does.
 func TestE2E_RandomStreamsReachReplicas(t *testing.T) {
 	rs := redisdiff.Start(t)
 	store := []string{"--snapshot-dir", t.TempDir()}
@@ -42,6 +43,14 @@ func TestE2E_RandomStreamsReachReplicas(t *testing.T) {
 	for seed := range 3 {
 		g := cmdgen.New(uint64(100 + seed))
 		g.Random = seed == 2 // redis-server's outcomes differ from then on
+		// The second stream speaks RESP3: the primary encodes held
+		// replies in the connection's protocol.
+		proto := []string{"2", "3", "2"}[seed]
+		for _, c := range []*redisdiff.Conn{pc, rc} {
+			if r := c.Do("HELLO", proto); len(r) == 0 || r[0] != "*%"[seed%2] {
+				t.Fatalf("HELLO %s: %q", proto, r)
+			}
+		}
 		// Pipelined batches of up to 20 commands: one record then carries
 		// the effects of many commands.
 		for sent := 0; sent < steps; {
