@@ -3,19 +3,14 @@
 package main
 
 import (
-	"encoding/binary"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
-	"slices"
-	"sync"
 	"testing"
 	"time"
 
 	"golang.org/x/sys/unix"
 
-	"github.com/quorumlog/quorumlog/client"
 	"github.com/quorumlog/quorumlog/cmd/internal/proctest"
 )
 
@@ -34,7 +29,7 @@ func TestE2E_FollowerWithAFullDiskCatchesUp(t *testing.T) {
 	c := newCluster(t, clusterOptions{})
 	f := (c.leader() + 1) % len(c.nodes)
 	dir := moveToSmallDisk(t, c, f)
-	load := startFullDiskLoad(t, c, "full")
+	load := startRecordLoad(t, c, "full")
 	stuck, exited := waitFallenBehind(t, c, f)
 	load.finish()
 	if !exited {
@@ -77,7 +72,7 @@ func TestE2E_LeaderWithAFullDisk(t *testing.T) {
 		})
 		c.restart(l)
 	}
-	load := startFullDiskLoad(t, c, "full")
+	load := startRecordLoad(t, c, "full")
 	stuck, exited := waitFallenBehind(t, c, f)
 	// Appends go on, through another leader.
 	before := load.count()
@@ -167,105 +162,4 @@ func growAndRestart(t *testing.T, c *cluster, f int, dir string) {
 		c.stop(f)
 	}
 	c.restart(f)
-}
-
-// fullDiskLoad is 8 writers of 100 KB records, each record naming its
-// writer and sequence number, at most 375 each (the 160 MiB tmpfs holds
-// fewer than 1,600).
-type fullDiskLoad struct {
-	t     *testing.T
-	log   string
-	mu    sync.Mutex
-	acked map[[2]uint32]bool
-	wg    sync.WaitGroup
-	stop  chan struct{}
-}
-
-const fullDiskWriters, fullDiskRecord = 8, 100_000
-
-func startFullDiskLoad(t *testing.T, c *cluster, log string) *fullDiskLoad {
-	t.Helper()
-	cl := c.client()
-	if err := cl.CreateLog(t.Context(), log); err != nil {
-		t.Fatal(err)
-	}
-	l := &fullDiskLoad{t: t, log: log, acked: map[[2]uint32]bool{}, stop: make(chan struct{})}
-	for w := range fullDiskWriters {
-		l.wg.Go(func() {
-			for i := range 375 {
-				select {
-				case <-l.stop:
-					return
-				default:
-				}
-				p := make([]byte, fullDiskRecord)
-				binary.BigEndian.PutUint32(p, uint32(w))
-				binary.BigEndian.PutUint32(p[4:], uint32(i))
-				_, err := cl.Append(t.Context(), log, [][]byte{p})
-				switch {
-				case err == nil:
-					l.mu.Lock()
-					l.acked[[2]uint32{uint32(w), uint32(i)}] = true
-					l.mu.Unlock()
-				case errors.Is(err, client.ErrOutcomeUnknown), errors.Is(err, client.ErrUnavailable):
-				default:
-					t.Errorf("writer %d: %v", w, err)
-					return
-				}
-			}
-		})
-	}
-	return l
-}
-
-// count returns how many appends have been acknowledged so far.
-func (l *fullDiskLoad) count() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.acked)
-}
-
-// finish stops the writers and waits for them.
-func (l *fullDiskLoad) finish() {
-	close(l.stop)
-	l.wg.Wait()
-	if l.t.Failed() {
-		l.t.FailNow()
-	}
-}
-
-// check waits until every node has the log's records and fails unless
-// each holds every acknowledged record, in order, once.
-func (l *fullDiskLoad) check(c *cluster) {
-	t := l.t
-	t.Helper()
-	info := c.waitConverged(l.log, uint64(len(l.acked)))
-	for i := range c.nodes {
-		recs, err := readAll(t.Context(), c.nodeClient(i), l.log, 1)
-		if err != nil || uint64(len(recs)) != info.Records {
-			t.Fatalf("%s reads %d records, %v; want %d", c.nodes[i].id, len(recs), err, info.Records)
-		}
-		seen := map[[2]uint32]bool{}
-		last := make([]int64, fullDiskWriters)
-		for w := range last {
-			last[w] = -1
-		}
-		for _, r := range recs {
-			k := [2]uint32{binary.BigEndian.Uint32(r.Payload), binary.BigEndian.Uint32(r.Payload[4:])}
-			if seen[k] || int64(k[1]) <= last[k[0]] {
-				t.Fatalf("%s: record %d (writer %d, #%d) twice or out of order", c.nodes[i].id, r.ID, k[0], k[1])
-			}
-			seen[k], last[k[0]] = true, int64(k[1])
-		}
-		var missing [][2]uint32
-		for k := range l.acked {
-			if !seen[k] {
-				missing = append(missing, k)
-			}
-		}
-		if len(missing) > 0 {
-			slices.SortFunc(missing, func(a, b [2]uint32) int { return int(a[0]-b[0])*1000 + int(a[1]) - int(b[1]) })
-			t.Fatalf("%s lacks %d acknowledged records, e.g. %v", c.nodes[i].id, len(missing), missing[0])
-		}
-	}
 }
