@@ -22,7 +22,9 @@ func TestStart_ChildDiesWithTheTestProcess(t *testing.T) {
 		return
 	}
 	cmd := exec.Command(os.Args[0], "-test.run=^TestStart_ChildDiesWithTheTestProcess$", "-test.v")
-	cmd.Env = append(os.Environ(), "PROCTEST_HOLD_CHILD=1")
+	// The helper's temporary directories go under this test's, which are
+	// removed at its end: the killed helper cannot remove its own.
+	cmd.Env = append(os.Environ(), "PROCTEST_HOLD_CHILD=1", "TMPDIR="+t.TempDir())
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
