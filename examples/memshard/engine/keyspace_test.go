@@ -97,6 +97,11 @@ var keyspaceCases = map[string][]keyspaceCase{
 	"one database": {
 		{"MOVE str 0", 0, 0}, {"MOVE nokey 0", 0, 0}, {"MOVE str x", 0, 0}, {"SWAPDB 0 0", 0, 0}, {"SWAPDB x 0", 0, 0},
 	},
+	"memory": {
+		{"MEMORY USAGE str", 0, 0}, {"MEMORY USAGE nokey", 0, 0}, {"MEMORY USAGE xstr", 0, 0}, {"MEMORY USAGE zset SAMPLES 0", 0, 0},
+		{"MEMORY USAGE hash SAMPLES x", 0, 0}, {"MEMORY USAGE list FOO", 0, 0}, {"MEMORY USAGE set SAMPLES -1", 0, 0},
+		{"MEMORY HELP", 0, 0}, {"MEMORY PURGE", 0, 0}, {"MEMORY MALLOC-STATS", 0, 0}, {"MEMORY USAGE", 0, 0},
+	},
 	"object": {
 		{"OBJECT ENCODING str", 1, 0}, {"OBJECT ENCODING nokey", 0, 1}, {"OBJECT ENCODING xstr", 0, 1},
 		{"OBJECT ENCODING list", 1, 0}, {"OBJECT ENCODING set", 1, 0}, {"OBJECT ENCODING zset", 1, 0},
