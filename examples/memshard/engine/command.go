@@ -171,6 +171,17 @@ func (cmd *Command) CheckArity(argc int) bool {
 	return argc >= -cmd.Arity
 }
 
+// helpReply writes a container's HELP reply as Redis's addReplyHelp does:
+// a heading, lines (each a simple string), then HELP's own two.
+func helpReply(c *Call, cmd string, lines []string) {
+	all := append([]string{cmd + " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"}, lines...)
+	all = append(all, "HELP", "    Prints this help.")
+	c.Out.Array(len(all))
+	for _, l := range all {
+		c.Out.Simple(l)
+	}
+}
+
 // Resolve returns the command argv runs, a container's subcommand (OBJECT
 // ENCODING) or the command itself, or Redis 7.0's error for an unknown
 // command or subcommand or a wrong number of arguments. With an arity

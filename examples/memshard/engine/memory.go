@@ -42,8 +42,7 @@ func memoryCommands() []*Command {
 
 // memoryHelp is Redis 7.0's MEMORY HELP without DOCTOR and STATS.
 func memoryHelp(_ *DB, c *Call) {
-	lines := []string{
-		"MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+	helpReply(c, "MEMORY", []string{
 		"MALLOC-STATS",
 		"    Return internal statistics report from the memory allocator.",
 		"PURGE",
@@ -51,13 +50,7 @@ func memoryHelp(_ *DB, c *Call) {
 		"USAGE <key> [SAMPLES <count>]",
 		"    Return memory in bytes used by <key> and its value. Nested values are",
 		"    sampled up to <count> times (default: 5, 0 means sample all).",
-		"HELP",
-		"    Prints this help.",
-	}
-	c.Out.Array(len(lines))
-	for _, l := range lines {
-		c.Out.Simple(l)
-	}
+	})
 }
 
 // memoryUsage is MEMORY USAGE key [SAMPLES n]. As in Redis, the options

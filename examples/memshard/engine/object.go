@@ -44,8 +44,7 @@ const errObjectFreq = "ERR An LFU maxmemory policy is not selected, access frequ
 	"Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
 
 func objectHelp(_ *DB, c *Call) {
-	lines := []string{
-		"OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+	helpReply(c, "OBJECT", []string{
 		"ENCODING <key>",
 		"    Return the kind of internal representation used in order to store the value",
 		"    associated with a <key>.",
@@ -58,13 +57,7 @@ func objectHelp(_ *DB, c *Call) {
 		"REFCOUNT <key>",
 		"    Return the number of references of the value associated with the specified",
 		"    <key>.",
-		"HELP",
-		"    Prints this help.",
-	}
-	c.Out.Array(len(lines))
-	for _, l := range lines {
-		c.Out.Simple(l)
-	}
+	})
 }
 
 // strEncoding says how a string value came to be, which decides the
