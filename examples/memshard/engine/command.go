@@ -213,5 +213,8 @@ func (t Table) Exec(db *DB, c *Call) {
 		return
 	}
 	db.clock = uint32(c.Now / 1000)
+	if db.created == 0 {
+		db.created = db.clock
+	}
 	cmd.Handler(db, c)
 }

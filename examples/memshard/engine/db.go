@@ -1,7 +1,5 @@
 package engine
 
-import "time"
-
 // Value types held by keys.
 const (
 	TypeString = "string"
@@ -21,7 +19,7 @@ type Entry struct {
 	// clock, whose unit is a second): OBJECT IDLETIME.
 	lru uint32
 	// strEnc says how a string value came to be, which decides the
-	// encoding OBJECT ENCODING reports (see stringEncoding).
+	// encoding OBJECT ENCODING reports (see Entry.encoding).
 	strEnc strEncoding
 }
 
@@ -60,14 +58,15 @@ type DB struct {
 	clock uint32
 	// sharedLRU is the access time of each of Redis's shared integers
 	// (0 to 9999): every key holding one shares its object, and so its
-	// idle time. Zero means never accessed: since created.
+	// idle time. Zero means never accessed: since created, the time of
+	// the DB's first command.
 	sharedLRU [sharedIntegers]uint32
 	created   uint32
 }
 
 // New returns an empty DB.
 func New() *DB {
-	return &DB{keys: newKeyspace(), expires: make(map[string]struct{}), created: uint32(time.Now().Unix())}
+	return &DB{keys: newKeyspace(), expires: make(map[string]struct{})}
 }
 
 // SetModifiedHook sets f to be called with the key of every modification,
