@@ -168,9 +168,8 @@ func (s *Server) lookup(argv [][]byte) (cc *connCommand, dc *engine.Command, err
 		}
 		return cc, nil, ""
 	}
-	if s.backend.Table().Lookup(argv[0]) == nil {
-		return nil, nil, unknownCommandError(argv)
-	}
+	// Resolve words the unknown-command, unknown-subcommand and arity
+	// errors as Redis does.
 	dc, errMsg = s.backend.Table().Resolve(argv)
 	if errMsg != "" {
 		return nil, nil, errMsg
@@ -190,23 +189,6 @@ func arityOK(arity, argc int) bool {
 		return argc == arity
 	}
 	return argc >= -arity
-}
-
-// unknownCommandError is commandCheckExistence's message: arguments are
-// quoted until 128 bytes of them are shown, each cut to what remains of
-// the 128, and C strings end at a NUL byte.
-func unknownCommandError(argv [][]byte) string {
-	var args strings.Builder
-	for _, a := range argv[1:] {
-		if args.Len() >= 128 {
-			break
-		}
-		n := 128 - args.Len()
-		args.WriteString("'")
-		args.WriteString(cString(a, n))
-		args.WriteString("' ")
-	}
-	return fmt.Sprintf("ERR unknown command '%s', with args beginning with: %s", cString(argv[0], 128), args.String())
 }
 
 // cString is b as printf's %.Ns prints a C string: up to the first NUL, at
