@@ -3,7 +3,6 @@ package quorum
 import (
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/hashicorp/raft"
 )
@@ -37,32 +36,16 @@ func (t *tcpTransport) AppendEntriesPipeline(id raft.ServerID, target raft.Serve
 // and drains the rest itself, so the wrapped pipeline never blocks; from
 // that response on it refuses new sends, which ends raft's sending loop
 // at once, and raft falls back to one AppendEntries at a time.
-//
-// Close waits, up to closeDrain, for the answers to the sends in flight
-// before it closes the connection. raft stops replicating to a follower
-// it removes with a last send that carries the entry removing it, and
-// closes the pipeline without waiting for the answer: closed at once, the
-// connection could be reset before the follower read that send, and the
-// follower would never learn of its removal (TestCluster_RemovedNodeLearnsIt
-// failed so, rarely, under load).
 type unwedgedPipeline struct {
 	raft.AppendPipeline
 	done      chan raft.AppendFuture // what raft consumes
 	ended     atomic.Bool            // raft's consumer has been handed its last response
-	inFlight  atomic.Int64           // sends not answered yet
-	draining  chan struct{}          // closed by Close: raft reads no more responses
 	closed    chan struct{}
 	closeOnce sync.Once
 }
 
-// closeDrain bounds how long Close waits for answers: a follower that is
-// down answers with an error at once, one cut off only at the transport's
-// timeout.
-const closeDrain = time.Second
-
 func newUnwedgedPipeline(p raft.AppendPipeline) *unwedgedPipeline {
-	u := &unwedgedPipeline{AppendPipeline: p, done: make(chan raft.AppendFuture),
-		draining: make(chan struct{}), closed: make(chan struct{})}
+	u := &unwedgedPipeline{AppendPipeline: p, done: make(chan raft.AppendFuture), closed: make(chan struct{})}
 	go u.forward()
 	return u
 }
@@ -79,7 +62,6 @@ func (u *unwedgedPipeline) forward() {
 	for {
 		select {
 		case f := <-in:
-			u.inFlight.Add(-1)
 			if u.ended.Load() {
 				continue // raft no longer reads: drop it
 			}
@@ -88,7 +70,6 @@ func (u *unwedgedPipeline) forward() {
 			}
 			select {
 			case u.done <- f:
-			case <-u.draining: // raft no longer reads: drop it
 			case <-u.closed:
 				return
 			}
@@ -102,24 +83,12 @@ func (u *unwedgedPipeline) AppendEntries(args *raft.AppendEntriesRequest, resp *
 	if u.ended.Load() {
 		return nil, raft.ErrPipelineShutdown
 	}
-	u.inFlight.Add(1)
-	f, err := u.AppendPipeline.AppendEntries(args, resp)
-	if err != nil {
-		u.inFlight.Add(-1)
-	}
-	return f, err
+	return u.AppendPipeline.AppendEntries(args, resp)
 }
 
 func (u *unwedgedPipeline) Consumer() <-chan raft.AppendFuture { return u.done }
 
-// Close is called by raft's sending goroutine, after its last send.
 func (u *unwedgedPipeline) Close() error {
-	u.closeOnce.Do(func() {
-		close(u.draining)
-		for deadline := time.Now().Add(closeDrain); u.inFlight.Load() > 0 && time.Now().Before(deadline); {
-			time.Sleep(time.Millisecond)
-		}
-		close(u.closed)
-	})
+	u.closeOnce.Do(func() { close(u.closed) })
 	return u.AppendPipeline.Close()
 }
