@@ -406,7 +406,12 @@ func TestCluster_RemovedNodeLearnsIt(t *testing.T) {
 			select {
 			case <-c.Node(gone).Removed():
 			case <-time.After(20 * time.Second):
-				t.Fatalf("the removed %s did not learn it within 20 s", c.Node(gone).ID())
+				// It failed once in CI (the removed follower never got the
+				// entry removing it): say what each side holds.
+				gst, gerr := c.Node(gone).Status()
+				lst, lerr := c.Node(l).Status()
+				t.Fatalf("the removed %s did not learn it within 20 s\n%s: %+v (%v)\nleader %s: %+v (%v)",
+					c.Node(gone).ID(), c.Node(gone).ID(), gst, gerr, c.Node(l).ID(), lst, lerr)
 			}
 			mustPropose(t, c, quorumtest.AppendOp("l", []byte("after")))
 			for i := range 3 {
