@@ -4,8 +4,8 @@ import "math"
 
 // OBJECT ENCODING | REFCOUNT | IDLETIME | FREQ | HELP, as Redis 7.0 answers
 // them with its default maxmemory-policy (noeviction): idle times are
-// tracked, access frequencies are not. memshard never evicts, so its
-// maxmemory-policy setting changes nothing here.
+// tracked, access frequencies are not. memshard never evicts, and CONFIG
+// SET refuses an LFU policy, under which Redis would answer otherwise.
 
 func objectCommands() []*Command {
 	keyed := func(name string, h func(db *DB, c *Call, e *Entry)) *Command {
