@@ -23,10 +23,13 @@ const (
 // Removed is closed once this node, having been a member of the raft
 // configuration, has been out of it for removalChecks checks in a row, or
 // at once if it was the leader and removed itself (raft then shuts down).
-// A running follower learns it: the leader replicates to it up to the
-// entry that removes it before it stops. One that was down or cut off at
-// the time never gets that entry: its owner asks the leader
-// (KnownPeers) and tells the node with ConfirmRemoved.
+// A running follower that has caught up learns it: the leader replicates
+// to it up to the entry that removes it before it stops. That last send is
+// best effort in hashicorp/raft: a follower still catching up (the leader
+// sending it older entries one batch at a time) is dropped between two
+// batches, and one that was down or cut off never gets the entry at all.
+// Such a node hears from no leader again: its owner asks the members it
+// knows (KnownPeers) and tells the node with ConfirmRemoved.
 func (n *Node) Removed() <-chan struct{} { return n.removed }
 
 // ConfirmRemoved closes Removed: the cluster's leader, leaderID, has a
