@@ -211,13 +211,13 @@ func (c *conn) killConn(o *conn) {
 func clientReplyCmd(c *conn, argv [][]byte) Ticket {
 	switch strings.ToLower(string(argv[2])) {
 	case "on":
-		c.replyMode = replyOn
+		c.replyFlags &^= replySkip | replyOff
 		c.w.OK()
 	case "off":
-		c.replyMode = replyOff
+		c.replyFlags |= replyOff
 	case "skip":
-		if c.replyMode == replyOn {
-			c.replyMode = replySkipNext
+		if c.replyFlags&replyOff == 0 {
+			c.replyFlags |= replySkipNext
 		}
 	default:
 		c.errorReply("ERR syntax error")

@@ -13,16 +13,21 @@ import (
 )
 
 const (
-	readSize      = 16 * 1024  // PROTO_IOBUF_LEN
-	batchBytes    = 64 * 1024  // replies handed to the writer at once, at most (about)
-	batchReplies  = 256        // same, in replies
-	writeChunk    = 256 * 1024 // the writer writes once it has this much ready
-	keepReadBuf   = 64 * 1024  // a larger idle input buffer is released
-	keepWriteBuf  = 1 << 20    // a larger idle output buffer is released
-	replyOn       = 0
-	replyOff      = 1
-	replySkipNext = 2
-	replySkipThis = 3
+	readSize     = 16 * 1024  // PROTO_IOBUF_LEN
+	batchBytes   = 64 * 1024  // replies handed to the writer at once, at most (about)
+	batchReplies = 256        // same, in replies
+	writeChunk   = 256 * 1024 // the writer writes once it has this much ready
+	keepReadBuf  = 64 * 1024  // a larger idle input buffer is released
+	keepWriteBuf = 1 << 20    // a larger idle output buffer is released
+)
+
+// CLIENT REPLY's state: independent flags, as in Redis, whose order of
+// setting and clearing (CLIENT REPLY ON clears OFF and SKIP, not SKIP_NEXT)
+// replies inside EXEC can show.
+const (
+	replyOff      = 1 << iota // CLIENT_REPLY_OFF
+	replySkipNext             // CLIENT_REPLY_SKIP_NEXT: set by CLIENT REPLY SKIP
+	replySkip                 // CLIENT_REPLY_SKIP: hide this command's reply
 )
 
 // conn is one client connection: a reader goroutine (serve) that parses and
@@ -54,8 +59,9 @@ type conn struct {
 	queued     [][][]byte // MULTI's commands, copied
 	watching   bool
 	closing    bool // stop reading; close once the replies so far are sent
-	replyMode  int
-	replyStart int // w.Len() when the current command started
+	replyFlags int  // replyOff, replySkipNext, replySkip
+	replyStart int  // w.Len() when the current command started
+	replyKept  bool // the command's reply already lacks what replyFlags hid (EXEC)
 
 	// What CLIENT LIST shows of the connection, read by other connections.
 	mu         sync.Mutex
@@ -205,20 +211,24 @@ func (c *conn) readLoop() {
 	}
 }
 
+// replyHidden reports whether CLIENT REPLY hides what is written now.
+func (c *conn) replyHidden() bool { return c.replyFlags&(replyOff|replySkip) != 0 }
+
 // beginReply marks the start of a command's reply.
 func (c *conn) beginReply() { c.replyStart = c.w.Len() }
 
 // endReply ends the reply of one command, which may leave once t settles.
 func (c *conn) endReply(t Ticket) {
-	switch c.replyMode {
-	case replyOff, replySkipThis:
+	hidden, kept := c.replyHidden(), c.replyKept
+	// Redis's resetClient: a skip lasts one command.
+	c.replyKept = false
+	c.replyFlags &^= replySkip
+	if c.replyFlags&replySkipNext != 0 {
+		c.replyFlags = c.replyFlags&^replySkipNext | replySkip
+	}
+	if hidden && !kept {
 		c.w.Truncate(c.replyStart)
-		if c.replyMode == replySkipThis {
-			c.replyMode = replyOn
-		}
 		return
-	case replySkipNext:
-		c.replyMode = replySkipThis
 	}
 	c.segs = append(c.segs, seg{end: c.w.Len(), ticket: t})
 	if c.w.Len() >= batchBytes || len(c.segs) >= batchReplies {

@@ -204,7 +204,7 @@ func resetCmd(c *conn, argv [][]byte) Ticket {
 	c.mu.Lock()
 	c.name = ""
 	c.mu.Unlock()
-	c.replyMode = replyOn
+	c.replyFlags &^= replyOff | replySkipNext
 	c.w.Simple("RESET")
 	return 0
 }

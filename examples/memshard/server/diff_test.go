@@ -146,6 +146,14 @@ func protocolCases() []diffCase {
 		{name: "hello-errors", in: "HELLO 4\r\nHELLO 1\r\nHELLO abc\r\nHELLO 3 FOO\r\nHELLO 2 SETNAME \"a b\"\r\nHELLO 2 AUTH x\r\nHELLO 3 AUTH foo bar\r\n"},
 		{name: "client", in: "CLIENT\r\nCLIENT FOO\r\nCLIENT SETNAME\r\nCLIENT SETINFO lib-name x\r\nCLIENT GETNAME\r\nCLIENT SETNAME abc\r\nCLIENT GETNAME\r\nCLIENT SETNAME \"a b\"\r\nCLIENT SETNAME \"\"\r\nCLIENT GETNAME\r\nCLIENT NO-EVICT on\r\nCLIENT NO-EVICT x\r\nCLIENT GETREDIR\r\n"},
 		{name: "client-reply", in: "CLIENT REPLY OFF\r\nPING\r\nCLIENT REPLY SKIP\r\nPING\r\nCLIENT REPLY ON\r\nPING\r\nCLIENT REPLY SKIP\r\nECHO a\r\nECHO b\r\nCLIENT REPLY x\r\n"},
+		{name: "client-reply-flags", in: "CLIENT REPLY SKIP\r\nCLIENT REPLY SKIP\r\nPING\r\nPING\r\nCLIENT REPLY SKIP\r\nCLIENT REPLY OFF\r\nCLIENT REPLY ON\r\nPING\r\nPING\r\n" +
+			"CLIENT REPLY OFF\r\nCLIENT REPLY SKIP\r\nCLIENT REPLY ON\r\nPING\r\nCLIENT REPLY SKIP\r\nRESET\r\nPING\r\nCLIENT REPLY OFF\r\nRESET\r\nPING\r\nCLIENT REPLY SKIP\r\nFOO\r\nPING\r\n"},
+		// EXEC's array header and each reply in the block are shown or
+		// hidden by the CLIENT REPLY state in force when they are written.
+		{name: "client-reply-in-exec", in: "MULTI\r\nSET cr:a 1\r\nCLIENT REPLY OFF\r\nGET cr:a\r\nEXEC\r\nCLIENT REPLY ON\r\nGET cr:a\r\n" +
+			"CLIENT REPLY OFF\r\nMULTI\r\nINCR cr:a\r\nCLIENT REPLY ON\r\nGET cr:a\r\nEXEC\r\nPING\r\n" +
+			"MULTI\r\nINCR cr:a\r\nCLIENT REPLY SKIP\r\nCLIENT REPLY OFF\r\nGET cr:a\r\nCLIENT REPLY ON\r\nINCR cr:a\r\nEXEC\r\nPING\r\nPING\r\n" +
+			"CLIENT REPLY SKIP\r\nMULTI\r\nPING\r\nCLIENT REPLY ON\r\nECHO x\r\nEXEC\r\nPING\r\nMULTI\r\nCLIENT REPLY OFF\r\nRESET\r\nEXEC\r\nPING\r\n"},
 		{name: "client-kill", in: "CLIENT KILL ID 1 2\r\nCLIENT KILL foo bar\r\nCLIENT KILL 1.2.3.4:5\r\nCLIENT KILL ID 999999\r\nCLIENT KILL ID 0\r\nCLIENT KILL SKIPME maybe\r\n"},
 		{name: "config", in: "CONFIG GET save\r\nCONFIG GET appendonly\r\nCONFIG GET nosuch\r\nCONFIG SET nosuch 1\r\nCONFIG SET a\r\nCONFIG FOO\r\nCONFIG GET maxmemory\r\nCONFIG GET\r\nCONFIG\r\nCONFIG REWRITE\r\nCONFIG RESETSTAT\r\nCONFIG GET SAVE\r\nCONFIG GET appendonl?\r\n"},
 		{name: "config-set", in: "CONFIG SET save \"\"\r\nCONFIG SET appendonly no\r\nCONFIG GET appendonly\r\nCONFIG SET appendonly no nosuch 1\r\n"},

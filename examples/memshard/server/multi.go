@@ -113,14 +113,23 @@ func execCmd(c *conn, argv [][]byte) Ticket {
 		c.w.Raw(tmp.Bytes())
 		return t
 	}
-	c.w.Array(len(queued))
+	// A CLIENT REPLY in the block hides or shows what follows it, EXEC's
+	// array header included, as each reply is written (as in Redis).
+	c.replyKept = true
+	if !c.replyHidden() {
+		c.w.Array(len(queued))
+	}
 	for _, argv := range queued {
+		mark := c.w.Len()
 		if cc := c.queuedConnCommand(argv); cc != nil {
 			cc.handler(c, argv)
-			continue
+		} else {
+			c.w.Raw(replies[0])
+			replies = replies[1:]
 		}
-		c.w.Raw(replies[0])
-		replies = replies[1:]
+		if c.replyHidden() {
+			c.w.Truncate(mark)
+		}
 	}
 	return t
 }
