@@ -81,23 +81,21 @@ func (s *Shard) launch(ctx context.Context, done chan<- completion, wg *sync.Wai
 	now := time.Now()
 	f := &flight{id: s.nextID + 1, start: now}
 	switch {
-	case len(s.queuedParts) > 0:
-		q := s.queuedParts[0]
-		s.queuedParts = s.queuedParts[1:]
-		f.seq, f.rec, f.conns = q.seq, q.rec, q.conns
+	case s.unsent != nil:
+		s.nextPartLocked(f)
 	case len(s.sealed) > 0:
 		b := s.sealed[0]
 		s.sealed = s.sealed[1:]
 		s.batchKeys[b.seq] = b.keys
-		s.planLocked(f, b.seq, b.conns, appendEffectsRecord(nil, b.effects))
-	case len(s.open) > 0:
+		s.planLocked(f, b.seq, b.conns, b.rec)
+	case s.open.count > 0:
 		if until := s.gatherUntilLocked(now); !until.IsZero() {
 			s.mu.Unlock()
 			return false, until
 		}
 		s.batchKeys[s.openSeq] = s.openKeys
-		s.planLocked(f, s.openSeq, s.openConns, appendEffectsRecord(nil, s.open))
-		s.open, s.openKeys, s.openConns, s.openBytes = nil, nil, 0, 0
+		s.planLocked(f, s.openSeq, s.openConns, s.open.finish())
+		s.openKeys, s.openConns = nil, 0
 		s.openSeq++
 	case len(s.flights) == 0 && heartbeatDue(now, s.leaseUntil, s.cfg.Lease):
 		f.rec = appendLeaseRecord(nil, kindHeartbeat, s.cfg.NodeID, s.cfg.Addr, uint64(s.cfg.Lease.Milliseconds()))
@@ -148,13 +146,19 @@ func (s *Shard) planLocked(f *flight, seq uint64, conns int, rec []byte) {
 		f.seq, f.conns, f.rec = seq, conns, rec
 		return
 	}
-	parts := splitRecord(rec, s.maxRecord)
-	f.rec = parts[0]
-	for _, p := range parts[1:] {
-		s.queuedParts = append(s.queuedParts, &flight{rec: p})
+	s.unsent = &partsLeft{rec: rec, seq: seq, conns: conns}
+	s.nextPartLocked(f)
+}
+
+// nextPartLocked makes f the next part of the batch being sent in parts;
+// the last part carries the batch's ticket.
+func (s *Shard) nextPartLocked(f *flight) {
+	p := s.unsent
+	f.rec = p.next(s.maxRecord)
+	if len(p.rec) == 0 {
+		f.seq, f.conns = p.seq, p.conns
+		s.unsent = nil
 	}
-	last := s.queuedParts[len(s.queuedParts)-1]
-	last.seq, last.conns = seq, conns
 }
 
 // complete records the outcome of one flight; flights take effect in log
@@ -264,16 +268,14 @@ func (s *Shard) stepDownLocked(cause error) {
 			s.unresolved = append(s.unresolved, f)
 		}
 	}
-	for _, f := range s.queuedParts {
-		if f.seq > 0 {
-			s.failLocked(f.seq) // its first parts may be in, its last never will
-		}
+	if s.unsent != nil {
+		s.failLocked(s.unsent.seq) // its first parts may be in, its last never will
 	}
-	s.queuedParts = nil
+	s.unsent = nil
 	for _, b := range s.sealed {
 		s.failLocked(b.seq)
 	}
-	if len(s.open) > 0 {
+	if s.open.count > 0 {
 		s.failLocked(s.openSeq)
 	}
 	s.openSeq++

@@ -18,10 +18,10 @@ const (
 
 // batch is a sealed batch: full, waiting for its turn to be appended.
 type batch struct {
-	seq     uint64
-	effects [][][]byte
-	keys    []string
-	conns   int
+	seq   uint64
+	rec   []byte // its effects record
+	keys  []string
+	conns int
 }
 
 // effectBytes is what argv takes in an effects record.
@@ -53,10 +53,10 @@ func writesBytes(writes ...[][]byte) int {
 // keeps its own ticket and goes in the next record (or records, if they
 // alone do not fit one: parts.go).
 func (s *Shard) makeRoomLocked(n int) {
-	if len(s.open) == 0 || recordHeaderBytes+s.openBytes+n <= s.maxRecord {
+	if s.open.count == 0 || recordHeaderBytes+s.open.size()+n <= s.maxRecord {
 		return
 	}
-	s.sealed = append(s.sealed, batch{seq: s.openSeq, effects: s.open, keys: s.openKeys, conns: s.openConns})
-	s.open, s.openKeys, s.openConns, s.openBytes = nil, nil, 0, 0
+	s.sealed = append(s.sealed, batch{seq: s.openSeq, rec: s.open.finish(), keys: s.openKeys, conns: s.openConns})
+	s.openKeys, s.openConns = nil, 0
 	s.openSeq++
 }

@@ -197,9 +197,21 @@ func newIdlePrimary(t *testing.T, maxRecord int) *Shard {
 	return s
 }
 
-func effectNames(effects [][][]byte) []string {
+// openRecord returns the open batch's record as it would be sent now,
+// leaving the batch open.
+func openRecord(s *Shard) []byte {
+	o := s.open // finish writes only the header room, and empties the copy
+	return o.finish()
+}
+
+func effectNames(t *testing.T, rec []byte) []string {
+	t.Helper()
+	r, err := decodeRecord(rec)
+	if err != nil || r.kind != kindEffects {
+		t.Fatalf("decodeRecord = kind %q, %v; want an effects record", r.kind, err)
+	}
 	var out []string
-	for _, eff := range effects {
+	for _, eff := range r.effects {
 		out = append(out, string(eff[0])+" "+string(eff[1]))
 	}
 	return out
@@ -219,11 +231,11 @@ func TestShard_ExecBlockIsNeverSplit(t *testing.T) {
 		{[]byte("SET"), []byte("x"), bytes.Repeat([]byte("x"), 1500)},
 		{[]byte("SPOP"), []byte("s"), []byte("90")}, // an SREM of 90 members: past the limit with the SET
 	}, resp.NewWriter(2))
-	if got, want := effectNames(s.open), []string{"SET x", "SREM s"}; !slices.Equal(got, want) {
+	if got, want := effectNames(t, openRecord(s)), []string{"SET x", "SREM s"}; !slices.Equal(got, want) {
 		t.Fatalf("open batch after the EXEC = %v, want %v", got, want)
 	}
 	for _, b := range s.sealed {
-		for _, name := range effectNames(b.effects) {
+		for _, name := range effectNames(t, b.rec) {
 			if name == "SET x" || name == "SREM s" {
 				t.Fatalf("the EXEC's %s was sealed in an earlier batch", name)
 			}
@@ -239,10 +251,10 @@ func TestShard_ExecBlockStartsANewBatchIfItWouldNotFit(t *testing.T) {
 	v := bytes.Repeat([]byte("v"), 1500)
 	s.Do(conn, [][]byte{[]byte("SET"), []byte("a"), v}, resp.NewWriter(2))
 	s.Exec(conn, [][][]byte{{[]byte("SET"), []byte("m1"), v}, {[]byte("SET"), []byte("m2"), v}}, resp.NewWriter(2))
-	if len(s.sealed) != 1 || !slices.Equal(effectNames(s.sealed[0].effects), []string{"SET a"}) {
+	if len(s.sealed) != 1 || !slices.Equal(effectNames(t, s.sealed[0].rec), []string{"SET a"}) {
 		t.Fatalf("sealed = %v, want one batch with SET a", s.sealed)
 	}
-	if got, want := effectNames(s.open), []string{"SET m1", "SET m2"}; !slices.Equal(got, want) {
+	if got, want := effectNames(t, openRecord(s)), []string{"SET m1", "SET m2"}; !slices.Equal(got, want) {
 		t.Fatalf("open batch = %v, want %v", got, want)
 	}
 }

@@ -1,6 +1,7 @@
 package shard
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 )
@@ -24,28 +25,36 @@ import (
 // A position inside an unfinished batch is not a state of the keyspace:
 // snapshots are taken at the last complete record before it (snapshotter.go).
 
-// splitRecord cuts rec, an effects record larger than limit bytes, into
-// part records of at most limit bytes each.
-func splitRecord(rec []byte, limit int) [][]byte {
-	var parts [][]byte
-	for i := 0; len(rec) > 0; i++ {
-		head := append([]byte{partsVersion, kindPart}, binary.AppendUvarint(nil, uint64(i))...)
-		n := min(len(rec), limit-len(head))
-		if n == len(rec) {
-			head[1] = kindLastPart
-		}
-		parts = append(parts, append(head, rec[:n]...))
-		rec = rec[n:]
+// partsLeft is a batch being appended in parts. Each part is cut from the
+// batch's record when its turn comes, so that a 100 MB batch is held once
+// more by one part, not by all of them.
+type partsLeft struct {
+	rec   []byte // what is left of the batch's record
+	index uint64 // the next part's
+	seq   uint64 // the batch's ticket
+	conns int
+}
+
+// next cuts the next part record, of at most limit bytes.
+func (p *partsLeft) next(limit int) []byte {
+	head := binary.AppendUvarint([]byte{partsVersion, kindPart}, p.index)
+	n := min(len(p.rec), limit-len(head))
+	if n == len(p.rec) {
+		head[1] = kindLastPart
 	}
-	return parts
+	part := append(make([]byte, 0, len(head)+n), head...)
+	part = append(part, p.rec[:n]...)
+	p.rec = p.rec[n:]
+	p.index++
+	return part
 }
 
 // assembler decodes the records of a shard log in order and joins the parts
 // of a batch that spans several records into the one effects record they
 // form.
 type assembler struct {
-	buf  []byte // the parts so far of an unfinished batch
-	held uint64 // how many parts buf holds
+	parts [][]byte // the parts so far of an unfinished batch, copied
+	size  int      // their bytes
 }
 
 // add decodes the next record b. ok is false if b is a part of a batch
@@ -58,15 +67,21 @@ func (a *assembler) add(b []byte) (r record, ok bool, err error) {
 	switch r.kind {
 	case kindPart, kindLastPart:
 		d := reader{b: r.part}
-		if i := d.uvarint(); d.err != nil || i != a.held {
-			return record{}, false, fmt.Errorf("%w: part %d of a batch, after %d parts", errBadRecord, i, a.held)
+		if i := d.uvarint(); d.err != nil || i != uint64(len(a.parts)) {
+			return record{}, false, fmt.Errorf("%w: part %d of a batch, after %d parts", errBadRecord, i, len(a.parts))
 		}
-		a.buf = append(a.buf, d.b...)
-		a.held++
+		a.parts = append(a.parts, bytes.Clone(d.b))
+		a.size += len(d.b)
 		if r.kind == kindPart {
 			return record{}, false, nil
 		}
-		whole := a.buf
+		// Joined once at its size: a buffer grown part by part would
+		// leave as much again behind it, for a 100 MB value 128 MB.
+		whole := make([]byte, 0, a.size)
+		for i, p := range a.parts {
+			whole = append(whole, p...)
+			a.parts[i] = nil
+		}
 		a.reset()
 		if r, err = decodeRecord(whole); err == nil && r.kind != kindEffects {
 			err = fmt.Errorf("%w: parts that join into a record of kind %q", errBadRecord, r.kind)
@@ -77,7 +92,7 @@ func (a *assembler) add(b []byte) (r record, ok bool, err error) {
 		// batch never committed, and never will.
 		a.reset()
 	default:
-		if a.held > 0 {
+		if a.pending() {
 			return record{}, false, fmt.Errorf("%w: a record of kind %q between the parts of a batch", errBadRecord, r.kind)
 		}
 	}
@@ -85,6 +100,6 @@ func (a *assembler) add(b []byte) (r record, ok bool, err error) {
 }
 
 // pending reports whether parts of an unfinished batch are held.
-func (a *assembler) pending() bool { return a.held > 0 }
+func (a *assembler) pending() bool { return len(a.parts) > 0 }
 
 func (a *assembler) reset() { *a = assembler{} }

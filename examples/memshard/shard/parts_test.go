@@ -17,6 +17,17 @@ import (
 )
 
 // bigEffects is a batch of n SETs of size-byte values.
+// splitRecord cuts rec, an effects record larger than limit bytes, into
+// part records of at most limit bytes each, as the primary does one by one.
+func splitRecord(rec []byte, limit int) [][]byte {
+	p := partsLeft{rec: rec}
+	var parts [][]byte
+	for len(p.rec) > 0 {
+		parts = append(parts, p.next(limit))
+	}
+	return parts
+}
+
 func bigEffects(n, size int) [][][]byte {
 	var effects [][][]byte
 	for i := range n {
@@ -251,12 +262,11 @@ func TestShard_StepDownFailsABatchWhosePartsAreUnsent(t *testing.T) {
 		s.mu.Lock()
 		first := &flight{id: 1}
 		s.batchKeys[s.openSeq] = s.openKeys // as launch does
-		s.planLocked(first, s.openSeq, 1, appendEffectsRecord(nil, s.open))
-		s.open, s.openKeys, s.openConns, s.openBytes = nil, nil, 0, 0
+		s.planLocked(first, s.openSeq, 1, s.open.finish())
+		s.openKeys, s.openConns = nil, 0
 		s.openSeq++
-		second := s.queuedParts[0]
-		s.queuedParts = s.queuedParts[1:]
-		second.id = 2
+		second := &flight{id: 2}
+		s.nextPartLocked(second)
 		first.done, second.done = true, true
 		if firstCommitted {
 			second.err = &client.ConditionError{Expected: 1, Actual: 2}
@@ -264,8 +274,8 @@ func TestShard_StepDownFailsABatchWhosePartsAreUnsent(t *testing.T) {
 			first.err = &client.ConditionError{Expected: 0, Actual: 1}
 		}
 		s.flights = []*flight{first, second}
-		if first.seq != 0 || second.seq != 0 || len(s.queuedParts) == 0 {
-			t.Fatalf("parts: first seq %d, second seq %d, %d more queued", first.seq, second.seq, len(s.queuedParts))
+		if first.seq != 0 || second.seq != 0 || s.unsent == nil {
+			t.Fatalf("parts: first seq %d, second seq %d, more to send %v", first.seq, second.seq, s.unsent != nil)
 		}
 		s.stepDownLocked(errors.New("deposed"))
 		s.mu.Unlock()

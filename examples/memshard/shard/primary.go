@@ -80,7 +80,7 @@ func (s *Shard) execLocked(argv [][]byte, w *resp.Writer) server.Ticket {
 func (s *Shard) readTicketLocked(cmd *engine.Command, argv [][]byte) uint64 {
 	keys := cmd.Keys(argv)
 	if len(keys) == 0 {
-		if len(s.open) > 0 {
+		if s.open.count > 0 {
 			return s.openSeq
 		}
 		if s.openSeq > 0 && s.openSeq-1 > s.committed.Load() {
@@ -108,10 +108,9 @@ func (s *Shard) addEffectsLocked(effects [][][]byte) uint64 {
 	if !s.inExec {
 		s.makeRoomLocked(n)
 	}
-	s.open = append(s.open, effects...)
 	s.effectCalls++
-	s.openBytes += n
 	for _, eff := range effects {
+		s.open.add(eff)
 		cmd := s.table.Lookup(eff[0])
 		if cmd == nil {
 			continue

@@ -51,15 +51,56 @@ type record struct {
 	part    []byte // kindPart, kindLastPart: a slice of an effects record
 }
 
+// effectsRecord is the record of the open batch, encoded as its effects
+// arrive: the engine does not copy what it propagates, and the record is
+// the only copy of the effects the primary keeps. The header, whose count
+// is known only at the end, goes in room kept for it in front.
+type effectsRecord struct {
+	buf   []byte // recordHeaderBytes of room, then the encoded effects
+	count int
+	hint  int // the last record's size, up to maxRecordHint: room to start with
+}
+
+// maxRecordHint bounds the room a new record starts with: a batch of one
+// 100 MB SET must not make every record after it that large.
+const maxRecordHint = 64 << 10
+
+// add encodes one effect.
+func (r *effectsRecord) add(argv [][]byte) {
+	if r.buf == nil {
+		r.buf = make([]byte, recordHeaderBytes, recordHeaderBytes+max(effectBytes(argv), r.hint))
+	}
+	r.buf = appendCommand(r.buf, argv)
+	r.count++
+}
+
+// size is what the effects take in the record so far.
+func (r *effectsRecord) size() int { return max(len(r.buf)-recordHeaderBytes, 0) }
+
+// finish returns the record, the same bytes appendEffectsRecord makes, and
+// empties r.
+func (r *effectsRecord) finish() []byte {
+	head := binary.AppendUvarint([]byte{effectsVersion, kindEffects}, uint64(r.count))
+	rec := r.buf[recordHeaderBytes-len(head):]
+	copy(rec, head)
+	*r = effectsRecord{hint: min(len(rec), maxRecordHint)}
+	return rec
+}
+
+func appendCommand(dst []byte, argv [][]byte) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(argv)))
+	for _, a := range argv {
+		dst = binary.AppendUvarint(dst, uint64(len(a)))
+		dst = append(dst, a...)
+	}
+	return dst
+}
+
 func appendEffectsRecord(dst []byte, effects [][][]byte) []byte {
 	dst = append(dst, effectsVersion, kindEffects)
 	dst = binary.AppendUvarint(dst, uint64(len(effects)))
 	for _, argv := range effects {
-		dst = binary.AppendUvarint(dst, uint64(len(argv)))
-		for _, a := range argv {
-			dst = binary.AppendUvarint(dst, uint64(len(a)))
-			dst = append(dst, a...)
-		}
+		dst = appendCommand(dst, argv)
 	}
 	return dst
 }

@@ -1,7 +1,9 @@
 package shard
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -22,6 +24,31 @@ func TestRecord_RoundTrip(t *testing.T) {
 	}
 	if _, err := decodeRecord([]byte{formatVersion + 1, kindEffects, 0}); !errors.Is(err, ErrNewerFormat) {
 		t.Fatalf("newer version = %v, want ErrNewerFormat", err)
+	}
+}
+
+// The open batch's record, encoded effect by effect with its header put
+// in front at the end, is byte for byte what appendEffectsRecord makes,
+// for counts whose uvarint takes one, two or three bytes, and again after
+// a finish (reused room, the size hint of a large record before it).
+func TestEffectsRecord_SameBytesAsAppendEffectsRecord(t *testing.T) {
+	var r effectsRecord
+	for _, n := range []int{1, 2, 127, 128, 300, 20000, 1} {
+		var effects [][][]byte
+		for i := range n {
+			argv := [][]byte{[]byte("SET"), fmt.Appendf(nil, "k%d", i), bytes.Repeat([]byte("v"), i%200)}
+			if i%7 == 0 {
+				argv = append(argv, []byte{}) // an empty argument stays one
+			}
+			effects = append(effects, argv)
+			r.add(argv)
+		}
+		if got, want := r.finish(), appendEffectsRecord(nil, effects); !bytes.Equal(got, want) {
+			t.Fatalf("%d effects: record of %d bytes differs from appendEffectsRecord's %d", n, len(got), len(want))
+		}
+		if r.count != 0 || r.buf != nil || r.hint > maxRecordHint {
+			t.Fatalf("after finish: count %d, buffer %v, hint %d", r.count, r.buf != nil, r.hint)
+		}
 	}
 }
 

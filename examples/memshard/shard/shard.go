@@ -128,12 +128,11 @@ type Shard struct {
 	nextID      uint64              // the log's last ID once every flight is in
 	nextSum     uint32              // its running checksum then
 	unresolved  []*flight           // flights of unknown outcome after a step-down, in log order
-	open        [][][]byte          // effects of the batch being filled
+	open        effectsRecord       // the record of the batch being filled
 	openConns   int                 // connections with writes in the open batch
 	effectCalls uint64              // calls of addEffectsLocked, ever
-	openBytes   int                 // size of the open batch's effects in its record
 	sealed      []batch             // full batches waiting to be appended, in order
-	queuedParts []*flight           // the parts after the first of a batch too large for one record (parts.go)
+	unsent      *partsLeft          // the parts still to append of a batch too large for one record (parts.go)
 	gather      gatherState         // how long the open batch may wait to fill
 	openKeys    []string            // keys made dirty by the open batch
 	openSeq     uint64              // ticket of the open batch
@@ -232,9 +231,9 @@ func (s *Shard) reset() {
 	s.appliedID, s.sum, s.sumKnown = 0, 0, true
 	s.flights = nil
 	s.caughtUp = false
-	s.open, s.openKeys, s.openConns, s.openBytes = nil, nil, 0, 0
+	s.open, s.openKeys, s.openConns = effectsRecord{}, nil, 0
 	s.sealed = nil
-	s.queuedParts = nil
+	s.unsent = nil
 	s.parts.reset()
 	s.gather = gatherState{}
 	s.dirty = make(map[string]uint64)
