@@ -199,6 +199,7 @@ type callInfo struct {
 	outcome   callOutcome
 	cc        *connCommand
 	dc        *engine.Command
+	argv      [][]byte   // the request
 	queued    [][][]byte // for EXEC, the transaction it ran
 	replyFrom int        // where the request's reply starts in c.w
 	start     time.Time  // when the command started, once looked up
@@ -228,6 +229,9 @@ func (c *conn) recordCall(call *callInfo) {
 			return
 		}
 		took := time.Since(call.start)
+		if call.cc == nil || !hasFlag(call.cc.flags, "skip_slowlog") {
+			c.maybeLog(call.argv, c.redacted, took)
+		}
 		st.calls.Add(1)
 		st.nanos.Add(int64(took))
 		st.histogram().record(int64(took))
@@ -245,6 +249,7 @@ func (c *conn) recordCall(call *callInfo) {
 // share of EXEC's time: their own times are not observable, and the
 // shares add up to the time spent.
 func (c *conn) recordExec(queued [][][]byte, reply []byte, took time.Duration) {
+	defer func() { c.execRedact = nil }()
 	replies, ok := splitArray(reply, len(queued))
 	if !ok {
 		return
@@ -257,6 +262,11 @@ func (c *conn) recordExec(queued [][][]byte, reply []byte, took time.Duration) {
 		if isErr {
 			c.s.countError(replies[i])
 		}
+		var redacted []int
+		if i < len(c.execRedact) {
+			redacted = c.execRedact[i]
+		}
+		c.maybeLog(argv, redacted, time.Duration(share))
 		st := cs.of(c.queuedConnCommand(argv), nil)
 		if st == nil {
 			dc, _ := c.s.backend.Table().Resolve(argv)

@@ -48,6 +48,8 @@ type configState struct {
 	maxClients      atomic.Int64 // maxclients
 	idleTimeout     atomic.Int64 // timeout, in nanoseconds; 0: none
 	keepAlive       atomic.Int64 // tcp-keepalive, in seconds; 0: off
+	slowlogSlower   atomic.Int64 // slowlog-log-slower-than, in microseconds; negative: off
+	slowlogMaxLen   atomic.Int64 // slowlog-max-len
 
 	mu     sync.Mutex        // a leaf: held with no other lock
 	values map[*param]string // guarded by mu; memshard's own values and CONFIG SET's (p.def otherwise)
@@ -59,6 +61,8 @@ func (cs *configState) init(cfg Config) {
 	cs.queryBufLimit.Store(cfg.ClientQueryBufferLimit)
 	cs.maxClients.Store(10000)
 	cs.keepAlive.Store(300)
+	cs.slowlogSlower.Store(10000)
+	cs.slowlogMaxLen.Store(128)
 	cs.values = map[*param]string{
 		paramByName("databases"):                 "1",   // only db 0: SELECT n fails
 		paramByName("cluster-enabled"):           "yes", // memshard presents itself as a cluster node
@@ -175,6 +179,12 @@ func configSetCmd(c *conn, argv [][]byte) Ticket {
 	if len(argv)%2 != 0 {
 		c.errorReply("ERR syntax error")
 		return 0
+	}
+	// configSetCommand redacts every sensitive value, even when it fails.
+	for j := 2; j+1 < len(argv); j += 2 {
+		if e := lookupParam(string(argv[j])); e != nil && e.p.flags&sensitive != 0 {
+			c.redact(j + 1)
+		}
 	}
 	if msg := c.s.configSet(argv[2:]); msg != "" {
 		c.errorReply("ERR " + msg)
@@ -387,6 +397,10 @@ func (s *Server) applyParam(p *param, v string) {
 		s.config.queryBufLimit.Store(n)
 	case "tcp-keepalive":
 		s.config.keepAlive.Store(n)
+	case "slowlog-log-slower-than":
+		s.config.slowlogSlower.Store(n)
+	case "slowlog-max-len":
+		s.config.slowlogMaxLen.Store(n)
 	case "timeout":
 		s.config.idleTimeout.Store(int64(time.Duration(n) * time.Second))
 		for _, c := range s.connList() {

@@ -33,6 +33,7 @@ const (
 	unsigned                         // numeric: bounds compared as unsigned (UINT, ULONG_LONG, SIZE_T)
 	octal                            // numeric: shown in octal
 	flagsEnum                        // enum: several names, or'ed
+	sensitive                        // a secret: the slow log shows its value redacted
 )
 
 // enumName is one name of an enum parameter and its value.
@@ -157,7 +158,7 @@ var params = []*param{
 	stringParam("unixsocket", immutable, ""),
 	stringParam("pidfile", immutable, ""),
 	{name: "replica-announce-ip", alias: "slave-announce-ip", typ: typeString},
-	stringParam("masteruser", 0, ""),
+	stringParam("masteruser", sensitive, ""),
 	stringParam("cluster-announce-ip", 0, ""),
 	stringParam("cluster-config-file", immutable, "nodes.conf"),
 	{name: "cluster-announce-hostname", typ: typeString, check: validHostname},
@@ -175,8 +176,8 @@ var params = []*param{
 	stringParam("logfile", immutable, ""),
 
 	// SDS configs.
-	{name: "masterauth", typ: typeSDS},
-	{name: "requirepass", typ: typeSDS},
+	{name: "masterauth", typ: typeSDS, flags: sensitive},
+	{name: "requirepass", typ: typeSDS, flags: sensitive},
 
 	// Enum configs.
 	enumParam("supervised", immutable, "no", "upstart", "systemd", "auto", "no"),

@@ -62,6 +62,8 @@ type conn struct {
 	replyFlags int  // replyOff, replySkipNext, replySkip
 	replyStart int  // w.Len() when the current command started
 	replyKept  bool // the command's reply already lacks what replyFlags hid (EXEC)
+	redacted   []int   // arguments of the running command the slow log must not show
+	execRedact [][]int // the same, for each command EXEC ran
 
 	// What CLIENT LIST shows of the connection, read by other connections.
 	mu         sync.Mutex

@@ -40,26 +40,28 @@ func echoCmd(c *conn, argv [][]byte) Ticket {
 // The reply's mode is "cluster": memshard answers CLUSTER and READONLY as a
 // one-shard cluster does.
 func helloCmd(c *conn, argv [][]byte) Ticket {
-	h, msg := parseHello(argv)
+	ver, opts, msg := parseHello(argv)
+	for _, o := range opts {
+		if o.auth {
+			c.redact(o.at, o.at+1)
+			if !c.authenticate(argv[o.at], argv[o.at+1]) {
+				c.errorReply(errWrongPass)
+				return 0
+			}
+		} else if !c.setName(argv[o.at]) {
+			return 0
+		}
+	}
 	if msg != "" {
 		c.errorReply(msg)
 		return 0
-	}
-	if h.user != nil {
-		if !c.authenticate(h.user, h.pass) {
-			c.errorReply(errWrongPass)
-			return 0
-		}
 	}
 	if c.authRequired() {
 		c.errorReply("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
 		return 0
 	}
-	if h.name != nil && !c.setName(h.name) {
-		return 0
-	}
-	if h.ver != 0 {
-		c.setProto(int(h.ver))
+	if ver != 0 {
+		c.setProto(int(ver))
 	}
 	topo := c.s.backend.Topology()
 	role := "master"
@@ -101,40 +103,44 @@ func (c *conn) passwordOK(user, pass []byte) bool {
 	return string(user) == defaultUsername && (want == "" || subtle.ConstantTimeCompare(pass, []byte(want)) == 1)
 }
 
-// helloArgs is a parsed HELLO; ver is 0 when none is given.
-type helloArgs struct {
-	ver              int64
-	user, pass, name []byte
+// helloOption is one AUTH or SETNAME option of HELLO: at is the index
+// of its first argument.
+type helloOption struct {
+	auth bool
+	at   int
 }
 
-// parseHello parses HELLO's arguments, or returns Redis's error for them.
-func parseHello(argv [][]byte) (h helloArgs, errMsg string) {
+// parseHello parses HELLO's protocol version (0 if none) and options, as
+// Redis 7.0.15 does. Redis acts on each option as it parses it, so the
+// options before the one an error is about are returned with it: a
+// later syntax error leaves a login done and a name set.
+func parseHello(argv [][]byte) (ver int64, opts []helloOption, errMsg string) {
 	next := 1
 	if len(argv) >= 2 {
 		v, ok := string2ll(argv[1])
 		if !ok {
-			return h, "ERR Protocol version is not an integer or out of range"
+			return 0, nil, "ERR Protocol version is not an integer or out of range"
 		}
 		if v < 2 || v > 3 {
-			return h, "NOPROTO unsupported protocol version"
+			return 0, nil, "NOPROTO unsupported protocol version"
 		}
-		h.ver = v
+		ver = v
 		next = 2
 	}
 	for j := next; j < len(argv); j++ {
 		more := len(argv) - 1 - j
 		switch {
 		case equalFold(argv[j], "auth") && more >= 2:
-			h.user, h.pass = argv[j+1], argv[j+2]
+			opts = append(opts, helloOption{auth: true, at: j + 1})
 			j += 2
 		case equalFold(argv[j], "setname") && more >= 1:
-			h.name = argv[j+1]
+			opts = append(opts, helloOption{at: j + 1})
 			j++
 		default:
-			return h, "ERR Syntax error in HELLO option '" + cString(argv[j], len(argv[j])) + "'"
+			return ver, opts, "ERR Syntax error in HELLO option '" + cString(argv[j], len(argv[j])) + "'"
 		}
 	}
-	return h, ""
+	return ver, opts, ""
 }
 
 // helloProto returns the protocol the connection speaks after HELLO argv
@@ -142,21 +148,34 @@ func parseHello(argv [][]byte) (h helloArgs, errMsg string) {
 // runs no part of HELLO: EXEC asks it to know beforehand in which
 // protocol each command of its block answers.
 func (c *conn) helloProto(argv [][]byte, cur int) int {
-	h, msg := parseHello(argv)
-	switch {
-	case msg != "", h.ver == 0,
-		h.user != nil && !c.passwordOK(h.user, h.pass),
-		h.user == nil && c.authRequired(),
-		h.name != nil && !validClientName(h.name):
+	ver, opts, msg := parseHello(argv)
+	if msg != "" || ver == 0 {
 		return cur
 	}
-	return int(h.ver)
+	authed := !c.authRequired()
+	for _, o := range opts {
+		switch {
+		case o.auth && !c.passwordOK(argv[o.at], argv[o.at+1]):
+			return cur
+		case o.auth:
+			authed = true
+		case !validClientName(argv[o.at]):
+			return cur
+		}
+	}
+	if !authed {
+		return cur
+	}
+	return int(ver)
 }
 
 func authCmd(c *conn, argv [][]byte) Ticket {
 	if len(argv) > 3 {
 		c.errorReply("ERR syntax error")
 		return 0
+	}
+	for j := 1; j < len(argv); j++ {
+		c.redact(j)
 	}
 	user, pass := []byte(defaultUsername), argv[1]
 	if len(argv) == 2 {

@@ -143,6 +143,10 @@ func protocolCases() []diffCase {
 		{name: "watch", in: "WATCH\r\nWATCH a b\r\nUNWATCH\r\nUNWATCH x\r\nWATCH a\r\nMULTI\r\nPING\r\nEXEC\r\n"},
 		{name: "multi-conn-cmds", in: "MULTI\r\nCLIENT SETNAME n1\r\nCLIENT GETNAME\r\nECHO e\r\nCONFIG GET save\r\nEXEC\r\nCLIENT GETNAME\r\n"},
 		{name: "auth-nopass", in: "AUTH x\r\nAUTH default x\r\nAUTH foo x\r\nAUTH a b c\r\nAUTH\r\n"},
+		// Redis 7.0.15 sets a name and logs in as it parses each option:
+		// an error after them leaves them done.
+		{name: "hello-options-in-order", in: "HELLO 2 SETNAME hx1 FOO\r\nCLIENT GETNAME\r\nHELLO 2 SETNAME hy1 SETNAME \"a b\"\r\nCLIENT GETNAME\r\n" +
+			"HELLO 2 AUTH a b FOO x\r\nHELLO 2 AUTH default x SETNAME\r\nCLIENT GETNAME\r\n"},
 		{name: "hello-errors", in: "HELLO 4\r\nHELLO 1\r\nHELLO abc\r\nHELLO 3 FOO\r\nHELLO 2 SETNAME \"a b\"\r\nHELLO 2 AUTH x\r\nHELLO 3 AUTH foo bar\r\n"},
 		{name: "client", in: "CLIENT\r\nCLIENT FOO\r\nCLIENT SETNAME\r\nCLIENT SETINFO lib-name x\r\nCLIENT GETNAME\r\nCLIENT SETNAME abc\r\nCLIENT GETNAME\r\nCLIENT SETNAME \"a b\"\r\nCLIENT SETNAME \"\"\r\nCLIENT GETNAME\r\nCLIENT NO-EVICT on\r\nCLIENT NO-EVICT x\r\nCLIENT GETREDIR\r\n"},
 		{name: "client-reply", in: "CLIENT REPLY OFF\r\nPING\r\nCLIENT REPLY SKIP\r\nPING\r\nCLIENT REPLY ON\r\nPING\r\nCLIENT REPLY SKIP\r\nECHO a\r\nECHO b\r\nCLIENT REPLY x\r\n"},
@@ -257,6 +261,9 @@ func TestDiffAuth(t *testing.T) {
 		{name: "auth-ok", in: "AUTH pw\r\nPING\r\nAUTH bad\r\nPING\r\n"},
 		{name: "auth-user", in: "AUTH default pw\r\nPING\r\n"},
 		{name: "hello-noauth", in: "HELLO 3\r\nHELLO\r\nHELLO 3 SETNAME x\r\nHELLO 3 AUTH default bad\r\nHELLO 3 AUTH foo pw\r\nPING\r\n"},
+		{name: "hello-auth-then-syntax-error", in: "HELLO 3 AUTH default pw FOO\r\nPING\r\n"},
+		{name: "hello-auth-pairs", in: "HELLO 2 AUTH default bad AUTH default pw\r\nPING\r\nHELLO 2 AUTH default pw AUTH default bad\r\nPING\r\n"},
+		{name: "hello-setname-noauth", in: "HELLO 3 SETNAME early\r\nAUTH pw\r\nCLIENT GETNAME\r\n"},
 		{name: "hello-auth", in: "HELLO 2 AUTH default pw SETNAME x\r\nCLIENT GETNAME\r\nRESET\r\nPING\r\nCLIENT GETNAME\r\n"},
 		{name: "reset-deauth", in: "AUTH pw\r\nRESET\r\nPING\r\n"},
 		{name: "multi-noauth", in: "MULTI\r\nAUTH pw\r\nMULTI\r\nPING\r\nEXEC\r\n"},

@@ -24,7 +24,8 @@ const (
 // execute runs one request, counts it for INFO and ends its reply.
 func (c *conn) execute(argv [][]byte) {
 	c.beginReply()
-	call := callInfo{replyFrom: c.replyStart}
+	call := callInfo{argv: argv, replyFrom: c.replyStart}
+	c.redacted = c.redacted[:0]
 	t := c.dispatch(argv, &call)
 	c.recordCall(&call)
 	c.endReply(t)

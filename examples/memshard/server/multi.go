@@ -2,6 +2,7 @@ package server
 
 import (
 	"github.com/quorumlog/quorumlog/examples/memshard/resp"
+	"slices"
 )
 
 // MULTI/EXEC/DISCARD/WATCH/UNWATCH. The transaction's data commands run in
@@ -73,6 +74,7 @@ func unwatchCmd(c *conn, argv [][]byte) Ticket {
 }
 
 func execCmd(c *conn, argv [][]byte) Ticket {
+	c.execRedact = nil
 	if !c.multi {
 		c.errorReply("ERR EXEC without MULTI")
 		return 0
@@ -119,10 +121,17 @@ func execCmd(c *conn, argv [][]byte) Ticket {
 	if !c.replyHidden() {
 		c.w.Array(len(queued))
 	}
-	for _, argv := range queued {
+	for i, argv := range queued {
 		mark := c.w.Len()
 		if cc := c.queuedConnCommand(argv); cc != nil {
+			c.redacted = c.redacted[:0]
 			cc.handler(c, argv)
+			if len(c.redacted) > 0 { // for the slow log (recordExec)
+				if c.execRedact == nil {
+					c.execRedact = make([][]int, len(queued))
+				}
+				c.execRedact[i] = slices.Clone(c.redacted)
+			}
 		} else {
 			c.w.Raw(replies[0])
 			replies = replies[1:]

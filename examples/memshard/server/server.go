@@ -66,10 +66,11 @@ type Server struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup // accept loops and connection goroutines
 
-	nextID atomic.Int64
-	pass   atomic.Pointer[string] // requirepass; "" means none
-	stats  serverStats
-	config configState // CONFIG GET and SET (config.go); its own lock
+	nextID  atomic.Int64
+	pass    atomic.Pointer[string] // requirepass; "" means none
+	slowlog slowLog
+	stats   serverStats
+	config  configState // CONFIG GET and SET (config.go); its own lock
 
 	mu        sync.Mutex
 	closed    bool
