@@ -118,6 +118,32 @@ func (cs *commandStats) of(cc *connCommand, dc *engine.Command) *commandStat {
 	return nil
 }
 
+// named returns the counters LATENCY HISTOGRAM shows for a command name
+// (lookupCommandBySds: "config|set" names a subcommand): the command's, if
+// it has run, then those of its subcommands that have. An unknown name
+// has none.
+func (cs *commandStats) named(name string) []*commandStat {
+	var out []*commandStat
+	for _, st := range cs.all {
+		if st.latency.Load() == nil {
+			continue
+		}
+		if st.name == name || (!strings.Contains(name, "|") && strings.HasPrefix(st.name, name+"|")) {
+			out = append(out, st)
+		}
+	}
+	return out
+}
+
+// isFast reports whether a command is flagged fast (the latency monitor's
+// "fast-command" event).
+func isFast(cc *connCommand, dc *engine.Command) bool {
+	if cc != nil {
+		return hasFlag(cc.flags, "fast")
+	}
+	return dc != nil && hasFlag(dc.Flags, engine.FlagFast)
+}
+
 func (cs *commandStats) reset() {
 	for _, st := range cs.all {
 		st.reset()
@@ -232,6 +258,7 @@ func (c *conn) recordCall(call *callInfo) {
 		if call.cc == nil || !hasFlag(call.cc.flags, "skip_slowlog") {
 			c.maybeLog(call.argv, c.redacted, took)
 		}
+		c.sampleLatency(isFast(call.cc, call.dc), took)
 		st.calls.Add(1)
 		st.nanos.Add(int64(took))
 		st.histogram().record(int64(took))
@@ -267,11 +294,13 @@ func (c *conn) recordExec(queued [][][]byte, reply []byte, took time.Duration) {
 			redacted = c.execRedact[i]
 		}
 		c.maybeLog(argv, redacted, time.Duration(share))
-		st := cs.of(c.queuedConnCommand(argv), nil)
-		if st == nil {
-			dc, _ := c.s.backend.Table().Resolve(argv)
-			st = cs.of(nil, dc)
+		cc := c.queuedConnCommand(argv)
+		var dc *engine.Command
+		if cc == nil {
+			dc, _ = c.s.backend.Table().Resolve(argv)
 		}
+		c.sampleLatency(isFast(cc, dc), time.Duration(share))
+		st := cs.of(cc, dc)
 		if st == nil {
 			continue
 		}

@@ -62,6 +62,7 @@ func buildConnTable() map[string]*connCommand {
 		{name: "command", arity: -1, flags: []string{"loading", "stale"}, acl: aSlowC, group: "server", summary: "Get array of Redis command details", handler: commandCmd, subs: commandSubcommands()},
 		{name: "config", arity: -2, acl: []string{"@slow"}, group: "server", summary: "A container for server configuration commands", subs: configSubcommands()},
 		{name: "cluster", arity: -2, acl: []string{"@slow"}, group: "cluster", summary: "A container for cluster commands", subs: clusterSubcommands()},
+		{name: "latency", arity: -2, acl: []string{"@slow"}, group: "server", summary: "A container for latency diagnostics commands", subs: latencySubcommands()},
 		{name: "slowlog", arity: -2, acl: []string{"@slow"}, group: "server", summary: "A container for slow log commands", subs: slowlogSubcommands()},
 	}
 	t := make(map[string]*connCommand, len(cmds))

@@ -58,10 +58,10 @@ type conn struct {
 	multiErr   bool       // a command failed while queueing: EXEC aborts
 	queued     [][][]byte // MULTI's commands, copied
 	watching   bool
-	closing    bool // stop reading; close once the replies so far are sent
-	replyFlags int  // replyOff, replySkipNext, replySkip
-	replyStart int  // w.Len() when the current command started
-	replyKept  bool // the command's reply already lacks what replyFlags hid (EXEC)
+	closing    bool    // stop reading; close once the replies so far are sent
+	replyFlags int     // replyOff, replySkipNext, replySkip
+	replyStart int     // w.Len() when the current command started
+	replyKept  bool    // the command's reply already lacks what replyFlags hid (EXEC)
 	redacted   []int   // arguments of the running command the slow log must not show
 	execRedact [][]int // the same, for each command EXEC ran
 

@@ -80,6 +80,56 @@ func (s *histSnapshot) valueAt(p float64) int64 {
 	return histHighestEquivalent(value)
 }
 
+// cdf is LATENCY HISTOGRAM's histogram_usec: hdr_iter_log from 1024 ns in
+// powers of two, each step the highest value equivalent to its level in
+// microseconds (1, 2, 4, 8, 16, 33, 66, ...) and the count of values up
+// to it, the steps that add nothing left out (fillCommandCDF).
+func (s *histSnapshot) cdf() [][2]int64 {
+	var out [][2]int64
+	level := int64(1024)
+	levelLow := histLowestEquivalent(level)
+	idx, value, highest := -1, int64(0), int64(0)
+	var cum, prev uint64
+	moveNext := func() bool {
+		idx++
+		if idx >= histLen {
+			return false
+		}
+		cum += s.counts[idx]
+		value = histValueAt(idx)
+		highest = histHighestEquivalent(value)
+		return true
+	}
+	// next is log_iter_next: it stops at the first counter whose value
+	// reaches the level, or past the last counter.
+	next := func() bool {
+		if cum >= s.total && (idx >= histLen || histValueAt(idx+1) <= levelLow) {
+			return false
+		}
+		for value < levelLow {
+			if !moveNext() {
+				return true
+			}
+		}
+		level *= 2
+		levelLow = histLowestEquivalent(level)
+		return true
+	}
+	for next() {
+		if cum > prev {
+			out = append(out, [2]int64{highest / 1000, int64(cum)})
+		}
+		prev = cum
+	}
+	return out
+}
+
+// histLowestEquivalent is the lowest value counted with v.
+func histLowestEquivalent(v int64) int64 {
+	bucket, _ := histBucket(v)
+	return v >> bucket << bucket
+}
+
 // histValueAt is the lowest value counted at index i (hdr_value_at_index).
 func histValueAt(i int) int64 {
 	bucket := i>>histHalfBits - 1

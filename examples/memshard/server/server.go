@@ -69,6 +69,7 @@ type Server struct {
 	nextID  atomic.Int64
 	pass    atomic.Pointer[string] // requirepass; "" means none
 	slowlog slowLog
+	latency latencyMonitor
 	stats   serverStats
 	config  configState // CONFIG GET and SET (config.go); its own lock
 

@@ -11,7 +11,7 @@ import (
 )
 
 var (
-	slowlogWhen = regexp.MustCompile(`:\d{10}\r\n:\d+\r\n`)            // an entry's time and duration
+	slowlogWhen = regexp.MustCompile(`:\d{10}\r\n:\d+\r\n`)           // an entry's time and duration
 	slowlogPeer = regexp.MustCompile(`\$\d+\r\n127\.0\.0\.1:\d+\r\n`) // its client's address
 )
 
