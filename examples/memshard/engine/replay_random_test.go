@@ -21,7 +21,8 @@ func TestReplay_RandomStreamsKeepTheReplicaEqual(t *testing.T) {
 	if s := os.Getenv("MEMSHARD_RANDOM_SEEDS"); s != "" { // to hunt: more seeds
 		seeds, _ = strconv.Atoi(s)
 	}
-	for seed := range seeds {
+	base, _ := strconv.Atoi(os.Getenv("MEMSHARD_RANDOM_SEED_BASE")) // to hunt: new seeds
+	for seed := base; seed < base+seeds; seed++ {
 		t.Run(fmt.Sprintf("seed%d", seed), func(t *testing.T) {
 			h := newHarness(t)
 			g := cmdgen.New(uint64(seed))

@@ -85,6 +85,10 @@ type Backend interface {
 	// at its next start. The server has checked that id is a node of the
 	// topology other than this one and, on a replica, its primary.
 	Forget(ctx context.Context, id string) error
+	// Failover starts making this node, a replica, the primary (CLUSTER
+	// FAILOVER; force for FORCE and TAKEOVER) and returns "" once it has
+	// started, or Redis's error reply (without "-") if it cannot.
+	Failover(ctx context.Context, force bool) string
 	// Route summarises Topology for the command path; it is called for
 	// every command, so it must not contend with Do.
 	Route() Route

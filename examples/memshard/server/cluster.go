@@ -70,6 +70,7 @@ func clusterSubcommands() map[string]*connCommand {
 		&connCommand{name: "replicas", arity: 3, flags: []string{"admin", "stale"}, acl: aAdmin, handler: clusterReplicasCmd},
 		&connCommand{name: "slaves", arity: 3, flags: []string{"admin", "stale"}, acl: aAdmin, handler: clusterReplicasCmd},
 		&connCommand{name: "keyslot", arity: 3, flags: f, acl: []string{"@slow"}, handler: clusterKeySlotCmd},
+		&connCommand{name: "failover", arity: -2, flags: []string{"admin", "stale", "no_async_loading"}, acl: aAdmin, handler: clusterFailoverCmd},
 		&connCommand{name: "forget", arity: 3, flags: []string{"admin", "stale", "no_async_loading"}, acl: aAdmin, handler: clusterForgetCmd},
 		&connCommand{name: "help", arity: 2, flags: []string{"loading", "stale"}, acl: []string{"@slow"}, handler: clusterHelpCmd},
 	)
@@ -296,8 +297,35 @@ func clusterForgetCmd(c *conn, argv [][]byte) Ticket {
 	return 0
 }
 
+// clusterFailoverCmd: CLUSTER FAILOVER [FORCE|TAKEOVER], on a replica,
+// makes it the primary (Backend.Failover). Like Redis's, it replies OK once
+// the failover has started, not once it is over.
+func clusterFailoverCmd(c *conn, argv [][]byte) Ticket {
+	if len(argv) > 3 {
+		c.errorReply(fmt.Sprintf("ERR unknown subcommand or wrong number of arguments for '%s'. Try CLUSTER HELP.", cString(argv[1], len(argv[1]))))
+		return 0
+	}
+	force := false
+	if len(argv) == 3 {
+		switch {
+		case equalFold(argv[2], "force"), equalFold(argv[2], "takeover"):
+			force = true
+		default:
+			c.errorReply("ERR syntax error")
+			return 0
+		}
+	}
+	if msg := c.s.backend.Failover(c.ctx, force); msg != "" {
+		c.errorReply(msg)
+		return 0
+	}
+	c.w.OK()
+	return 0
+}
+
 func clusterHelpCmd(c *conn, argv [][]byte) Ticket {
 	c.help("CLUSTER", []string{
+		"FAILOVER [FORCE|TAKEOVER]", "    Promote current replica node to being a master.",
 		"FORGET <node-id>", "    Remove a node from the cluster.",
 		"INFO", "    Return information about the cluster.",
 		"KEYSLOT <key>", "    Return the hash slot for <key>.",

@@ -98,7 +98,10 @@ func (f *fakeBackend) Wait(ctx context.Context, t Ticket) string {
 	}
 }
 
-func (f *fakeBackend) Topology() Topology         { return *f.topo.Load() }
+func (f *fakeBackend) Topology() Topology { return *f.topo.Load() }
+func (f *fakeBackend) Failover(context.Context, bool) string {
+	return "ERR You should send CLUSTER FAILOVER to a replica"
+}
 func (f *fakeBackend) Route() Route               { return routeOf(f.Topology()) }
 func (f *fakeBackend) Info(section string) string { return "" }
 

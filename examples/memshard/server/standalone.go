@@ -215,6 +215,11 @@ func (s *Standalone) Forget(context.Context, string) error {
 	return errors.New("ERR a standalone node has no other nodes")
 }
 
+// Failover implements Backend: a standalone node is a primary.
+func (s *Standalone) Failover(context.Context, bool) string {
+	return "ERR You should send CLUSTER FAILOVER to a replica"
+}
+
 // Info implements Backend.
 func (s *Standalone) Info(section string) string {
 	s.mu.Lock()

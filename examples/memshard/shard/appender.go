@@ -22,6 +22,7 @@ type flight struct {
 	start    time.Time
 	done     bool
 	err      error
+	handover bool // the ELECT of the replica this primary hands over to
 }
 
 type completion struct {
@@ -97,6 +98,14 @@ func (s *Shard) launch(ctx context.Context, done chan<- completion, wg *sync.Wai
 		s.planLocked(f, s.openSeq, s.openConns, s.open.finish())
 		s.openKeys, s.openConns = nil, 0
 		s.openSeq++
+	case s.handover != nil:
+		if s.handover.sent || len(s.flights) > 0 {
+			s.mu.Unlock()
+			return false, time.Time{} // the ELECT goes once the rest committed
+		}
+		s.handover.sent = true
+		f.handover = true
+		f.rec = appendLeaseRecord(nil, kindElect, s.handover.node, s.handover.addr, uint64(s.cfg.Lease.Milliseconds()))
 	case len(s.flights) == 0 && heartbeatDue(now, s.leaseUntil, s.cfg.Lease):
 		f.rec = appendLeaseRecord(nil, kindHeartbeat, s.cfg.NodeID, s.cfg.Addr, uint64(s.cfg.Lease.Milliseconds()))
 	default:
@@ -181,6 +190,10 @@ func (s *Shard) complete(c completion) {
 			s.appliedID, s.sum = f.id, f.sumAfter
 		}
 		s.tailID = max(s.tailID, f.id)
+		if f.handover {
+			s.stepDownLocked(errHandedOver)
+			return
+		}
 		s.setLeaseLocked(f.start.Add(s.cfg.Lease))
 		if f.seq > 0 {
 			s.commitLocked(f.seq)
@@ -239,7 +252,9 @@ func (s *Shard) ownFlightLocked(id uint64, payload []byte) *flight {
 // rebuilt from the log: it may hold effects that never committed.
 func (s *Shard) stepDownLocked(cause error) {
 	var ce *client.ConditionError
-	if errors.As(cause, &ce) {
+	if errors.Is(cause, errHandedOver) {
+		s.logger.Info("stepping down", "why", cause)
+	} else if errors.As(cause, &ce) {
 		s.logger.Warn("deposed: the log moved past this primary", "expected", ce.Expected, "actual", ce.Actual)
 	} else {
 		s.logger.Warn("stepping down: append failed", "err", cause)

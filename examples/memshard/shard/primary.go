@@ -26,7 +26,7 @@ func (s *Shard) servingLocked(now time.Time) bool {
 		return false
 	}
 	if s.role == rolePrimary {
-		return now.Before(s.leaseUntil)
+		return now.Before(s.leaseUntil) && s.handover == nil
 	}
 	return true
 }

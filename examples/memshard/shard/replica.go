@@ -244,6 +244,9 @@ func (s *Shard) applyLocked(rec client.Record) error {
 	s.sum = client.Checksum(s.sum, rec.Payload)
 	s.tailID = max(s.tailID, rec.ID)
 	s.lastSeen = time.Now()
+	if whole && r.kind == kindElect && r.node == s.cfg.NodeID {
+		s.takeOverLocked()
+	}
 	return nil
 }
 
@@ -260,7 +263,11 @@ func (s *Shard) electionLoop(ctx context.Context) {
 		case <-t.C:
 		}
 		s.mu.Lock()
-		stand := s.role == roleReplica && s.caughtUp && s.halted == nil && time.Since(s.lastSeen) > wait
+		limit := wait
+		if time.Now().Before(s.forceUntil) {
+			limit = s.cfg.Lease // CLUSTER FAILOVER FORCE: no back-off
+		}
+		stand := s.role == roleReplica && s.caughtUp && s.halted == nil && time.Since(s.lastSeen) > limit
 		expected := s.appliedID
 		s.mu.Unlock()
 		if !stand {
@@ -302,25 +309,34 @@ func (s *Shard) elect(ctx context.Context, expected uint64) {
 		s.reset()
 		return
 	}
+	if s.appliedID < res.LastID {
+		s.appliedID, s.sum = res.LastID, sumAfter
+	}
+	s.tailID = max(s.tailID, res.LastID)
+	s.promoteLocked(start)
+	s.logger.Info("elected primary", "id", res.LastID)
+}
+
+// promoteLocked makes this replica the primary from its ELECT, the last
+// record it has applied, with a lease from leaseStart (no later than the
+// ELECT's append).
+func (s *Shard) promoteLocked(leaseStart time.Time) {
 	s.role = rolePrimary
 	s.primary = s.self
-	s.parts.reset() // our ELECT ends a batch its writer never finished
-	// Our ELECT took the ID after expected, which every unresolved batch of
-	// an earlier term was waiting for (the replay settled those at or
-	// below expected): none of them can commit now.
+	s.termStart = s.appliedID
+	s.handoverAsked, s.forceUntil = time.Time{}, time.Time{}
+	s.parts.reset() // the ELECT ends a batch its writer never finished
+	// The ELECT took the ID after the last one applied, which every
+	// unresolved batch of an earlier term was waiting for (the replay
+	// settled those at or below it): none of them can commit now.
 	s.failUnresolvedLocked()
 	s.broadcastLocked()
 	if s.stopTail != nil {
 		s.stopTail() // a primary does not follow the log (see tailLoop)
 	}
-	if s.appliedID < res.LastID {
-		s.appliedID, s.sum = res.LastID, sumAfter
-	}
-	s.tailID = max(s.tailID, res.LastID)
 	s.nextID, s.nextSum = s.appliedID, s.sum
-	s.setLeaseLocked(start.Add(s.cfg.Lease))
+	s.setLeaseLocked(leaseStart.Add(s.cfg.Lease))
 	s.publishRouteLocked()
-	s.logger.Info("elected primary", "id", res.LastID)
 }
 
 // membersLog holds one registration record per node: {id, addr}. It is a
@@ -341,6 +357,9 @@ type memberRecord struct {
 	// Forget removes the node ID from the shard (CLUSTER FORGET) until it
 	// registers again.
 	Forget bool `json:"forget,omitempty"`
+	// Handover, in a registration, asks the primary it names to hand over
+	// to this node (CLUSTER FAILOVER, failover.go).
+	Handover *handoverRequest `json:"handover,omitempty"`
 }
 
 func (s *Shard) register(ctx context.Context) error {
@@ -375,6 +394,9 @@ func (s *Shard) membersLoop(ctx context.Context) {
 				} else {
 					s.members[m.ID] = server.Node{ID: clusterID(m.ID), Addr: m.Addr}
 					s.watchPeerLocked(ctx, clusterID(m.ID), m.Addr)
+				}
+				if m.Handover != nil {
+					s.handoverAskedLocked(m)
 				}
 				s.replicas = nil
 			}

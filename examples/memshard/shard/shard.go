@@ -105,25 +105,29 @@ type Shard struct {
 	mu sync.Mutex // the "single thread": guards everything below
 	db *engine.DB
 	// role and log position
-	role        string
-	primary     server.Node
-	members     map[string]server.Node // registered nodes by ID (from the members log)
-	membersSeen uint64                 // the last members log ID read
-	peers       map[string]*peer       // liveness of the other members, by cluster ID
-	replicas    []server.Node          // cache of replicasLocked; nil when stale
-	replicasOf  string                 // the primary ID the cache was built for
-	appliedID   uint64                 // last log ID applied to db
-	sum         uint32                 // the log's running checksum after appliedID
-	sumKnown    bool                   // false if the log did not start at ID 1 here (trimmed)
-	tailID      uint64                 // last log ID known to exist (for lag)
-	caughtUp    bool                   // replayed the log at least once since (re)start
-	lastSeen    time.Time              // replica: when it last saw a record of the primary
-	halted      error                  // ErrNewerFormat: stop applying
-	parts       assembler              // replica: the parts of an unfinished batch (parts.go)
-	restored    SnapshotInfo           // the last snapshot restored (INFO persistence)
-	stopTail    context.CancelFunc     // ends the current tail read (reset restarts it)
+	role          string
+	primary       server.Node
+	members       map[string]server.Node // registered nodes by ID (from the members log)
+	membersSeen   uint64                 // the last members log ID read
+	peers         map[string]*peer       // liveness of the other members, by cluster ID
+	replicas      []server.Node          // cache of replicasLocked; nil when stale
+	replicasOf    string                 // the primary ID the cache was built for
+	appliedID     uint64                 // last log ID applied to db
+	sum           uint32                 // the log's running checksum after appliedID
+	sumKnown      bool                   // false if the log did not start at ID 1 here (trimmed)
+	tailID        uint64                 // last log ID known to exist (for lag)
+	caughtUp      bool                   // replayed the log at least once since (re)start
+	lastSeen      time.Time              // replica: when it last saw a record of the primary
+	handoverAsked time.Time              // replica: when it asked the primary to hand over (CLUSTER FAILOVER)
+	forceUntil    time.Time              // replica: CLUSTER FAILOVER FORCE stands without back-off until then
+	halted        error                  // ErrNewerFormat: stop applying
+	parts         assembler              // replica: the parts of an unfinished batch (parts.go)
+	restored      SnapshotInfo           // the last snapshot restored (INFO persistence)
+	stopTail      context.CancelFunc     // ends the current tail read (reset restarts it)
 	// primary state
 	leaseUntil  time.Time
+	termStart   uint64              // the ID of the ELECT that made this node primary
+	handover    *handover           // a replica asked to take over (failover.go)
 	flights     []*flight           // appends in flight, in log order
 	nextID      uint64              // the log's last ID once every flight is in
 	nextSum     uint32              // its running checksum then
@@ -228,6 +232,7 @@ func (s *Shard) reset() {
 		s.db.AddKeyspaceStats(old.KeyspaceStats()) // INFO's keyspace_hits/misses outlive the keyspace
 	}
 	s.role = roleReplica
+	s.termStart, s.handover, s.handoverAsked, s.forceUntil = 0, nil, time.Time{}, time.Time{}
 	s.appliedID, s.sum, s.sumKnown = 0, 0, true
 	s.flights = nil
 	s.caughtUp = false
@@ -271,7 +276,7 @@ func (s *Shard) publishRouteLocked() {
 		addr = ""
 	}
 	s.route.Store(&routeState{
-		ready:       s.halted == nil && s.caughtUp,
+		ready:       s.halted == nil && s.caughtUp && s.handover == nil, // a primary handing over serves nothing
 		primary:     s.role == rolePrimary,
 		primaryAddr: addr,
 	})
