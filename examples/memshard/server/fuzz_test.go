@@ -96,5 +96,9 @@ var parseSeeds = []string{
 	"PING \"abc\r\n",
 	"*0\r\n*-1\r\n\r\n",
 	"CLIENT REPLY OFF\r\nPING\r\nCLIENT REPLY ON\r\n",
+	"MULTI\r\nCLIENT REPLY SKIP\r\nCLIENT REPLY OFF\r\nPING\r\nCLIENT REPLY ON\r\nEXEC\r\n",
+	"CONFIG SET slowlog-log-slower-than 0\r\nAUTH a b\r\nHELLO 2 AUTH x y\r\nSLOWLOG GET -1\r\nSLOWLOG LEN\r\nSLOWLOG RESET\r\n",
+	"CONFIG SET latency-monitor-threshold 1\r\nLATENCY HISTOGRAM\r\nLATENCY LATEST\r\nLATENCY DOCTOR\r\nLATENCY GRAPH command\r\nLATENCY RESET\r\n",
+	"CLUSTER FAILOVER\r\nCLUSTER FAILOVER FORCE\r\nCLUSTER FAILOVER x y\r\n",
 	"*2\r\n$4\r\nECHO\r\n$3\r\n\x00\x01\x02\r\n",
 }

@@ -92,22 +92,24 @@ func TestShard_FailoverHandsOver(t *testing.T) {
 // CLUSTER FAILOVER's refusals, and FORCE never cutting a live primary's
 // lease short.
 func TestShard_FailoverRefusals(t *testing.T) {
-	ts := newTestShard(t, 2)
+	// A 1 s lease: the test asserts that no election happens, which a
+	// loaded machine must not provoke by delaying a heartbeat.
+	ts := newTestShardTuned(t, 2, func(c *Config) { c.Lease = time.Second })
 	p := ts.primary()
 	r := 1 - p
 	if got, want := ts.nodes[p].s.Failover(t.Context(), false), "ERR You should send CLUSTER FAILOVER to a replica"; got != want {
 		t.Errorf("Failover on the primary = %q, want %q", got, want)
 	}
-	quorumtest.WaitFor(t, 10*time.Second, func() error {
-		if top := ts.nodes[r].s.Topology(); !top.Serving {
-			return fmt.Errorf("replica %d not serving yet", r)
+	quorumtest.WaitFor(t, 10*time.Second, func() error { // r knows its primary
+		if top := ts.nodes[r].s.Topology(); top.Primary.ID == "" || !top.Serving {
+			return fmt.Errorf("replica %d: primary %q, serving %v", r, top.Primary.ID, top.Serving)
 		}
 		return nil
 	})
 	if msg := ts.nodes[r].s.Failover(t.Context(), true); msg != "" {
 		t.Fatalf("Failover FORCE on a replica = %q", msg)
 	}
-	time.Sleep(5 * 300 * time.Millisecond) // five leases: the primary renews, so nobody stands
+	time.Sleep(3 * time.Second) // three leases: the primary renews, so nobody stands
 	if np := ts.primary(); np != p {
 		t.Fatalf("FORCE deposed a live primary: primary %d, was %d", np, p)
 	}
