@@ -191,7 +191,7 @@ func (s *Shard) complete(c completion) {
 		}
 		s.tailID = max(s.tailID, f.id)
 		if f.handover {
-			s.stepDownLocked(errHandedOver)
+			s.handedOverLocked()
 			return
 		}
 		s.setLeaseLocked(f.start.Add(s.cfg.Lease))

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"time"
+
+	"github.com/quorumlog/quorumlog/examples/memshard/server"
 )
 
 // Manual failover: CLUSTER FAILOVER on a replica makes it the primary
@@ -16,7 +18,7 @@ import (
 // primary that reads a request made during its term stops serving, lets
 // every append in flight commit, and then appends ELECT naming the replica,
 // conditionally on its own last record as ever: that ELECT is the last
-// record of its term, and it steps down. The replica applies the log in
+// record of its term, and it carries on as a replica (handedOverLocked). The replica applies the log in
 // order, so when it applies that ELECT it has applied every write of the
 // old term; it takes over with a lease that starts when it asked (no node
 // can have seen the ELECT before then). The whole exchange is two appends
@@ -104,6 +106,32 @@ func (s *Shard) handoverAskedLocked(m memberRecord) {
 	s.publishRouteLocked()
 	select {
 	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// handedOverLocked makes this primary a replica once the ELECT of its
+// successor has committed. It served nothing while handing over and every
+// append before the ELECT committed, so its keyspace is the log's up to
+// that ELECT: unlike a deposed primary it keeps it and tails on from
+// there, serving replica reads and redirecting writes at once instead of
+// replaying the whole log. Anything left to append (there should be
+// nothing) makes it step down as a deposed primary does.
+func (s *Shard) handedOverLocked() {
+	h := s.handover
+	if len(s.flights) > 0 || len(s.sealed) > 0 || s.open.count > 0 || s.unsent != nil || len(s.dirty) > 0 {
+		s.stepDownLocked(errHandedOver)
+		return
+	}
+	s.logger.Info("stepping down", "why", errHandedOver, "replica", h.node, "id", s.appliedID)
+	s.role = roleReplica
+	s.handover, s.termStart = nil, 0
+	s.primary = server.Node{ID: clusterID(h.node), Addr: h.addr}
+	s.lastSeen = time.Now() // the successor's lease starts no earlier
+	s.gather = gatherState{}
+	s.publishRouteLocked()
+	select {
+	case s.tailWake <- struct{}{}: // the tail, parked while primary, resumes
 	default:
 	}
 }

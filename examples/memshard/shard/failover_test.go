@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/quorumlog/quorumlog/examples/memshard/server"
 	"github.com/quorumlog/quorumlog/quorum/quorumtest"
 )
 
@@ -47,6 +48,9 @@ func TestShard_FailoverHandsOver(t *testing.T) {
 		})
 	}
 	time.Sleep(200 * time.Millisecond)
+	ts.nodes[p].s.mu.Lock()
+	keyspace := ts.nodes[p].s.db
+	ts.nodes[p].s.mu.Unlock()
 	start := time.Now()
 	if msg := ts.nodes[r].s.Failover(t.Context(), false); msg != "" {
 		t.Fatalf("Failover on a replica = %q", msg)
@@ -69,6 +73,24 @@ func TestShard_FailoverHandsOver(t *testing.T) {
 	if got, _ := ts.do(p, "SET", "after", "x"); got == "+OK\r\n" {
 		t.Fatal("the old primary acknowledged a write after handing over")
 	}
+	// The old primary kept its keyspace (the log's, up to the ELECT) and
+	// follows the new primary from there, without replaying the log.
+	ts.nodes[p].s.mu.Lock()
+	kept := ts.nodes[p].s.db == keyspace
+	ts.nodes[p].s.mu.Unlock()
+	if !kept {
+		t.Error("the old primary rebuilt its keyspace after handing over")
+	}
+	if got, _ := ts.do(r, "SET", "after", "y"); got != "+OK\r\n" {
+		t.Fatalf("new primary SET = %q", got)
+	}
+	ro := &server.ConnState{ID: 99, ReadOnly: true}
+	quorumtest.WaitFor(t, 10*time.Second, func() error {
+		if got, _ := ts.doOn(p, ro, "GET", "after"); got != "$1\r\ny\r\n" {
+			return fmt.Errorf("old primary, now a replica, GET after = %q", got)
+		}
+		return nil
+	})
 	for _, k := range acked {
 		if got, _ := ts.do(r, "GET", k); got != fmt.Sprintf("$%d\r\n%s\r\n", len(k), k) {
 			t.Fatalf("new primary GET %s = %q: an acknowledged write is lost", k, got)
