@@ -56,6 +56,11 @@ type Route struct {
 	Serving     bool
 	Primary     bool   // this node is the primary
 	PrimaryAddr string // the primary's address; "" if unknown
+	// HandingOver: this primary is handing over to a replica (CLUSTER
+	// FAILOVER); commands wait for the end (AwaitHandover), as Redis
+	// pauses its clients during a manual failover, and are then
+	// redirected to the new primary.
+	HandingOver bool
 }
 
 // Backend executes data commands. The shard package implements it on top of
@@ -89,6 +94,9 @@ type Backend interface {
 	// FAILOVER; force for FORCE and TAKEOVER) and returns "" once it has
 	// started, or Redis's error reply (without "-") if it cannot.
 	Failover(ctx context.Context, force bool) string
+	// AwaitHandover returns once the handover Route reports has ended
+	// (or ctx has), at once if there is none.
+	AwaitHandover(ctx context.Context)
 	// Route summarises Topology for the command path; it is called for
 	// every command, so it must not contend with Do.
 	Route() Route

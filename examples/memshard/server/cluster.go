@@ -20,7 +20,7 @@ import (
 // redirect returns the error that replaces data command dc's reply on this
 // node, or "" if the node serves it.
 func (c *conn) redirect(dc *engine.Command, argv [][]byte) string {
-	route := c.s.backend.Route()
+	route := c.route()
 	if !route.Serving {
 		return errClusterDown
 	}
@@ -39,7 +39,7 @@ func (c *conn) redirect(dc *engine.Command, argv [][]byte) string {
 
 // redirectKeys is redirect for a connection command with keys (WATCH).
 func (c *conn) redirectKeys(write bool, keys [][]byte) string {
-	route := c.s.backend.Route()
+	route := c.route()
 	if !route.Serving {
 		return errClusterDown
 	}
@@ -47,6 +47,16 @@ func (c *conn) redirectKeys(write bool, keys [][]byte) string {
 		return ""
 	}
 	return c.movedOrServe(route, write, keys[0])
+}
+
+// route is the backend's Route, once a handover in progress has ended.
+func (c *conn) route() Route {
+	route := c.s.backend.Route()
+	if route.HandingOver {
+		c.s.backend.AwaitHandover(c.ctx)
+		route = c.s.backend.Route()
+	}
+	return route
 }
 
 func (c *conn) movedOrServe(route Route, write bool, key []byte) string {

@@ -15,6 +15,10 @@ import (
 type fakeBackend struct {
 	table engine.Table
 	topo  atomic.Pointer[Topology]
+	// A test hands over by storing a channel in handoverEnd and setting
+	// handingOver; closing the channel ends it.
+	handingOver atomic.Bool
+	handoverEnd atomic.Value
 
 	mu      sync.Mutex
 	cond    sync.Cond
@@ -99,10 +103,25 @@ func (f *fakeBackend) Wait(ctx context.Context, t Ticket) string {
 }
 
 func (f *fakeBackend) Topology() Topology { return *f.topo.Load() }
+
+// AwaitHandover waits until handoverEnd (set by a test) is closed.
+func (f *fakeBackend) AwaitHandover(ctx context.Context) {
+	if end, _ := f.handoverEnd.Load().(chan struct{}); end != nil {
+		select {
+		case <-end:
+		case <-ctx.Done():
+		}
+	}
+}
+
 func (f *fakeBackend) Failover(context.Context, bool) string {
 	return "ERR You should send CLUSTER FAILOVER to a replica"
 }
-func (f *fakeBackend) Route() Route               { return routeOf(f.Topology()) }
+func (f *fakeBackend) Route() Route {
+	r := routeOf(f.Topology())
+	r.HandingOver = f.handingOver.Load()
+	return r
+}
 func (f *fakeBackend) Info(section string) string { return "" }
 
 // Forget drops the node from the fake topology's replicas.

@@ -220,6 +220,9 @@ func (s *Standalone) Failover(context.Context, bool) string {
 	return "ERR You should send CLUSTER FAILOVER to a replica"
 }
 
+// AwaitHandover implements Backend: a standalone node never hands over.
+func (s *Standalone) AwaitHandover(context.Context) {}
+
 // Info implements Backend.
 func (s *Standalone) Info(section string) string {
 	s.mu.Lock()

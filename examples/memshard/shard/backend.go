@@ -64,7 +64,7 @@ func (s *Shard) Route() server.Route {
 	if r.primary {
 		serving = serving && time.Since(s.epoch) < time.Duration(s.leaseNanos.Load())
 	}
-	return server.Route{Serving: serving, Primary: r.primary, PrimaryAddr: r.primaryAddr}
+	return server.Route{Serving: serving, Primary: r.primary, PrimaryAddr: r.primaryAddr, HandingOver: r.handingOver}
 }
 
 // watch is one connection's WATCH state.

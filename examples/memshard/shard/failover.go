@@ -74,8 +74,17 @@ func (s *Shard) Failover(ctx context.Context, force bool) string {
 		return ""
 	}
 	req := handoverRequest{Primary: s.primary.ID, After: s.appliedID}
-	s.handoverAsked = time.Now()
+	asked := time.Now()
+	s.handoverAsked = asked
+	// Commands wait here too until this node takes over: the primary
+	// redirects its own waiting commands here once its ELECT for this
+	// node commits, which may be before this node has applied it.
+	if s.handoverEnd == nil {
+		s.handoverEnd = make(chan struct{})
+	}
+	s.publishRouteLocked()
 	s.mu.Unlock()
+	time.AfterFunc(handoverTimeout, func() { s.handoverTimedOut(asked) })
 	var store string
 	if s.cfg.Snapshots != nil {
 		store = s.cfg.Snapshots.String()
@@ -84,9 +93,7 @@ func (s *Shard) Failover(ctx context.Context, force bool) string {
 	actx, cancel := context.WithTimeout(ctx, handoverTimeout)
 	defer cancel()
 	if _, err := s.cfg.Client.Append(actx, s.membersLog(), [][]byte{b}); err != nil {
-		s.mu.Lock()
-		s.handoverAsked = time.Time{}
-		s.mu.Unlock()
+		s.handoverTimedOut(asked)
 		return "TRYAGAIN the shard's members log did not take the failover request: " + err.Error()
 	}
 	s.logger.Warn("manual failover requested: asked the primary to hand over", "primary", req.Primary, "after", req.After)
@@ -102,6 +109,7 @@ func (s *Shard) handoverAskedLocked(m memberRecord) {
 		return
 	}
 	s.handover = &handover{node: m.ID, addr: m.Addr}
+	s.handoverEnd = make(chan struct{})
 	s.logger.Warn("handing over to a replica (CLUSTER FAILOVER): serving nothing more, appending its ELECT once the appends in flight commit", "replica", m.ID)
 	s.publishRouteLocked()
 	select {
@@ -125,7 +133,8 @@ func (s *Shard) handedOverLocked() {
 	}
 	s.logger.Info("stepping down", "why", errHandedOver, "replica", h.node, "id", s.appliedID)
 	s.role = roleReplica
-	s.handover, s.termStart = nil, 0
+	s.termStart = 0
+	s.endHandoverLocked()
 	s.primary = server.Node{ID: clusterID(h.node), Addr: h.addr}
 	s.lastSeen = time.Now() // the successor's lease starts no earlier
 	s.gather = gatherState{}
@@ -134,6 +143,48 @@ func (s *Shard) handedOverLocked() {
 	case s.tailWake <- struct{}{}: // the tail, parked while primary, resumes
 	default:
 	}
+}
+
+// endHandoverLocked ends a handover in progress, if any: the commands
+// waiting for it go on (the caller publishes the route they then see).
+func (s *Shard) endHandoverLocked() {
+	s.handover = nil
+	if s.handoverEnd != nil {
+		close(s.handoverEnd)
+		s.handoverEnd = nil
+	}
+}
+
+// AwaitHandover implements server.Backend: it returns once the handover in
+// progress has ended, or after handoverTimeout at most.
+func (s *Shard) AwaitHandover(ctx context.Context) {
+	s.mu.Lock()
+	end := s.handoverEnd
+	s.mu.Unlock()
+	if end == nil {
+		return
+	}
+	t := time.NewTimer(handoverTimeout)
+	defer t.Stop()
+	select {
+	case <-end:
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
+
+// handoverTimedOut ends the wait of a replica whose request asked at
+// asked has not made it primary: its commands go on as a replica's.
+func (s *Shard) handoverTimedOut(asked time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.role != roleReplica || !s.handoverAsked.Equal(asked) {
+		return
+	}
+	s.logger.Warn("manual failover: the primary did not hand over in time; staying a replica", "after", handoverTimeout)
+	s.handoverAsked = time.Time{}
+	s.endHandoverLocked()
+	s.publishRouteLocked()
 }
 
 // takeOverLocked makes this replica the primary, once it has applied an

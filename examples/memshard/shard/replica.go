@@ -325,7 +325,8 @@ func (s *Shard) promoteLocked(leaseStart time.Time) {
 	s.primary = s.self
 	s.termStart = s.appliedID
 	s.handoverAsked, s.forceUntil = time.Time{}, time.Time{}
-	s.parts.reset() // the ELECT ends a batch its writer never finished
+	s.endHandoverLocked() // commands waiting for a handover run on this primary
+	s.parts.reset()       // the ELECT ends a batch its writer never finished
 	// The ELECT took the ID after the last one applied, which every
 	// unresolved batch of an earlier term was waiting for (the replay
 	// settled those at or below it): none of them can commit now.

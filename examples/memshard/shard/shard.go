@@ -128,6 +128,7 @@ type Shard struct {
 	leaseUntil  time.Time
 	termStart   uint64              // the ID of the ELECT that made this node primary
 	handover    *handover           // a replica asked to take over (failover.go)
+	handoverEnd chan struct{}       // closed when the handover ends (AwaitHandover)
 	flights     []*flight           // appends in flight, in log order
 	nextID      uint64              // the log's last ID once every flight is in
 	nextSum     uint32              // its running checksum then
@@ -165,6 +166,7 @@ type routeState struct {
 	ready       bool // caught up and not halted
 	primary     bool
 	primaryAddr string
+	handingOver bool
 }
 
 // New returns a Shard that starts as a replica with an empty keyspace.
@@ -232,7 +234,8 @@ func (s *Shard) reset() {
 		s.db.AddKeyspaceStats(old.KeyspaceStats()) // INFO's keyspace_hits/misses outlive the keyspace
 	}
 	s.role = roleReplica
-	s.termStart, s.handover, s.handoverAsked, s.forceUntil = 0, nil, time.Time{}, time.Time{}
+	s.termStart, s.handoverAsked, s.forceUntil = 0, time.Time{}, time.Time{}
+	s.endHandoverLocked()
 	s.appliedID, s.sum, s.sumKnown = 0, 0, true
 	s.flights = nil
 	s.caughtUp = false
@@ -277,6 +280,7 @@ func (s *Shard) publishRouteLocked() {
 	}
 	s.route.Store(&routeState{
 		ready:       s.halted == nil && s.caughtUp && s.handover == nil, // a primary handing over serves nothing
+		handingOver: s.handover != nil || !s.handoverAsked.IsZero(),
 		primary:     s.role == rolePrimary,
 		primaryAddr: addr,
 	})
