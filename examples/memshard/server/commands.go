@@ -6,16 +6,20 @@ import "strings"
 // transaction or cluster command. Its metadata is what COMMAND INFO shows,
 // as Redis 7.0 describes the same command.
 type connCommand struct {
-	name        string // lower case; "client|setname" for a subcommand
-	arity       int
-	flags       []string
-	acl         []string
-	group       string // COMMAND DOCS group
-	summary     string
-	firstKey    int
-	lastKey     int
-	step        int
-	noAuth      bool // allowed before AUTH
+	name     string // lower case; "client|setname" for a subcommand
+	arity    int
+	flags    []string
+	acl      []string
+	group    string // COMMAND DOCS group
+	summary  string
+	firstKey int
+	lastKey  int
+	step     int
+	noAuth   bool // allowed before AUTH
+	// protectedBy names the setting that would allow a protected command
+	// (enable-debug-command, enable-module-command). Its default, "no",
+	// is the only value memshard has: the command is always refused.
+	protectedBy string
 	runsInMulti bool // executed, not queued, inside MULTI
 	handler     func(c *conn, argv [][]byte) Ticket
 	subs        map[string]*connCommand
@@ -62,6 +66,8 @@ func buildConnTable() map[string]*connCommand {
 		{name: "command", arity: -1, flags: []string{"loading", "stale"}, acl: aSlowC, group: "server", summary: "Get array of Redis command details", handler: commandCmd, subs: commandSubcommands()},
 		{name: "config", arity: -2, acl: []string{"@slow"}, group: "server", summary: "A container for server configuration commands", subs: configSubcommands()},
 		{name: "cluster", arity: -2, acl: []string{"@slow"}, group: "cluster", summary: "A container for cluster commands", subs: clusterSubcommands()},
+		{name: "debug", arity: -2, flags: []string{"admin", "noscript", "loading", "stale"}, acl: aAdmin, group: "server", summary: "A container for debugging commands", protectedBy: "enable-debug-command", handler: protectedCmd},
+		{name: "module", arity: -2, acl: []string{"@slow"}, group: "server", summary: "A container for module commands", subs: moduleSubcommands()},
 		{name: "latency", arity: -2, acl: []string{"@slow"}, group: "server", summary: "A container for latency diagnostics commands", subs: latencySubcommands()},
 		{name: "slowlog", arity: -2, acl: []string{"@slow"}, group: "server", summary: "A container for slow log commands", subs: slowlogSubcommands()},
 	}

@@ -56,6 +56,9 @@ func (c *conn) dispatch(argv [][]byte, call *callInfo) Ticket {
 		}
 		return c.reject(isExec, errMsg)
 	}
+	if cc != nil && cc.protectedBy != "" {
+		return c.reject(isExec, protectedError(cc))
+	}
 	if c.authRequired() && (cc == nil || !cc.noAuth) {
 		return c.reject(isExec, errNoAuth)
 	}
