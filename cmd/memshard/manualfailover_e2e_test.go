@@ -69,3 +69,30 @@ func TestE2E_ManualFailoverUnderLoad(t *testing.T) {
 		took, took[len(took)/2].Round(time.Millisecond), took[len(took)-1].Round(time.Millisecond))
 	e.onEveryNode(e.primary(), func(i int, c *redis.Client) { verifyHistories(t, c, e.ids[i], hists) })
 }
+
+// TestE2E_LinearizableUnderHandover is TestE2E_LinearizableUnderFailover's
+// check across three CLUSTER FAILOVER handovers: the old primary must
+// serve no read once its successor may have taken a write, and the new one
+// must have every acknowledged write; porcupine finds no sequential order
+// for a history where either failed.
+func TestE2E_LinearizableUnderHandover(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	h := startKVLoad(t, e)
+	hold(t, time.Second)
+	for range 3 {
+		p := e.primary()
+		r := (p + 1) % len(e.nodes)
+		if out := strings.TrimSpace(cli(t, "redis-cli", "-p", port(e.addrs[r]), "CLUSTER", "FAILOVER")); out != "OK" {
+			t.Fatalf("CLUSTER FAILOVER on %s: %q", e.ids[r], out)
+		}
+		proctest.WaitFor(t, 20*time.Second, func() error {
+			if role, err := e.role(r); err != nil || role != "master" {
+				return fmt.Errorf("%s: ROLE %q, %v", e.ids[r], role, err)
+			}
+			return nil
+		})
+		t.Logf("%s handed over to %s", e.ids[p], e.ids[r])
+		hold(t, 500*time.Millisecond)
+	}
+	h.check()
+}
