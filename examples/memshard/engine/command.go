@@ -89,6 +89,9 @@ type Call struct {
 	// ReadOnlyReplica is set for client reads served by a replica: expired
 	// keys read as missing but are not deleted (the primary's DEL will come).
 	ReadOnlyReplica bool
+	// InExec is set for the commands of a MULTI block that EXEC runs; the
+	// caller calls DB.EndExec after the last one.
+	InExec bool
 
 	effects     [][][]byte
 	expiredKeys int

@@ -21,6 +21,10 @@ type Entry struct {
 	// strEnc says how a string value came to be, which decides the
 	// encoding OBJECT ENCODING reports (see Entry.encoding).
 	strEnc strEncoding
+	// execArg: the value is an argument of a command EXEC is running,
+	// which Redis stores as is; the transaction holds it too until EXEC
+	// ends, so OBJECT REFCOUNT says 2 meanwhile (DB.EndExec).
+	execArg bool
 }
 
 // TypeName returns the Redis type name of e's value.
@@ -42,6 +46,7 @@ func (e *Entry) TypeName() string {
 
 // DB is the keyspace.
 type DB struct {
+	execArgs []*Entry // entries whose execArg is set, until EndExec
 	keys     *keyspace
 	expires  map[string]struct{} // keys with an expiry, for active expiry
 	modified func(key string)    // called on every key modification (WATCH)
@@ -229,6 +234,33 @@ func (db *DB) Set(key string, value any, expireAt int64) *Entry {
 	}
 	db.Touch(key)
 	return e
+}
+
+// setArg stores value, the command's argument Redis would store as is, as
+// key's string (stored whole), and notes that EXEC holds it if c runs in
+// one.
+func (db *DB) setArg(c *Call, key string, value []byte, expireAt int64) *Entry {
+	e := db.Set(key, value, expireAt)
+	db.holdForExec(c, e)
+	return e
+}
+
+// holdForExec notes that e's value is held by the EXEC that c runs in, if
+// it runs in one.
+func (db *DB) holdForExec(c *Call, e *Entry) {
+	if c.InExec {
+		e.execArg = true
+		db.execArgs = append(db.execArgs, e)
+	}
+}
+
+// EndExec ends an EXEC block: the arguments its commands stored are no
+// longer held by the transaction.
+func (db *DB) EndExec() {
+	for _, e := range db.execArgs {
+		e.execArg = false
+	}
+	db.execArgs = db.execArgs[:0]
 }
 
 // SetExpire changes key's expiry (0: persist). The key must exist.

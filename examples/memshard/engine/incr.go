@@ -66,7 +66,7 @@ func incrBy(db *DB, c *Call, by int64) {
 	v += by
 	val := strconv.AppendInt(nil, v, 10)
 	if e != nil {
-		e.Value, e.strEnc = val, strEncoded
+		e.Value, e.strEnc, e.execArg = val, strEncoded, false
 		db.Touch(string(key))
 	} else {
 		db.Set(string(key), val, 0)
@@ -114,7 +114,10 @@ func incrIncrByFloat(db *DB, c *Call) {
 	} else {
 		e = db.Set(string(key), val, 0)
 	}
-	e.strEnc = strFromFloat
+	e.strEnc, e.execArg = strFromFloat, false
+	// Redis rewrites the command as SET with the new value for its
+	// replicas: in EXEC, the transaction holds that value until it ends.
+	db.holdForExec(c, e)
 	c.Out.Bulk(val)
 	c.Propagate([]byte("SET"), key, val, []byte("KEEPTTL"))
 }

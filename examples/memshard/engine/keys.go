@@ -100,7 +100,12 @@ func keysRenameGeneric(db *DB, c *Call, nx bool) {
 		c.Out.Int(0)
 		return
 	}
-	db.Set(string(dst), e.Value, e.ExpireAt).strEnc = e.strEnc // the same object, in Redis
+	moved := db.Set(string(dst), e.Value, e.ExpireAt) // the same object, in Redis
+	moved.strEnc = e.strEnc
+	if e.execArg {
+		moved.execArg = true
+		db.execArgs = append(db.execArgs, moved)
+	}
 	db.Delete(string(src))
 	if nx {
 		c.Out.Int(1)

@@ -120,10 +120,14 @@ func (e *Entry) isInt(v []byte) bool {
 }
 
 // refcount is OBJECT REFCOUNT's answer: Redis's shared integers report
-// INT_MAX; every other value is referenced once.
+// INT_MAX; an argument stored by a command of the EXEC running is also
+// referenced by the transaction; every other value is referenced once.
 func (e *Entry) refcount() int64 {
 	if _, ok := e.sharedInt(); ok {
 		return math.MaxInt32
+	}
+	if e.execArg {
+		return 2
 	}
 	return 1
 }

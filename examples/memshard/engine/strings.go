@@ -221,13 +221,13 @@ func stringsSetGeneric(db *DB, c *Call, flags int, expire, val []byte, cmd strin
 	}
 	switch {
 	case expire != nil:
-		db.Set(string(key), stringsCopy(val), at)
+		db.setArg(c, string(key), stringsCopy(val), at)
 		c.Propagate([]byte("SET"), key, val, []byte("PXAT"), strconv.AppendInt(nil, at, 10))
 	case flags&stringsKeepTTL != 0 && e != nil:
-		db.Set(string(key), stringsCopy(val), e.ExpireAt)
+		db.setArg(c, string(key), stringsCopy(val), e.ExpireAt)
 		c.Propagate([]byte("SET"), key, val, []byte("KEEPTTL"))
 	default:
-		db.Set(string(key), stringsCopy(val), 0)
+		db.setArg(c, string(key), stringsCopy(val), 0)
 		c.Propagate([]byte("SET"), key, val)
 	}
 	if flags&stringsGetFlag == 0 {
@@ -273,7 +273,7 @@ func stringsMSet(db *DB, c *Call) {
 // repeated key wins, as in Redis) and propagates them as one MSET.
 func stringsMSetAll(db *DB, c *Call) {
 	for i := 1; i < len(c.Argv); i += 2 {
-		db.Set(string(c.Argv[i]), stringsCopy(c.Argv[i+1]), 0)
+		db.setArg(c, string(c.Argv[i]), stringsCopy(c.Argv[i+1]), 0)
 	}
 	eff := append([][]byte{[]byte("MSET")}, c.Argv[1:]...)
 	c.Propagate(eff...)
@@ -301,7 +301,7 @@ func stringsAppend(db *DB, c *Call) {
 		return
 	}
 	if e == nil {
-		db.Set(string(key), stringsCopy(add), 0)
+		db.setArg(c, string(key), stringsCopy(add), 0) // Redis stores the argument
 		c.Out.Int(int64(len(add)))
 		c.PropagateAsIs()
 		return
@@ -310,7 +310,7 @@ func stringsAppend(db *DB, c *Call) {
 		c.Out.Error(errStringsTooLong)
 		return
 	}
-	e.Value, e.strEnc = append(v, add...), strRaw
+	e.Value, e.strEnc, e.execArg = append(v, add...), strRaw, false
 	db.Touch(string(key))
 	c.Out.Int(int64(len(v) + len(add)))
 	c.PropagateAsIs()
@@ -391,7 +391,7 @@ func stringsSetRange(db *DB, c *Call) {
 		e.Value = v
 		db.Touch(string(key))
 	}
-	e.strEnc = strRaw
+	e.strEnc, e.execArg = strRaw, false
 	c.Out.Int(int64(len(v)))
 	c.PropagateAsIs()
 }
@@ -421,7 +421,7 @@ func stringsGetSet(db *DB, c *Call) {
 	} else {
 		c.Out.Bulk(v)
 	}
-	db.Set(string(key), stringsCopy(val), 0)
+	db.setArg(c, string(key), stringsCopy(val), 0)
 	c.Propagate([]byte("SET"), key, val)
 }
 

@@ -131,6 +131,13 @@ func protocolCases() []diffCase {
 		{name: "ping", in: "PING\r\n*1\r\n$4\r\nPING\r\n*2\r\n$4\r\nPING\r\n$5\r\nhello\r\nPING a b\r\n"},
 		{name: "echo", in: "ECHO\r\n*2\r\n$4\r\necho\r\n$0\r\n\r\n*2\r\n$4\r\nEcHo\r\n$3\r\n\x00\x01\xff\r\n"},
 		{name: "object", in: "OBJECT\r\nOBJECT FOO\r\nOBJECT ENCODING\r\nOBJECT HELP x\r\nOBJECT help\r\nSET k 1\r\nOBJECT ENCODING k\r\nOBJECT refcount k\r\nOBJECT FREQ k\r\nOBJECT ENCODING nokey\r\nMULTI\r\nOBJECT ENCODING\r\nOBJECT FOO k\r\nEXEC\r\nMULTI\r\nOBJECT ENCODING k\r\nAPPEND k 2\r\nOBJECT ENCODING k\r\nEXEC\r\n"},
+		// A value EXEC's command stored as is (its argument, or
+		// INCRBYFLOAT's result) is also held by the transaction until EXEC
+		// ends: OBJECT REFCOUNT 2 meanwhile, 1 after.
+		{name: "object-refcount-in-exec", in: "SET orx:a hello\r\nMULTI\r\nOBJECT REFCOUNT orx:a\r\nPSETEX orx:s 100000 -7\r\nOBJECT REFCOUNT orx:s\r\nSET orx:b 123\r\nOBJECT REFCOUNT orx:b\r\n" +
+			"APPEND orx:c xyz\r\nOBJECT REFCOUNT orx:c\r\nAPPEND orx:c q\r\nOBJECT REFCOUNT orx:c\r\nSET orx:k 100000\r\nINCR orx:k\r\nOBJECT REFCOUNT orx:k\r\n" +
+			"SET orx:j 55555\r\nRENAME orx:j orx:j2\r\nOBJECT REFCOUNT orx:j2\r\nMSET orx:m1 x orx:m2 77777\r\nOBJECT REFCOUNT orx:m2\r\nSETRANGE orx:r 2 ab\r\nOBJECT REFCOUNT orx:r\r\n" +
+			"INCRBYFLOAT orx:f 1.5\r\nOBJECT REFCOUNT orx:f\r\nCOPY orx:m1 orx:m3\r\nOBJECT REFCOUNT orx:m3\r\nEXEC\r\nOBJECT REFCOUNT orx:s\r\nOBJECT REFCOUNT orx:f\r\n"},
 		{name: "select", in: "SELECT 0\r\nSELECT 16\r\nSELECT abc\r\nSELECT -1\r\nSELECT\r\nSELECT 99999999999999999999\r\n"},
 		{name: "quit", in: "PING\r\nQUIT\r\nPING\r\n"},
 		{name: "quit-args", in: "QUIT extra\r\nPING\r\n"},

@@ -132,10 +132,11 @@ func (s *Standalone) Exec(conn *ConnState, queued [][][]byte, w *resp.Writer) Ti
 		if conn.Protos != nil {
 			w.SetProto(conn.Protos[i])
 		}
-		c := &engine.Call{Argv: argv, Out: w, Now: now}
+		c := &engine.Call{Argv: argv, Out: w, Now: now, InExec: true}
 		s.table.Exec(s.db, c)
 		s.expired += uint64(c.ExpiredKeys())
 	}
+	s.db.EndExec()
 	return 0
 }
 

@@ -50,7 +50,7 @@ func (s *Shard) Do(conn *server.ConnState, argv [][]byte, w *resp.Writer) server
 // execLocked runs argv and returns the ticket its reply must wait for.
 func (s *Shard) execLocked(argv [][]byte, w *resp.Writer) server.Ticket {
 	cmd := s.table.Lookup(argv[0])
-	c := &engine.Call{Argv: argv, Out: w, Now: nowMs()}
+	c := &engine.Call{Argv: argv, Out: w, Now: nowMs(), InExec: s.inExec}
 	if s.role != rolePrimary {
 		if cmd != nil && cmd.IsWrite() {
 			w.Error(errReadOnly)
@@ -168,6 +168,7 @@ func (s *Shard) Exec(conn *server.ConnState, queued [][][]byte, w *resp.Writer) 
 		}
 		ticket = max(ticket, s.execLocked(argv, w))
 	}
+	s.db.EndExec()
 	if s.effectCalls != calls {
 		s.noteWriterLocked(conn)
 	}
