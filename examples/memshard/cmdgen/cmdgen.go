@@ -333,6 +333,7 @@ var commands = []genCmd{
 	c("l", "RPUSHX", func(g *Gen) []string { return append([]string{g.key()}, g.members(2)...) }),
 	c("l", "LPOP", func(g *Gen) []string { return append([]string{g.key()}, g.opt(g.num())...) }),
 	c("l", "RPOP", func(g *Gen) []string { return append([]string{g.key()}, g.opt(g.num())...) }),
+	c("l", "LMPOP", func(g *Gen) []string { return mpopArgs(g, "LEFT", "RIGHT") }),
 	c("l", "LLEN", func(g *Gen) []string { return []string{g.key()} }),
 	c("l", "LRANGE", func(g *Gen) []string { return []string{g.key(), g.num(), g.num()} }),
 	c("l", "LINDEX", func(g *Gen) []string { return []string{g.key(), g.num()} }),
@@ -438,6 +439,11 @@ var commands = []genCmd{
 	}),
 	c("z", "ZPOPMIN", func(g *Gen) []string { return append([]string{g.key()}, g.opt(g.num())...) }),
 	c("z", "ZPOPMAX", func(g *Gen) []string { return append([]string{g.key()}, g.opt(g.num())...) }),
+	c("z", "ZMPOP", func(g *Gen) []string { return mpopArgs(g, "MIN", "MAX") }),
+	c("z", "ZINTERCARD", func(g *Gen) []string {
+		ks := g.keys(3)
+		return append(append([]string{g.pick(fmt.Sprint(len(ks)), fmt.Sprint(len(ks)), "0", "5")}, ks...), g.opt("LIMIT", g.num())...)
+	}),
 	c("z", "ZREMRANGEBYRANK", func(g *Gen) []string { return []string{g.key(), g.num(), g.num()} }),
 	c("z", "ZREMRANGEBYSCORE", func(g *Gen) []string { return []string{g.key(), g.score(), g.score()} }),
 	c("z", "ZREMRANGEBYLEX", func(g *Gen) []string { return []string{g.key(), g.lex(), g.lex()} }),
@@ -621,4 +627,13 @@ func cRandom(typ, name string, gen func(g *Gen) []string) genCmd {
 	cmd := c(typ, name, gen)
 	cmd.mode = Random
 	return cmd
+}
+
+// mpopArgs draws LMPOP's or ZMPOP's arguments: numkeys (now and then
+// wrong), keys, a direction (now and then wrong), maybe a COUNT.
+func mpopArgs(g *Gen, first, second string) []string {
+	ks := g.keys(1 + g.r.IntN(3))
+	args := append([]string{g.pick(fmt.Sprint(len(ks)), fmt.Sprint(len(ks)), fmt.Sprint(len(ks)), "0", "9")}, ks...)
+	args = append(args, g.pick(first, second, first, second, "UP"))
+	return append(args, g.opt("COUNT", g.num())...)
 }

@@ -25,6 +25,7 @@ func listCommands() []*Command {
 		cmd("lpos", -3, []string{FlagReadOnly}, 1, lposCommand),
 		cmd("lmove", 5, []string{FlagWrite, FlagDenyOOM}, 2, lmoveCommand),
 		cmd("rpoplpush", 3, []string{FlagWrite, FlagDenyOOM}, 2, rpoplpushCommand),
+		{Name: "lmpop", Arity: -4, Flags: []string{FlagWrite, "movablekeys"}, KeysFunc: mpopKeys, Handler: lmpopCommand},
 	}
 }
 

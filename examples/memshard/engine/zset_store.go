@@ -91,27 +91,25 @@ func zsetAggregateInto(target *float64, val float64, agg zsetAggregate) {
 	}
 }
 
-// zsetSetOpCommand serves the six commands; store selects the *STORE forms.
-func zsetSetOpCommand(db *DB, c *Call, op zsetOp, store bool) {
+// zsetSources reads the numkeys argument at argv[numIdx] and the keys
+// after it (sorted sets, or sets with score 1), as
+// zunionInterDiffGenericCommand does; j is the index after the keys.
+func zsetSources(db *DB, c *Call, numIdx int) (src []zsetSource, j int, ok bool) {
 	argv := c.Argv
-	numIdx := 1
-	if store {
-		numIdx = 2
-	}
 	n, ok := argInt(c, argv[numIdx], "")
 	if !ok {
-		return
+		return nil, 0, false
 	}
 	if n < 1 {
 		c.Out.Error("ERR at least 1 input key is needed for '" + strings.ToLower(string(argv[0])) + "' command")
-		return
+		return nil, 0, false
 	}
 	if n > int64(len(argv)-numIdx-1) {
 		c.Out.Error(ErrSyntax)
-		return
+		return nil, 0, false
 	}
-	src := make([]zsetSource, n)
-	j := numIdx + 1
+	src = make([]zsetSource, n)
+	j = numIdx + 1
 	for i := range src {
 		src[i].weight = 1
 		if e := db.lookupRead(c, argv[j]); e != nil {
@@ -122,10 +120,51 @@ func zsetSetOpCommand(db *DB, c *Call, op zsetOp, store bool) {
 				src[i].s = v
 			default:
 				c.Out.Error(ErrWrongType)
-				return
+				return nil, 0, false
 			}
 		}
 		j++
+	}
+	return src, j, true
+}
+
+// zintercardCommand: ZINTERCARD numkeys key... [LIMIT limit], the size of
+// the intersection, at most limit (0: no limit).
+func zintercardCommand(db *DB, c *Call) {
+	src, j, ok := zsetSources(db, c, 1)
+	if !ok {
+		return
+	}
+	var limit int64
+	for j < len(c.Argv) {
+		if len(c.Argv)-j >= 2 && equalFold(c.Argv[j], "limit") {
+			if limit, ok = argPositive(c, c.Argv[j+1], "LIMIT can't be negative"); !ok {
+				return
+			}
+			j += 2
+			continue
+		}
+		c.Out.Error(ErrSyntax)
+		return
+	}
+	members, _ := zsetSetOpCompute(zsetInter, zsetAggSum, src)
+	n := int64(len(members))
+	if limit > 0 {
+		n = min(n, limit)
+	}
+	c.Out.Int(n)
+}
+
+// zsetSetOpCommand serves the six commands; store selects the *STORE forms.
+func zsetSetOpCommand(db *DB, c *Call, op zsetOp, store bool) {
+	argv := c.Argv
+	numIdx := 1
+	if store {
+		numIdx = 2
+	}
+	src, j, ok := zsetSources(db, c, numIdx)
+	if !ok {
+		return
 	}
 	agg, withScores, ok := zsetSetOpOptions(c, op, store, src, j)
 	if !ok {

@@ -210,6 +210,8 @@ func zsetCommands() []*Command {
 			Handler: func(db *DB, c *Call) { zsetSetOpCommand(db, c, zsetInter, false) }},
 		{Name: "zdiff", Arity: -3, Flags: []string{FlagReadOnly, "movablekeys"}, KeysFunc: zsetReadKeys,
 			Handler: func(db *DB, c *Call) { zsetSetOpCommand(db, c, zsetDiff, false) }},
+		{Name: "zintercard", Arity: -3, Flags: []string{FlagReadOnly, "movablekeys"}, KeysFunc: zsetReadKeys, Handler: zintercardCommand},
+		{Name: "zmpop", Arity: -4, Flags: []string{FlagWrite, "movablekeys"}, KeysFunc: mpopKeys, Handler: zmpopCommand},
 		key1("zrandmember", -2, ro, zrandmemberCommand),
 		key1("zscan", -3, ro, zscanCommand),
 	}

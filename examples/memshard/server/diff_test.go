@@ -138,6 +138,15 @@ func protocolCases() []diffCase {
 			"APPEND orx:c xyz\r\nOBJECT REFCOUNT orx:c\r\nAPPEND orx:c q\r\nOBJECT REFCOUNT orx:c\r\nSET orx:k 100000\r\nINCR orx:k\r\nOBJECT REFCOUNT orx:k\r\n" +
 			"SET orx:j 55555\r\nRENAME orx:j orx:j2\r\nOBJECT REFCOUNT orx:j2\r\nMSET orx:m1 x orx:m2 77777\r\nOBJECT REFCOUNT orx:m2\r\nSETRANGE orx:r 2 ab\r\nOBJECT REFCOUNT orx:r\r\n" +
 			"INCRBYFLOAT orx:f 1.5\r\nOBJECT REFCOUNT orx:f\r\nCOPY orx:m1 orx:m3\r\nOBJECT REFCOUNT orx:m3\r\nEXEC\r\nOBJECT REFCOUNT orx:s\r\nOBJECT REFCOUNT orx:f\r\n"},
+		// Redis 7.0's LMPOP, ZMPOP and ZINTERCARD: arguments, errors, which
+		// key pops, WRONGTYPE before and after it, RESP3 scores.
+		{name: "mpop", in: "RPUSH mp:l1 a b c d e\r\nLMPOP 2 mp:nol mp:l1 LEFT\r\nLMPOP 2 mp:nol mp:l1 RIGHT COUNT 2\r\nLMPOP 1 mp:l1 left count 10\r\nEXISTS mp:l1\r\n" +
+			"LMPOP 1 mp:l1 LEFT\r\nLMPOP 0 mp:l1 LEFT\r\nLMPOP x mp:l1 LEFT\r\nLMPOP 1 mp:l1\r\nLMPOP 2 mp:l1 LEFT\r\nLMPOP 1 mp:l1 UP\r\nLMPOP 1 mp:l1 LEFT COUNT 0\r\n" +
+			"LMPOP 1 mp:l1 LEFT COUNT 1 COUNT 2\r\nLMPOP 1 mp:l1 LEFT COUNT\r\nSET mp:s 1\r\nRPUSH mp:l2 x\r\nLMPOP 2 mp:s mp:l2 LEFT\r\nLMPOP 2 mp:l2 mp:s LEFT\r\n" +
+			"ZADD mp:z1 1 a 2 b 3 c\r\nZMPOP 2 mp:noz mp:z1 MIN\r\nZMPOP 1 mp:z1 MAX COUNT 5\r\nEXISTS mp:z1\r\nZMPOP 1 mp:z1 MIN\r\nZMPOP 0 mp:z1 MIN\r\nZMPOP 1 mp:z1 MID\r\n" +
+			"ZADD mp:z2 1.5 x\r\nZMPOP 2 mp:s mp:z2 MIN\r\nZMPOP 2 mp:nox mp:z2 max count 1\r\nZMPOP 3 a b\r\n" +
+			"ZADD mp:za 1 a 2 b 3 c\r\nZADD mp:zb 1 b 2 c 3 d\r\nSADD mp:sc b c e\r\nZINTERCARD 2 mp:za mp:zb\r\nZINTERCARD 3 mp:za mp:zb mp:sc\r\nZINTERCARD 2 mp:za mp:zb LIMIT 1\r\n" +
+			"ZINTERCARD 2 mp:za mp:zb LIMIT -1\r\nZINTERCARD 0 mp:za\r\nZINTERCARD 3 mp:za mp:zb\r\nZINTERCARD 2 mp:za mp:zb WITHSCORES\r\nZINTERCARD 2 mp:za mp:s\r\n"},
 		{name: "select", in: "SELECT 0\r\nSELECT 16\r\nSELECT abc\r\nSELECT -1\r\nSELECT\r\nSELECT 99999999999999999999\r\n"},
 		{name: "quit", in: "PING\r\nQUIT\r\nPING\r\n"},
 		{name: "quit-args", in: "QUIT extra\r\nPING\r\n"},
@@ -245,6 +254,7 @@ func TestDiffHello3(t *testing.T) {
 		{name: "hello3", in: "HELLO 3\r\nPING\r\nECHO x\r\nCONFIG GET save\r\nCONFIG GET nosuch\r\nINFO nosuch\r\nCLIENT GETNAME\r\nWAIT 0 0\r\nHELLO\r\nHELLO 2\r\nCLIENT GETNAME\r\n"},
 		{name: "hello3-setname", in: "HELLO 3 SETNAME abc\r\nCLIENT GETNAME\r\nRESET\r\nCONFIG GET nosuch\r\n"},
 		{name: "hello3-multi", in: "HELLO 3\r\nMULTI\r\nPING\r\nCLIENT GETNAME\r\nEXEC\r\nMULTI\r\nFOO\r\nEXEC\r\n"},
+		{name: "mpop-resp3", in: "HELLO 3\r\nZADD mp3:z 1.5 a 2 b inf c\r\nZMPOP 1 mp3:z MIN COUNT 2\r\nZMPOP 1 mp3:nothing MAX\r\nLMPOP 1 mp3:nothing RIGHT\r\nRPUSH mp3:l a\r\nLMPOP 1 mp3:l RIGHT\r\n"},
 		{name: "hello-auth-nopass", in: "HELLO 3 AUTH default anything\r\nPING\r\n"},
 		// A HELLO inside MULTI switches the protocol of the replies after it
 		// within EXEC's array; one that fails switches nothing.
