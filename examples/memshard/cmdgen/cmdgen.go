@@ -289,6 +289,12 @@ var commands = []genCmd{
 	c("s", "INCRBYFLOAT", func(g *Gen) []string { return []string{g.key(), g.float()} }),
 	c("s", "APPEND", func(g *Gen) []string { return []string{g.key(), g.value()} }),
 	c("s", "STRLEN", func(g *Gen) []string { return []string{g.key()} }),
+	c("s", "LCS", func(g *Gen) []string {
+		args := []string{g.key(), g.key()}
+		args = append(args, g.opt(g.pick("LEN", "IDX", "IDX"))...)
+		args = append(args, g.opt("MINMATCHLEN", g.pick("0", "1", "2", "-1", "x"))...)
+		return append(args, g.opt("WITHMATCHLEN")...)
+	}),
 	c("s", "GETRANGE", func(g *Gen) []string { return []string{g.key(), g.num(), g.num()} }),
 	c("s", "SUBSTR", func(g *Gen) []string { return []string{g.key(), g.num(), g.num()} }),
 	c("s", "SETRANGE", func(g *Gen) []string { return []string{g.key(), g.pick("0", "1", "3", "-1"), g.value()} }),

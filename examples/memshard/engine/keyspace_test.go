@@ -19,6 +19,8 @@ import (
 //
 //	the key:
 //	  GET STRLEN GETRANGE SUBSTR GETDEL GETSET GETEX, SET with GET
+//	both keys, before any argument is parsed:
+//	  LCS
 //	  TYPE TTL PTTL EXPIRETIME PEXPIRETIME (LOOKUP_NOTOUCH, not NOSTATS)
 //	  HGET HMGET HEXISTS HLEN HSTRLEN HKEYS HVALS HGETALL HRANDFIELD HSCAN
 //	  LLEN LRANGE LINDEX LPOS
@@ -33,7 +35,7 @@ import (
 //	each source in order, up to the first of a wrong type (counted, then
 //	WRONGTYPE), never the destination:
 //	  SINTER SINTERCARD SINTERSTORE SUNION SUNIONSTORE SDIFF SDIFFSTORE
-//	  ZUNION ZUNIONSTORE ZINTER ZINTERSTORE ZDIFF ZDIFFSTORE
+//	  ZUNION ZUNIONSTORE ZINTER ZINTERSTORE ZDIFF ZDIFFSTORE ZINTERCARD
 //	every key visited that passes MATCH (live: hit, expired: miss):
 //	  SCAN with TYPE (SCAN without TYPE counts nothing)
 //	nothing (lookupKeyWrite, or no lookup):
@@ -42,9 +44,9 @@ import (
 //	  DEL UNLINK RENAME RENAMENX EXPIRE PEXPIRE EXPIREAT PEXPIREAT PERSIST
 //	  RANDOMKEY KEYS DBSIZE FLUSHDB FLUSHALL
 //	  HSET HMSET HSETNX HDEL HINCRBY HINCRBYFLOAT
-//	  LPUSH RPUSH LPUSHX RPUSHX LPOP RPOP LSET LINSERT LREM LTRIM LMOVE RPOPLPUSH
+//	  LPUSH RPUSH LPUSHX RPUSHX LPOP RPOP LMPOP LSET LINSERT LREM LTRIM LMOVE RPOPLPUSH
 //	  SADD SREM SPOP SMOVE
-//	  ZADD ZINCRBY ZREM ZPOPMIN ZPOPMAX ZREMRANGEBYRANK ZREMRANGEBYSCORE ZREMRANGEBYLEX
+//	  ZADD ZINCRBY ZREM ZPOPMIN ZPOPMAX ZMPOP ZREMRANGEBYRANK ZREMRANGEBYSCORE ZREMRANGEBYLEX
 //
 // An argument error found before the lookup counts nothing; one found after
 // it counts the lookup: LINDEX's index, GETEX's expire time (not its
@@ -127,6 +129,7 @@ var keyspaceCases = map[string][]keyspaceCase{
 		{"STRLEN str", 1, 0}, {"STRLEN nokey", 0, 1}, {"STRLEN xstr", 0, 1}, {"STRLEN list", 1, 0},
 		{"GETRANGE str 0 -1", 1, 0}, {"GETRANGE nokey 0 -1", 0, 1}, {"GETRANGE xstr 0 1", 0, 1},
 		{"GETRANGE list 0 1", 1, 0}, {"GETRANGE str a 1", 0, 0},
+		{"LCS str str2", 2, 0}, {"LCS str nokey", 1, 1}, {"LCS xstr list", 1, 1}, {"LCS str str2 FOO", 2, 0}, {"LCS str str2 LEN IDX", 2, 0},
 		{"SUBSTR str 0 -1", 1, 0},
 		{"SETRANGE str 1 x", 0, 0}, {"SETRANGE nokey 1 x", 0, 0}, {"SETRANGE list 1 x", 0, 0},
 		{"GETDEL str", 1, 0}, {"GETDEL nokey", 0, 1}, {"GETDEL xstr", 0, 1}, {"GETDEL list", 1, 0},
@@ -172,6 +175,7 @@ var keyspaceCases = map[string][]keyspaceCase{
 		{"RPUSHX nokey x", 0, 0},
 		{"LPOP list", 0, 0}, {"LPOP nokey", 0, 0}, {"LPOP str", 0, 0}, {"LPOP xlist", 0, 0}, {"LPOP list 2", 0, 0},
 		{"LPOP list x", 0, 0}, {"LPOP nokey x", 0, 0},
+		{"LMPOP 2 nokey list LEFT", 0, 0}, {"LMPOP 1 str LEFT", 0, 0}, {"LMPOP 2 xlist list RIGHT COUNT 2", 0, 0}, {"LMPOP 1 list UP", 0, 0},
 		{"RPOP list", 0, 0}, {"RPOP nokey 2", 0, 0},
 		{"LLEN list", 1, 0}, {"LLEN nokey", 0, 1}, {"LLEN xlist", 0, 1}, {"LLEN str", 1, 0},
 		{"LRANGE list 0 -1", 1, 0}, {"LRANGE nokey 0 -1", 0, 1}, {"LRANGE str 0 -1", 1, 0}, {"LRANGE list x 1", 0, 0},
@@ -256,6 +260,9 @@ var keyspaceCases = map[string][]keyspaceCase{
 		{"ZRANGESTORE dst xzset 0 -1", 0, 1}, {"ZRANGESTORE str zset 0 -1", 1, 0}, {"ZRANGESTORE dst zset x -1", 0, 0},
 		{"ZRANGESTORE zset zset 0 0", 1, 0}, {"ZRANGESTORE dst zset 5 10", 1, 0},
 		{"ZRANGESTORE dst zset 0 -1 WITHSCORES", 0, 0},
+		{"ZMPOP 2 nokey zset MIN", 0, 0}, {"ZMPOP 1 str MAX", 0, 0}, {"ZMPOP 2 xzset zset MAX COUNT 3", 0, 0},
+		{"ZINTERCARD 2 zset zset2", 2, 0}, {"ZINTERCARD 2 nokey zset", 1, 1}, {"ZINTERCARD 3 zset str zset2", 2, 0},
+		{"ZINTERCARD 2 zset zset2 LIMIT x", 2, 0}, {"ZINTERCARD 0 zset", 0, 0}, {"ZINTERCARD 2 xzset set", 1, 1},
 		{"ZPOPMIN zset", 0, 0}, {"ZPOPMIN nokey", 0, 0}, {"ZPOPMIN str", 0, 0}, {"ZPOPMIN zset 1", 0, 0},
 		{"ZPOPMIN zset x", 0, 0},
 		{"ZPOPMAX zset", 0, 0}, {"ZPOPMAX nokey 2", 0, 0},

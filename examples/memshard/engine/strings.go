@@ -34,6 +34,7 @@ func stringCommands() []*Command {
 		{Name: "append", Arity: 3, Flags: wf, FirstKey: 1, LastKey: 1, Step: 1, Handler: stringsAppend},
 		{Name: "strlen", Arity: 2, Flags: rof, FirstKey: 1, LastKey: 1, Step: 1, Handler: stringsStrlen},
 		{Name: "getrange", Arity: 4, Flags: ro, FirstKey: 1, LastKey: 1, Step: 1, Handler: stringsGetRange},
+		{Name: "lcs", Arity: -3, Flags: ro, FirstKey: 1, LastKey: 2, Step: 1, Handler: lcsCommand},
 		{Name: "substr", Arity: 4, Flags: ro, FirstKey: 1, LastKey: 1, Step: 1, Handler: stringsGetRange},
 		{Name: "setrange", Arity: 4, Flags: w, FirstKey: 1, LastKey: 1, Step: 1, Handler: stringsSetRange},
 		{Name: "getdel", Arity: 2, Flags: []string{FlagWrite, FlagFast}, FirstKey: 1, LastKey: 1, Step: 1, Handler: stringsGetDel},

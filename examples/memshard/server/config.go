@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"github.com/quorumlog/quorumlog/examples/memshard/engine"
 	"os"
 	"slices"
 	"strconv"
@@ -59,6 +60,7 @@ type configState struct {
 // init sets memshard's own values where they are not Redis's defaults.
 func (cs *configState) init(cfg Config) {
 	cs.protoMaxBulkLen.Store(cfg.ProtoMaxBulkLen)
+	engine.SetMaxTransient(cfg.ProtoMaxBulkLen)
 	cs.queryBufLimit.Store(cfg.ClientQueryBufferLimit)
 	cs.maxClients.Store(10000)
 	cs.keepAlive.Store(300)
@@ -394,6 +396,7 @@ func (s *Server) applyParam(p *param, v string) {
 		s.config.maxClients.Store(n)
 	case "proto-max-bulk-len":
 		s.config.protoMaxBulkLen.Store(n)
+		engine.SetMaxTransient(n) // LCS's table is held to it
 	case "client-query-buffer-limit":
 		s.config.queryBufLimit.Store(n)
 	case "tcp-keepalive":

@@ -147,6 +147,10 @@ func protocolCases() []diffCase {
 			"ZADD mp:z2 1.5 x\r\nZMPOP 2 mp:s mp:z2 MIN\r\nZMPOP 2 mp:nox mp:z2 max count 1\r\nZMPOP 3 a b\r\n" +
 			"ZADD mp:za 1 a 2 b 3 c\r\nZADD mp:zb 1 b 2 c 3 d\r\nSADD mp:sc b c e\r\nZINTERCARD 2 mp:za mp:zb\r\nZINTERCARD 3 mp:za mp:zb mp:sc\r\nZINTERCARD 2 mp:za mp:zb LIMIT 1\r\n" +
 			"ZINTERCARD 2 mp:za mp:zb LIMIT -1\r\nZINTERCARD 0 mp:za\r\nZINTERCARD 3 mp:za mp:zb\r\nZINTERCARD 2 mp:za mp:zb WITHSCORES\r\nZINTERCARD 2 mp:za mp:s\r\n"},
+		{name: "lcs", in: "MSET lcs:1 ohmytext lcs:2 mynewtext lcs:a abcabcabcxyzxyz lcs:b xyzabcxyzabcabc\r\nLCS lcs:1 lcs:2\r\nLCS lcs:1 lcs:2 LEN\r\nLCS lcs:1 lcs:2 IDX\r\n" +
+			"LCS lcs:1 lcs:2 IDX MINMATCHLEN 4 WITHMATCHLEN\r\nLCS lcs:a lcs:b IDX WITHMATCHLEN\r\nLCS lcs:b lcs:a IDX\r\nLCS lcs:1 lcs:2 LEN IDX\r\nLCS lcs:1 lcs:none\r\n" +
+			"LCS lcs:none lcs:none2 IDX\r\nLCS lcs:1 lcs:2 FOO\r\nLCS lcs:1 lcs:2 MINMATCHLEN\r\nLCS lcs:1 lcs:2 MINMATCHLEN x\r\nLCS lcs:1 lcs:2 MINMATCHLEN -5 IDX\r\n" +
+			"LPUSH lcs:l a\r\nLCS lcs:1 lcs:l\r\nLCS lcs:l lcs:1 LEN\r\nLCS lcs:1\r\n"},
 		{name: "select", in: "SELECT 0\r\nSELECT 16\r\nSELECT abc\r\nSELECT -1\r\nSELECT\r\nSELECT 99999999999999999999\r\n"},
 		{name: "quit", in: "PING\r\nQUIT\r\nPING\r\n"},
 		{name: "quit-args", in: "QUIT extra\r\nPING\r\n"},
