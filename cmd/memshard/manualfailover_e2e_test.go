@@ -81,18 +81,26 @@ func TestE2E_LinearizableUnderHandover(t *testing.T) {
 	hold(t, time.Second)
 	for range 3 {
 		p := e.primary()
-		r := (p + 1) % len(e.nodes)
-		if out := strings.TrimSpace(cli(t, "redis-cli", "-p", port(e.addrs[r]), "CLUSTER", "FAILOVER")); out != "OK" {
-			t.Fatalf("CLUSTER FAILOVER on %s: %q", e.ids[r], out)
-		}
-		proctest.WaitFor(t, 20*time.Second, func() error {
-			if role, err := e.role(r); err != nil || role != "master" {
-				return fmt.Errorf("%s: ROLE %q, %v", e.ids[r], role, err)
-			}
-			return nil
-		})
+		r := handOver(t, e, p)
 		t.Logf("%s handed over to %s", e.ids[p], e.ids[r])
 		hold(t, 500*time.Millisecond)
 	}
 	h.check()
+}
+
+// handOver runs redis-cli CLUSTER FAILOVER on the replica after primary p
+// and waits until it reports itself master; it returns that replica.
+func handOver(t *testing.T, e *env, p int) int {
+	t.Helper()
+	r := (p + 1) % len(e.nodes)
+	if out := strings.TrimSpace(cli(t, "redis-cli", "-p", port(e.addrs[r]), "CLUSTER", "FAILOVER")); out != "OK" {
+		t.Fatalf("CLUSTER FAILOVER on %s: %q", e.ids[r], out)
+	}
+	proctest.WaitFor(t, 20*time.Second, func() error {
+		if role, err := e.role(r); err != nil || role != "master" {
+			return fmt.Errorf("%s: ROLE %q, %v", e.ids[r], role, err)
+		}
+		return nil
+	})
+	return r
 }

@@ -22,7 +22,8 @@ import (
 // adds commands whose outcome is random (SPOP, SRANDMEMBER, ...), which
 // replicas must follow by their effects, not by running them again. Then
 // every replica, once it has applied the primary's log, must hold exactly
-// the primary's keys: types, expiry times and contents. In the middle of
+// the primary's keys: types, expiry times and contents. Between streams the
+// primary hands over to a replica (CLUSTER FAILOVER). In the middle of
 // the second stream a snapshot trims the log and a replica killed with
 // SIGKILL restores it: a snapshot must carry everything the streams built.
 // The second stream speaks RESP3. At every comparison, random read-only
@@ -41,6 +42,14 @@ func TestE2E_RandomStreamsReachReplicas(t *testing.T) {
 	checks := 0
 	restored := false
 	for seed := range 3 {
+		if seed > 0 {
+			// Each stream after the first goes to the replica the primary
+			// hands over to (CLUSTER FAILOVER); the old primary keeps its
+			// keyspace, which must be the new primary's.
+			p = handOver(t, e, p)
+			pc = redisdiff.Dial(t, e.addrs[p])
+			checkReplicasEqual(t, e, p)
+		}
 		g := cmdgen.New(uint64(100 + seed))
 		g.Random = seed == 2 // redis-server's outcomes differ from then on
 		// The second stream speaks RESP3: the primary encodes held
