@@ -136,3 +136,34 @@ func TestShard_FailoverRefusals(t *testing.T) {
 		t.Fatalf("FORCE deposed a live primary: primary %d, was %d", np, p)
 	}
 }
+
+// A handover request is acted on only by the primary it names, and only
+// if it was made during that primary's term: the members log is read from
+// its start whenever its stream is reopened, and a request of an earlier
+// term replayed then must ask nothing.
+func TestShard_HandoverRequestOfAnEarlierTermIsIgnored(t *testing.T) {
+	ts := newTestShardTuned(t, 2, func(c *Config) { c.Lease = 2 * time.Second })
+	p := ts.primary()
+	s := ts.nodes[p].s
+	r := ts.nodes[1-p].s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	term, self := s.termStart, s.self.ID
+	if term == 0 {
+		t.Fatal("the primary's term start is not set")
+	}
+	for _, tc := range []struct {
+		name string
+		req  handoverRequest
+		acts bool
+	}{
+		{"an earlier term", handoverRequest{Primary: self, After: term - 1}, false},
+		{"another primary", handoverRequest{Primary: r.self.ID, After: term}, false},
+		{"this term", handoverRequest{Primary: self, After: term}, true},
+	} {
+		s.handoverAskedLocked(memberRecord{ID: r.cfg.NodeID, Addr: r.cfg.Addr, Handover: &tc.req})
+		if got := s.handover != nil; got != tc.acts {
+			t.Errorf("request of %s: handing over %v, want %v", tc.name, got, tc.acts)
+		}
+	}
+}
