@@ -31,9 +31,12 @@ const usage = `Usage: memshard --id ID --addr HOST:PORT [--log-endpoints A,B,C] 
 Serves the Redis protocol on --addr. Every node of a shard replays the
 QuorumLog log --shard; one of them is elected primary through the log and
 writes it, and the others follow it and serve reads as replicas (cluster
-clients are redirected with MOVED). With --standalone the node keeps data
-in memory only, with no log: for tests and comparisons, not for data you
-want to keep.
+clients are redirected with MOVED). A replica stands for election when the
+primary has been silent for --lease plus a random back-off; CLUSTER
+FAILOVER sent to a replica hands the primary over to it at once, losing
+nothing (planned maintenance).
+With --standalone the node keeps data in memory only, with no log: for
+tests and comparisons, not for data you want to keep.
 
 Flags:
 `
