@@ -289,6 +289,37 @@ var commands = []genCmd{
 	c("s", "INCRBYFLOAT", func(g *Gen) []string { return []string{g.key(), g.float()} }),
 	c("s", "APPEND", func(g *Gen) []string { return []string{g.key(), g.value()} }),
 	c("s", "STRLEN", func(g *Gen) []string { return []string{g.key()} }),
+	c("s", "SETBIT", func(g *Gen) []string {
+		return []string{g.key(), g.pick("0", "7", "9", "31", "100", g.num()), g.pick("0", "1", "1", "2")}
+	}),
+	c("s", "GETBIT", func(g *Gen) []string { return []string{g.key(), g.pick("0", "7", "9", "31", "100", g.num())} }),
+	c("s", "BITCOUNT", func(g *Gen) []string {
+		args := []string{g.key()}
+		if g.r.IntN(3) > 0 {
+			args = append(args, g.num(), g.num())
+			args = append(args, g.opt(g.pick("BIT", "BYTE", "bit"))...)
+		}
+		return args
+	}),
+	c("s", "BITPOS", func(g *Gen) []string {
+		args := []string{g.key(), g.pick("0", "1", "1", "2")}
+		switch g.r.IntN(4) {
+		case 1:
+			args = append(args, g.num())
+		case 2, 3:
+			args = append(args, g.num(), g.num())
+			args = append(args, g.opt(g.pick("BIT", "BYTE"))...)
+		}
+		return args
+	}),
+	c("s", "BITOP", func(g *Gen) []string {
+		op := g.pick("AND", "OR", "XOR", "NOT", "and")
+		srcs := g.keys(1 + g.r.IntN(3))
+		if op == "NOT" && g.r.IntN(4) > 0 {
+			srcs = srcs[:1]
+		}
+		return append([]string{op, g.key()}, srcs...)
+	}),
 	c("s", "LCS", func(g *Gen) []string {
 		args := []string{g.key(), g.key()}
 		args = append(args, g.opt(g.pick("LEN", "IDX", "IDX"))...)

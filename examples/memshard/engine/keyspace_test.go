@@ -21,6 +21,10 @@ import (
 //	  GET STRLEN GETRANGE SUBSTR GETDEL GETSET GETEX, SET with GET
 //	both keys, before any argument is parsed:
 //	  LCS
+//	the key, after the offset or bit argument is parsed:
+//	  GETBIT BITPOS (BITCOUNT: before its range is)
+//	each source in order, up to the first of a wrong type:
+//	  BITOP
 //	  TYPE TTL PTTL EXPIRETIME PEXPIRETIME (LOOKUP_NOTOUCH, not NOSTATS)
 //	  HGET HMGET HEXISTS HLEN HSTRLEN HKEYS HVALS HGETALL HRANDFIELD HSCAN
 //	  LLEN LRANGE LINDEX LPOS
@@ -39,7 +43,7 @@ import (
 //	every key visited that passes MATCH (live: hit, expired: miss):
 //	  SCAN with TYPE (SCAN without TYPE counts nothing)
 //	nothing (lookupKeyWrite, or no lookup):
-//	  SET SETNX SETEX PSETEX MSET MSETNX APPEND SETRANGE
+//	  SET SETNX SETEX PSETEX MSET MSETNX APPEND SETRANGE SETBIT
 //	  INCR DECR INCRBY DECRBY INCRBYFLOAT
 //	  DEL UNLINK RENAME RENAMENX EXPIRE PEXPIRE EXPIREAT PEXPIREAT PERSIST
 //	  RANDOMKEY KEYS DBSIZE FLUSHDB FLUSHALL
@@ -129,6 +133,11 @@ var keyspaceCases = map[string][]keyspaceCase{
 		{"STRLEN str", 1, 0}, {"STRLEN nokey", 0, 1}, {"STRLEN xstr", 0, 1}, {"STRLEN list", 1, 0},
 		{"GETRANGE str 0 -1", 1, 0}, {"GETRANGE nokey 0 -1", 0, 1}, {"GETRANGE xstr 0 1", 0, 1},
 		{"GETRANGE list 0 1", 1, 0}, {"GETRANGE str a 1", 0, 0},
+		{"GETBIT str 3", 1, 0}, {"GETBIT nokey 3", 0, 1}, {"GETBIT xstr 3", 0, 1}, {"GETBIT list 3", 1, 0}, {"GETBIT str x", 0, 0},
+		{"SETBIT str 3 1", 0, 0}, {"SETBIT nokey 3 1", 0, 0}, {"SETBIT list 3 1", 0, 0},
+		{"BITCOUNT str", 1, 0}, {"BITCOUNT nokey x y", 0, 1}, {"BITCOUNT str x y", 1, 0}, {"BITCOUNT list", 1, 0}, {"BITCOUNT xstr", 0, 1},
+		{"BITPOS str 1", 1, 0}, {"BITPOS nokey 0", 0, 1}, {"BITPOS str 2", 0, 0}, {"BITPOS list 1", 1, 0}, {"BITPOS str 1 x", 1, 0},
+		{"BITOP AND dst str str2", 2, 0}, {"BITOP OR dst nokey str", 1, 1}, {"BITOP XOR dst str list str2", 2, 0}, {"BITOP NOT dst str str2", 0, 0},
 		{"LCS str str2", 2, 0}, {"LCS str nokey", 1, 1}, {"LCS xstr list", 1, 1}, {"LCS str str2 FOO", 2, 0}, {"LCS str str2 LEN IDX", 2, 0},
 		{"SUBSTR str 0 -1", 1, 0},
 		{"SETRANGE str 1 x", 0, 0}, {"SETRANGE nokey 1 x", 0, 0}, {"SETRANGE list 1 x", 0, 0},

@@ -147,6 +147,15 @@ func protocolCases() []diffCase {
 			"ZADD mp:z2 1.5 x\r\nZMPOP 2 mp:s mp:z2 MIN\r\nZMPOP 2 mp:nox mp:z2 max count 1\r\nZMPOP 3 a b\r\n" +
 			"ZADD mp:za 1 a 2 b 3 c\r\nZADD mp:zb 1 b 2 c 3 d\r\nSADD mp:sc b c e\r\nZINTERCARD 2 mp:za mp:zb\r\nZINTERCARD 3 mp:za mp:zb mp:sc\r\nZINTERCARD 2 mp:za mp:zb LIMIT 1\r\n" +
 			"ZINTERCARD 2 mp:za mp:zb LIMIT -1\r\nZINTERCARD 0 mp:za\r\nZINTERCARD 3 mp:za mp:zb\r\nZINTERCARD 2 mp:za mp:zb WITHSCORES\r\nZINTERCARD 2 mp:za mp:s\r\n"},
+		{name: "bits", in: "SETBIT bit:b 7 1\r\nSETBIT bit:b 7 0\r\nSETBIT bit:b 100 1\r\nGET bit:b\r\nGETBIT bit:b 100\r\nGETBIT bit:b 99999\r\nGETBIT bit:none 3\r\n" +
+			"SETBIT bit:b -1 1\r\nSETBIT bit:b x 1\r\nSETBIT bit:b 1 2\r\nSETBIT bit:b 4294967296 1\r\nGETBIT bit:b -1\r\nSET bit:n 123\r\nSETBIT bit:n 1 1\r\nOBJECT ENCODING bit:n\r\n" +
+			"SET bit:s foobar\r\nBITCOUNT bit:s\r\nBITCOUNT bit:s 1 1\r\nBITCOUNT bit:s 5 30 BIT\r\nBITCOUNT bit:s -2 -3\r\nBITCOUNT bit:s 0\r\nBITCOUNT bit:s 0 1 FOO\r\n" +
+			"BITCOUNT bit:none a b\r\nSET bit:p \"\\xff\\xf0\\x00\"\r\nBITPOS bit:p 0\r\nBITPOS bit:p 1 2\r\nBITPOS bit:p 0 2 -1\r\nBITPOS bit:p 0 7 15 BIT\r\n" +
+			"BITPOS bit:p 0 -5 -1 BIT\r\nBITPOS bit:p 2\r\nBITPOS bit:none 1\r\nBITPOS bit:p 0 0 1 FOO\r\nBITOP AND bit:d bit:p bit:s\r\nGET bit:d\r\nBITOP NOT bit:d bit:p\r\n" +
+			"GET bit:d\r\nBITOP NOT bit:d bit:p bit:s\r\nBITOP FOO bit:d bit:p\r\nBITOP AND bit:d bit:none bit:none2\r\nEXISTS bit:d\r\nLPUSH bit:l a\r\nBITOP OR bit:d bit:s bit:l\r\n"},
+		// A SETBIT that changes nothing modifies nothing: a WATCH holds.
+		{name: "setbit-watch", in: "SETBIT bw:k 7 1\r\nWATCH bw:k\r\nSETBIT bw:k 7 1\r\nMULTI\r\nGET bw:k\r\nEXEC\r\nWATCH bw:k\r\nSETBIT bw:k 6 1\r\nMULTI\r\nGET bw:k\r\nEXEC\r\n" +
+			"WATCH bw:k\r\nSETBIT bw:k 100 0\r\nMULTI\r\nSTRLEN bw:k\r\nEXEC\r\n"},
 		{name: "lcs", in: "MSET lcs:1 ohmytext lcs:2 mynewtext lcs:a abcabcabcxyzxyz lcs:b xyzabcxyzabcabc\r\nLCS lcs:1 lcs:2\r\nLCS lcs:1 lcs:2 LEN\r\nLCS lcs:1 lcs:2 IDX\r\n" +
 			"LCS lcs:1 lcs:2 IDX MINMATCHLEN 4 WITHMATCHLEN\r\nLCS lcs:a lcs:b IDX WITHMATCHLEN\r\nLCS lcs:b lcs:a IDX\r\nLCS lcs:1 lcs:2 LEN IDX\r\nLCS lcs:1 lcs:none\r\n" +
 			"LCS lcs:none lcs:none2 IDX\r\nLCS lcs:1 lcs:2 FOO\r\nLCS lcs:1 lcs:2 MINMATCHLEN\r\nLCS lcs:1 lcs:2 MINMATCHLEN x\r\nLCS lcs:1 lcs:2 MINMATCHLEN -5 IDX\r\n" +
