@@ -302,10 +302,12 @@ func (s *Server) latencyReport(now int64) string {
 	return b.String()
 }
 
+// latencyStats is what DOCTOR reports of an event's samples (Redis's
+// latencyStats also has min and max, which its report does not print).
 type latencyStats struct {
-	samples          int64
-	avg, mad, lo, hi int64
-	period           int64 // seconds since the oldest sample (at least 1)
+	samples  int64
+	avg, mad int64 // mean, and mean absolute deviation from it, in ms
+	period   int64 // seconds since the oldest sample (at least 1)
 }
 
 // analyzeLatency is analyzeLatencyForEvent.
@@ -316,9 +318,7 @@ func analyzeLatency(ts *latencySeries, now int64) (st latencyStats) {
 	}
 	var sum int64
 	oldest := samples[0].unix
-	st.lo, st.hi = samples[0].ms, samples[0].ms
 	for _, s := range samples {
-		st.lo, st.hi = min(st.lo, s.ms), max(st.hi, s.ms)
 		sum += s.ms
 		oldest = min(oldest, s.unix)
 	}
