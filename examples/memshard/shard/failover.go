@@ -85,11 +85,9 @@ func (s *Shard) Failover(ctx context.Context, force bool) string {
 	s.publishRouteLocked()
 	s.mu.Unlock()
 	time.AfterFunc(handoverTimeout, func() { s.handoverTimedOut(asked) })
-	var store string
-	if s.cfg.Snapshots != nil {
-		store = s.cfg.Snapshots.String()
-	}
-	b, _ := json.Marshal(memberRecord{ID: s.cfg.NodeID, Addr: s.cfg.Addr, Snapshots: &store, Handover: &req})
+	m := s.registration()
+	m.Handover = &req
+	b, _ := json.Marshal(m)
 	actx, cancel := context.WithTimeout(ctx, handoverTimeout)
 	defer cancel()
 	if _, err := s.cfg.Client.Append(actx, s.membersLog(), [][]byte{b}); err != nil {

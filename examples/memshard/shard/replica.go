@@ -363,12 +363,18 @@ type memberRecord struct {
 	Handover *handoverRequest `json:"handover,omitempty"`
 }
 
-func (s *Shard) register(ctx context.Context) error {
+// registration is this node's members record: its ID, address and
+// snapshot store.
+func (s *Shard) registration() memberRecord {
 	var store string
 	if s.cfg.Snapshots != nil {
 		store = s.cfg.Snapshots.String()
 	}
-	b, _ := json.Marshal(memberRecord{ID: s.cfg.NodeID, Addr: s.cfg.Addr, Snapshots: &store})
+	return memberRecord{ID: s.cfg.NodeID, Addr: s.cfg.Addr, Snapshots: &store}
+}
+
+func (s *Shard) register(ctx context.Context) error {
+	b, _ := json.Marshal(s.registration())
 	_, err := s.cfg.Client.Append(ctx, s.membersLog(), [][]byte{b})
 	if errors.Is(err, client.ErrOutcomeUnknown) {
 		err = nil // a duplicate registration is harmless; the loop below sees it or not
