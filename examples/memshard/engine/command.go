@@ -18,6 +18,7 @@ const (
 	FlagLoading  = "loading"
 	FlagStale    = "stale"
 	FlagRandom   = "random" // nondeterministic output (kept for COMMAND INFO compatibility)
+	FlagBlocking = "blocking"
 )
 
 // Command describes one command: what COMMAND INFO says of it, and its handler.
@@ -39,9 +40,9 @@ type Command struct {
 }
 
 // IsWrite reports whether the command may modify the keyspace.
-func (cmd *Command) IsWrite() bool { return cmd.hasFlag(FlagWrite) }
+func (cmd *Command) IsWrite() bool { return cmd.HasFlag(FlagWrite) }
 
-func (cmd *Command) hasFlag(f string) bool {
+func (cmd *Command) HasFlag(f string) bool {
 	for _, x := range cmd.Flags {
 		if x == f {
 			return true
@@ -92,6 +93,12 @@ type Call struct {
 	// InExec is set for the commands of a MULTI block that EXEC runs; the
 	// caller calls DB.EndExec after the last one.
 	InExec bool
+	// MayBlock lets a blocking command (BLPOP...) that finds nothing ask
+	// to block (Blocked) instead of replying as a timeout.
+	MayBlock bool
+	// Blocked is set by a blocking command that asked to block: it
+	// replied nothing, and the caller registers a Waiter (see blocking.go).
+	Blocked *Block
 
 	effects     [][][]byte
 	expiredKeys int
@@ -133,7 +140,7 @@ type Table map[string]*Command
 func NewTable() Table {
 	t := make(Table)
 	for _, family := range [][]*Command{
-		keyCommands(), stringCommands(), hashCommands(), listCommands(), setCommands(), zsetCommands(), objectCommands(), memoryCommands(),
+		keyCommands(), stringCommands(), hashCommands(), listCommands(), setCommands(), zsetCommands(), objectCommands(), memoryCommands(), blockingCommands(),
 	} {
 		for _, cmd := range family {
 			if _, dup := t[cmd.Name]; dup {

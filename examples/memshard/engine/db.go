@@ -67,6 +67,13 @@ type DB struct {
 	// the DB's first command.
 	sharedLRU [sharedIntegers]uint32
 	created   uint32
+
+	// The clients blocked on keys (blocking.go): each key's in the order
+	// they blocked, and the keys created since the last ServeBlocked that
+	// some of them wait on, in order of creation.
+	waiting  map[string][]*Waiter
+	ready    []string
+	readySet map[string]bool
 }
 
 // New returns an empty DB.
@@ -226,7 +233,9 @@ func (db *DB) expireKey(c *Call, key string) {
 // Set stores value under key, replacing any entry, with expireAt (0: none).
 func (db *DB) Set(key string, value any, expireAt int64) *Entry {
 	e := &Entry{Value: value, ExpireAt: expireAt, lru: db.clock}
-	db.keys.set(key, e)
+	if db.keys.set(key, e) && db.waiting != nil {
+		db.signalCreated(key, value)
+	}
 	if expireAt != 0 {
 		db.expires[key] = struct{}{}
 	} else {
@@ -234,6 +243,15 @@ func (db *DB) Set(key string, value any, expireAt int64) *Entry {
 	}
 	db.Touch(key)
 	return e
+}
+
+// signalCreated notes the creation of key holding value, for the clients
+// blocked on it (Redis's dbAdd signals a new list or sorted set).
+func (db *DB) signalCreated(key string, value any) {
+	switch value.(type) {
+	case *List, *ZSet:
+		db.signalReady(key)
+	}
 }
 
 // setArg stores value, the command's argument Redis would store as is, as

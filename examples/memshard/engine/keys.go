@@ -101,6 +101,7 @@ func keysRenameGeneric(db *DB, c *Call, nx bool) {
 		return
 	}
 	moved := db.Set(string(dst), e.Value, e.ExpireAt) // the same object, in Redis
+	db.signalCreated(string(dst), e.Value)            // Redis deletes dst, then adds it
 	moved.strEnc = e.strEnc
 	if e.execArg {
 		moved.execArg = true
@@ -157,7 +158,9 @@ func keysCopy(db *DB, c *Call) {
 		c.Out.Int(0)
 		return
 	}
-	db.Set(string(dst), keysClone(e.Value), e.ExpireAt).strEnc = e.copiedEncoding()
+	v := keysClone(e.Value)
+	db.Set(string(dst), v, e.ExpireAt).strEnc = e.copiedEncoding()
+	db.signalCreated(string(dst), v) // Redis deletes dst, then adds it
 	c.Out.Int(1)
 	c.PropagateAsIs()
 }

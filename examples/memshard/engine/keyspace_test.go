@@ -48,6 +48,7 @@ import (
 //	  DEL UNLINK RENAME RENAMENX EXPIRE PEXPIRE EXPIREAT PEXPIREAT PERSIST
 //	  RANDOMKEY KEYS DBSIZE FLUSHDB FLUSHALL
 //	  HSET HMSET HSETNX HDEL HINCRBY HINCRBYFLOAT
+//	  BLPOP BRPOP BLMOVE BRPOPLPUSH BLMPOP BZPOPMIN BZPOPMAX BZMPOP (cases that do not block)
 //	  LPUSH RPUSH LPUSHX RPUSHX LPOP RPOP LMPOP LSET LINSERT LREM LTRIM LMOVE RPOPLPUSH
 //	  SADD SREM SPOP SMOVE
 //	  ZADD ZINCRBY ZREM ZPOPMIN ZPOPMAX ZMPOP ZREMRANGEBYRANK ZREMRANGEBYSCORE ZREMRANGEBYLEX
@@ -184,6 +185,9 @@ var keyspaceCases = map[string][]keyspaceCase{
 		{"RPUSHX nokey x", 0, 0},
 		{"LPOP list", 0, 0}, {"LPOP nokey", 0, 0}, {"LPOP str", 0, 0}, {"LPOP xlist", 0, 0}, {"LPOP list 2", 0, 0},
 		{"LPOP list x", 0, 0}, {"LPOP nokey x", 0, 0},
+		{"BLPOP nokey list 0", 0, 0}, {"BRPOP str 0", 0, 0}, {"BLPOP xlist list 1", 0, 0}, {"BLPOP list x", 0, 0},
+		{"BLMOVE list dst LEFT RIGHT 0", 0, 0}, {"BLMOVE list str LEFT RIGHT 0", 0, 0}, {"BRPOPLPUSH list list2 0", 0, 0},
+		{"BLMPOP 0 2 nokey list LEFT", 0, 0}, {"BLMPOP 0 1 str LEFT", 0, 0}, {"BLMPOP 0 2 xlist list RIGHT COUNT 2", 0, 0},
 		{"LMPOP 2 nokey list LEFT", 0, 0}, {"LMPOP 1 str LEFT", 0, 0}, {"LMPOP 2 xlist list RIGHT COUNT 2", 0, 0}, {"LMPOP 1 list UP", 0, 0},
 		{"RPOP list", 0, 0}, {"RPOP nokey 2", 0, 0},
 		{"LLEN list", 1, 0}, {"LLEN nokey", 0, 1}, {"LLEN xlist", 0, 1}, {"LLEN str", 1, 0},
@@ -269,6 +273,8 @@ var keyspaceCases = map[string][]keyspaceCase{
 		{"ZRANGESTORE dst xzset 0 -1", 0, 1}, {"ZRANGESTORE str zset 0 -1", 1, 0}, {"ZRANGESTORE dst zset x -1", 0, 0},
 		{"ZRANGESTORE zset zset 0 0", 1, 0}, {"ZRANGESTORE dst zset 5 10", 1, 0},
 		{"ZRANGESTORE dst zset 0 -1 WITHSCORES", 0, 0},
+		{"BZPOPMIN nokey zset 0", 0, 0}, {"BZPOPMAX zset 0", 0, 0}, {"BZPOPMIN str 0", 0, 0}, {"BZPOPMAX xzset zset 0", 0, 0},
+		{"BZMPOP 0 2 nokey zset MIN", 0, 0}, {"BZMPOP 0 1 str MAX", 0, 0}, {"BZMPOP 0 2 xzset zset MAX COUNT 3", 0, 0},
 		{"ZMPOP 2 nokey zset MIN", 0, 0}, {"ZMPOP 1 str MAX", 0, 0}, {"ZMPOP 2 xzset zset MAX COUNT 3", 0, 0},
 		{"ZINTERCARD 2 zset zset2", 2, 0}, {"ZINTERCARD 2 nokey zset", 1, 1}, {"ZINTERCARD 3 zset str zset2", 2, 0},
 		{"ZINTERCARD 2 zset zset2 LIMIT x", 2, 0}, {"ZINTERCARD 0 zset", 0, 0}, {"ZINTERCARD 2 xzset set", 1, 1},

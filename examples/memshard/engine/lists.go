@@ -470,5 +470,14 @@ func listMove(db *DB, c *Call, fromFront, toFront bool) {
 	} else {
 		db.Touch(skey)
 	}
-	c.PropagateAsIs()
+	// LMOVE for RPOPLPUSH, BLMOVE and BRPOPLPUSH too: the effect must not
+	// block, and says both ends.
+	c.Propagate([]byte("LMOVE"), c.Argv[1], c.Argv[2], listEnd(fromFront), listEnd(toFront))
+}
+
+func listEnd(front bool) []byte {
+	if front {
+		return []byte("LEFT")
+	}
+	return []byte("RIGHT")
 }

@@ -195,3 +195,6 @@ func readReply(r *bufio.Reader, out *bytes.Buffer) error {
 	}
 	return fmt.Errorf("unknown reply type %q", line[0])
 }
+
+// Close closes the connection (before t's end: a client that goes away).
+func (c *Conn) Close() { c.nc.Close() }

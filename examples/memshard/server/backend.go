@@ -26,6 +26,17 @@ type ConnState struct {
 	Protos []int
 }
 
+// BlockResult is how a blocking command ended.
+type BlockResult struct {
+	Ticket Ticket // when the reply written may leave
+	// Cancelled: ctx ended while the command waited; nothing was written.
+	Cancelled bool
+	// Redirect: this node stopped serving the keys while the command
+	// waited (a primary stepping down); nothing was written, and the
+	// client is to be redirected as a new command would be.
+	Redirect bool
+}
+
 // Node is one memshard node as cluster commands describe it.
 type Node struct {
 	ID   string // 40 hex characters, as Redis Cluster node IDs
@@ -75,6 +86,11 @@ type Backend interface {
 	// array of replies, or a null array if a key conn watches has changed
 	// since Watch.
 	Exec(conn *ConnState, queued [][][]byte, w *resp.Writer) Ticket
+	// Block runs a blocking command (BLPOP and friends) for conn outside
+	// MULTI: at once if it finds something to take or fails; otherwise it
+	// calls onBlock and waits until a later write serves it, its timeout
+	// passes (a null reply) or ctx ends (nothing written).
+	Block(ctx context.Context, conn *ConnState, argv [][]byte, w *resp.Writer, onBlock func()) BlockResult
 	// Watch makes a later Exec of conn fail if any of keys changes first.
 	Watch(conn *ConnState, keys [][]byte)
 	// Unwatch forgets conn's watched keys (EXEC, DISCARD, UNWATCH, RESET, close).

@@ -22,6 +22,7 @@ func clientSubcommands() map[string]*connCommand {
 		&connCommand{name: "kill", arity: -3, flags: fAdmin, acl: append(aAdmin[:3:3], "@connection"), handler: clientKillCmd},
 		&connCommand{name: "reply", arity: 3, flags: fClient, acl: aSlowC, handler: clientReplyCmd},
 		&connCommand{name: "no-evict", arity: 3, flags: fAdmin, acl: append(aAdmin[:3:3], "@connection"), handler: clientNoEvictCmd},
+		&connCommand{name: "unblock", arity: -3, flags: fAdmin, acl: append(aAdmin[:3:3], "@connection"), handler: clientUnblockCmd},
 		&connCommand{name: "getredir", arity: 2, flags: fClient, acl: aSlowC, handler: clientGetRedirCmd},
 		&connCommand{name: "help", arity: 2, flags: []string{"loading", "stale"}, acl: aSlowC, handler: clientHelpCmd},
 	)
@@ -99,11 +100,14 @@ func clientListCmd(c *conn, argv [][]byte) Ticket {
 // order. Buffer sizes are memshard's own approximations.
 func (c *conn) infoLine(now time.Time) string {
 	c.mu.Lock()
-	name, cmd, active, proto, ro, multiLen := c.name, c.lastCmd, c.lastActive, c.proto, c.readOnly, c.multiLen
+	name, cmd, active, proto, ro, multiLen, blocked := c.name, c.lastCmd, c.lastActive, c.proto, c.readOnly, c.multiLen, c.unblock != nil
 	c.mu.Unlock()
 	flags := ""
 	if multiLen >= 0 {
 		flags += "x"
+	}
+	if blocked {
+		flags += "b"
 	}
 	if ro {
 		flags += "r"
@@ -268,6 +272,7 @@ func clientHelpCmd(c *conn, argv [][]byte) Ticket {
 		"      Return clients of specified type.",
 		"REPLY (ON|OFF|SKIP)", "    Control the replies sent to the current connection.",
 		"SETNAME <name>", "    Assign the name <name> to the current connection.",
+		"UNBLOCK <clientid> [TIMEOUT|ERROR]", "    Unblock the specified blocked client.",
 		"NO-EVICT (ON|OFF)", "    Protect current client connection from eviction.",
 	})
 	return 0

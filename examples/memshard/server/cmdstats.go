@@ -225,10 +225,11 @@ type callInfo struct {
 	outcome   callOutcome
 	cc        *connCommand
 	dc        *engine.Command
-	argv      [][]byte   // the request
-	queued    [][][]byte // for EXEC, the transaction it ran
-	replyFrom int        // where the request's reply starts in c.w
-	start     time.Time  // when the command started, once looked up
+	argv      [][]byte      // the request
+	queued    [][][]byte    // for EXEC, the transaction it ran
+	replyFrom int           // where the request's reply starts in c.w
+	start     time.Time     // when the command started, once looked up
+	blocked   time.Duration // how long a blocking command waited: not its run time
 }
 
 // recordCall counts one request after dispatch: its command's counters,
@@ -254,7 +255,7 @@ func (c *conn) recordCall(call *callInfo) {
 		if st == nil {
 			return
 		}
-		took := time.Since(call.start)
+		took := time.Since(call.start) - call.blocked
 		if call.cc == nil || !hasFlag(call.cc.flags, "skip_slowlog") {
 			c.maybeLog(call.argv, c.redacted, took)
 		}

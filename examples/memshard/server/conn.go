@@ -64,6 +64,10 @@ type conn struct {
 	replyKept  bool    // the command's reply already lacks what replyFlags hid (EXEC)
 	redacted   []int   // arguments of the running command the slow log must not show
 	execRedact [][]int // the same, for each command EXEC ran
+	// Input read while a blocking command waited (blocking.go), for the
+	// read loop to parse next; inputGone: the client disconnected then.
+	blockedInput []byte
+	inputGone    bool
 
 	// What CLIENT LIST shows of the connection, read by other connections.
 	mu         sync.Mutex
@@ -73,6 +77,9 @@ type conn struct {
 	proto      int
 	readOnly   bool
 	multiLen   int // -1 outside MULTI
+	// unblock ends the wait of the blocking command the connection is
+	// blocked in (CLIENT UNBLOCK); nil when it is not blocked.
+	unblock context.CancelCauseFunc
 }
 
 type seg struct {
@@ -200,6 +207,12 @@ func (c *conn) readLoop() {
 			if len(argv) > 0 {
 				c.execute(argv)
 			}
+			if c.inputGone {
+				c.closing = true // as Redis frees a client that closed: the rest is not run
+			} else if len(c.blockedInput) > 0 {
+				buf, start, end = appendInput(buf, start, end, c.blockedInput)
+				c.blockedInput = nil
+			}
 		}
 		if !c.flush() || c.closing || err != nil {
 			return
@@ -211,6 +224,22 @@ func (c *conn) readLoop() {
 			}
 		}
 	}
+}
+
+// appendInput appends more to the unparsed input buf[start:end], moving
+// it to the front or into a larger buffer if it does not fit.
+func appendInput(buf []byte, start, end int, more []byte) ([]byte, int, int) {
+	if end+len(more) > len(buf) {
+		end = copy(buf, buf[start:end])
+		start = 0
+		if end+len(more) > len(buf) {
+			grown := make([]byte, max(2*len(buf), end+len(more)))
+			copy(grown, buf[:end])
+			buf = grown
+		}
+	}
+	end += copy(buf[end:], more)
+	return buf, start, end
 }
 
 // replyHidden reports whether CLIENT REPLY hides what is written now.

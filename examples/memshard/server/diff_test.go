@@ -160,6 +160,22 @@ func protocolCases() []diffCase {
 			"LCS lcs:1 lcs:2 IDX MINMATCHLEN 4 WITHMATCHLEN\r\nLCS lcs:a lcs:b IDX WITHMATCHLEN\r\nLCS lcs:b lcs:a IDX\r\nLCS lcs:1 lcs:2 LEN IDX\r\nLCS lcs:1 lcs:none\r\n" +
 			"LCS lcs:none lcs:none2 IDX\r\nLCS lcs:1 lcs:2 FOO\r\nLCS lcs:1 lcs:2 MINMATCHLEN\r\nLCS lcs:1 lcs:2 MINMATCHLEN x\r\nLCS lcs:1 lcs:2 MINMATCHLEN -5 IDX\r\n" +
 			"LPUSH lcs:l a\r\nLCS lcs:1 lcs:l\r\nLCS lcs:l lcs:1 LEN\r\nLCS lcs:1\r\n"},
+		// A numkeys near 2^63 once overflowed LMPOP's index arithmetic and
+		// crashed the server.
+		{name: "mpop-huge-numkeys", in: "LMPOP 9223372036854775807 mph:k LEFT\r\nLMPOP 4294967297 mph:k LEFT\r\nZMPOP 9223372036854775807 mph:k MIN\r\n" +
+			"BLMPOP 0 9223372036854775807 mph:k LEFT\r\nBZMPOP 0 9223372036854775806 mph:k MIN\r\nLMPOP 2 mph:k LEFT\r\nLMPOP 1 mph:k\r\nPING\r\n"},
+		// The blocking commands when they need not block: something to take,
+		// errors (timeouts first), WRONGTYPE, inside MULTI, short timeouts.
+		// Blocking across connections: TestDiffBlocking.
+		{name: "blocking-at-once", in: "RPUSH bl:k a b c d\r\nBLPOP bl:none bl:k 0\r\nBRPOP bl:k 0\r\nBLMPOP 0 2 bl:none bl:k RIGHT COUNT 5\r\nEXISTS bl:k\r\n" +
+			"RPUSH bl:s x y\r\nBLMOVE bl:s bl:d LEFT RIGHT 0\r\nBRPOPLPUSH bl:s bl:d 0\r\nLRANGE bl:d 0 -1\r\nZADD bl:z 1 a 2 b 3 c\r\n" +
+			"BZPOPMIN bl:none bl:z 0\r\nBZPOPMAX bl:z 0\r\nBZMPOP 0 1 bl:z MAX COUNT 3\r\nSET bl:str x\r\nBLPOP bl:str 0\r\nBZPOPMIN bl:str 0\r\n" +
+			"BLMOVE bl:str bl:d LEFT LEFT 0\r\nBLMPOP 0 1 bl:str LEFT\r\nBZMPOP 0 1 bl:str MIN\r\nRPUSH bl:s2 v\r\nBLMOVE bl:s2 bl:str LEFT LEFT 0\r\n" +
+			"BLPOP bl:k abc\r\nBLPOP bl:k -1\r\nBLPOP bl:k inf\r\nBLPOP bl:k 9.3e15\r\nBLPOP bl:k nan\r\nBLPOP bl:k \" 1\"\r\nBLMOVE bl:s bl:d UP LEFT x\r\n" +
+			"BLMOVE bl:s bl:d LEFT UP 0\r\nBLMPOP 0 0 bl:k LEFT\r\nBLMPOP 0 1 bl:k MIDDLE\r\nBLMPOP x 1 bl:k LEFT\r\nBZMPOP 0 1 bl:k LEFT\r\nBZMPOP -1 1 bl:k MIN\r\n" +
+			"BLPOP\r\nBLPOP bl:k\r\nBLMOVE bl:s bl:d LEFT\r\nBLMPOP 0 1 bl:k\r\nBZPOPMIN bl:z\r\n" +
+			"MULTI\r\nBLPOP bl:n1 0\r\nBLMOVE bl:n1 bl:n2 LEFT RIGHT 0\r\nBRPOPLPUSH bl:n1 bl:n2 0\r\nBZPOPMIN bl:n1 0\r\nBLMPOP 0 1 bl:n1 LEFT\r\nBZMPOP 0 1 bl:n1 MIN\r\nEXEC\r\n" +
+			"BLPOP bl:n1 0.01\r\nBLMOVE bl:n1 bl:n2 LEFT LEFT 0.001\r\nBZMPOP 0.0001 1 bl:n1 MIN\r\n"},
 		{name: "select", in: "SELECT 0\r\nSELECT 16\r\nSELECT abc\r\nSELECT -1\r\nSELECT\r\nSELECT 99999999999999999999\r\n"},
 		{name: "quit", in: "PING\r\nQUIT\r\nPING\r\n"},
 		{name: "quit-args", in: "QUIT extra\r\nPING\r\n"},
@@ -267,6 +283,8 @@ func TestDiffHello3(t *testing.T) {
 		{name: "hello3", in: "HELLO 3\r\nPING\r\nECHO x\r\nCONFIG GET save\r\nCONFIG GET nosuch\r\nINFO nosuch\r\nCLIENT GETNAME\r\nWAIT 0 0\r\nHELLO\r\nHELLO 2\r\nCLIENT GETNAME\r\n"},
 		{name: "hello3-setname", in: "HELLO 3 SETNAME abc\r\nCLIENT GETNAME\r\nRESET\r\nCONFIG GET nosuch\r\n"},
 		{name: "hello3-multi", in: "HELLO 3\r\nMULTI\r\nPING\r\nCLIENT GETNAME\r\nEXEC\r\nMULTI\r\nFOO\r\nEXEC\r\n"},
+		{name: "blocking-resp3", in: "HELLO 3\r\nZADD bl3:z 1.5 a 2 b\r\nBZPOPMIN bl3:z 0\r\nBZMPOP 0 1 bl3:z MAX\r\nBZPOPMAX bl3:z 0.01\r\nBLMOVE bl3:a bl3:b LEFT LEFT 0.01\r\n" +
+			"MULTI\r\nBLPOP bl3:n 0\r\nBRPOPLPUSH bl3:n bl3:m 0\r\nEXEC\r\n"},
 		{name: "mpop-resp3", in: "HELLO 3\r\nZADD mp3:z 1.5 a 2 b inf c\r\nZMPOP 1 mp3:z MIN COUNT 2\r\nZMPOP 1 mp3:nothing MAX\r\nLMPOP 1 mp3:nothing RIGHT\r\nRPUSH mp3:l a\r\nLMPOP 1 mp3:l RIGHT\r\n"},
 		{name: "hello-auth-nopass", in: "HELLO 3 AUTH default anything\r\nPING\r\n"},
 		// A HELLO inside MULTI switches the protocol of the replies after it

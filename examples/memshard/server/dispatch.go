@@ -84,18 +84,8 @@ func (c *conn) dispatch(argv [][]byte, call *callInfo) Ticket {
 			return 0
 		}
 		call.outcome = callRan
-		if blockingCommands[dc.Name] {
-			if !c.flush() {
-				call.outcome = callNone
-				c.closing = true
-				return 0
-			}
-			call.replyFrom = 0 // flush handed the replies before it to the writer
-			call.start = time.Now()
-			c.s.stats.info.blocked.Add(1)
-			t := c.s.backend.Do(&c.state, argv, c.w)
-			c.s.stats.info.blocked.Add(-1)
-			return t
+		if dc.HasFlag(engine.FlagBlocking) {
+			return c.block(dc, argv, call)
 		}
 		return c.s.backend.Do(&c.state, argv, c.w)
 	}
@@ -104,13 +94,6 @@ func (c *conn) dispatch(argv [][]byte, call *callInfo) Ticket {
 		call.queued = c.queued
 	}
 	return cc.handler(c, argv)
-}
-
-// blockingCommands may keep Backend.Do waiting: the replies before them
-// are handed to the writer first, as Redis sends them before blocking.
-var blockingCommands = map[string]bool{
-	"blpop": true, "brpop": true, "brpoplpush": true, "blmove": true, "blmpop": true,
-	"bzpopmin": true, "bzpopmax": true, "bzmpop": true, "xread": true, "xreadgroup": true,
 }
 
 // reject replies a command's rejection (rejectCommand): it makes a pending

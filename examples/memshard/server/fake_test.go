@@ -70,6 +70,10 @@ func (f *fakeBackend) Do(conn *ConnState, argv [][]byte, w *resp.Writer) Ticket 
 	return 0
 }
 
+func (f *fakeBackend) Block(ctx context.Context, conn *ConnState, argv [][]byte, w *resp.Writer, onBlock func()) BlockResult {
+	return BlockResult{Ticket: f.Do(conn, argv, w)}
+}
+
 func (f *fakeBackend) Exec(conn *ConnState, queued [][][]byte, w *resp.Writer) Ticket {
 	w.Array(len(queued))
 	var t Ticket

@@ -114,7 +114,34 @@ func (s *Standalone) Do(conn *ConnState, argv [][]byte, w *resp.Writer) Ticket {
 	c := &engine.Call{Argv: argv, Out: w, Now: time.Now().UnixMilli()}
 	s.table.Exec(s.db, c)
 	s.expired += uint64(c.ExpiredKeys())
+	s.serveBlockedLocked()
 	return 0
+}
+
+// Block implements Backend.
+func (s *Standalone) Block(ctx context.Context, conn *ConnState, argv [][]byte, w *resp.Writer, onBlock func()) BlockResult {
+	s.mu.Lock()
+	c := &engine.Call{Argv: argv, Out: w, Now: time.Now().UnixMilli(), MayBlock: true}
+	s.table.Exec(s.db, c)
+	s.expired += uint64(c.ExpiredKeys())
+	if c.Blocked == nil {
+		s.serveBlockedLocked()
+		s.mu.Unlock()
+		return BlockResult{}
+	}
+	wt := engine.NewWaiter(c, conn)
+	s.db.AddWaiter(wt)
+	s.mu.Unlock()
+	onBlock()
+	return BlockResult{Cancelled: wt.Wait(ctx, &s.mu) == engine.Cancelled}
+}
+
+// serveBlockedLocked serves the clients blocked on keys the last command
+// created.
+func (s *Standalone) serveBlockedLocked() {
+	if s.db.HasReady() {
+		s.table.ServeBlocked(s.db, time.Now().UnixMilli(), func(*engine.Waiter, *engine.Call) {})
+	}
 }
 
 // Exec implements Backend: the commands run under one lock acquisition,
@@ -137,6 +164,7 @@ func (s *Standalone) Exec(conn *ConnState, queued [][][]byte, w *resp.Writer) Ti
 		s.expired += uint64(c.ExpiredKeys())
 	}
 	s.db.EndExec()
+	s.serveBlockedLocked()
 	return 0
 }
 

@@ -132,6 +132,7 @@ func (s *Shard) handedOverLocked() {
 	s.logger.Info("stepping down", "why", errHandedOver, "replica", h.node, "id", s.appliedID)
 	s.role = roleReplica
 	s.termStart = 0
+	s.db.CancelWaiters() // its blocked clients are redirected to the successor
 	s.endHandoverLocked()
 	s.primary = server.Node{ID: clusterID(h.node), Addr: h.addr}
 	s.lastSeen = time.Now() // the successor's lease starts no earlier

@@ -40,20 +40,77 @@ func (s *Shard) Do(conn *server.ConnState, argv [][]byte, w *resp.Writer) server
 		return 0
 	}
 	calls := s.effectCalls
-	t := s.execLocked(argv, w)
+	t := s.execLocked(&engine.Call{Argv: argv, Out: w, Now: nowMs()})
 	if s.effectCalls != calls {
 		s.noteWriterLocked(conn)
 	}
+	s.serveBlockedLocked()
 	return t
 }
 
-// execLocked runs argv and returns the ticket its reply must wait for.
-func (s *Shard) execLocked(argv [][]byte, w *resp.Writer) server.Ticket {
+// Block runs a blocking command (server.Backend): BLPOP and friends.
+func (s *Shard) Block(ctx context.Context, conn *server.ConnState, argv [][]byte, w *resp.Writer, onBlock func()) server.BlockResult {
+	s.mu.Lock()
+	if !s.servingLocked(time.Now()) {
+		s.mu.Unlock()
+		w.Error(errNotServing)
+		return server.BlockResult{}
+	}
+	c := &engine.Call{Argv: argv, Out: w, Now: nowMs(), MayBlock: true}
+	calls := s.effectCalls
+	t := s.execLocked(c)
+	if s.effectCalls != calls {
+		s.noteWriterLocked(conn)
+	}
+	if c.Blocked == nil || s.role != rolePrimary {
+		s.serveBlockedLocked()
+		s.mu.Unlock()
+		return server.BlockResult{Ticket: t}
+	}
+	wt := engine.NewWaiter(c, conn)
+	s.db.AddWaiter(wt)
+	s.mu.Unlock()
+	onBlock()
+	switch wt.Wait(ctx, &s.mu) {
+	case engine.Served:
+		return server.BlockResult{Ticket: server.Ticket(wt.Ticket)}
+	case engine.Cancelled:
+		return server.BlockResult{Cancelled: true}
+	case engine.Redirected:
+		return server.BlockResult{Redirect: true}
+	}
+	return server.BlockResult{} // timed out: the null reply is written
+}
+
+// serveBlockedLocked serves the clients blocked on keys the last command
+// (or EXEC) created: each served pop's effects join the open batch, and
+// its reply waits for them and for the uncommitted writes of its keys,
+// as any command's does.
+func (s *Shard) serveBlockedLocked() {
+	if !s.db.HasReady() {
+		return
+	}
+	s.table.ServeBlocked(s.db, nowMs(), func(w *engine.Waiter, c *engine.Call) {
+		var t uint64
+		if cmd := s.table.Lookup(c.Argv[0]); cmd != nil {
+			t = s.readTicketLocked(cmd, c.Argv)
+		}
+		if effects := c.Effects(); len(effects) > 0 {
+			t = max(t, s.addEffectsLocked(effects))
+			s.noteWriterLocked(w.Owner.(*server.ConnState))
+		}
+		w.Ticket = t
+	})
+}
+
+// execLocked runs c and returns the ticket its reply must wait for.
+func (s *Shard) execLocked(c *engine.Call) server.Ticket {
+	argv := c.Argv
 	cmd := s.table.Lookup(argv[0])
-	c := &engine.Call{Argv: argv, Out: w, Now: nowMs(), InExec: s.inExec}
+	c.InExec = s.inExec
 	if s.role != rolePrimary {
 		if cmd != nil && cmd.IsWrite() {
-			w.Error(errReadOnly)
+			c.Out.Error(errReadOnly)
 			return 0
 		}
 		c.ReadOnlyReplica = true
@@ -166,12 +223,13 @@ func (s *Shard) Exec(conn *server.ConnState, queued [][][]byte, w *resp.Writer) 
 		if conn.Protos != nil {
 			w.SetProto(conn.Protos[i])
 		}
-		ticket = max(ticket, s.execLocked(argv, w))
+		ticket = max(ticket, s.execLocked(&engine.Call{Argv: argv, Out: w, Now: nowMs()}))
 	}
 	s.db.EndExec()
 	if s.effectCalls != calls {
 		s.noteWriterLocked(conn)
 	}
+	s.serveBlockedLocked()
 	return ticket
 }
 

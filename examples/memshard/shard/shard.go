@@ -228,6 +228,9 @@ func (s *Shard) reset() {
 	default:
 	}
 	old := s.db
+	if old != nil {
+		old.CancelWaiters() // its blocked clients are redirected to the new primary
+	}
 	s.db = engine.New()
 	s.db.SetModifiedHook(s.modified)
 	if old != nil {
