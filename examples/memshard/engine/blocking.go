@@ -142,17 +142,6 @@ func (db *DB) dropWaiter(w *Waiter) {
 	}
 }
 
-// Waiters returns how many clients are blocked on keys.
-func (db *DB) Waiters() int {
-	seen := make(map[*Waiter]bool)
-	for _, ws := range db.waiting {
-		for _, w := range ws {
-			seen[w] = true
-		}
-	}
-	return len(seen)
-}
-
 // CancelWaiters ends every wait, marking each waiter Redirect: the node
 // no longer serves these keys (a primary stepping down), and the client
 // must be told where to go.
