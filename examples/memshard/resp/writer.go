@@ -120,6 +120,16 @@ func (w *Writer) header(c byte, n int) {
 // Array starts an array of n elements.
 func (w *Writer) Array(n int) { w.header('*', n) }
 
+// Push starts a push of n elements (Pub/Sub messages and confirmations):
+// >n in RESP3, an array in RESP2.
+func (w *Writer) Push(n int) {
+	if w.Proto() == 3 {
+		w.header('>', n)
+		return
+	}
+	w.header('*', n)
+}
+
 // Map starts a map of n key-value pairs: %n in RESP3, an array of 2n in RESP2.
 func (w *Writer) Map(n int) {
 	if w.Proto() == 3 {

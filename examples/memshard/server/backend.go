@@ -91,6 +91,12 @@ type Backend interface {
 	// calls onBlock and waits until a later write serves it, its timeout
 	// passes (a null reply) or ctx ends (nothing written).
 	Block(ctx context.Context, conn *ConnState, argv [][]byte, w *resp.Writer, onBlock func()) BlockResult
+	// Publish sends a Pub/Sub message published here to the shard's other
+	// nodes (best effort, never blocking: messages are not data).
+	Publish(sharded bool, channel, message []byte)
+	// OnMessage sets the function the backend calls with each message
+	// published on another node, in the order that node published them.
+	OnMessage(deliver func(sharded bool, channel, message []byte))
 	// Watch makes a later Exec of conn fail if any of keys changes first.
 	Watch(conn *ConnState, keys [][]byte)
 	// Unwatch forgets conn's watched keys (EXEC, DISCARD, UNWATCH, RESET, close).

@@ -2,37 +2,12 @@ package server
 
 import (
 	"bytes"
-	"fmt"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/quorumlog/quorumlog/examples/memshard/redisdiff"
 )
-
-// A blocking scenario is run on redis-server and on memshard, step by
-// step, on several connections; the replies each connection reads are
-// compared. "blocked N" waits until the server reports N blocked clients,
-// so that the order in which clients block (which decides who is served
-// first) is the same on both.
-type bstep struct {
-	conn int    // 1-based; 0: the control connection
-	op   string // do (send, read), send, read, quiet (do, unrecorded), blocked, close
-	args []string
-}
-
-func bdo(conn int, args ...string) bstep    { return bstep{conn: conn, op: "do", args: args} }
-func bsend(conn int, args ...string) bstep  { return bstep{conn: conn, op: "send", args: args} }
-func bread(conn int) bstep                  { return bstep{conn: conn, op: "read"} }
-func bquiet(conn int, args ...string) bstep { return bstep{conn: conn, op: "quiet", args: args} }
-func bblocked(n int) bstep                  { return bstep{op: "blocked", args: []string{itoa(n)}} }
-func bclose(conn int) bstep                 { return bstep{conn: conn, op: "close"} }
-
-type bscenario struct {
-	name  string
-	steps []bstep
-}
 
 func blockingScenarios() []bscenario {
 	return []bscenario{
@@ -120,92 +95,12 @@ func TestDiffBlocking(t *testing.T) {
 	_, addr := startServer(t, Config{})
 	for _, sc := range blockingScenarios() {
 		t.Run(sc.name, func(t *testing.T) {
-			want := runBlockingScenario(t, rs.Addr, sc.steps)
-			got := runBlockingScenario(t, addr, sc.steps)
+			want := runScenario(t, rs.Addr, sc.steps)
+			got := runScenario(t, addr, sc.steps)
 			if strings.Join(got, "\n") != strings.Join(want, "\n") {
 				t.Errorf("memshard:\n%s\nredis-server:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 			}
 		})
-	}
-}
-
-var clientListVolatile = regexp.MustCompile(`(id|addr|laddr|fd|age|idle|qbuf|qbuf-free|argv-mem|multi-mem|rbs|rbp|obl|oll|omem|tot-mem)=[^ ]*`)
-
-// runBlockingScenario runs steps on a flushed server and returns, in
-// order, each recorded reply with its connection's number. Client IDs
-// are written $N in steps; CLIENT LIST and INFO replies keep only what
-// both servers share.
-func runBlockingScenario(t *testing.T, addr string, steps []bstep) []string {
-	ctl := dial(t, addr)
-	ctl.Do("FLUSHALL")
-	conns := make([]*redisdiff.Conn, 5)
-	ids := make([]string, 5)
-	for i := 1; i < len(conns); i++ {
-		conns[i] = dial(t, addr)
-		ids[i] = strings.TrimSpace(strings.TrimPrefix(string(conns[i].Do("CLIENT", "ID")), ":"))
-	}
-	var out []string
-	for _, st := range steps {
-		args := make([]string, len(st.args))
-		for i, a := range st.args {
-			if strings.HasPrefix(a, "$") {
-				a = ids[a[1]-'0']
-			}
-			args[i] = a
-		}
-		c := conns[st.conn]
-		record := func(reply []byte) {
-			s := string(reply)
-			switch {
-			case len(args) > 1 && args[0] == "CLIENT" && args[1] == "LIST":
-				s = clientListVolatile.ReplaceAllString(s[strings.Index(s, "\r\n")+2:], "")
-			case len(args) > 0 && args[0] == "INFO":
-				s = infoLineOf(s, "blocked_clients")
-			}
-			out = append(out, fmt.Sprintf("%d %q", st.conn, s))
-		}
-		switch st.op {
-		case "do":
-			record(c.Do(args...))
-		case "quiet":
-			c.Do(args...)
-		case "send":
-			c.Send(redisdiff.Encode(args...))
-		case "read":
-			record(c.Read())
-		case "close":
-			c.Close()
-		case "blocked":
-			waitBlockedClients(t, ctl, args[0])
-		}
-	}
-	return out
-}
-
-// infoLineOf returns the line of INFO reply s for field.
-func infoLineOf(s, field string) string {
-	for _, line := range strings.Split(s, "\r\n") {
-		if strings.HasPrefix(line, field+":") {
-			return line
-		}
-	}
-	return field + " missing"
-}
-
-// waitBlockedClients waits until INFO reports n blocked clients.
-func waitBlockedClients(t *testing.T, ctl *redisdiff.Conn, n string) {
-	t.Helper()
-	want := "blocked_clients:" + n
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		got := infoLineOf(string(ctl.Do("INFO", "clients")), "blocked_clients")
-		if got == want {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s, want %s", got, want)
-		}
-		time.Sleep(2 * time.Millisecond)
 	}
 }
 

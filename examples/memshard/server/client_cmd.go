@@ -65,8 +65,9 @@ func clientListCmd(c *conn, argv [][]byte) Ticket {
 	case len(argv) == 4 && equalFold(argv[2], "type"):
 		t := strings.ToLower(string(argv[3]))
 		switch t {
-		case "normal":
-		case "master", "replica", "slave", "pubsub":
+		case "normal", "pubsub":
+			conns = slices.DeleteFunc(conns, func(o *conn) bool { return o.isPubSub() != (t == "pubsub") })
+		case "master", "replica", "slave":
 			conns = nil
 		default:
 			c.errorReply("ERR Unknown client type '" + cString(argv[3], len(argv[3])) + "'")
@@ -101,8 +102,12 @@ func clientListCmd(c *conn, argv [][]byte) Ticket {
 func (c *conn) infoLine(now time.Time) string {
 	c.mu.Lock()
 	name, cmd, active, proto, ro, multiLen, blocked := c.name, c.lastCmd, c.lastActive, c.proto, c.readOnly, c.multiLen, c.unblock != nil
+	subs := c.subCounts
 	c.mu.Unlock()
 	flags := ""
+	if subs[kindChannel]+subs[kindPattern]+subs[kindShard] > 0 {
+		flags += "P"
+	}
 	if multiLen >= 0 {
 		flags += "x"
 	}
@@ -118,9 +123,9 @@ func (c *conn) infoLine(now time.Time) string {
 	if cmd == "" {
 		cmd = "NULL"
 	}
-	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=0 sub=0 psub=0 ssub=0 multi=%d qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=%d rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=%s user=default redir=-1 resp=%d\n",
+	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=0 sub=%d psub=%d ssub=%d multi=%d qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=%d rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=%s user=default redir=-1 resp=%d\n",
 		c.id, c.addr, c.laddr, c.fd, name, int64(now.Sub(c.created).Seconds()), int64(now.Sub(active).Seconds()),
-		flags, multiLen, readSize, cmd, proto)
+		flags, subs[kindChannel], subs[kindPattern], subs[kindShard], multiLen, readSize, cmd, proto)
 }
 
 // clientKillCmd: CLIENT KILL addr (old form: +OK, or an error if none) and
@@ -146,7 +151,8 @@ func clientKillCmd(c *conn, argv [][]byte) Ticket {
 		id          int64
 		addr, laddr string
 		skipMe      = true
-		none        bool // a filter no connection matches
+		none        bool   // a filter no connection matches
+		onlyType    string // "normal" or "pubsub": connections of that type
 	)
 	for i := 2; i < len(argv); i += 2 {
 		v := argv[i+1]
@@ -163,9 +169,10 @@ func clientKillCmd(c *conn, argv [][]byte) Ticket {
 		case "laddr":
 			laddr = string(v)
 		case "type":
-			switch strings.ToLower(string(v)) {
-			case "normal":
-			case "master", "replica", "slave", "pubsub":
+			switch t := strings.ToLower(string(v)); t {
+			case "normal", "pubsub":
+				onlyType = t
+			case "master", "replica", "slave":
 				none = true
 			default:
 				c.errorReply("ERR Unknown client type '" + cString(v, len(v)) + "'")
@@ -196,11 +203,22 @@ func clientKillCmd(c *conn, argv [][]byte) Ticket {
 		if none || id != 0 && o.id != id || addr != "" && o.addr != addr || laddr != "" && o.laddr != laddr || o == c && skipMe {
 			continue
 		}
+		if onlyType != "" && o.isPubSub() != (onlyType == "pubsub") {
+			continue
+		}
 		c.killConn(o)
 		killed++
 	}
 	c.w.Int(int64(killed))
 	return 0
+}
+
+// isPubSub reports whether o has a subscription (Redis's client type
+// pubsub, which CLIENT LIST and KILL TYPE tell from normal).
+func (o *conn) isPubSub() bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.subCounts[kindChannel]+o.subCounts[kindPattern]+o.subCounts[kindShard] > 0
 }
 
 // killConn closes o; the connection itself closes after this reply.

@@ -40,6 +40,8 @@ var (
 	aSlowC  = []string{"@slow", "@connection"}
 	aAdmin  = []string{"@admin", "@slow", "@dangerous"}
 	aTx     = []string{"@fast", "@transaction"}
+	fPubsub = []string{"pubsub", "noscript", "loading", "stale"}
+	aPubsub = []string{"@pubsub", "@slow"}
 )
 
 func buildConnTable() map[string]*connCommand {
@@ -69,6 +71,15 @@ func buildConnTable() map[string]*connCommand {
 		{name: "debug", arity: -2, flags: []string{"admin", "noscript", "loading", "stale"}, acl: aAdmin, group: "server", summary: "A container for debugging commands", protectedBy: "enable-debug-command", handler: protectedCmd},
 		{name: "module", arity: -2, acl: []string{"@slow"}, group: "server", summary: "A container for module commands", subs: moduleSubcommands()},
 		{name: "latency", arity: -2, acl: []string{"@slow"}, group: "server", summary: "A container for latency diagnostics commands", subs: latencySubcommands()},
+		{name: "subscribe", arity: -2, flags: fPubsub, acl: aPubsub, group: "pubsub", summary: "Listen for messages published to the given channels", handler: subscribeCmd(kindChannel)},
+		{name: "psubscribe", arity: -2, flags: fPubsub, acl: aPubsub, group: "pubsub", summary: "Listen for messages published to channels matching the given patterns", handler: subscribeCmd(kindPattern)},
+		{name: "ssubscribe", arity: -2, flags: fPubsub, acl: aPubsub, group: "pubsub", summary: "Listen for messages published to the given shard channels", firstKey: 1, lastKey: -1, step: 1, handler: subscribeCmd(kindShard)},
+		{name: "unsubscribe", arity: -1, flags: fPubsub, acl: aPubsub, group: "pubsub", summary: "Stop listening for messages posted to the given channels", handler: unsubscribeCmd(kindChannel)},
+		{name: "punsubscribe", arity: -1, flags: fPubsub, acl: aPubsub, group: "pubsub", summary: "Stop listening for messages posted to channels matching the given patterns", handler: unsubscribeCmd(kindPattern)},
+		{name: "sunsubscribe", arity: -1, flags: fPubsub, acl: aPubsub, group: "pubsub", summary: "Stop listening for messages posted to the given shard channels", firstKey: 1, lastKey: -1, step: 1, handler: unsubscribeCmd(kindShard)},
+		{name: "publish", arity: 3, flags: []string{"pubsub", "loading", "stale", "fast"}, acl: []string{"@pubsub", "@fast"}, group: "pubsub", summary: "Post a message to a channel", handler: publishCmd(false)},
+		{name: "spublish", arity: 3, flags: []string{"pubsub", "loading", "stale", "fast"}, acl: []string{"@pubsub", "@fast"}, group: "pubsub", summary: "Post a message to a shard channel", firstKey: 1, lastKey: 1, step: 1, handler: publishCmd(true)},
+		{name: "pubsub", arity: -2, acl: []string{"@slow"}, group: "pubsub", summary: "A container for Pub/Sub commands", subs: pubsubSubcommands()},
 		{name: "slowlog", arity: -2, acl: []string{"@slow"}, group: "server", summary: "A container for slow log commands", subs: slowlogSubcommands()},
 	}
 	t := make(map[string]*connCommand, len(cmds))

@@ -44,14 +44,15 @@ func configSubcommands() map[string]*connCommand {
 // CONFIG GET and INFO show them, and the connection path reads the few it
 // enforces from atomics, without the lock.
 type configState struct {
-	protoMaxBulkLen  atomic.Int64 // proto-max-bulk-len
-	queryBufLimit    atomic.Int64 // client-query-buffer-limit
-	maxClients       atomic.Int64 // maxclients
-	idleTimeout      atomic.Int64 // timeout, in nanoseconds; 0: none
-	keepAlive        atomic.Int64 // tcp-keepalive, in seconds; 0: off
-	slowlogSlower    atomic.Int64 // slowlog-log-slower-than, in microseconds; negative: off
-	slowlogMaxLen    atomic.Int64 // slowlog-max-len
-	latencyThreshold atomic.Int64 // latency-monitor-threshold, in milliseconds; 0: off
+	protoMaxBulkLen  atomic.Int64             // proto-max-bulk-len
+	queryBufLimit    atomic.Int64             // client-query-buffer-limit
+	maxClients       atomic.Int64             // maxclients
+	idleTimeout      atomic.Int64             // timeout, in nanoseconds; 0: none
+	keepAlive        atomic.Int64             // tcp-keepalive, in seconds; 0: off
+	slowlogSlower    atomic.Int64             // slowlog-log-slower-than, in microseconds; negative: off
+	slowlogMaxLen    atomic.Int64             // slowlog-max-len
+	latencyThreshold atomic.Int64             // latency-monitor-threshold, in milliseconds; 0: off
+	pubsubLimit      atomic.Pointer[[3]int64] // client-output-buffer-limit's pubsub class: hard, soft, soft seconds
 
 	mu     sync.Mutex        // a leaf: held with no other lock
 	values map[*param]string // guarded by mu; memshard's own values and CONFIG SET's (p.def otherwise)
@@ -66,6 +67,7 @@ func (cs *configState) init(cfg Config) {
 	cs.keepAlive.Store(300)
 	cs.slowlogSlower.Store(10000)
 	cs.slowlogMaxLen.Store(128)
+	cs.setPubsubLimits(paramByName("client-output-buffer-limit").def)
 	cs.values = map[*param]string{
 		paramByName("databases"):                 "1",   // only db 0: SELECT n fails
 		paramByName("cluster-enabled"):           "yes", // memshard presents itself as a cluster node
@@ -407,6 +409,8 @@ func (s *Server) applyParam(p *param, v string) {
 		s.config.slowlogMaxLen.Store(n)
 	case "latency-monitor-threshold":
 		s.config.latencyThreshold.Store(n)
+	case "client-output-buffer-limit":
+		s.config.setPubsubLimits(v)
 	case "timeout":
 		s.config.idleTimeout.Store(int64(time.Duration(n) * time.Second))
 		for _, c := range s.connList() {

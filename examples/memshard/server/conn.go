@@ -68,6 +68,7 @@ type conn struct {
 	// read loop to parse next; inputGone: the client disconnected then.
 	blockedInput []byte
 	inputGone    bool
+	subs         connSubs // Pub/Sub subscriptions (pubsub.go)
 
 	// What CLIENT LIST shows of the connection, read by other connections.
 	mu         sync.Mutex
@@ -80,6 +81,8 @@ type conn struct {
 	// unblock ends the wait of the blocking command the connection is
 	// blocked in (CLIENT UNBLOCK); nil when it is not blocked.
 	unblock context.CancelCauseFunc
+	// subCounts: channels, patterns and shard channels subscribed to.
+	subCounts [numKinds]int
 }
 
 type seg struct {
@@ -146,6 +149,7 @@ func (c *conn) serve() {
 	if c.watching {
 		c.s.backend.Unwatch(&c.state)
 	}
+	c.unsubscribeAll()
 	c.s.removeConn(c)
 }
 
@@ -272,6 +276,13 @@ func (c *conn) endReply(t Ticket) {
 // flush hands the replies written so far to the writer, blocking while its
 // queue is full. It reports false if the writer has gone.
 func (c *conn) flush() bool {
+	ok := c.handOver()
+	c.q.release() // Pub/Sub confirmations are with the writer (or sent): their messages may follow
+	return ok
+}
+
+// handOver is flush's work: it passes the replies to the writer.
+func (c *conn) handOver() bool {
 	if len(c.segs) == 0 {
 		c.w.Reset()
 		return true

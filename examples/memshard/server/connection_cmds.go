@@ -20,6 +20,17 @@ const (
 )
 
 func pingCmd(c *conn, argv [][]byte) Ticket {
+	if len(argv) <= 2 && c.inPubSubMode() && c.w.Proto() == 2 {
+		// Redis answers a subscribed RESP2 client as a message would look.
+		c.w.Array(2)
+		c.w.BulkString("pong")
+		if len(argv) == 1 {
+			c.w.BulkString("")
+		} else {
+			c.w.Bulk(argv[1])
+		}
+		return 0
+	}
 	switch len(argv) {
 	case 1:
 		c.w.Simple("PONG")
@@ -217,6 +228,7 @@ func quitCmd(c *conn, argv [][]byte) Ticket {
 // resetCmd: clearClientConnectionState.
 func resetCmd(c *conn, argv [][]byte) Ticket {
 	c.discard()
+	c.unsubscribeAll()
 	c.setProto(2)
 	c.authed = c.s.password() == ""
 	c.setReadOnly(false)
@@ -313,6 +325,14 @@ func waitCmd(c *conn, argv [][]byte) Ticket {
 // WAIT count only the replicas connected to the primary.
 func liveReplicas(topo Topology) []Node {
 	return slices.DeleteFunc(slices.Clone(topo.Replicas), func(n Node) bool { return n.Failed })
+}
+
+// protocol is the connection's protocol, for other goroutines (a
+// publisher encoding a message for it).
+func (c *conn) protocol() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.proto
 }
 
 func (c *conn) setProto(p int) {

@@ -176,6 +176,20 @@ func protocolCases() []diffCase {
 			"BLPOP\r\nBLPOP bl:k\r\nBLMOVE bl:s bl:d LEFT\r\nBLMPOP 0 1 bl:k\r\nBZPOPMIN bl:z\r\n" +
 			"MULTI\r\nBLPOP bl:n1 0\r\nBLMOVE bl:n1 bl:n2 LEFT RIGHT 0\r\nBRPOPLPUSH bl:n1 bl:n2 0\r\nBZPOPMIN bl:n1 0\r\nBLMPOP 0 1 bl:n1 LEFT\r\nBZMPOP 0 1 bl:n1 MIN\r\nEXEC\r\n" +
 			"BLPOP bl:n1 0.01\r\nBLMOVE bl:n1 bl:n2 LEFT LEFT 0.001\r\nBZMPOP 0.0001 1 bl:n1 MIN\r\n"},
+		// Pub/Sub on one connection (across connections: TestDiffPubSub):
+		// confirmations, RESP2's subscribed mode and its PING, errors.
+		{name: "pubsub-mode", in: "SUBSCRIBE ps1:a ps1:b ps1:a\r\nPING\r\nPING x\r\nGET ps1:k\r\nPUBLISH ps1:a m\r\nFOO\r\nCLIENT LIST\r\nMULTI\r\n" +
+			"UNSUBSCRIBE ps1:b\r\nPSUBSCRIBE ps1:p*\r\nUNSUBSCRIBE\r\nPUNSUBSCRIBE\r\nUNSUBSCRIBE\r\nGET ps1:k\r\nPING\r\n"},
+		{name: "pubsub-none", in: "UNSUBSCRIBE\r\nPUNSUBSCRIBE\r\nSUNSUBSCRIBE\r\nUNSUBSCRIBE ps2:x ps2:y\r\nPUNSUBSCRIBE ps2:*\r\nSUBSCRIBE\r\nPSUBSCRIBE\r\nSSUBSCRIBE\r\n" +
+			"PUBLISH ps2:a\r\nSPUBLISH ps2:a b\r\nPUBLISH ps2:a b\r\nPUBSUB\r\nPUBSUB FOO\r\nPUBSUB HELP\r\npubsub channels ps2:x y\r\nPUBSUB NUMPAT x\r\n" +
+			"PUBSUB NUMSUB\r\nPUBSUB NUMSUB ps2:a ps2:b\r\nPUBSUB SHARDNUMSUB ps2:a\r\nPUBSUB CHANNELS ps2:*\r\nPUBSUB SHARDCHANNELS ps2:*\r\n"},
+		{name: "pubsub-shard", in: "SSUBSCRIBE ps3:a ps3:a\r\nSUBSCRIBE ps3:c\r\nSUNSUBSCRIBE\r\nPING\r\nUNSUBSCRIBE\r\nPING\r\nSSUBSCRIBE ps3:d\r\nRESET\r\nPING\r\n"},
+		// Confirmations and messages are pushes, which CLIENT REPLY OFF and
+		// SKIP do not hide; a message to the publishing connection comes
+		// before PUBLISH's count, inside EXEC's array if need be.
+		{name: "pubsub-reply-off", in: "CLIENT REPLY OFF\r\nSUBSCRIBE ps6:a\r\nPUBLISH ps6:a m\r\nCLIENT REPLY ON\r\nPING\r\nRESET\r\nPING\r\n"},
+		{name: "pubsub-reply-skip", in: "CLIENT REPLY SKIP\r\nUNSUBSCRIBE\r\nPING\r\nMULTI\r\nSUBSCRIBE ps7:a\r\nPUBLISH ps7:a m\r\nSET ps7:k v\r\nEXEC\r\nPING\r\nRESET\r\n"},
+		{name: "pubsub-multi", in: "MULTI\r\nSUBSCRIBE ps4:a\r\nPING\r\nGET ps4:k\r\nEXEC\r\nPING\r\nGET ps4:k\r\nQUIT\r\n"},
 		{name: "select", in: "SELECT 0\r\nSELECT 16\r\nSELECT abc\r\nSELECT -1\r\nSELECT\r\nSELECT 99999999999999999999\r\n"},
 		{name: "quit", in: "PING\r\nQUIT\r\nPING\r\n"},
 		{name: "quit-args", in: "QUIT extra\r\nPING\r\n"},
@@ -283,6 +297,9 @@ func TestDiffHello3(t *testing.T) {
 		{name: "hello3", in: "HELLO 3\r\nPING\r\nECHO x\r\nCONFIG GET save\r\nCONFIG GET nosuch\r\nINFO nosuch\r\nCLIENT GETNAME\r\nWAIT 0 0\r\nHELLO\r\nHELLO 2\r\nCLIENT GETNAME\r\n"},
 		{name: "hello3-setname", in: "HELLO 3 SETNAME abc\r\nCLIENT GETNAME\r\nRESET\r\nCONFIG GET nosuch\r\n"},
 		{name: "hello3-multi", in: "HELLO 3\r\nMULTI\r\nPING\r\nCLIENT GETNAME\r\nEXEC\r\nMULTI\r\nFOO\r\nEXEC\r\n"},
+		{name: "pubsub-resp3-reply", in: "HELLO 3\r\nCLIENT REPLY OFF\r\nSUBSCRIBE ps8:a\r\nPUBLISH ps8:a m\r\nPUBLISH ps8:b m\r\nCLIENT REPLY ON\r\nPING\r\n" +
+			"CLIENT REPLY SKIP\r\nPUBLISH ps8:a n\r\nPING\r\nCLIENT REPLY SKIP\r\nUNSUBSCRIBE ps8:a\r\nPING\r\nMULTI\r\nSUBSCRIBE ps8:c\r\nPUBLISH ps8:c m\r\nSET ps8:k v\r\nEXEC\r\n"},
+		{name: "pubsub-resp3", in: "HELLO 3\r\nSUBSCRIBE ps5:a\r\nPSUBSCRIBE ps5:*\r\nPING\r\nGET ps5:k\r\nPUBLISH ps5:zz m\r\nUNSUBSCRIBE\r\nPUNSUBSCRIBE\r\nUNSUBSCRIBE\r\nPUBSUB NUMSUB ps5:a\r\n"},
 		{name: "blocking-resp3", in: "HELLO 3\r\nZADD bl3:z 1.5 a 2 b\r\nBZPOPMIN bl3:z 0\r\nBZMPOP 0 1 bl3:z MAX\r\nBZPOPMAX bl3:z 0.01\r\nBLMOVE bl3:a bl3:b LEFT LEFT 0.01\r\n" +
 			"MULTI\r\nBLPOP bl3:n 0\r\nBRPOPLPUSH bl3:n bl3:m 0\r\nEXEC\r\n"},
 		{name: "mpop-resp3", in: "HELLO 3\r\nZADD mp3:z 1.5 a 2 b inf c\r\nZMPOP 1 mp3:z MIN COUNT 2\r\nZMPOP 1 mp3:nothing MAX\r\nLMPOP 1 mp3:nothing RIGHT\r\nRPUSH mp3:l a\r\nLMPOP 1 mp3:l RIGHT\r\n"},

@@ -62,6 +62,21 @@ func (c *conn) dispatch(argv [][]byte, call *callInfo) Ticket {
 	if c.authRequired() && (cc == nil || !cc.noAuth) {
 		return c.reject(isExec, errNoAuth)
 	}
+	if c.inPubSubMode() && c.w.Proto() == 2 && (cc == nil || !allowedWhileSubscribed[cc.name]) {
+		// After cluster redirection, as in processCommand.
+		if dc != nil {
+			if e := c.redirect(dc, argv); e != "" {
+				return c.reject(isExec, e)
+			}
+		}
+		name := ""
+		if cc != nil {
+			name = cc.name
+		} else {
+			name = dc.Name
+		}
+		return c.reject(isExec, pubsubModeError(name))
+	}
 	if c.multi && (cc == nil || !cc.runsInMulti) {
 		if dc != nil {
 			if e := c.redirect(dc, argv); e != "" {

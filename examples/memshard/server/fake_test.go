@@ -74,6 +74,9 @@ func (f *fakeBackend) Block(ctx context.Context, conn *ConnState, argv [][]byte,
 	return BlockResult{Ticket: f.Do(conn, argv, w)}
 }
 
+func (f *fakeBackend) Publish(sharded bool, channel, message []byte)         {}
+func (f *fakeBackend) OnMessage(func(sharded bool, channel, message []byte)) {}
+
 func (f *fakeBackend) Exec(conn *ConnState, queued [][][]byte, w *resp.Writer) Ticket {
 	w.Array(len(queued))
 	var t Ticket

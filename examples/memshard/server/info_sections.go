@@ -151,6 +151,7 @@ func (s *Server) persistenceFields() []infoField {
 func (s *Server) statsFields() []infoField {
 	st, is := &s.stats, &s.stats.info
 	kbps := func(which int) string { return fmt.Sprintf("%.2f", float32(is.instantaneous(which))/1024) }
+	chans, pats, shardChans := s.pubsub.counts()
 	return []infoField{
 		{"total_connections_received", i64(st.connections.Load())},
 		{"total_commands_processed", i64(st.commands.Load())},
@@ -177,9 +178,9 @@ func (s *Server) statsFields() []infoField {
 		{"current_eviction_exceeded_time", "0"},
 		{"keyspace_hits", "0"},
 		{"keyspace_misses", "0"},
-		{"pubsub_channels", "0"},
-		{"pubsub_patterns", "0"},
-		{"pubsubshard_channels", "0"},
+		{"pubsub_channels", strconv.Itoa(chans)},
+		{"pubsub_patterns", strconv.Itoa(pats)},
+		{"pubsubshard_channels", strconv.Itoa(shardChans)},
 		{"latest_fork_usec", "0"},
 		{"total_forks", "0"},
 		{"migrate_cached_sockets", "0"},

@@ -1,6 +1,9 @@
 package server
 
-import "sync"
+import (
+	"sync"
+	"time"
+)
 
 // reply is one element of a connection's reply queue: the bytes of one
 // reply that waits for ticket, followed by the bytes of later replies that
@@ -30,6 +33,15 @@ type replyQueue struct {
 	count    int       // replies pushed and not yet written
 	finished bool      // the reader pushes no more; the writer drains and exits
 	closed   bool      // the writer is gone; pushes fail
+	// softSince is when the queued bytes went over a Pub/Sub soft limit
+	// (zero: they are not over it).
+	softSince time.Time
+	// While holding, Pub/Sub messages wait in held (heldBytes) instead
+	// of the queue: the reader has registered a subscription whose
+	// confirmation it has not yet queued (see holdMessages).
+	holding   bool
+	held      []reply
+	heldBytes int
 }
 
 func newReplyQueue(maxBytes, maxItems int) *replyQueue {
@@ -55,6 +67,67 @@ func (q *replyQueue) push(items []reply, n int) bool {
 	q.count += len(items)
 	q.ready.Signal()
 	return true
+}
+
+// pushMessage appends a Pub/Sub message, never blocking (the publisher is
+// another connection). It reports false, queueing nothing, if the queue
+// is closed or over the pubsub output buffer limits: hard bytes, or soft
+// bytes for softFor (Redis's checkClientOutputBufferLimits; 0: none).
+func (q *replyQueue) pushMessage(msg []byte, hard, soft int64, softFor time.Duration) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.closed {
+		return false
+	}
+	size := int64(q.bytes + q.heldBytes + len(msg))
+	if hard > 0 && size > hard {
+		return false
+	}
+	switch {
+	case soft <= 0 || size <= soft:
+		q.softSince = time.Time{}
+	case q.softSince.IsZero():
+		q.softSince = time.Now()
+	case time.Since(q.softSince) > softFor:
+		return false
+	}
+	if q.holding {
+		q.held = append(q.held, reply{data: msg})
+		q.heldBytes += len(msg)
+		return true
+	}
+	q.items = append(q.items, reply{data: msg})
+	q.bytes += len(msg)
+	q.count++
+	q.ready.Signal()
+	return true
+}
+
+// holdMessages makes Pub/Sub messages wait until release: the reader
+// calls it before registering a subscription, and release once the
+// confirmation is queued (or written), so that no message overtakes the
+// confirmation and none published after it is missed.
+func (q *replyQueue) holdMessages() {
+	q.mu.Lock()
+	q.holding = true
+	q.mu.Unlock()
+}
+
+// release queues the messages held since holdMessages.
+func (q *replyQueue) release() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if !q.holding {
+		return
+	}
+	q.holding = false
+	if len(q.held) > 0 && !q.closed {
+		q.items = append(q.items, q.held...)
+		q.bytes += q.heldBytes
+		q.count += len(q.held)
+		q.ready.Signal()
+	}
+	q.held, q.heldBytes = nil, 0
 }
 
 // take waits for replies and returns all queued ones, handing the queue

@@ -72,6 +72,7 @@ type Server struct {
 	latency latencyMonitor
 	stats   serverStats
 	config  configState // CONFIG GET and SET (config.go); its own lock
+	pubsub  *pubsubRegistry
 
 	mu        sync.Mutex
 	closed    bool
@@ -126,8 +127,11 @@ func New(cfg Config) (*Server, error) {
 		started:   time.Now(),
 		listeners: make(map[net.Listener]struct{}),
 		conns:     make(map[*conn]struct{}),
+		pubsub:    newPubsubRegistry(),
 	}
 	s.config.init(cfg)
+	// Messages published on the shard's other nodes.
+	cfg.Backend.OnMessage(func(sharded bool, channel, message []byte) { s.pubsub.publish(nil, sharded, channel, message) })
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	pass := cfg.RequirePass
 	s.pass.Store(&pass)

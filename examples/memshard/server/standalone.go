@@ -136,6 +136,12 @@ func (s *Standalone) Block(ctx context.Context, conn *ConnState, argv [][]byte, 
 	return BlockResult{Cancelled: wt.Wait(ctx, &s.mu) == engine.Cancelled}
 }
 
+// Publish implements Backend: a standalone node has no other node.
+func (s *Standalone) Publish(sharded bool, channel, message []byte) {}
+
+// OnMessage implements Backend: no other node publishes.
+func (s *Standalone) OnMessage(func(sharded bool, channel, message []byte)) {}
+
 // serveBlockedLocked serves the clients blocked on keys the last command
 // created.
 func (s *Standalone) serveBlockedLocked() {

@@ -1,0 +1,130 @@
+package server
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/quorumlog/quorumlog/examples/memshard/redisdiff"
+)
+
+// A scenario is run on redis-server and on memshard, step by step, on
+// several connections (blocking commands, Pub/Sub); the replies each
+// connection reads are compared. "blocked N" waits until the server
+// reports N blocked clients, so that the order in which clients block
+// (which decides who is served first) is the same on both; "until" repeats
+// a command on the control connection until it replies as given.
+type bstep struct {
+	conn int    // 1-based; 0: the control connection
+	op   string // do (send, read), send, read, quiet (do, unrecorded), blocked, until, close
+	args []string
+}
+
+func bdo(conn int, args ...string) bstep    { return bstep{conn: conn, op: "do", args: args} }
+func bsend(conn int, args ...string) bstep  { return bstep{conn: conn, op: "send", args: args} }
+func bread(conn int) bstep                  { return bstep{conn: conn, op: "read"} }
+func bquiet(conn int, args ...string) bstep { return bstep{conn: conn, op: "quiet", args: args} }
+func bblocked(n int) bstep                  { return bstep{op: "blocked", args: []string{itoa(n)}} }
+func bclose(conn int) bstep                 { return bstep{conn: conn, op: "close"} }
+
+// buntil repeats argv until it replies want (RESP, as redis-server sends it).
+func buntil(want string, args ...string) bstep {
+	return bstep{op: "until", args: append([]string{want}, args...)}
+}
+
+type bscenario struct {
+	name  string
+	steps []bstep
+}
+
+var clientListVolatile = regexp.MustCompile(`(id|addr|laddr|fd|age|idle|qbuf|qbuf-free|argv-mem|multi-mem|rbs|rbp|obl|oll|omem|tot-mem)=[^ ]*`)
+
+// runScenario runs steps on a flushed server and returns, in
+// order, each recorded reply with its connection's number. Client IDs
+// are written $N in steps; CLIENT LIST and INFO replies keep only what
+// both servers share.
+func runScenario(t *testing.T, addr string, steps []bstep) []string {
+	ctl := dial(t, addr)
+	ctl.Do("FLUSHALL")
+	conns := make([]*redisdiff.Conn, 5)
+	ids := make([]string, 5)
+	for i := 1; i < len(conns); i++ {
+		conns[i] = dial(t, addr)
+		ids[i] = strings.TrimSpace(strings.TrimPrefix(string(conns[i].Do("CLIENT", "ID")), ":"))
+	}
+	var out []string
+	for _, st := range steps {
+		args := make([]string, len(st.args))
+		for i, a := range st.args {
+			if strings.HasPrefix(a, "$") {
+				a = ids[a[1]-'0']
+			}
+			args[i] = a
+		}
+		c := conns[st.conn]
+		record := func(reply []byte) {
+			s := string(reply)
+			switch {
+			case len(args) > 1 && args[0] == "CLIENT" && args[1] == "LIST":
+				s = clientListVolatile.ReplaceAllString(s[strings.Index(s, "\r\n")+2:], "")
+			case len(args) > 1 && args[0] == "INFO" && args[1] == "stats":
+				s = infoLineOf(s, "pubsub_channels") + " " + infoLineOf(s, "pubsub_patterns") + " " + infoLineOf(s, "pubsubshard_channels")
+			case len(args) > 0 && args[0] == "INFO":
+				s = infoLineOf(s, "blocked_clients")
+			}
+			out = append(out, fmt.Sprintf("%d %q", st.conn, s))
+		}
+		switch st.op {
+		case "do":
+			record(c.Do(args...))
+		case "quiet":
+			c.Do(args...)
+		case "send":
+			c.Send(redisdiff.Encode(args...))
+		case "read":
+			record(c.Read())
+		case "close":
+			c.Close()
+		case "blocked":
+			waitBlockedClients(t, ctl, args[0])
+		case "until":
+			deadline := time.Now().Add(10 * time.Second)
+			for string(ctl.Do(args[1:]...)) != args[0] {
+				if time.Now().After(deadline) {
+					t.Fatalf("%q never replied %q", args[1:], args[0])
+				}
+				time.Sleep(2 * time.Millisecond)
+			}
+		}
+	}
+	return out
+}
+
+// infoLineOf returns the line of INFO reply s for field.
+func infoLineOf(s, field string) string {
+	for _, line := range strings.Split(s, "\r\n") {
+		if strings.HasPrefix(line, field+":") {
+			return line
+		}
+	}
+	return field + " missing"
+}
+
+// waitBlockedClients waits until INFO reports n blocked clients.
+func waitBlockedClients(t *testing.T, ctl *redisdiff.Conn, n string) {
+	t.Helper()
+	want := "blocked_clients:" + n
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got := infoLineOf(string(ctl.Do("INFO", "clients")), "blocked_clients")
+		if got == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s, want %s", got, want)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
