@@ -189,9 +189,3 @@ func splitAddr(addr string) (host, port string) {
 	}
 	return addr, ""
 }
-
-// Publish sends a Pub/Sub message to the shard's other nodes (server.Backend).
-func (s *Shard) Publish(sharded bool, channel, message []byte) {}
-
-// OnMessage sets the delivery of messages published on other nodes.
-func (s *Shard) OnMessage(deliver func(sharded bool, channel, message []byte)) {}

@@ -92,6 +92,8 @@ const (
 
 // Shard is one memshard node. Create with New, start with Run.
 type Shard struct {
+	pubsubState // Pub/Sub between the nodes (pubsub.go)
+
 	cfg    Config
 	logger *slog.Logger
 	table  engine.Table
@@ -208,6 +210,7 @@ func New(cfg Config) (*Shard, error) {
 		epoch:    time.Now(),
 	}
 	s.openSeq = 1 // ticket 0 means "no wait"
+	s.pubsubOut.wake = make(chan struct{}, 1)
 	s.maxRecord = cfg.MaxRecordBytes
 	if s.maxRecord == 0 {
 		s.maxRecord = DefaultMaxRecordBytes // until the log says
@@ -298,7 +301,7 @@ func clusterID(id string) string {
 // Run creates the shard's logs if needed, registers this node, then tails
 // the log, applies it, and takes part in elections until ctx ends.
 func (s *Shard) Run(ctx context.Context) error {
-	for _, name := range []string{s.cfg.Log, s.membersLog()} {
+	for _, name := range []string{s.cfg.Log, s.membersLog(), s.pubsubLog()} {
 		if err := s.cfg.Client.CreateLog(ctx, name); err != nil && !errors.Is(err, client.ErrAlreadyExists) {
 			return err
 		}
@@ -312,7 +315,8 @@ func (s *Shard) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	ctx, cancel := context.WithCancel(ctx)
 	defer func() { cancel(); wg.Wait() }()
-	for _, loop := range []func(context.Context){s.tailLoop, s.membersLoop, s.electionLoop, s.appendLoop, s.expireLoop} {
+	for _, loop := range []func(context.Context){s.tailLoop, s.membersLoop, s.electionLoop, s.appendLoop, s.expireLoop,
+		s.pubsubAppendLoop, s.pubsubTailLoop, s.pubsubTrimLoop} {
 		wg.Add(1)
 		go func() { defer wg.Done(); loop(ctx) }()
 	}
