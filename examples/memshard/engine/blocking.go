@@ -277,6 +277,18 @@ func oneKeyServe(first, last int) func(argv [][]byte, key []byte) [][]byte {
 	}
 }
 
+// firstHolding returns the first of keys that holds a T (an existing
+// list or sorted set is never empty). ok is false, WRONGTYPE replied, if a
+// key of another type comes before it; found is false if there is none.
+func firstHolding[T *List | *ZSet](db *DB, c *Call, keys [][]byte) (key []byte, v T, found, ok bool) {
+	for _, k := range keys {
+		if v, ok = lookupValue[T](db, c, k); !ok || v != nil {
+			return k, v, ok && v != nil, ok
+		}
+	}
+	return nil, nil, false, true
+}
+
 // blpopCommand is BLPOP and BRPOP: key [key ...] timeout.
 func blpopCommand(db *DB, c *Call, front bool) {
 	last := len(c.Argv) - 1
@@ -285,47 +297,38 @@ func blpopCommand(db *DB, c *Call, front bool) {
 		return
 	}
 	keys := c.Argv[1:last]
-	for _, key := range keys {
-		l, ok := lookupValue[*List](db, c, key)
-		if !ok {
-			return
-		}
-		if l == nil {
-			continue
-		}
-		var v string
-		pop := "RPOP"
-		if front {
-			v, pop = l.PopFront(), "LPOP"
-		} else {
-			v = l.PopBack()
-		}
-		c.Out.Array(2)
-		c.Out.Bulk(key)
-		c.Out.BulkString(v)
-		if l.Len() == 0 {
-			db.Delete(string(key))
-		} else {
-			db.Touch(string(key))
-		}
-		c.Propagate([]byte(pop), key)
+	key, l, found, ok := firstHolding[*List](db, c, keys)
+	if !ok {
 		return
 	}
-	blockOrTimeOut(c, Block{Keys: keys, Type: TypeList, Deadline: deadline, serve: oneKeyServe(1, last-1)}, false)
+	if !found {
+		blockOrTimeOut(c, Block{Keys: keys, Type: TypeList, Deadline: deadline, serve: oneKeyServe(1, last-1)}, false)
+		return
+	}
+	var v string
+	pop := "RPOP"
+	if front {
+		v, pop = l.PopFront(), "LPOP"
+	} else {
+		v = l.PopBack()
+	}
+	c.Out.Array(2)
+	c.Out.Bulk(key)
+	c.Out.BulkString(v)
+	if l.Len() == 0 {
+		db.Delete(string(key))
+	} else {
+		db.Touch(string(key))
+	}
+	c.Propagate([]byte(pop), key)
 }
 
 // blmoveCommand is BLMOVE source destination LEFT|RIGHT LEFT|RIGHT
 // timeout; brpoplpushCommand is BRPOPLPUSH source destination timeout.
 func blmoveCommand(db *DB, c *Call) {
-	from, ok := listWhere(c, c.Argv[3])
-	if !ok {
-		return
+	if from, to, ok := listWheres(c); ok {
+		blockingMove(db, c, c.Argv[5], from, to)
 	}
-	to, ok := listWhere(c, c.Argv[4])
-	if !ok {
-		return
-	}
-	blockingMove(db, c, c.Argv[5], from, to)
 }
 
 func brpoplpushCommand(db *DB, c *Call) { blockingMove(db, c, c.Argv[3], false, true) }
@@ -355,29 +358,26 @@ func bzpopCommand(db *DB, c *Call, max bool) {
 		return
 	}
 	keys := c.Argv[1:last]
-	for _, key := range keys {
-		z, ok := lookupValue[*ZSet](db, c, key)
-		if !ok {
-			return
-		}
-		if z == nil {
-			continue
-		}
-		x, pop := z.zsl.first(), "ZPOPMIN"
-		if max {
-			x, pop = z.zsl.tail, "ZPOPMAX"
-		}
-		member, score := x.member, x.score
-		z.remove(member)
-		c.Out.Array(3)
-		c.Out.Bulk(key)
-		c.Out.BulkString(member)
-		c.Out.Double(score)
-		zsetDeleteIfEmpty(db, key, z)
-		c.Propagate([]byte(pop), key)
+	key, z, found, ok := firstHolding[*ZSet](db, c, keys)
+	if !ok {
 		return
 	}
-	blockOrTimeOut(c, Block{Keys: keys, Type: TypeZSet, Deadline: deadline, serve: oneKeyServe(1, last-1)}, false)
+	if !found {
+		blockOrTimeOut(c, Block{Keys: keys, Type: TypeZSet, Deadline: deadline, serve: oneKeyServe(1, last-1)}, false)
+		return
+	}
+	x, pop := z.zsl.first(), "ZPOPMIN"
+	if max {
+		x, pop = z.zsl.tail, "ZPOPMAX"
+	}
+	member, score := x.member, x.score
+	z.remove(member)
+	c.Out.Array(3)
+	c.Out.Bulk(key)
+	c.Out.BulkString(member)
+	c.Out.Double(score)
+	zsetDeleteIfEmpty(db, key, z)
+	c.Propagate([]byte(pop), key)
 }
 
 // blmpopCommand is BLMPOP timeout numkeys key [key ...] LEFT|RIGHT

@@ -418,15 +418,17 @@ func listWhere(c *Call, b []byte) (front, ok bool) {
 }
 
 func lmoveCommand(db *DB, c *Call) {
-	from, ok := listWhere(c, c.Argv[3])
-	if !ok {
-		return
+	if from, to, ok := listWheres(c); ok {
+		listMove(db, c, from, to)
 	}
-	to, ok := listWhere(c, c.Argv[4])
-	if !ok {
-		return
+}
+
+// listWheres parses LMOVE's and BLMOVE's two ends (argv[3], argv[4]).
+func listWheres(c *Call) (from, to, ok bool) {
+	if from, ok = listWhere(c, c.Argv[3]); ok {
+		to, ok = listWhere(c, c.Argv[4])
 	}
-	listMove(db, c, from, to)
+	return from, to, ok
 }
 
 func rpoplpushCommand(db *DB, c *Call) { listMove(db, c, false, true) }

@@ -173,19 +173,26 @@ func zsetParseBound(s []byte) (v float64, exclusive, ok bool) {
 		s = s[1:]
 		exclusive = true
 	}
-	i := 0
-	for i < len(s) && isCSpace(s[i]) {
-		i++
-	}
-	v, n, _ := zsetStrtod(s[i:])
-	end := i + n
-	if n == 0 {
-		end, v = 0, 0 // no conversion: strtod's end pointer is its argument
-	}
+	v, end, _ := strtodC(s)
 	if (end < len(s) && s[end] != 0) || math.IsNaN(v) {
 		return 0, false, false
 	}
 	return v, exclusive, true
+}
+
+// strtodC is strtod as C code calls it: leading whitespace skipped, end
+// where it stopped (0, the start, if it converted nothing), erange as
+// zsetStrtod reports it.
+func strtodC(s []byte) (v float64, end int, erange bool) {
+	i := 0
+	for i < len(s) && isCSpace(s[i]) {
+		i++
+	}
+	v, n, erange := zsetStrtod(s[i:])
+	if n == 0 {
+		return 0, 0, false
+	}
+	return v, i + n, erange
 }
 
 // zsetScoreRange is zrangespec: min and max, each possibly exclusive.

@@ -90,19 +90,7 @@ func blockingScenarios() []bscenario {
 
 // TestDiffBlocking runs the blocking scenarios on redis-server and
 // memshard and compares what every connection read.
-func TestDiffBlocking(t *testing.T) {
-	rs := redisdiff.Start(t)
-	_, addr := startServer(t, Config{})
-	for _, sc := range blockingScenarios() {
-		t.Run(sc.name, func(t *testing.T) {
-			want := runScenario(t, rs.Addr, sc.steps)
-			got := runScenario(t, addr, sc.steps)
-			if strings.Join(got, "\n") != strings.Join(want, "\n") {
-				t.Errorf("memshard:\n%s\nredis-server:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-			}
-		})
-	}
-}
+func TestDiffBlocking(t *testing.T) { diffScenarios(t, blockingScenarios()) }
 
 // TestBlocking_ReadWhileBlockedKeepsLargeInput: what a blocked client
 // sends meanwhile, more than one read buffer of it, runs after the

@@ -1,11 +1,6 @@
 package server
 
-import (
-	"strings"
-	"testing"
-
-	"github.com/quorumlog/quorumlog/examples/memshard/redisdiff"
-)
+import "testing"
 
 func pubsubScenarios() []bscenario {
 	return []bscenario{
@@ -64,16 +59,4 @@ func pubsubScenarios() []bscenario {
 
 // TestDiffPubSub runs the Pub/Sub scenarios on redis-server and memshard
 // (standalone) and compares what every connection read.
-func TestDiffPubSub(t *testing.T) {
-	rs := redisdiff.Start(t)
-	_, addr := startServer(t, Config{})
-	for _, sc := range pubsubScenarios() {
-		t.Run(sc.name, func(t *testing.T) {
-			want := runScenario(t, rs.Addr, sc.steps)
-			got := runScenario(t, addr, sc.steps)
-			if strings.Join(got, "\n") != strings.Join(want, "\n") {
-				t.Errorf("memshard:\n%s\nredis-server:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-			}
-		})
-	}
-}
+func TestDiffPubSub(t *testing.T) { diffScenarios(t, pubsubScenarios()) }

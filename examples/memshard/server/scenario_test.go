@@ -39,6 +39,22 @@ type bscenario struct {
 	steps []bstep
 }
 
+// diffScenarios runs each scenario on a redis-server and a memshard of
+// its own and compares what every connection read.
+func diffScenarios(t *testing.T, scenarios []bscenario) {
+	rs := redisdiff.Start(t)
+	_, addr := startServer(t, Config{})
+	for _, sc := range scenarios {
+		t.Run(sc.name, func(t *testing.T) {
+			want := runScenario(t, rs.Addr, sc.steps)
+			got := runScenario(t, addr, sc.steps)
+			if strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Errorf("memshard:\n%s\nredis-server:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+			}
+		})
+	}
+}
+
 var clientListVolatile = regexp.MustCompile(`(id|addr|laddr|fd|age|idle|qbuf|qbuf-free|argv-mem|multi-mem|rbs|rbp|obl|oll|omem|tot-mem)=[^ ]*`)
 
 // runScenario runs steps on a flushed server and returns, in
