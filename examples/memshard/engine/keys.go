@@ -32,6 +32,7 @@ func keyCommands() []*Command {
 		{Name: "swapdb", Arity: 3, Flags: []string{FlagWrite, FlagFast}, Handler: keysSwapDB},
 	}
 	cmds = append(cmds, expireCommands()...)
+	cmds = append(cmds, sortCommands()...)
 	return append(cmds, scanCommands()...)
 }
 

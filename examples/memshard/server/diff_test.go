@@ -190,6 +190,10 @@ func protocolCases() []diffCase {
 		{name: "pubsub-reply-off", in: "CLIENT REPLY OFF\r\nSUBSCRIBE ps6:a\r\nPUBLISH ps6:a m\r\nCLIENT REPLY ON\r\nPING\r\nRESET\r\nPING\r\n"},
 		{name: "pubsub-reply-skip", in: "CLIENT REPLY SKIP\r\nUNSUBSCRIBE\r\nPING\r\nMULTI\r\nSUBSCRIBE ps7:a\r\nPUBLISH ps7:a m\r\nSET ps7:k v\r\nEXEC\r\nPING\r\nRESET\r\n"},
 		{name: "pubsub-multi", in: "MULTI\r\nSUBSCRIBE ps4:a\r\nPING\r\nGET ps4:k\r\nEXEC\r\nPING\r\nGET ps4:k\r\nQUIT\r\n"},
+		// SORT's keys (STORE's destination anywhere after the key).
+		{name: "sort-getkeys", in: "COMMAND GETKEYS SORT srt:k ALPHA STORE srt:d\r\nCOMMAND GETKEYS SORT srt:k\r\nCOMMAND GETKEYS SORT srt:k STORE\r\n" +
+			"COMMAND GETKEYS SORT_RO srt:k ALPHA\r\nCOMMAND GETKEYS SORT srt:k STORE a STORE b\r\nCOMMAND GETKEYS SORT srt:k LIMIT STORE x STORE y\r\n" +
+			"COMMAND GETKEYS SORT srt:k BY STORE STORE z\r\nCOMMAND GETKEYS SORT srt:k GET store STORE\r\n"},
 		{name: "select", in: "SELECT 0\r\nSELECT 16\r\nSELECT abc\r\nSELECT -1\r\nSELECT\r\nSELECT 99999999999999999999\r\n"},
 		{name: "quit", in: "PING\r\nQUIT\r\nPING\r\n"},
 		{name: "quit-args", in: "QUIT extra\r\nPING\r\n"},
