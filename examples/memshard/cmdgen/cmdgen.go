@@ -329,6 +329,12 @@ var commands = []genCmd{
 	c("s", "GETRANGE", func(g *Gen) []string { return []string{g.key(), g.num(), g.num()} }),
 	c("s", "SUBSTR", func(g *Gen) []string { return []string{g.key(), g.num(), g.num()} }),
 	c("s", "SETRANGE", func(g *Gen) []string { return []string{g.key(), g.pick("0", "1", "3", "-1"), g.value()} }),
+	// HyperLogLogs are strings: on the string keys, where GET reads their
+	// bytes and SETRANGE, APPEND or SETBIT may corrupt them.
+	c("s", "PFADD", func(g *Gen) []string { return append([]string{g.key()}, g.members(3)...) }),
+	c("s", "PFADD", func(g *Gen) []string { return append([]string{g.key()}, g.many()...) }),
+	c("s", "PFCOUNT", func(g *Gen) []string { return g.keys(3) }),
+	c("s", "PFMERGE", func(g *Gen) []string { return append([]string{g.key()}, g.keys(3)...) }),
 	// hashes
 	c("h", "HSET", func(g *Gen) []string { // many fields, or one long value
 		if g.r.IntN(3) == 0 {

@@ -140,7 +140,7 @@ type Table map[string]*Command
 func NewTable() Table {
 	t := make(Table)
 	for _, family := range [][]*Command{
-		keyCommands(), stringCommands(), hashCommands(), listCommands(), setCommands(), zsetCommands(), objectCommands(), memoryCommands(), blockingCommands(),
+		keyCommands(), stringCommands(), hashCommands(), listCommands(), setCommands(), zsetCommands(), objectCommands(), memoryCommands(), blockingCommands(), hllCommands(),
 	} {
 		for _, cmd := range family {
 			if _, dup := t[cmd.Name]; dup {

@@ -34,6 +34,9 @@ import (
 //	  ZRANDMEMBER ZSCAN
 //	each key argument, a repeated one each time:
 //	  EXISTS TOUCH MGET
+//	each key in order, up to the first that is no HLL (counted, then
+//	refused); PFMERGE's destination first, as a source:
+//	  PFCOUNT PFMERGE
 //	the source, never the destination:
 //	  COPY ZRANGESTORE
 //	each source in order, up to the first of a wrong type (counted, then
@@ -43,7 +46,7 @@ import (
 //	every key visited that passes MATCH (live: hit, expired: miss):
 //	  SCAN with TYPE (SCAN without TYPE counts nothing)
 //	nothing (lookupKeyWrite, or no lookup):
-//	  SET SETNX SETEX PSETEX MSET MSETNX APPEND SETRANGE SETBIT
+//	  SET SETNX SETEX PSETEX MSET MSETNX APPEND SETRANGE SETBIT PFADD
 //	  INCR DECR INCRBY DECRBY INCRBYFLOAT
 //	  DEL UNLINK RENAME RENAMENX EXPIRE PEXPIRE EXPIREAT PEXPIREAT PERSIST
 //	  RANDOMKEY KEYS DBSIZE FLUSHDB FLUSHALL
@@ -306,6 +309,13 @@ var keyspaceCases = map[string][]keyspaceCase{
 		{"ZRANDMEMBER zset 2 BAD", 0, 0}, {"ZRANDMEMBER xzset -2", 0, 1}, {"ZRANDMEMBER xzset", 0, 1},
 		{"ZSCAN zset 0", 1, 0}, {"ZSCAN nokey 0", 0, 1}, {"ZSCAN str 0", 1, 0}, {"ZSCAN zset x", 0, 0},
 		{"ZSCAN zset 0 BAD", 1, 0}, {"ZSCAN nokey 0 BAD", 0, 1}, {"ZSCAN xzset 0", 0, 1},
+	},
+	"hll": {
+		{"PFADD str a", 0, 0}, {"PFADD nokey a", 0, 0}, {"PFADD list a", 0, 0}, {"PFADD xstr a", 0, 0}, {"PFADD nokey", 0, 0},
+		{"PFCOUNT str", 1, 0}, {"PFCOUNT nokey", 0, 1}, {"PFCOUNT xstr", 0, 1}, {"PFCOUNT list", 1, 0},
+		{"PFCOUNT nokey dst", 0, 2}, {"PFCOUNT nokey str list", 1, 1}, {"PFCOUNT list str", 1, 0}, {"PFCOUNT xstr nokey", 0, 2},
+		{"PFMERGE dst nokey", 0, 2}, {"PFMERGE dst", 0, 1}, {"PFMERGE dst str", 1, 1}, {"PFMERGE str", 1, 0},
+		{"PFMERGE dst xstr nokey", 0, 3}, {"PFMERGE dst list nokey", 1, 1}, {"PFMERGE xstr nokey", 0, 2}, {"PFMERGE list", 1, 0},
 	},
 }
 

@@ -411,6 +411,8 @@ func (s *Server) applyParam(p *param, v string) {
 		s.config.latencyThreshold.Store(n)
 	case "client-output-buffer-limit":
 		s.config.setPubsubLimits(v)
+	case "hll-sparse-max-bytes":
+		engine.SetHLLSparseMaxBytes(n) // when PFADD promotes a sparse HyperLogLog
 	case "timeout":
 		s.config.idleTimeout.Store(int64(time.Duration(n) * time.Second))
 		for _, c := range s.connList() {
