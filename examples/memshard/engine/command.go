@@ -37,10 +37,27 @@ type Command struct {
 	// Subcommands, for a container command (OBJECT), by lower-case name;
 	// each has its full name ("object|encoding"). Table.Resolve picks one.
 	Subcommands map[string]*Command
+	// WriteFunc, if set, says whether a call with these arguments is a
+	// write, for a command whose write-ness depends on them (EVAL: its
+	// script's shebang flags). Flags stay what COMMAND INFO shows.
+	WriteFunc func(argv [][]byte) bool
+	// ReadsAnyKey: the command may read keys beyond those Keys names (a
+	// script reads what it likes). The shard's client blocking layer then
+	// holds its reply for every uncommitted write, not just its keys'.
+	ReadsAnyKey bool
 }
 
 // IsWrite reports whether the command may modify the keyspace.
 func (cmd *Command) IsWrite() bool { return cmd.HasFlag(FlagWrite) }
+
+// IsWriteCall reports whether the call argv is a write: WriteFunc's
+// answer if the command has one, else IsWrite. Routing and replicas use it.
+func (cmd *Command) IsWriteCall(argv [][]byte) bool {
+	if cmd.WriteFunc != nil {
+		return cmd.WriteFunc(argv)
+	}
+	return cmd.IsWrite()
+}
 
 func (cmd *Command) HasFlag(f string) bool {
 	for _, x := range cmd.Flags {
@@ -140,7 +157,7 @@ type Table map[string]*Command
 func NewTable() Table {
 	t := make(Table)
 	for _, family := range [][]*Command{
-		keyCommands(), stringCommands(), hashCommands(), listCommands(), setCommands(), zsetCommands(), objectCommands(), memoryCommands(), blockingCommands(), hllCommands(),
+		keyCommands(), stringCommands(), hashCommands(), listCommands(), setCommands(), zsetCommands(), objectCommands(), memoryCommands(), blockingCommands(), hllCommands(), scriptCommands(),
 	} {
 		for _, cmd := range family {
 			if _, dup := t[cmd.Name]; dup {

@@ -74,6 +74,8 @@ type DB struct {
 	waiting  map[string][]*Waiter
 	ready    []string
 	readySet map[string]bool
+
+	scripts *scriptCache // EVAL's script cache and Lua state (script.go)
 }
 
 // New returns an empty DB.

@@ -28,13 +28,14 @@ func (c *conn) redirect(dc *engine.Command, argv [][]byte) string {
 		return ""
 	}
 	keys := dc.Keys(argv)
+	write := dc.IsWriteCall(argv) // EVAL's depends on its script
 	if len(keys) == 0 {
-		if dc.IsWrite() {
+		if write {
 			return errReadOnly
 		}
 		return ""
 	}
-	return c.movedOrServe(route, dc.IsWrite(), keys[0])
+	return c.movedOrServe(route, write, keys[0])
 }
 
 // redirectKeys is redirect for a connection command with keys (WATCH).

@@ -109,7 +109,7 @@ func (s *Shard) execLocked(c *engine.Call) server.Ticket {
 	cmd := s.table.Lookup(argv[0])
 	c.InExec = s.inExec
 	if s.role != rolePrimary {
-		if cmd != nil && cmd.IsWrite() {
+		if cmd != nil && cmd.IsWriteCall(argv) {
 			c.Out.Error(errReadOnly)
 			return 0
 		}
@@ -136,6 +136,9 @@ func (s *Shard) execLocked(c *engine.Call) server.Ticket {
 // DBSIZE...) for every uncommitted write.
 func (s *Shard) readTicketLocked(cmd *engine.Command, argv [][]byte) uint64 {
 	keys := cmd.Keys(argv)
+	if cmd.ReadsAnyKey {
+		keys = nil // a script may read any key: wait as a keyless read does
+	}
 	if len(keys) == 0 {
 		if s.open.count > 0 {
 			return s.openSeq
