@@ -345,6 +345,31 @@ func sampleArgv(name string, arity int, specs []*commanddocs.KeySpec) [][]byte {
 // keySpecKeys returns the keys specs find in argv, as Redis 7.0's
 // getKeysUsingKeySpecs does for index begin searches and range or keynum
 // find-keys, the only kinds the commands memshard implements have.
+// keywordIndex returns the index after keyword in argv, searched for from
+// startfrom toward the end (toward the start if startfrom is negative:
+// counted from the end), case-insensitively; 0 if it is not there.
+func keywordIndex(argv [][]byte, keyword string, startfrom int) int {
+	argc := len(argv)
+	start, end := startfrom, argc-1
+	if startfrom <= 0 {
+		start, end = argc+startfrom, 0
+	}
+	for i := start; i != end; {
+		if i >= argc || i < 1 {
+			return 0
+		}
+		if strings.EqualFold(string(argv[i]), keyword) {
+			return i + 1
+		}
+		if start <= end {
+			i++
+		} else {
+			i--
+		}
+	}
+	return 0
+}
+
 func keySpecKeys(specs []*commanddocs.KeySpec, argv [][]byte) ([][]byte, error) {
 	var keys [][]byte
 	argc := len(argv)
@@ -354,10 +379,19 @@ func keySpecKeys(specs []*commanddocs.KeySpec, argv [][]byte) ([][]byte, error) 
 			// sample argv lacks): getKeysUsingKeySpecs skips them.
 			continue
 		}
-		if ks.BeginSearch.Type != "index" {
+		var first int
+		switch ks.BeginSearch.Type {
+		case "index":
+			first = *ks.BeginSearch.Index
+		case "keyword":
+			// The argument after the keyword, searched for from startfrom
+			// (from the end if negative), as getKeysUsingKeySpecs does.
+			if first = keywordIndex(argv, ks.BeginSearch.Keyword, *ks.BeginSearch.StartFrom); first == 0 {
+				continue // not there: no key from this spec
+			}
+		default:
 			return nil, fmt.Errorf("begin_search %q", ks.BeginSearch.Type)
 		}
-		first := *ks.BeginSearch.Index
 		var last, step int
 		switch fk := ks.FindKeys; fk.Type {
 		case "range":
