@@ -24,6 +24,25 @@ func startRedisClusterNode(t *testing.T) (rs *redisdiff.Server, bus int, c *redi
 	return rs, bus, dial(t, rs.Addr)
 }
 
+// startServingRedisCluster runs a cluster-mode redis-server that serves
+// every slot, as memshard's one-shard cluster does, once its cluster
+// state is ok.
+func startServingRedisCluster(t *testing.T) *redisdiff.Conn {
+	t.Helper()
+	_, _, rc := startRedisClusterNode(t)
+	if got := string(rc.Do("CLUSTER", "ADDSLOTSRANGE", "0", "16383")); got != "+OK\r\n" {
+		t.Fatalf("CLUSTER ADDSLOTSRANGE = %q", got)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(string(rc.Do("CLUSTER", "INFO")), "cluster_state:ok") {
+		if time.Now().After(deadline) {
+			t.Fatal("redis-server's cluster state never became ok")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return rc
+}
+
 // CLUSTER FORGET answers as Redis 7.0 does, errors included (the node IDs
 // differ, so the replies are compared with each node's own put in), and
 // CLUSTER HELP's lines stand where Redis's do. A forgotten replica leaves

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/quorumlog/quorumlog/examples/memshard/engine"
 	"github.com/quorumlog/quorumlog/examples/memshard/redisdiff"
@@ -104,17 +103,7 @@ func TestScriptGoRedis(t *testing.T) {
 // TestScriptNoCluster: memshard presents itself as a cluster, so a script
 // with the no-cluster flag is refused as by a redis-server in cluster mode.
 func TestScriptNoCluster(t *testing.T) {
-	_, _, rc := startRedisClusterNode(t)
-	if got := string(rc.Do("CLUSTER", "ADDSLOTSRANGE", "0", "16383")); got != "+OK\r\n" {
-		t.Fatalf("CLUSTER ADDSLOTSRANGE = %q", got)
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(string(rc.Do("CLUSTER", "INFO")), "cluster_state:ok") {
-		if time.Now().After(deadline) {
-			t.Fatal("redis-server's cluster state never became ok")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	rc := startServingRedisCluster(t)
 	_, addr := startServer(t, Config{})
 	mc := dial(t, addr)
 	for _, argv := range [][]string{

@@ -1,9 +1,7 @@
 package server
 
 import (
-	"strings"
 	"testing"
-	"time"
 )
 
 // TestSortClusterMode: SORT's BY with a pattern and GET, refused in cluster
@@ -11,17 +9,7 @@ import (
 // (memshard presents itself as a one-shard cluster); BY a constant is
 // allowed there and means "do not sort".
 func TestSortClusterMode(t *testing.T) {
-	_, _, rc := startRedisClusterNode(t)
-	if got := string(rc.Do("CLUSTER", "ADDSLOTSRANGE", "0", "16383")); got != "+OK\r\n" {
-		t.Fatalf("CLUSTER ADDSLOTSRANGE = %q", got)
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(string(rc.Do("CLUSTER", "INFO")), "cluster_state:ok") {
-		if time.Now().After(deadline) {
-			t.Fatal("redis-server's cluster state never became ok")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	rc := startServingRedisCluster(t)
 	_, addr := startServer(t, Config{})
 	mc := dial(t, addr)
 	for _, argv := range [][]string{
