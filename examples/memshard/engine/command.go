@@ -116,6 +116,9 @@ type Call struct {
 	// Blocked is set by a blocking command that asked to block: it
 	// replied nothing, and the caller registers a Waiter (see blocking.go).
 	Blocked *Block
+	// Scripts, if set, is the backend's monitor of the script this call
+	// runs (EVAL): BUSY replies and SCRIPT KILL (script_monitor.go).
+	Scripts *ScriptMonitor
 
 	effects     [][][]byte
 	expiredKeys int

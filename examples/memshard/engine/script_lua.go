@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"strconv"
@@ -420,6 +421,16 @@ func (s *luaState) execute(db *DB, c *Call, script *luaScript, sha string, keys,
 	g := L.G.Global
 	g.RawSetString("KEYS", byteArray(L, keys))
 	g.RawSetString("ARGV", byteArray(L, args))
+	if m := c.Scripts; m != nil {
+		ctx, cancel := context.WithCancel(context.Background())
+		L.SetContext(ctx) // SCRIPT KILL cancels it: the VM raises an error
+		m.begin(cancel)
+		defer func() {
+			m.end()
+			L.RemoveContext()
+			cancel()
+		}()
+	}
 	L.Push(script.fn)
 	err := L.PCall(0, 1, s.errHandler)
 	if err != nil {
@@ -456,6 +467,10 @@ func (s *luaState) handleError(L *lua.LState) int {
 		if e == lua.LNil {
 			t.RawSetString("err", lua.LString("ERR nil"))
 		}
+	}
+	if s.run != nil && s.run.c.Scripts != nil && s.run.c.Scripts.wasKilled() {
+		t = L.NewTable() // whatever the VM raised on the cancelled context
+		t.RawSetString("err", lua.LString(errScriptKilled))
 	}
 	if dbg, ok := L.GetStack(level); ok {
 		if _, err := L.GetInfo("Sl", dbg, lua.LNil); err == nil {

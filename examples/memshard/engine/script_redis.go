@@ -157,6 +157,9 @@ func (s *luaState) execScriptCommand(argv [][]byte) ([]byte, string) {
 			run.c.Propagate(eff...)
 		}
 	}
+	if len(sub.effects) > 0 && run.c.Scripts != nil {
+		run.c.Scripts.noteWrite() // SCRIPT KILL may no longer stop it
+	}
 	return w.Bytes(), ""
 }
 

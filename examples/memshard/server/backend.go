@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"time"
 
 	"github.com/quorumlog/quorumlog/examples/memshard/engine"
 	"github.com/quorumlog/quorumlog/examples/memshard/resp"
@@ -97,6 +98,13 @@ type Backend interface {
 	// OnMessage sets the function the backend calls with each message
 	// published on another node, in the order that node published them.
 	OnMessage(deliver func(sharded bool, channel, message []byte))
+	// ScriptBusyFor returns how long the script running in the backend
+	// (EVAL) has run, 0 if none runs. It must not wait for the script.
+	ScriptBusyFor() time.Duration
+	// KillScript stops the running script unless it has written (SCRIPT
+	// KILL); "" if it did, else Redis's error reply (without "-"). It
+	// must not wait for the script.
+	KillScript() string
 	// Watch makes a later Exec of conn fail if any of keys changes first.
 	Watch(conn *ConnState, keys [][]byte)
 	// Unwatch forgets conn's watched keys (EXEC, DISCARD, UNWATCH, RESET, close).

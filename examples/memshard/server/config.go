@@ -53,6 +53,7 @@ type configState struct {
 	slowlogMaxLen    atomic.Int64             // slowlog-max-len
 	latencyThreshold atomic.Int64             // latency-monitor-threshold, in milliseconds; 0: off
 	pubsubLimit      atomic.Pointer[[3]int64] // client-output-buffer-limit's pubsub class: hard, soft, soft seconds
+	busyThreshold    atomic.Int64             // busy-reply-threshold (lua-time-limit), in milliseconds
 
 	mu     sync.Mutex        // a leaf: held with no other lock
 	values map[*param]string // guarded by mu; memshard's own values and CONFIG SET's (p.def otherwise)
@@ -66,6 +67,7 @@ func (cs *configState) init(cfg Config) {
 	cs.maxClients.Store(10000)
 	cs.keepAlive.Store(300)
 	cs.slowlogSlower.Store(10000)
+	cs.busyThreshold.Store(5000)
 	cs.slowlogMaxLen.Store(128)
 	cs.setPubsubLimits(paramByName("client-output-buffer-limit").def)
 	cs.values = map[*param]string{
@@ -411,6 +413,8 @@ func (s *Server) applyParam(p *param, v string) {
 		s.config.latencyThreshold.Store(n)
 	case "client-output-buffer-limit":
 		s.config.setPubsubLimits(v)
+	case "busy-reply-threshold":
+		s.config.busyThreshold.Store(n)
 	case "hll-sparse-max-bytes":
 		engine.SetHLLSparseMaxBytes(n) // when PFADD promotes a sparse HyperLogLog
 	case "timeout":

@@ -77,6 +77,12 @@ func (c *conn) dispatch(argv [][]byte, call *callInfo) Ticket {
 		}
 		return c.reject(isExec, pubsubModeError(name))
 	}
+	if dc != nil && dc.Name == "script|kill" && !c.multi {
+		return c.scriptKill() // without waiting for the script: it may be the one to stop
+	}
+	if e := c.busyScript(cc, dc); e != "" {
+		return c.reject(isExec, e)
+	}
 	if c.multi && (cc == nil || !cc.runsInMulti) {
 		if dc != nil {
 			if e := c.redirect(dc, argv); e != "" {

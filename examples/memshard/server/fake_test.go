@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/quorumlog/quorumlog/examples/memshard/engine"
 	"github.com/quorumlog/quorumlog/examples/memshard/resp"
@@ -76,6 +77,9 @@ func (f *fakeBackend) Block(ctx context.Context, conn *ConnState, argv [][]byte,
 
 func (f *fakeBackend) Publish(sharded bool, channel, message []byte)         {}
 func (f *fakeBackend) OnMessage(func(sharded bool, channel, message []byte)) {}
+
+func (f *fakeBackend) ScriptBusyFor() time.Duration { return 0 }
+func (f *fakeBackend) KillScript() string           { return "NOTBUSY No scripts in execution right now." }
 
 func (f *fakeBackend) Exec(conn *ConnState, queued [][][]byte, w *resp.Writer) Ticket {
 	w.Array(len(queued))

@@ -28,6 +28,7 @@ type Standalone struct {
 	watchers map[string]map[int64]*watchState // key → watching connections
 	watches  map[int64]*watchState            // connection → its watch
 	expired  uint64                           // keys deleted by expiry
+	scripts  engine.ScriptMonitor             // the script running under mu, seen without it
 }
 
 // watchState is one connection's WATCH: its keys, whether one changed, and
@@ -111,17 +112,23 @@ func (s *Standalone) Table() engine.Table { return s.table }
 func (s *Standalone) Do(conn *ConnState, argv [][]byte, w *resp.Writer) Ticket {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c := &engine.Call{Argv: argv, Out: w, Now: time.Now().UnixMilli()}
+	c := &engine.Call{Argv: argv, Out: w, Now: time.Now().UnixMilli(), Scripts: &s.scripts}
 	s.table.Exec(s.db, c)
 	s.expired += uint64(c.ExpiredKeys())
 	s.serveBlockedLocked()
 	return 0
 }
 
+// ScriptBusyFor implements Backend.
+func (s *Standalone) ScriptBusyFor() time.Duration { return s.scripts.RunningFor() }
+
+// KillScript implements Backend.
+func (s *Standalone) KillScript() string { return s.scripts.Kill() }
+
 // Block implements Backend.
 func (s *Standalone) Block(ctx context.Context, conn *ConnState, argv [][]byte, w *resp.Writer, onBlock func()) BlockResult {
 	s.mu.Lock()
-	c := &engine.Call{Argv: argv, Out: w, Now: time.Now().UnixMilli(), MayBlock: true}
+	c := &engine.Call{Argv: argv, Out: w, Now: time.Now().UnixMilli(), MayBlock: true, Scripts: &s.scripts}
 	s.table.Exec(s.db, c)
 	s.expired += uint64(c.ExpiredKeys())
 	if c.Blocked == nil {
@@ -165,7 +172,7 @@ func (s *Standalone) Exec(conn *ConnState, queued [][][]byte, w *resp.Writer) Ti
 		if conn.Protos != nil {
 			w.SetProto(conn.Protos[i])
 		}
-		c := &engine.Call{Argv: argv, Out: w, Now: now, InExec: true}
+		c := &engine.Call{Argv: argv, Out: w, Now: now, InExec: true, Scripts: &s.scripts}
 		s.table.Exec(s.db, c)
 		s.expired += uint64(c.ExpiredKeys())
 	}

@@ -108,6 +108,7 @@ func (s *Shard) execLocked(c *engine.Call) server.Ticket {
 	argv := c.Argv
 	cmd := s.table.Lookup(argv[0])
 	c.InExec = s.inExec
+	c.Scripts = &s.scripts
 	if s.role != rolePrimary {
 		if cmd != nil && cmd.IsWriteCall(argv) {
 			c.Out.Error(errReadOnly)

@@ -93,6 +93,9 @@ const (
 // Shard is one memshard node. Create with New, start with Run.
 type Shard struct {
 	pubsubState // Pub/Sub between the nodes (pubsub.go)
+	// scripts watches the script running under mu (EVAL), for BUSY
+	// replies and SCRIPT KILL, which must not wait for it.
+	scripts engine.ScriptMonitor
 
 	cfg    Config
 	logger *slog.Logger
