@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/quorumlog/quorumlog/examples/memshard/resp"
 	lua "github.com/yuin/gopher-lua"
@@ -225,10 +226,12 @@ func (s *luaState) execServerCommand(name string, argv [][]byte) ([]byte, string
 	case "echo":
 		w.Bulk(argv[1])
 	case "time":
-		now := s.run.c.Now
+		// The clock, not the script's fixed time: Redis 7.0's TIME moves
+		// while a script runs (a script may wait on it).
+		now := time.Now()
 		w.Array(2)
-		w.BulkInt(now / 1000)
-		w.BulkInt(now % 1000 * 1000)
+		w.BulkInt(now.Unix())
+		w.BulkInt(int64(now.Nanosecond() / 1000))
 	case "select":
 		id, ok := parseInt(argv[1])
 		switch {
