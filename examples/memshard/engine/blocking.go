@@ -32,6 +32,9 @@ type Block struct {
 	argv [][]byte // the command, copied (the caller's argv is its input buffer)
 	// serve rewrites argv to take from one ready key.
 	serve func(argv [][]byte, key []byte) [][]byte
+	// serveIf, if set, says whether key (of the right type) has what the
+	// client waits for: a stream reader waits for an entry past an ID.
+	serveIf func(key string, e *Entry) bool
 }
 
 // Expired reports whether the block's deadline has passed at now (unix ms).
@@ -194,7 +197,7 @@ func (t Table) ServeBlocked(db *DB, now int64, served func(w *Waiter, c *Call)) 
 				if e == nil || expired(e, now) {
 					break
 				}
-				if e.TypeName() != w.Block.Type {
+				if e.TypeName() != w.Block.Type || w.Block.serveIf != nil && !w.Block.serveIf(key, e) {
 					continue
 				}
 				db.dropWaiter(w)

@@ -7,6 +7,7 @@ const (
 	TypeSet    = "set"
 	TypeZSet   = "zset"
 	TypeHash   = "hash"
+	TypeStream = "stream"
 )
 
 // Entry is one key's value and expiry.
@@ -40,6 +41,8 @@ func (e *Entry) TypeName() string {
 		return TypeZSet
 	case *Hash:
 		return TypeHash
+	case *Stream:
+		return TypeStream
 	}
 	return "none"
 }

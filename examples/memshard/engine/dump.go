@@ -75,6 +75,8 @@ func dumpValue(key string, v any, emit func(argv [][]byte) error) error {
 	case *Hash:
 		start("HSET")
 		v.Each(func(f, val string) bool { add(f, val); return err == nil })
+	case *Stream:
+		return dumpStream(key, v, emit)
 	case *ZSet:
 		// Redis loads a set that LoadsAsSkiplist straight into that
 		// encoding, which keeps -0 scores; ZADD stores as 0 the -0 of a

@@ -145,6 +145,8 @@ func (h *harness) checkReplica() {
 			read = []string{"ZRANGE", k, "0", "-1", "WITHSCORES"}
 		case TypeHash:
 			read = []string{"HGETALL", k}
+		case TypeStream:
+			read = streamReplicaRead(k)
 		}
 		want := h.read(h.db, read)
 		if z, ok := p.Value.(*ZSet); ok && h.replicaLoaded && !z.LoadsAsSkiplist() {

@@ -179,6 +179,8 @@ func keysClone(v any) any {
 		return x.Clone()
 	case *Hash:
 		return x.Clone()
+	case *Stream:
+		return x.Clone()
 	}
 	panic(fmt.Sprintf("engine: COPY of a %T", v))
 }

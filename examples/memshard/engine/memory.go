@@ -153,6 +153,8 @@ func memValue(v any, samples int64) int64 {
 			return n < samples
 		})
 		return memZSet + int64(v.Len())*memZSetMember + extrapolate(sum, n, v.Len())
+	case *Stream:
+		return v.memUsage()
 	}
 	return 0
 }

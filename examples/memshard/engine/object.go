@@ -104,6 +104,8 @@ func (e *Entry) encoding() string {
 		return v.Encoding()
 	case *ZSet:
 		return v.Encoding()
+	case *Stream:
+		return v.Encoding()
 	}
 	return "unknown"
 }

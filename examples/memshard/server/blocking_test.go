@@ -81,6 +81,18 @@ func blockingScenarios() []bscenario {
 		{"multi-does-not-block", []bstep{
 			bdo(1, "MULTI"), bdo(1, "RPUSH", "k", "a"), bdo(1, "BLPOP", "k", "0"), bdo(1, "BLPOP", "k", "0"), bdo(1, "BRPOPLPUSH", "k", "j", "0"), bdo(1, "EXEC"),
 		}},
+		// XREAD BLOCK: served by an XADD past the ID it waits for ("$": the
+		// last ID when it blocked), the reply naming only that stream.
+		{"xread-block", []bstep{
+			bsend(1, "XREAD", "BLOCK", "0", "STREAMS", "s", "$"), bblocked(1), bdo(4, "XADD", "s", "1-1", "f", "v"), bread(1),
+			bdo(4, "XADD", "t", "5-0", "a", "b"), bsend(1, "XREAD", "COUNT", "1", "BLOCK", "0", "STREAMS", "t", "s", "$", "$"), bblocked(1),
+			bdo(4, "XADD", "s", "2-0", "c", "d"), bread(1),
+			bsend(2, "XREAD", "BLOCK", "0", "STREAMS", "t", "7-0"), bblocked(1), bdo(4, "XADD", "t", "6-0", "x", "y"), bblocked(1),
+			bdo(4, "XADD", "t", "8-0", "z", "w"), bread(2),
+			bdo(1, "XREAD", "BLOCK", "20", "STREAMS", "s", "$"), bdo(1, "MULTI"), bdo(1, "XREAD", "BLOCK", "0", "STREAMS", "s", "$"), bdo(1, "EXEC"),
+			bquiet(3, "HELLO", "3"), bsend(3, "XREAD", "BLOCK", "0", "STREAMS", "u", "$"), bblocked(1), bdo(4, "XADD", "u", "1-0", "k", "v"), bread(3),
+			bsend(1, "XREAD", "BLOCK", "0", "STREAMS", "l", "$"), bblocked(1), bdo(4, "RPUSH", "l", "x"), bblocked(1), bdo(4, "DEL", "l"), bdo(4, "XADD", "l", "1-0", "a", "b"), bread(1),
+		}},
 		{"client-list-and-info", []bstep{
 			bsend(1, "BLPOP", "k", "0"), bblocked(1), bdo(4, "CLIENT", "LIST", "ID", "$1"), bdo(4, "INFO", "clients"),
 			bdo(4, "RPUSH", "k", "a"), bread(1), bdo(4, "CLIENT", "LIST", "ID", "$1"), bdo(4, "INFO", "clients"),

@@ -74,7 +74,7 @@ func runScenario(t *testing.T, addr string, steps []bstep) []string {
 	for _, st := range steps {
 		args := make([]string, len(st.args))
 		for i, a := range st.args {
-			if strings.HasPrefix(a, "$") {
+			if len(a) == 2 && a[0] == '$' && a[1] >= '1' && a[1] <= '4' { // "$" alone is XREAD's
 				a = ids[a[1]-'0']
 			}
 			args[i] = a

@@ -218,8 +218,12 @@ func ReadSnapshot(f io.ReadSeeker) (SnapshotInfo, *engine.DB, error) {
 	return info, db, nil
 }
 
-// dumpCommands are the commands engine.Dump writes.
-var dumpCommands = map[string]bool{"SET": true, "RPUSH": true, "SADD": true, "HSET": true, "ZADD": true, "PEXPIREAT": true}
+// dumpCommands are the commands engine.Dump writes (a stream is rebuilt
+// with XADD, XTRIM, XDEL and XSETID).
+var dumpCommands = map[string]bool{
+	"SET": true, "RPUSH": true, "SADD": true, "HSET": true, "ZADD": true, "PEXPIREAT": true,
+	"XADD": true, "XTRIM": true, "XDEL": true, "XSETID": true,
+}
 
 // checkSnapshotCRC checks that f's last four bytes are the CRC-32C of the
 // bytes before them.

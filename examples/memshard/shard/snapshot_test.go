@@ -46,6 +46,13 @@ func testDB(t testing.TB) *engine.DB {
 	for i := range 100 {
 		exec("ZADD", "zbig", "-0", fmt.Sprint("m", i))
 	}
+	// A stream with deleted entries, a trim and a moved last ID.
+	for i := 1; i <= 250; i++ {
+		exec("XADD", "st", fmt.Sprintf("%d-1", i), "f", fmt.Sprint(i))
+	}
+	exec("XDEL", "st", "5-1", "120-1")
+	exec("XTRIM", "st", "MINID", "=", "3-1")
+	exec("XSETID", "st", "900-0", "ENTRIESADDED", "300", "MAXDELETEDID", "200-0")
 	return db
 }
 
@@ -81,6 +88,7 @@ func dumpOf(db *engine.DB) map[string]string {
 		read := map[string][]string{
 			engine.TypeString: {"GET", k}, engine.TypeList: {"LRANGE", k, "0", "-1"}, engine.TypeSet: {"SMEMBERS", k},
 			engine.TypeZSet: {"ZRANGE", k, "0", "-1", "WITHSCORES"}, engine.TypeHash: {"HGETALL", k},
+			engine.TypeStream: {"XRANGE", k, "-", "+"},
 		}[e.TypeName()]
 		argv := make([][]byte, len(read))
 		for i, a := range read {
