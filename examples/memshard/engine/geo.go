@@ -258,6 +258,14 @@ func geodistCommand(db *DB, c *Call) {
 // geoHashAlphabet is the standard geohash base32 alphabet.
 const geoHashAlphabet = "0123456789bcdefghjkmnpqrstuvwxyz"
 
+// geoMemberScore returns member's score in z (nil: a missing key).
+func geoMemberScore(z *ZSet, member []byte) (float64, bool) {
+	if z == nil {
+		return 0, false
+	}
+	return z.Score(string(member))
+}
+
 func geohashCommand(db *DB, c *Call) {
 	z, ok := readValue[*ZSet](db, c, c.Argv[1])
 	if !ok {
@@ -265,11 +273,8 @@ func geohashCommand(db *DB, c *Call) {
 	}
 	c.Out.Array(len(c.Argv) - 2)
 	for _, m := range c.Argv[2:] {
-		var score float64
-		if z != nil {
-			score, ok = z.Score(string(m))
-		}
-		if z == nil || !ok {
+		score, ok := geoMemberScore(z, m)
+		if !ok {
 			c.Out.NullBulk()
 			continue
 		}
@@ -296,11 +301,8 @@ func geoposCommand(db *DB, c *Call) {
 	}
 	c.Out.Array(len(c.Argv) - 2)
 	for _, m := range c.Argv[2:] {
-		var score float64
-		if z != nil {
-			score, ok = z.Score(string(m))
-		}
-		if z == nil || !ok {
+		score, ok := geoMemberScore(z, m)
+		if !ok {
 			c.Out.NullArray()
 			continue
 		}

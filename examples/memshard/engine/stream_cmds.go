@@ -148,13 +148,8 @@ func streamParseAddTrim(c *Call, xadd bool) (a streamTrimArgs, id streamID, idGi
 				i++
 			}
 			if equalFold(opt, "maxlen") {
-				n, ok := parseInt(argv[i+1])
+				n, ok := streamNonNegative(c, argv[i+1], "MAXLEN")
 				if !ok {
-					c.Out.Error(ErrNotInteger)
-					return a, id, false, false, false, -1
-				}
-				if n < 0 {
-					c.Out.Error("ERR The MAXLEN argument must be >= 0.")
 					return a, id, false, false, false, -1
 				}
 				a.strategy, a.maxlen = "maxlen", n
@@ -169,13 +164,8 @@ func streamParseAddTrim(c *Call, xadd bool) (a streamTrimArgs, id streamID, idGi
 			a.argIdx = i
 			continue
 		case equalFold(opt, "limit") && more > 0:
-			n, ok := parseInt(argv[i+1])
+			n, ok := streamNonNegative(c, argv[i+1], "LIMIT")
 			if !ok {
-				c.Out.Error(ErrNotInteger)
-				return a, id, false, false, false, -1
-			}
-			if n < 0 {
-				c.Out.Error("ERR The LIMIT argument must be >= 0.")
 				return a, id, false, false, false, -1
 			}
 			a.limit, limitGiven = n, true
@@ -698,4 +688,19 @@ func xreadCommand(db *DB, c *Call) {
 		c.Out.Bulk(sv.key)
 		streamReplyRange(c, sv.s, sv.start, streamMaxID, count, false)
 	}
+}
+
+// streamNonNegative parses a MAXLEN or LIMIT argument: an integer, not
+// negative, with Redis's errors.
+func streamNonNegative(c *Call, b []byte, what string) (int64, bool) {
+	n, ok := parseInt(b)
+	if !ok {
+		c.Out.Error(ErrNotInteger)
+		return 0, false
+	}
+	if n < 0 {
+		c.Out.Error("ERR The " + what + " argument must be >= 0.")
+		return 0, false
+	}
+	return n, true
 }
