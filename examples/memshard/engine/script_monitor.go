@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -13,8 +14,10 @@ import (
 // stop one that has not written; memshard's server does the same through
 // the backend's monitor, while the script holds the backend's lock.
 type ScriptMonitor struct {
+	// started is when the running script started, in unix nanoseconds
+	// (0: none runs): read on every command, so an atomic, not mu.
+	started atomic.Int64
 	mu      sync.Mutex
-	started time.Time // zero: no script runs
 	wrote   bool
 	killed  bool
 	cancel  context.CancelFunc
@@ -31,14 +34,16 @@ const (
 func (m *ScriptMonitor) begin(cancel context.CancelFunc) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.started, m.wrote, m.killed, m.cancel = time.Now(), false, false, cancel
+	m.wrote, m.killed, m.cancel = false, false, cancel
+	m.started.Store(time.Now().UnixNano())
 }
 
 // end records that the script has ended.
 func (m *ScriptMonitor) end() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.started, m.cancel = time.Time{}, nil
+	m.started.Store(0)
+	m.cancel = nil
 }
 
 // noteWrite records that the running script has changed the dataset.
@@ -57,12 +62,11 @@ func (m *ScriptMonitor) wasKilled() bool {
 
 // RunningFor returns how long the running script has run; 0 if none runs.
 func (m *ScriptMonitor) RunningFor() time.Duration {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.started.IsZero() {
+	started := m.started.Load()
+	if started == 0 {
 		return 0
 	}
-	return time.Since(m.started)
+	return max(time.Duration(time.Now().UnixNano()-started), 1)
 }
 
 // Kill stops the running script unless it has written (then it must run
@@ -72,7 +76,7 @@ func (m *ScriptMonitor) Kill() string {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	switch {
-	case m.started.IsZero():
+	case m.started.Load() == 0 || m.cancel == nil:
 		return errScriptNotBusy
 	case m.wrote:
 		return errScriptUnkillable

@@ -69,6 +69,9 @@ type conn struct {
 	blockedInput []byte
 	inputGone    bool
 	subs         connSubs // Pub/Sub subscriptions (pubsub.go)
+	// holdingMessages: a subscription made since the last flush holds
+	// this connection's messages back (replyQueue.holdMessages).
+	holdingMessages bool
 
 	// What CLIENT LIST shows of the connection, read by other connections.
 	mu         sync.Mutex
@@ -277,7 +280,10 @@ func (c *conn) endReply(t Ticket) {
 // queue is full. It reports false if the writer has gone.
 func (c *conn) flush() bool {
 	ok := c.handOver()
-	c.q.release() // Pub/Sub confirmations are with the writer (or sent): their messages may follow
+	if c.holdingMessages {
+		c.q.release() // Pub/Sub confirmations are with the writer (or sent): their messages may follow
+		c.holdingMessages = false
+	}
 	return ok
 }
 

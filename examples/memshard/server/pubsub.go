@@ -210,6 +210,7 @@ func subscribeCmd(k subKind) func(c *conn, argv [][]byte) Ticket {
 			name := string(a)
 			if !c.subs.has(k, name) {
 				c.q.holdMessages()
+				c.holdingMessages = true
 				c.subs.names[k] = append(c.subs.names[k], name)
 				c.s.pubsub.add(k, name, c)
 			}
