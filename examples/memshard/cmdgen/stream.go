@@ -56,6 +56,56 @@ func init() {
 			return args
 		}),
 	)
+	// Consumer groups, on groups g1 and g2 and consumers c1 to c3. Replies
+	// showing idle times (XPENDING's extended form, XINFO CONSUMERS) are
+	// left out; so is XREADGROUP's BLOCK. Claims set delivery times now or
+	// long ago (TIME 1000, IDLE of 30 years) and ask for no idle time or
+	// one of a day: both servers claim the same entries.
+	group := func(g *Gen) string { return g.pick("g1", "g2") }
+	consumer := func(g *Gen) string { return g.pick("c1", "c2", "c3") }
+	ids := func(g *Gen) []string { return g.some(3, func() []string { return []string{streamID(g)} }) }
+	commands = append(commands,
+		c("x", "XGROUP", func(g *Gen) []string {
+			args := []string{"CREATE", g.key(), group(g), g.pick("$", "0", streamID(g))}
+			args = append(args, g.opt("MKSTREAM")...)
+			return append(args, g.opt("ENTRIESREAD", g.pick("0", "3", "-1", "100"))...)
+		}),
+		c("x", "XGROUP", func(g *Gen) []string {
+			args := []string{"SETID", g.key(), group(g), g.pick("$", "0", streamID(g))}
+			return append(args, g.opt("ENTRIESREAD", g.pick("0", "3", "-1"))...)
+		}),
+		c("x", "XGROUP", func(g *Gen) []string { return []string{"DESTROY", g.key(), group(g)} }),
+		c("x", "XGROUP", func(g *Gen) []string { return []string{"CREATECONSUMER", g.key(), group(g), consumer(g)} }),
+		c("x", "XGROUP", func(g *Gen) []string { return []string{"DELCONSUMER", g.key(), group(g), consumer(g)} }),
+		c("x", "XREADGROUP", func(g *Gen) []string {
+			args := []string{"GROUP", group(g), consumer(g)}
+			args = append(args, g.opt("COUNT", g.pick("1", "2", "5", "0"))...)
+			args = append(args, g.opt("NOACK")...)
+			keys := g.keys(2)
+			args = append(append(args, "STREAMS"), keys...)
+			for range keys {
+				args = append(args, g.pick(">", ">", "0", streamID(g)))
+			}
+			return args
+		}),
+		c("x", "XACK", func(g *Gen) []string { return append([]string{g.key(), group(g)}, ids(g)...) }),
+		c("x", "XPENDING", func(g *Gen) []string { return []string{g.key(), group(g)} }),
+		c("x", "XCLAIM", func(g *Gen) []string {
+			args := append([]string{g.key(), group(g), consumer(g), g.pick("0", "86400000")}, ids(g)...)
+			args = append(args, g.opt("IDLE", g.pick("0", "1000000000000"))...)
+			args = append(args, g.opt("TIME", "1000")...)
+			args = append(args, g.opt("RETRYCOUNT", g.pick("0", "5"))...)
+			args = append(args, g.opt("FORCE")...)
+			args = append(args, g.opt("JUSTID")...)
+			return append(args, g.opt("LASTID", streamID(g))...)
+		}),
+		c("x", "XAUTOCLAIM", func(g *Gen) []string {
+			args := []string{g.key(), group(g), consumer(g), g.pick("0", "86400000"), streamBound(g, "-")}
+			args = append(args, g.opt("COUNT", g.pick("1", "2", "10"))...)
+			return append(args, g.opt("JUSTID")...)
+		}),
+		c("x", "XINFO", func(g *Gen) []string { return []string{"GROUPS", g.key()} }),
+	)
 }
 
 // streamMs is an ID's milliseconds.

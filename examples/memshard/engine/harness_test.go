@@ -155,6 +155,13 @@ func (h *harness) checkReplica() {
 		if got := h.read(h.replica, read); !bytes.Equal(sortArray(got), sortArray(want)) {
 			h.t.Fatalf("key %q: replica %q, primary %q", k, got, want)
 		}
+		if ps, ok := p.Value.(*Stream); ok {
+			// A stream's groups, consumers and PELs, which no read shows
+			// whole without idle times.
+			if got, want := streamGroupState(r.Value.(*Stream)), streamGroupState(ps); got != want {
+				h.t.Fatalf("stream %q: replica groups\n%s\nprimary groups\n%s", k, got, want)
+			}
+		}
 	}
 }
 

@@ -97,6 +97,8 @@ type Stream struct {
 	lastID       streamID // the last ID added (or set by XSETID)
 	entriesAdded uint64   // every entry ever added
 	maxDeleted   streamID // the greatest ID XDEL removed
+
+	groups map[string]*streamGroup // consumer groups by name (stream_group.go)
 }
 
 // Len returns the number of entries.
@@ -111,6 +113,7 @@ func (s *Stream) Clone() *Stream {
 		c.entries = append([]streamEntry(nil), n.entries...)
 		out.nodes[i] = &c
 	}
+	s.cloneGroups(&out)
 	return &out
 }
 

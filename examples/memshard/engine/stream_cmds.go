@@ -5,9 +5,10 @@ import (
 	"strconv"
 )
 
-// The stream commands of Redis 7.0 (t_stream.c) but for consumer groups,
-// XINFO and blocking reads: XREAD's BLOCK is accepted and answered as
-// Redis answers it where a client may not block (inside MULTI): at once.
+// The stream commands of Redis 7.0 (t_stream.c) but for consumer groups
+// (stream_group_cmds.go), XINFO STREAM and blocking reads: XREAD's BLOCK
+// is accepted and answered as Redis answers it where a client may not
+// block (inside MULTI): at once.
 
 const (
 	errStreamID       = "ERR Invalid stream ID specified as stream command argument"
@@ -20,7 +21,7 @@ func streamCommands() []*Command {
 	cmd := func(name string, arity int, flags []string, h func(*DB, *Call)) *Command {
 		return &Command{Name: name, Arity: arity, Flags: flags, FirstKey: 1, LastKey: 1, Step: 1, Handler: h}
 	}
-	return []*Command{
+	return append([]*Command{
 		cmd("xadd", -5, []string{FlagWrite, FlagDenyOOM, FlagFast}, xaddCommand),
 		cmd("xlen", 2, []string{FlagReadOnly, FlagFast}, xlenCommand),
 		cmd("xrange", -4, []string{FlagReadOnly}, func(db *DB, c *Call) { xrangeCommand(db, c, false) }),
@@ -29,7 +30,7 @@ func streamCommands() []*Command {
 		cmd("xtrim", -4, []string{FlagWrite}, xtrimCommand),
 		cmd("xsetid", -3, []string{FlagWrite, FlagDenyOOM, FlagFast}, xsetidCommand),
 		{Name: "xread", Arity: -4, Flags: []string{FlagReadOnly, FlagBlocking, "movablekeys"}, KeysFunc: xreadKeys, Handler: xreadCommand},
-	}
+	}, streamGroupCommands()...)
 }
 
 // streamParseUint is Redis's string2ull on a C string: string2ll for a

@@ -18,7 +18,8 @@ func (s *Stream) memUsage() int64 {
 // fill as these did: their boundaries decide approximate trims), then the
 // deletions (those past the greatest XDEL'd ID were trimmed: XTRIM
 // repeats them without moving it), then XSETID for the last ID, the count
-// of entries added and the greatest deleted ID.
+// of entries added and the greatest deleted ID, then the consumer groups
+// (dumpGroups).
 func dumpStream(key string, s *Stream, emit func(argv [][]byte) error) error {
 	k := []byte(key)
 	var trimmed streamID
@@ -73,5 +74,8 @@ func dumpStream(key string, s *Stream, emit func(argv [][]byte) error) error {
 	if s.maxDeleted != (streamID{}) {
 		argv = append(argv, []byte("MAXDELETEDID"), []byte(s.maxDeleted.String()))
 	}
-	return emit(argv)
+	if err := emit(argv); err != nil {
+		return err
+	}
+	return dumpGroups(key, s, emit)
 }

@@ -93,6 +93,20 @@ func blockingScenarios() []bscenario {
 			bquiet(3, "HELLO", "3"), bsend(3, "XREAD", "BLOCK", "0", "STREAMS", "u", "$"), bblocked(1), bdo(4, "XADD", "u", "1-0", "k", "v"), bread(3),
 			bsend(1, "XREAD", "BLOCK", "0", "STREAMS", "l", "$"), bblocked(1), bdo(4, "RPUSH", "l", "x"), bblocked(1), bdo(4, "DEL", "l"), bdo(4, "XADD", "l", "1-0", "a", "b"), bread(1),
 		}},
+		// XREADGROUP BLOCK with ">": served by an XADD past the group's last
+		// delivered ID, one waiter at a time (the first takes the entry;
+		// the next waits for another); the consumer is made when served.
+		{"xreadgroup-block", []bstep{
+			bdo(4, "XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"),
+			bsend(1, "XREADGROUP", "GROUP", "g", "c1", "BLOCK", "0", "STREAMS", "s", ">"), bblocked(1), bdo(4, "XINFO", "CONSUMERS", "s", "g"),
+			bdo(4, "XADD", "s", "1-1", "f", "v"), bread(1), bdo(4, "XPENDING", "s", "g"),
+			bsend(1, "XREADGROUP", "GROUP", "g", "c1", "COUNT", "1", "BLOCK", "0", "STREAMS", "s", ">"), bblocked(1),
+			bsend(2, "XREADGROUP", "GROUP", "g", "c2", "COUNT", "1", "BLOCK", "0", "STREAMS", "s", ">"), bblocked(2),
+			bdo(4, "XADD", "s", "2-1", "a", "b"), bread(1), bblocked(1), bdo(4, "XADD", "s", "3-1", "c", "d"), bread(2),
+			bsend(3, "XREADGROUP", "GROUP", "g", "c3", "NOACK", "BLOCK", "0", "STREAMS", "s", ">"), bblocked(1), bdo(4, "XADD", "s", "4-1", "e", "f"), bread(3),
+			bdo(4, "XPENDING", "s", "g"), bdo(1, "XREADGROUP", "GROUP", "g", "c1", "BLOCK", "20", "STREAMS", "s", ">"),
+			bdo(1, "XREADGROUP", "GROUP", "g", "c1", "BLOCK", "0", "STREAMS", "s", "0"),
+		}},
 		{"client-list-and-info", []bstep{
 			bsend(1, "BLPOP", "k", "0"), bblocked(1), bdo(4, "CLIENT", "LIST", "ID", "$1"), bdo(4, "INFO", "clients"),
 			bdo(4, "RPUSH", "k", "a"), bread(1), bdo(4, "CLIENT", "LIST", "ID", "$1"), bdo(4, "INFO", "clients"),

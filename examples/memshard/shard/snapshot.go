@@ -219,10 +219,11 @@ func ReadSnapshot(f io.ReadSeeker) (SnapshotInfo, *engine.DB, error) {
 }
 
 // dumpCommands are the commands engine.Dump writes (a stream is rebuilt
-// with XADD, XTRIM, XDEL and XSETID).
+// with XADD, XTRIM, XDEL and XSETID, its groups with XGROUP CREATE and
+// CREATECONSUMER and XCLAIM).
 var dumpCommands = map[string]bool{
 	"SET": true, "RPUSH": true, "SADD": true, "HSET": true, "ZADD": true, "PEXPIREAT": true,
-	"XADD": true, "XTRIM": true, "XDEL": true, "XSETID": true,
+	"XADD": true, "XTRIM": true, "XDEL": true, "XSETID": true, "XGROUP": true, "XCLAIM": true,
 }
 
 // checkSnapshotCRC checks that f's last four bytes are the CRC-32C of the

@@ -53,6 +53,16 @@ func testDB(t testing.TB) *engine.DB {
 	exec("XDEL", "st", "5-1", "120-1")
 	exec("XTRIM", "st", "MINID", "=", "3-1")
 	exec("XSETID", "st", "900-0", "ENTRIESADDED", "300", "MAXDELETEDID", "200-0")
+	// Its consumer groups: consumers with and without pending entries,
+	// a claimed entry with its own delivery time and count, a pending
+	// entry the stream no longer holds, a group that read nothing.
+	exec("XGROUP", "CREATE", "st", "g1", "0")
+	exec("XREADGROUP", "GROUP", "g1", "alice", "COUNT", "3", "STREAMS", "st", ">")
+	exec("XREADGROUP", "GROUP", "g1", "bob", "COUNT", "2", "STREAMS", "st", ">")
+	exec("XCLAIM", "st", "g1", "carol", "0", "6-1", "TIME", "1000", "RETRYCOUNT", "5")
+	exec("XGROUP", "CREATECONSUMER", "st", "g1", "dave")
+	exec("XDEL", "st", "7-1")
+	exec("XGROUP", "CREATE", "st", "g2", "$", "ENTRIESREAD", "7")
 	return db
 }
 
@@ -95,6 +105,17 @@ func dumpOf(db *engine.DB) map[string]string {
 			argv[i] = []byte(a)
 		}
 		engine.NewTable().Exec(db, &engine.Call{Argv: argv, Out: w, Now: nowMs(), Replay: true})
+		if e.TypeName() == engine.TypeStream {
+			// Its groups, and the pending entries of those of testDB,
+			// read at a fixed time: idle times then show delivery times.
+			for _, read := range [][]string{{"XINFO", "GROUPS", k}, {"XPENDING", k, "g1", "-", "+", "1000"}, {"XPENDING", k, "g2", "-", "+", "1000"}} {
+				argv := make([][]byte, len(read))
+				for i, a := range read {
+					argv[i] = []byte(a)
+				}
+				engine.NewTable().Exec(db, &engine.Call{Argv: argv, Out: w, Now: 4102444800000, Replay: true})
+			}
+		}
 		b.Write(w.Bytes())
 		m[k] = b.String()
 		return true
