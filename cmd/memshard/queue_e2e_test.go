@@ -13,6 +13,28 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
+// clusterClient returns a go-redis cluster client of e's nodes with pool
+// connections, closed when the test ends.
+func (e *env) clusterClient(pool int) *redis.ClusterClient {
+	cc := redis.NewClusterClient(&redis.ClusterOptions{
+		Addrs: e.addrs, DialTimeout: 300 * time.Millisecond, ReadTimeout: 3 * time.Second,
+		WriteTimeout: time.Second, PoolSize: pool, ContextTimeoutEnabled: true,
+	})
+	e.t.Cleanup(func() { cc.Close() })
+	return cc
+}
+
+// waitCount waits until counter reaches n (what it counts says the error).
+func waitCount(t *testing.T, counter *atomic.Int64, n int64, what string) {
+	t.Helper()
+	proctest.WaitFor(t, 60*time.Second, func() error {
+		if got := counter.Load(); got < n {
+			return fmt.Errorf("%d %s, waiting for %d", got, what, n)
+		}
+		return nil
+	})
+}
+
 // TestE2E_ReliableQueueAcrossFailovers: the work queue Redis users build
 // with blocking commands (producers RPUSH; consumers BLMOVE each item to a
 // processing list, then LREM it once handled), with go-redis cluster
@@ -29,11 +51,7 @@ func TestE2E_ReliableQueueAcrossFailovers(t *testing.T) {
 		queue     = "{q}:queue" // one hash tag: BLMOVE's keys share a slot
 		busy      = "{q}:processing"
 	)
-	cc := redis.NewClusterClient(&redis.ClusterOptions{
-		Addrs: e.addrs, DialTimeout: 300 * time.Millisecond, ReadTimeout: 3 * time.Second,
-		WriteTimeout: time.Second, PoolSize: consumers + 2, ContextTimeoutEnabled: true,
-	})
-	t.Cleanup(func() { cc.Close() })
+	cc := e.clusterClient(consumers + 2)
 	ctx, stop := context.WithCancel(t.Context())
 	defer stop()
 
@@ -76,14 +94,7 @@ func TestE2E_ReliableQueueAcrossFailovers(t *testing.T) {
 		})
 	}
 
-	waitProduced := func(n int64) {
-		proctest.WaitFor(t, 60*time.Second, func() error {
-			if got := produced.Load(); got < n {
-				return fmt.Errorf("%d items produced, waiting for %d", got, n)
-			}
-			return nil
-		})
-	}
+	waitProduced := func(n int64) { waitCount(t, &produced, n, "items produced") }
 	waitProduced(items / 3)
 	p := e.primary()
 	r := handOver(t, e, p)

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/quorumlog/quorumlog/cmd/internal/proctest"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -20,11 +19,7 @@ import (
 // acknowledged script is in the list once, and no script is in twice.
 func TestE2E_ScriptsAtomicAcrossFailover(t *testing.T) {
 	e := newEnv(t, envOptions{})
-	cc := redis.NewClusterClient(&redis.ClusterOptions{
-		Addrs: e.addrs, DialTimeout: 300 * time.Millisecond, ReadTimeout: 3 * time.Second,
-		WriteTimeout: time.Second, PoolSize: 4, ContextTimeoutEnabled: true,
-	})
-	t.Cleanup(func() { cc.Close() })
+	cc := e.clusterClient(4)
 	script := redis.NewScript(`redis.call('INCR', KEYS[1]) redis.call('RPUSH', KEYS[2], ARGV[1]) return redis.call('SET', KEYS[3] .. ARGV[1], ARGV[1])`)
 	keys := []string{"{s}:count", "{s}:list", "{s}:done:"}
 	ctx, stop := context.WithCancel(t.Context())
@@ -51,15 +46,7 @@ func TestE2E_ScriptsAtomicAcrossFailover(t *testing.T) {
 			}
 		})
 	}
-	waitRuns := func(n int64) {
-		target := runs.Load() + n
-		proctest.WaitFor(t, 60*time.Second, func() error {
-			if got := runs.Load(); got < target {
-				return fmt.Errorf("%d scripts run, waiting for %d", got, target)
-			}
-			return nil
-		})
-	}
+	waitRuns := func(n int64) { waitCount(t, &runs, runs.Load()+n, "scripts run") }
 	waitRuns(300)
 	p := e.primary()
 	e.kill9(p)

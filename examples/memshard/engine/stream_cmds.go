@@ -555,57 +555,11 @@ func xreadKeys(argv [][]byte) [][]byte {
 // it replies as Redis does where a client may not block (a null array).
 func xreadCommand(db *DB, c *Call) {
 	argv := c.Argv
-	var count int64
-	streamsArg := 0
-	block, deadline := false, int64(0)
-	for i := 1; i < len(argv); i++ {
-		more := len(argv) - i - 1
-		switch {
-		case equalFold(argv[i], "block") && more > 0:
-			i++
-			ms, ok := parseInt(argv[i])
-			if !ok {
-				c.Out.Error("ERR timeout is not an integer or out of range")
-				return
-			}
-			if ms < 0 {
-				c.Out.Error("ERR timeout is negative")
-				return
-			}
-			block, deadline = true, 0
-			if ms > 0 {
-				deadline = c.Now + ms // wraps as Redis's does near 2^63
-			}
-		case equalFold(argv[i], "count") && more > 0:
-			i++
-			n, ok := parseInt(argv[i])
-			if !ok {
-				c.Out.Error(ErrNotInteger)
-				return
-			}
-			count = max(n, 0)
-		case equalFold(argv[i], "streams") && more > 0:
-			streamsArg = i + 1
-			if (len(argv)-streamsArg)%2 != 0 {
-				c.Out.Error("ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.")
-				return
-			}
-			i = len(argv)
-		case equalFold(argv[i], "group") && more >= 2:
-			c.Out.Error("ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.")
-			return
-		case equalFold(argv[i], "noack"):
-			c.Out.Error("ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.")
-			return
-		default:
-			c.Out.Error(ErrSyntax)
-			return
-		}
-	}
-	if streamsArg == 0 {
-		c.Out.Error(ErrSyntax)
+	o, ok := parseXreadArgs(c, false)
+	if !ok {
 		return
 	}
+	count, streamsArg, block, deadline := o.count, o.streamsArg, o.block, o.deadline
 	n := (len(argv) - streamsArg) / 2
 	keys, idArgs := argv[streamsArg:streamsArg+n], argv[streamsArg+n:]
 	ids := make([]streamID, n)
@@ -704,4 +658,78 @@ func streamNonNegative(c *Call, b []byte, what string) (int64, bool) {
 		return 0, false
 	}
 	return n, true
+}
+
+// xreadArgs are XREAD's and XREADGROUP's options.
+type xreadArgs struct {
+	count           int64 // 0: all
+	streamsArg      int   // index of the first key after STREAMS
+	block           bool
+	deadline        int64 // unix ms; 0: never (BLOCK 0)
+	group, consumer []byte
+	noack           bool
+}
+
+// parseXreadArgs parses XREAD's (or, with groups, XREADGROUP's) options
+// left to right as Redis's xreadCommand, with its errors; STREAMS ends
+// them.
+func parseXreadArgs(c *Call, groups bool) (o xreadArgs, ok bool) {
+	argv := c.Argv
+	for i := 1; i < len(argv); i++ {
+		more := len(argv) - i - 1
+		switch {
+		case equalFold(argv[i], "block") && more > 0:
+			i++
+			ms, ok := parseInt(argv[i])
+			if !ok {
+				c.Out.Error("ERR timeout is not an integer or out of range")
+				return o, false
+			}
+			if ms < 0 {
+				c.Out.Error("ERR timeout is negative")
+				return o, false
+			}
+			o.block, o.deadline = true, 0
+			if ms > 0 {
+				o.deadline = c.Now + ms // wraps as Redis's does near 2^63
+			}
+		case equalFold(argv[i], "count") && more > 0:
+			i++
+			n, ok := parseInt(argv[i])
+			if !ok {
+				c.Out.Error(ErrNotInteger)
+				return o, false
+			}
+			o.count = max(n, 0)
+		case equalFold(argv[i], "streams") && more > 0:
+			o.streamsArg = i + 1
+			if (len(argv)-o.streamsArg)%2 != 0 {
+				// Redis 7.0 names XREAD here for both commands.
+				c.Out.Error("ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.")
+				return o, false
+			}
+			i = len(argv)
+		case equalFold(argv[i], "group") && more >= 2:
+			if !groups {
+				c.Out.Error("ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.")
+				return o, false
+			}
+			o.group, o.consumer = argv[i+1], argv[i+2]
+			i += 2
+		case equalFold(argv[i], "noack"):
+			if !groups {
+				c.Out.Error("ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.")
+				return o, false
+			}
+			o.noack = true
+		default:
+			c.Out.Error(ErrSyntax)
+			return o, false
+		}
+	}
+	if o.streamsArg == 0 {
+		c.Out.Error(ErrSyntax)
+		return o, false
+	}
+	return o, true
 }

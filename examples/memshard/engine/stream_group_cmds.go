@@ -241,59 +241,12 @@ func xgroupCommand(db *DB, c *Call) {
 // consumer's own pending entries after it.
 func xreadgroupCommand(db *DB, c *Call) {
 	argv := c.Argv
-	var count int64
-	streamsArg := 0
-	var group, consumer []byte
-	noack := false
-	block, deadline := false, int64(0)
-	for i := 1; i < len(argv); i++ {
-		more := len(argv) - i - 1
-		switch {
-		case equalFold(argv[i], "block") && more > 0:
-			i++
-			ms, ok := parseInt(argv[i])
-			if !ok {
-				c.Out.Error("ERR timeout is not an integer or out of range")
-				return
-			}
-			if ms < 0 {
-				c.Out.Error("ERR timeout is negative")
-				return
-			}
-			block, deadline = true, 0
-			if ms > 0 {
-				deadline = c.Now + ms // wraps as Redis's does near 2^63
-			}
-		case equalFold(argv[i], "count") && more > 0:
-			i++
-			n, ok := parseInt(argv[i])
-			if !ok {
-				c.Out.Error(ErrNotInteger)
-				return
-			}
-			count = max(n, 0)
-		case equalFold(argv[i], "streams") && more > 0:
-			streamsArg = i + 1
-			if (len(argv)-streamsArg)%2 != 0 {
-				// Redis 7.0 names XREAD here for both commands.
-				c.Out.Error("ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.")
-				return
-			}
-			i = len(argv)
-		case equalFold(argv[i], "group") && more >= 2:
-			group, consumer = argv[i+1], argv[i+2]
-			i += 2
-		case equalFold(argv[i], "noack"):
-			noack = true
-		default:
-			c.Out.Error(ErrSyntax)
-			return
-		}
-	}
-	if streamsArg == 0 {
-		c.Out.Error(ErrSyntax)
+	o, ok := parseXreadArgs(c, true)
+	if !ok {
 		return
 	}
+	count, streamsArg, block, deadline := o.count, o.streamsArg, o.block, o.deadline
+	group, consumer, noack := o.group, o.consumer, o.noack
 	if group == nil {
 		c.Out.Error("ERR Missing GROUP option for XREADGROUP")
 		return
