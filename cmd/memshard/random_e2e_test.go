@@ -263,6 +263,15 @@ func dumpKeys(t *testing.T, c *redis.Client) map[string]string {
 				}
 				content = append(content, fmt.Sprintf("%v=%v", z.Member, z.Score))
 			}
+		case "stream":
+			for _, m := range c.XRange(ctx, k, "-", "+").Val() {
+				content = append(content, fmt.Sprint(m.ID, m.Values)) // fmt sorts a map's keys
+			}
+			// Groups and their pending entries (XINFO GROUPS and
+			// XPENDING's summary show no idle times).
+			for _, g := range c.XInfoGroups(ctx, k).Val() {
+				content = append(content, fmt.Sprintf("group %+v pending %+v", g, c.XPending(ctx, k, g.Name).Val()))
+			}
 		}
 		expiry := c.Do(ctx, "PEXPIRETIME", k).Val()
 		out[k] = fmt.Sprintf("%s expires %v: %q", typ, expiry, strings.Join(content, "\x00"))
