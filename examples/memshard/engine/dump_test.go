@@ -138,18 +138,7 @@ func TestDump_NegativeZeroAsRedisReloads(t *testing.T) {
 			if r := h.redis.Do("DEBUG", "RELOAD"); string(r) != "+OK\r\n" {
 				t.Fatalf("DEBUG RELOAD: %q", r)
 			}
-			rebuilt := New()
-			now := time.Now().UnixMilli()
-			if err := h.db.Dump(func(argv [][]byte) error {
-				w := resp.NewWriter(2)
-				h.table.Exec(rebuilt, &Call{Argv: argv, Out: w, Now: now, Replay: true})
-				if r := w.Bytes(); len(r) > 0 && r[0] == '-' {
-					t.Fatalf("dumped command %q: %s", argv, r)
-				}
-				return nil
-			}); err != nil {
-				t.Fatal(err)
-			}
+			rebuilt := h.loadDump()
 			read := []string{"ZRANGE", "z", "0", "-1", "WITHSCORES"}
 			if got, want := h.read(rebuilt, read), h.redis.Do(read...); !bytes.Equal(got, want) {
 				t.Fatalf("rebuilt:\n%q\nredis-server after DEBUG RELOAD:\n%q", got, want)

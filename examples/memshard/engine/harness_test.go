@@ -190,3 +190,22 @@ func toBytes(argv []string) [][]byte {
 	}
 	return out
 }
+
+// loadDump returns a new DB built by replaying the primary's Dump, as a
+// node restoring a snapshot does; a command that fails fails the test.
+func (h *harness) loadDump() *DB {
+	h.t.Helper()
+	rebuilt := New()
+	now := time.Now().UnixMilli()
+	if err := h.db.Dump(func(argv [][]byte) error {
+		w := resp.NewWriter(2)
+		h.table.Exec(rebuilt, &Call{Argv: argv, Out: w, Now: now, Replay: true})
+		if r := w.Bytes(); len(r) > 0 && r[0] == '-' {
+			h.t.Fatalf("dumped command %q: %s", argv, r)
+		}
+		return nil
+	}); err != nil {
+		h.t.Fatal(err)
+	}
+	return rebuilt
+}

@@ -5,10 +5,8 @@ import (
 	"os"
 	"strconv"
 	"testing"
-	"time"
 
 	"github.com/quorumlog/quorumlog/examples/memshard/cmdgen"
-	"github.com/quorumlog/quorumlog/examples/memshard/resp"
 )
 
 // A replica built only from the effects the primary records stays equal to
@@ -37,18 +35,7 @@ func TestReplay_RandomStreamsKeepTheReplicaEqual(t *testing.T) {
 			h.checkReplica()
 
 			// A snapshot of the primary (Dump) rebuilds the same keyspace.
-			rebuilt := New()
-			if err := h.db.Dump(func(argv [][]byte) error {
-				w := resp.NewWriter(2)
-				h.table.Exec(rebuilt, &Call{Argv: argv, Out: w, Now: time.Now().UnixMilli(), Replay: true})
-				if r := w.Bytes(); len(r) > 0 && r[0] == '-' {
-					t.Fatalf("dumped command %q: %s", argv, r)
-				}
-				return nil
-			}); err != nil {
-				t.Fatal(err)
-			}
-			h.replica, h.replicaLoaded = rebuilt, true
+			h.replica, h.replicaLoaded = h.loadDump(), true
 			h.checkReplica()
 		})
 	}

@@ -410,13 +410,9 @@ func xdelCommand(db *DB, c *Call) {
 		c.Out.Int(0)
 		return
 	}
-	ids := make([]streamID, 0, len(c.Argv)-2)
-	for _, arg := range c.Argv[2:] {
-		id, _, ok := streamParseID(c, arg, 0, true, false)
-		if !ok {
-			return
-		}
-		ids = append(ids, id)
+	ids, ok := streamParseIDs(c, c.Argv[2:])
+	if !ok {
+		return
 	}
 	deleted := 0
 	for _, id := range ids {
@@ -732,4 +728,18 @@ func parseXreadArgs(c *Call, groups bool) (o xreadArgs, ok bool) {
 		return o, false
 	}
 	return o, true
+}
+
+// streamParseIDs parses every ID of args (XDEL's, XACK's) before any is
+// used, so that a bad one changes nothing; it replies the first error.
+func streamParseIDs(c *Call, args [][]byte) ([]streamID, bool) {
+	ids := make([]streamID, 0, len(args))
+	for _, arg := range args {
+		id, _, ok := streamParseID(c, arg, 0, true, false)
+		if !ok {
+			return nil, false
+		}
+		ids = append(ids, id)
+	}
+	return ids, true
 }

@@ -423,13 +423,9 @@ func xackCommand(db *DB, c *Call) {
 		return
 	}
 	// Every ID is parsed before any is acknowledged: all or nothing.
-	ids := make([]streamID, 0, len(c.Argv)-3)
-	for _, arg := range c.Argv[3:] {
-		id, _, ok := streamParseID(c, arg, 0, true, false)
-		if !ok {
-			return
-		}
-		ids = append(ids, id)
+	ids, ok := streamParseIDs(c, c.Argv[3:])
+	if !ok {
+		return
 	}
 	acked := 0
 	for _, id := range ids {

@@ -7,9 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/quorumlog/quorumlog/examples/memshard/resp"
 )
 
 // streamGroupState renders what a replica must reproduce of s's groups:
@@ -336,18 +333,7 @@ func TestStreamGroup_Random(t *testing.T) {
 			}
 		}
 		h.checkReplica()
-		rebuilt := New()
-		if err := h.db.Dump(func(argv [][]byte) error {
-			w := resp.NewWriter(2)
-			h.table.Exec(rebuilt, &Call{Argv: argv, Out: w, Now: time.Now().UnixMilli(), Replay: true})
-			if r := w.Bytes(); len(r) > 0 && r[0] == '-' {
-				t.Fatalf("dumped command %q: %s", argv, r)
-			}
-			return nil
-		}); err != nil {
-			t.Fatal(err)
-		}
-		h.replica, h.replicaLoaded = rebuilt, true
+		h.replica, h.replicaLoaded = h.loadDump(), true
 		h.checkReplica()
 		if t.Failed() {
 			t.Fatalf("seed %d", seed)
