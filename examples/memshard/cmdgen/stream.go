@@ -105,6 +105,8 @@ func init() {
 			return append(args, g.opt("JUSTID")...)
 		}),
 		c("x", "XINFO", func(g *Gen) []string { return []string{"GROUPS", g.key()} }),
+		// XINFO STREAM FULL shows clock times: only the short form.
+		c("x", "XINFO", func(g *Gen) []string { return []string{"STREAM", g.key()} }),
 	)
 }
 

@@ -37,6 +37,7 @@ func streamGroupCommands() []*Command {
 	for _, s := range []*Command{
 		keyed("xinfo|groups", 3, []string{FlagReadOnly}, xinfoCommand),
 		keyed("xinfo|consumers", 4, []string{FlagReadOnly}, xinfoCommand),
+		keyed("xinfo|stream", -3, []string{FlagReadOnly}, xinfoCommand),
 		{Name: "xinfo|help", Arity: 2, Flags: []string{FlagLoading, FlagStale}, Handler: xinfoCommand},
 	} {
 		xinfo.Subcommands[strings.TrimPrefix(s.Name, "xinfo|")] = s
@@ -855,8 +856,8 @@ func xautoclaimCommand(db *DB, c *Call) {
 	}
 }
 
-// xinfoCommand is XINFO GROUPS key, XINFO CONSUMERS key group and XINFO
-// HELP (XINFO STREAM is not implemented).
+// xinfoCommand is XINFO GROUPS key, XINFO CONSUMERS key group, XINFO
+// STREAM key [FULL [COUNT count]] (stream_info.go) and XINFO HELP.
 func xinfoCommand(db *DB, c *Call) {
 	argv := c.Argv
 	if equalFold(argv[1], "help") {
@@ -877,6 +878,10 @@ func xinfoCommand(db *DB, c *Call) {
 	}
 	s, ok := valueAs[*Stream](c, e)
 	if !ok {
+		return
+	}
+	if equalFold(argv[1], "stream") {
+		xinfoStream(c, s)
 		return
 	}
 	if equalFold(argv[1], "consumers") {
