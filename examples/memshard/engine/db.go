@@ -53,6 +53,8 @@ type DB struct {
 	keys     *keyspace
 	expires  map[string]struct{} // keys with an expiry, for active expiry
 	modified func(key string)    // called on every key modification (WATCH)
+	flushed  func()              // called when FLUSHALL or FLUSHDB empties the DB
+	flushing bool                // Flush is signalling its keys to modified
 	dirty    uint64              // count of changes, for INFO / persistence stats
 
 	// hits and misses count the read lookups that found a key and that
@@ -89,6 +91,16 @@ func New() *DB {
 // SetModifiedHook sets f to be called with the key of every modification,
 // including deletion by expiry and FLUSHALL (once per key). Used by WATCH.
 func (db *DB) SetModifiedHook(f func(key string)) { db.modified = f }
+
+// SetFlushHook sets f to be called when FLUSHALL or FLUSHDB empties the
+// DB, before the modification hook hears of each key it held: client-side
+// caching (CLIENT TRACKING) invalidates everything at once, as Redis's
+// signalFlushedDb does, not key by key.
+func (db *DB) SetFlushHook(f func()) { db.flushed = f }
+
+// Flushing reports whether the modification hook is being called for the
+// keys of a flush (see SetFlushHook).
+func (db *DB) Flushing() bool { return db.flushing }
 
 // Len returns the number of keys (expired keys not yet removed included).
 func (db *DB) Len() int { return db.keys.n }
@@ -318,6 +330,11 @@ func (db *DB) Keys(f func(key string, e *Entry) bool) {
 
 // Flush deletes every key.
 func (db *DB) Flush() {
+	if db.flushed != nil {
+		db.flushed()
+	}
+	db.flushing = true
+	defer func() { db.flushing = false }()
 	db.keys.each(func(k string, _ *Entry) bool {
 		db.Touch(k)
 		return true

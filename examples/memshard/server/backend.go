@@ -27,6 +27,13 @@ type ConnState struct {
 	Protos []int
 }
 
+// Modified is one change Backend.OnModified reports: a key, or a flush
+// of every key (FLUSHALL, FLUSHDB, a replica replacing its keyspace).
+type Modified struct {
+	Key     string
+	Flushed bool
+}
+
 // BlockResult is how a blocking command ended.
 type BlockResult struct {
 	Ticket Ticket // when the reply written may leave
@@ -98,6 +105,12 @@ type Backend interface {
 	// OnMessage sets the function the backend calls with each message
 	// published on another node, in the order that node published them.
 	OnMessage(deliver func(sharded bool, channel, message []byte))
+	// OnModified sets the function the backend calls, at the end of each
+	// command, EXEC, applied record or expiry run that changed keys, with
+	// what changed in order (CLIENT TRACKING's invalidations): by is the
+	// connection whose command it was (nil: replication, expiry). The
+	// backend calls it with its lock held; mods is not to be kept.
+	OnModified(f func(by *ConnState, mods []Modified))
 	// ScriptBusyFor returns how long the script running in the backend
 	// (EVAL) has run, 0 if none runs. It must not wait for the script.
 	ScriptBusyFor() time.Duration

@@ -9,7 +9,8 @@ import (
 )
 
 // CLIENT subcommands of Redis 7.0 that memshard has: ID SETNAME GETNAME
-// INFO LIST KILL REPLY NO-EVICT GETREDIR HELP. (SETINFO is 7.2's: unknown
+// INFO LIST KILL REPLY NO-EVICT UNBLOCK HELP, and TRACKING, TRACKINGINFO,
+// CACHING and GETREDIR (tracking.go). (SETINFO is 7.2's: unknown
 // subcommand, as 7.0 says; clients ignore that error.)
 
 func clientSubcommands() map[string]*connCommand {
@@ -24,6 +25,9 @@ func clientSubcommands() map[string]*connCommand {
 		&connCommand{name: "no-evict", arity: 3, flags: fAdmin, acl: append(aAdmin[:3:3], "@connection"), handler: clientNoEvictCmd},
 		&connCommand{name: "unblock", arity: -3, flags: fAdmin, acl: append(aAdmin[:3:3], "@connection"), handler: clientUnblockCmd},
 		&connCommand{name: "getredir", arity: 2, flags: fClient, acl: aSlowC, handler: clientGetRedirCmd},
+		&connCommand{name: "tracking", arity: -3, flags: fClient, acl: aSlowC, handler: clientTrackingCmd},
+		&connCommand{name: "trackinginfo", arity: 2, flags: fClient, acl: aSlowC, handler: clientTrackingInfoCmd},
+		&connCommand{name: "caching", arity: 3, flags: fClient, acl: aSlowC, handler: clientCachingCmd},
 		&connCommand{name: "help", arity: 2, flags: []string{"loading", "stale"}, acl: aSlowC, handler: clientHelpCmd},
 	)
 }
@@ -114,6 +118,8 @@ func (c *conn) infoLine(now time.Time) string {
 	if blocked {
 		flags += "b"
 	}
+	tflags, redir := c.s.tracker.flags(c)
+	flags += tflags
 	if ro {
 		flags += "r"
 	}
@@ -123,9 +129,9 @@ func (c *conn) infoLine(now time.Time) string {
 	if cmd == "" {
 		cmd = "NULL"
 	}
-	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=0 sub=%d psub=%d ssub=%d multi=%d qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=%d rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=%s user=default redir=-1 resp=%d\n",
+	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=0 sub=%d psub=%d ssub=%d multi=%d qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=%d rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=%s user=default redir=%d resp=%d\n",
 		c.id, c.addr, c.laddr, c.fd, name, int64(now.Sub(c.created).Seconds()), int64(now.Sub(active).Seconds()),
-		flags, subs[kindChannel], subs[kindPattern], subs[kindShard], multiLen, readSize, cmd, proto)
+		flags, subs[kindChannel], subs[kindPattern], subs[kindShard], multiLen, readSize, cmd, redir, proto)
 }
 
 // clientKillCmd: CLIENT KILL addr (old form: +OK, or an error if none) and
@@ -257,16 +263,11 @@ func clientNoEvictCmd(c *conn, argv [][]byte) Ticket {
 	return 0
 }
 
-func clientGetRedirCmd(c *conn, argv [][]byte) Ticket {
-	c.w.Int(-1)
-	return 0
-}
-
 // clientHelpCmd: Redis 7.0's CLIENT HELP, in its order and words, without
-// the subcommands memshard does not implement (CACHING, PAUSE, UNPAUSE,
-// UNBLOCK, TRACKING, TRACKINGINFO).
+// the subcommands memshard does not implement (PAUSE, UNPAUSE).
 func clientHelpCmd(c *conn, argv [][]byte) Ticket {
 	c.help("CLIENT", []string{
+		"CACHING (YES|NO)", "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
 		"GETREDIR", "    Return the client ID we are redirecting to when tracking is enabled.",
 		"GETNAME", "    Return the name of the current connection.",
 		"ID", "    Return the ID of the current connection.",
@@ -291,6 +292,10 @@ func clientHelpCmd(c *conn, argv [][]byte) Ticket {
 		"REPLY (ON|OFF|SKIP)", "    Control the replies sent to the current connection.",
 		"SETNAME <name>", "    Assign the name <name> to the current connection.",
 		"UNBLOCK <clientid> [TIMEOUT|ERROR]", "    Unblock the specified blocked client.",
+		"TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+		"         [OPTIN] [OPTOUT] [NOLOOP]",
+		"    Control server assisted client side caching.",
+		"TRACKINGINFO", "    Report tracking status for the current connection.",
 		"NO-EVICT (ON|OFF)", "    Protect current client connection from eviction.",
 	})
 	return 0

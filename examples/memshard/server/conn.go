@@ -47,6 +47,7 @@ type conn struct {
 	writerDone chan struct{}
 	closeOnce  sync.Once
 	killed     atomic.Bool
+	tracking   atomic.Bool // CLIENT TRACKING is on (tracking.go)
 
 	// Reader goroutine only.
 	state      ConnState
@@ -72,6 +73,9 @@ type conn struct {
 	// holdingMessages: a subscription made since the last flush holds
 	// this connection's messages back (replyQueue.holdMessages).
 	holdingMessages bool
+	// trackPending: invalidations this connection's command caused for
+	// itself, sent after its reply (tracking.go).
+	trackPending []pendingPush
 
 	// What CLIENT LIST shows of the connection, read by other connections.
 	mu         sync.Mutex
@@ -153,6 +157,7 @@ func (c *conn) serve() {
 		c.s.backend.Unwatch(&c.state)
 	}
 	c.unsubscribeAll()
+	c.s.tracker.disable(c)
 	c.s.removeConn(c)
 }
 

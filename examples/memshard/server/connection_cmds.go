@@ -229,6 +229,7 @@ func quitCmd(c *conn, argv [][]byte) Ticket {
 func resetCmd(c *conn, argv [][]byte) Ticket {
 	c.discard()
 	c.unsubscribeAll()
+	c.s.tracker.disable(c)
 	c.setProto(2)
 	c.authed = c.s.password() == ""
 	c.setReadOnly(false)

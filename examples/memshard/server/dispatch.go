@@ -26,9 +26,19 @@ func (c *conn) execute(argv [][]byte) {
 	c.beginReply()
 	call := callInfo{argv: argv, replyFrom: c.replyStart}
 	c.redacted = c.redacted[:0]
+	tracking := c.tracking.Load()
+	if tracking && !c.holdingMessages {
+		// Invalidations wait until the replies before them are queued.
+		c.q.holdMessages()
+		c.holdingMessages = true
+	}
 	t := c.dispatch(argv, &call)
 	c.recordCall(&call)
 	c.endReply(t)
+	if tracking || c.tracking.Load() {
+		c.flushTrackPending()
+		c.trackAfterCommand(argv)
+	}
 }
 
 // dispatch runs argv and says in call what it did, for INFO.
@@ -105,6 +115,9 @@ func (c *conn) dispatch(argv [][]byte, call *callInfo) Ticket {
 			return 0
 		}
 		call.outcome = callRan
+		if c.tracking.Load() && trackedRead(dc) {
+			c.s.tracker.remember(c, dc.Keys(argv))
+		}
 		if dc.HasFlag(engine.FlagBlocking) {
 			return c.block(dc, argv, call)
 		}

@@ -101,6 +101,7 @@ func (s *Server) clientsFields() []infoField {
 	s.mu.Lock()
 	n := len(s.conns)
 	s.mu.Unlock()
+	trackClients, _, _, _ := s.tracker.info()
 	return []infoField{
 		{"connected_clients", strconv.Itoa(n)},
 		{"cluster_connections", "0"}, // memshard nodes share no cluster bus
@@ -108,7 +109,7 @@ func (s *Server) clientsFields() []infoField {
 		{"client_recent_max_input_buffer", "0"},
 		{"client_recent_max_output_buffer", "0"},
 		{"blocked_clients", i64(s.stats.info.blocked.Load())},
-		{"tracking_clients", "0"},
+		{"tracking_clients", trackClients},
 		{"clients_in_timeout_table", "0"},
 	}
 }
@@ -149,6 +150,7 @@ func (s *Server) persistenceFields() []infoField {
 }
 
 func (s *Server) statsFields() []infoField {
+	_, trackKeys, trackItems, trackPrefixes := s.tracker.info()
 	st, is := &s.stats, &s.stats.info
 	kbps := func(which int) string { return fmt.Sprintf("%.2f", float32(is.instantaneous(which))/1024) }
 	chans, pats, shardChans := s.pubsub.counts()
@@ -191,9 +193,9 @@ func (s *Server) statsFields() []infoField {
 		{"active_defrag_key_misses", "0"},
 		{"total_active_defrag_time", "0"},
 		{"current_active_defrag_time", "0"},
-		{"tracking_total_keys", "0"},
-		{"tracking_total_items", "0"},
-		{"tracking_total_prefixes", "0"},
+		{"tracking_total_keys", trackKeys},
+		{"tracking_total_items", trackItems},
+		{"tracking_total_prefixes", trackPrefixes},
 		{"unexpected_error_replies", "0"},
 		{"total_error_replies", i64(st.errors.Load())},
 		{"dump_payload_sanitizations", "0"},

@@ -65,6 +65,7 @@ func runScenario(t *testing.T, addr string, steps []bstep) []string {
 	ctl := dial(t, addr)
 	ctl.Do("FLUSHALL")
 	conns := make([]*redisdiff.Conn, 5)
+	conns[0] = ctl
 	ids := make([]string, 5)
 	for i := 1; i < len(conns); i++ {
 		conns[i] = dial(t, addr)
@@ -86,9 +87,16 @@ func runScenario(t *testing.T, addr string, steps []bstep) []string {
 			case len(args) > 1 && args[0] == "CLIENT" && args[1] == "LIST":
 				s = clientListVolatile.ReplaceAllString(s[strings.Index(s, "\r\n")+2:], "")
 			case len(args) > 1 && args[0] == "INFO" && args[1] == "stats":
-				s = infoLineOf(s, "pubsub_channels") + " " + infoLineOf(s, "pubsub_patterns") + " " + infoLineOf(s, "pubsubshard_channels")
+				s = infoLineOf(s, "pubsub_channels") + " " + infoLineOf(s, "pubsub_patterns") + " " + infoLineOf(s, "pubsubshard_channels") +
+					" " + infoLineOf(s, "tracking_total_keys") + " " + infoLineOf(s, "tracking_total_items") + " " + infoLineOf(s, "tracking_total_prefixes")
 			case len(args) > 0 && args[0] == "INFO":
-				s = infoLineOf(s, "blocked_clients")
+				s = infoLineOf(s, "blocked_clients") + " " + infoLineOf(s, "tracking_clients")
+			}
+			if showsClientID(args, s) { // written $N too
+				for i, id := range ids[1:] {
+					s = strings.ReplaceAll(s, ":"+id+"\r\n", fmt.Sprintf(":$%d\r\n", i+1))
+					s = strings.ReplaceAll(s, "redir="+id+" ", fmt.Sprintf("redir=$%d ", i+1))
+				}
 			}
 			out = append(out, fmt.Sprintf("%d %q", st.conn, s))
 		}
@@ -119,6 +127,13 @@ func runScenario(t *testing.T, addr string, steps []bstep) []string {
 }
 
 // infoLineOf returns the line of INFO reply s for field.
+// showsClientID reports whether a reply names a client ID (CLIENT
+// TRACKING's redirect target).
+func showsClientID(args []string, reply string) bool {
+	return len(args) > 1 && args[0] == "CLIENT" && (args[1] == "GETREDIR" || args[1] == "TRACKINGINFO" || args[1] == "LIST") ||
+		strings.Contains(reply, "tracking-redir-broken")
+}
+
 func infoLineOf(s, field string) string {
 	for _, line := range strings.Split(s, "\r\n") {
 		if strings.HasPrefix(line, field+":") {

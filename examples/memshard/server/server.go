@@ -73,11 +73,12 @@ type Server struct {
 	stats   serverStats
 	config  configState // CONFIG GET and SET (config.go); its own lock
 	pubsub  *pubsubRegistry
+	tracker *tracker // CLIENT TRACKING (tracking.go)
 
 	mu        sync.Mutex
 	closed    bool
 	listeners map[net.Listener]struct{}
-	conns     map[*conn]struct{}
+	conns     map[int64]*conn // by ID
 }
 
 type serverStats struct {
@@ -126,12 +127,14 @@ func New(cfg Config) (*Server, error) {
 		runID:     randomHex(20),
 		started:   time.Now(),
 		listeners: make(map[net.Listener]struct{}),
-		conns:     make(map[*conn]struct{}),
+		conns:     make(map[int64]*conn),
 		pubsub:    newPubsubRegistry(),
 	}
 	s.config.init(cfg)
 	// Messages published on the shard's other nodes.
 	cfg.Backend.OnMessage(func(sharded bool, channel, message []byte) { s.pubsub.publish(nil, sharded, channel, message) })
+	s.tracker = newTracker(s)
+	cfg.Backend.OnModified(s.tracker.modified)
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	pass := cfg.RequirePass
 	s.pass.Store(&pass)
@@ -204,7 +207,7 @@ func (s *Server) startConn(nc net.Conn) bool {
 	}
 	s.setKeepAlive(nc)
 	c := newConn(s, nc)
-	s.conns[c] = struct{}{}
+	s.conns[c.id] = c
 	s.stats.connections.Add(1)
 	s.wg.Add(2)
 	go c.serve()
@@ -214,7 +217,7 @@ func (s *Server) startConn(nc net.Conn) bool {
 
 func (s *Server) removeConn(c *conn) {
 	s.mu.Lock()
-	delete(s.conns, c)
+	delete(s.conns, c.id)
 	s.mu.Unlock()
 }
 
@@ -235,7 +238,7 @@ func (s *Server) Close() error {
 		for l := range s.listeners {
 			l.Close()
 		}
-		for c := range s.conns {
+		for _, c := range s.conns {
 			c.kill()
 		}
 	}
@@ -248,12 +251,19 @@ func (s *Server) Close() error {
 func (s *Server) connList() []*conn {
 	s.mu.Lock()
 	out := make([]*conn, 0, len(s.conns))
-	for c := range s.conns {
+	for _, c := range s.conns {
 		out = append(out, c)
 	}
 	s.mu.Unlock()
 	sortConns(out)
 	return out
+}
+
+// connByID returns the open connection with this ID, or nil.
+func (s *Server) connByID(id int64) *conn {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.conns[id]
 }
 
 func (s *Server) password() string { return *s.pass.Load() }

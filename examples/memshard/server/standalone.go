@@ -27,6 +27,7 @@ type Standalone struct {
 	db       *engine.DB
 	watchers map[string]map[int64]*watchState // key → watching connections
 	watches  map[int64]*watchState            // connection → its watch
+	mods     Modifications                    // for OnModified
 	expired  uint64                           // keys deleted by expiry
 	scripts  engine.ScriptMonitor             // the script running under mu, seen without it
 }
@@ -69,6 +70,7 @@ func NewStandalone(cfg StandaloneConfig) *Standalone {
 		watches:  make(map[int64]*watchState),
 	}
 	s.db.SetModifiedHook(s.touched)
+	s.db.SetFlushHook(s.mods.Flushed)
 	go s.expireLoop()
 	return s
 }
@@ -92,6 +94,7 @@ func (s *Standalone) expireLoop() {
 			s.mu.Lock()
 			c := &engine.Call{Now: time.Now().UnixMilli(), Out: resp.NewWriter(2)}
 			s.expired += uint64(s.db.ActiveExpire(c, activeExpireMax))
+			s.mods.Report(nil)
 			s.mu.Unlock()
 		}
 	}
@@ -103,6 +106,7 @@ func (s *Standalone) touched(key string) {
 	for _, w := range s.watchers[key] {
 		w.dirty = true
 	}
+	s.mods.Key(key, s.db.Flushing())
 }
 
 // Table implements Backend.
@@ -116,6 +120,7 @@ func (s *Standalone) Do(conn *ConnState, argv [][]byte, w *resp.Writer) Ticket {
 	s.table.Exec(s.db, c)
 	s.expired += uint64(c.ExpiredKeys())
 	s.serveBlockedLocked()
+	s.mods.Report(conn)
 	return 0
 }
 
@@ -133,6 +138,7 @@ func (s *Standalone) Block(ctx context.Context, conn *ConnState, argv [][]byte, 
 	s.expired += uint64(c.ExpiredKeys())
 	if c.Blocked == nil {
 		s.serveBlockedLocked()
+		s.mods.Report(conn)
 		s.mu.Unlock()
 		return BlockResult{}
 	}
@@ -148,6 +154,13 @@ func (s *Standalone) Publish(sharded bool, channel, message []byte) {}
 
 // OnMessage implements Backend: no other node publishes.
 func (s *Standalone) OnMessage(func(sharded bool, channel, message []byte)) {}
+
+// OnModified implements Backend.
+func (s *Standalone) OnModified(f func(by *ConnState, mods []Modified)) {
+	s.mu.Lock()
+	s.mods.SetReport(f)
+	s.mu.Unlock()
+}
 
 // serveBlockedLocked serves the clients blocked on keys the last command
 // created.
@@ -178,6 +191,7 @@ func (s *Standalone) Exec(conn *ConnState, queued [][][]byte, w *resp.Writer) Ti
 	}
 	s.db.EndExec()
 	s.serveBlockedLocked()
+	s.mods.Report(conn)
 	return 0
 }
 

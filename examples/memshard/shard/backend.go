@@ -101,6 +101,27 @@ func (s *Shard) modified(key string) {
 			w.dirty = true
 		}
 	}
+	s.mods.Key(key, s.db.Flushing())
+}
+
+// setHooksLocked makes db, which is to replace the keyspace, report its
+// modifications. A keyspace replaced (a replica rebuilt from a snapshot
+// or from the log) is a flush for CLIENT TRACKING, as a full resync is
+// for a Redis replica.
+func (s *Shard) setHooksLocked(db *engine.DB) {
+	db.SetModifiedHook(s.modified)
+	db.SetFlushHook(s.mods.Flushed)
+	if s.db != nil {
+		s.mods.Flushed()
+		s.mods.Report(nil)
+	}
+}
+
+// OnModified implements server.Backend.
+func (s *Shard) OnModified(f func(by *server.ConnState, mods []server.Modified)) {
+	s.mu.Lock()
+	s.mods.SetReport(f)
+	s.mu.Unlock()
 }
 
 // Topology describes the shard as this node sees it.

@@ -45,6 +45,7 @@ func (s *Shard) Do(conn *server.ConnState, argv [][]byte, w *resp.Writer) server
 		s.noteWriterLocked(conn)
 	}
 	s.serveBlockedLocked()
+	s.mods.Report(conn)
 	return t
 }
 
@@ -64,6 +65,7 @@ func (s *Shard) Block(ctx context.Context, conn *server.ConnState, argv [][]byte
 	}
 	if c.Blocked == nil || s.role != rolePrimary {
 		s.serveBlockedLocked()
+		s.mods.Report(conn)
 		s.mu.Unlock()
 		return server.BlockResult{Ticket: t}
 	}
@@ -234,6 +236,7 @@ func (s *Shard) Exec(conn *server.ConnState, queued [][][]byte, w *resp.Writer) 
 		s.noteWriterLocked(conn)
 	}
 	s.serveBlockedLocked()
+	s.mods.Report(conn)
 	return ticket
 }
 
@@ -253,6 +256,7 @@ func (s *Shard) expireLoop(ctx context.Context) {
 			c := &engine.Call{Now: nowMs(), Out: resp.NewWriter(2)}
 			if s.db.ActiveExpire(c, 200) > 0 {
 				s.addEffectsLocked(c.Effects())
+				s.mods.Report(nil)
 			}
 		}
 		s.mu.Unlock()

@@ -132,7 +132,7 @@ func (s *Shard) restoreSnapshot(ctx context.Context) error {
 	if s.role != roleReplica || info.ID <= s.appliedID {
 		return nil
 	}
-	db.SetModifiedHook(s.modified)
+	s.setHooksLocked(db)
 	db.AddKeyspaceStats(s.db.KeyspaceStats())
 	s.db = db
 	s.restored = info
@@ -183,6 +183,7 @@ func (s *Shard) follow(r *client.Reader) error {
 			continue
 		}
 		err = s.applyLocked(ev.Record)
+		s.mods.Report(nil)
 		s.mu.Unlock()
 		if err != nil {
 			return err

@@ -131,28 +131,29 @@ type Shard struct {
 	stopTail      context.CancelFunc     // ends the current tail read (reset restarts it)
 	// primary state
 	leaseUntil  time.Time
-	termStart   uint64              // the ID of the ELECT that made this node primary
-	handover    *handover           // a replica asked to take over (failover.go)
-	handoverEnd chan struct{}       // closed when the handover ends (AwaitHandover)
-	flights     []*flight           // appends in flight, in log order
-	nextID      uint64              // the log's last ID once every flight is in
-	nextSum     uint32              // its running checksum then
-	unresolved  []*flight           // flights of unknown outcome after a step-down, in log order
-	open        effectsRecord       // the record of the batch being filled
-	openConns   int                 // connections with writes in the open batch
-	effectCalls uint64              // calls of addEffectsLocked, ever
-	sealed      []batch             // full batches waiting to be appended, in order
-	unsent      *partsLeft          // the parts still to append of a batch too large for one record (parts.go)
-	gather      gatherState         // how long the open batch may wait to fill
-	openKeys    []string            // keys made dirty by the open batch
-	openSeq     uint64              // ticket of the open batch
-	failed      [][2]uint64         // ticket ranges [a, b] that will never commit
-	unknown     map[uint64]bool     // failed tickets whose outcome is unknown (a snapshot skipped their record)
-	dirty       map[string]uint64   // key -> ticket of its last uncommitted write
-	batchKeys   map[uint64][]string // ticket -> keys it dirtied
-	watches     map[int64]*watch    // WATCH state by connection ID
-	inExec      bool                // an EXEC block is running: its effects stay in one batch
-	maxRecord   int                 // the largest record to build (Config.MaxRecordBytes, or the log's)
+	termStart   uint64               // the ID of the ELECT that made this node primary
+	handover    *handover            // a replica asked to take over (failover.go)
+	handoverEnd chan struct{}        // closed when the handover ends (AwaitHandover)
+	flights     []*flight            // appends in flight, in log order
+	nextID      uint64               // the log's last ID once every flight is in
+	nextSum     uint32               // its running checksum then
+	unresolved  []*flight            // flights of unknown outcome after a step-down, in log order
+	open        effectsRecord        // the record of the batch being filled
+	openConns   int                  // connections with writes in the open batch
+	effectCalls uint64               // calls of addEffectsLocked, ever
+	sealed      []batch              // full batches waiting to be appended, in order
+	unsent      *partsLeft           // the parts still to append of a batch too large for one record (parts.go)
+	gather      gatherState          // how long the open batch may wait to fill
+	openKeys    []string             // keys made dirty by the open batch
+	openSeq     uint64               // ticket of the open batch
+	failed      [][2]uint64          // ticket ranges [a, b] that will never commit
+	unknown     map[uint64]bool      // failed tickets whose outcome is unknown (a snapshot skipped their record)
+	dirty       map[string]uint64    // key -> ticket of its last uncommitted write
+	batchKeys   map[uint64][]string  // ticket -> keys it dirtied
+	watches     map[int64]*watch     // WATCH state by connection ID
+	mods        server.Modifications // what commands changed, for CLIENT TRACKING (OnModified)
+	inExec      bool                 // an EXEC block is running: its effects stay in one batch
+	maxRecord   int                  // the largest record to build (Config.MaxRecordBytes, or the log's)
 
 	// Written under mu, read without it by the connections' goroutines on
 	// every command (Route) and every held reply (Wait): the shard's lock
@@ -237,8 +238,9 @@ func (s *Shard) reset() {
 	if old != nil {
 		old.CancelWaiters() // its blocked clients are redirected to the new primary
 	}
-	s.db = engine.New()
-	s.db.SetModifiedHook(s.modified)
+	db := engine.New()
+	s.setHooksLocked(db)
+	s.db = db
 	if old != nil {
 		s.db.AddKeyspaceStats(old.KeyspaceStats()) // INFO's keyspace_hits/misses outlive the keyspace
 	}

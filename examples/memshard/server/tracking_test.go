@@ -1,0 +1,111 @@
+package server
+
+import "testing"
+
+// TestDiffTracking runs CLIENT TRACKING scenarios on redis-server and on
+// memshard and compares what every connection read: invalidations (RESP3
+// pushes, or messages to a RESP2 redirect target), their order against
+// replies, and the command's errors. A PING after the pushes expected
+// checks that no other arrived.
+func TestDiffTracking(t *testing.T) { diffScenarios(t, trackingScenarios()) }
+
+func trackingScenarios() []bscenario {
+	resp3 := func(conn int) bstep { return bquiet(conn, "HELLO", "3") }
+	return []bscenario{
+		{"default mode: a read's keys, invalidated once", []bstep{
+			resp3(1), bdo(1, "CLIENT", "TRACKING", "ON"), bdo(1, "GET", "k"), bdo(1, "MGET", "a", "b"),
+			bdo(1, "HGET", "h", "f"), bdo(0, "INFO", "stats"), bdo(0, "INFO", "clients"),
+			bdo(2, "SET", "k", "v"), bread(1), bdo(1, "PING"),
+			bdo(2, "SET", "k", "w"), bdo(1, "PING"), // no longer tracked
+			bdo(2, "MSET", "b", "1", "a", "2"), bread(1), bread(1), bdo(1, "PING"),
+			bdo(2, "HSET", "h", "f", "v"), bread(1), bdo(2, "HSET", "h", "g", "v"), bdo(1, "PING"),
+			bdo(0, "INFO", "stats"),
+			bdo(1, "GET", "k"), bdo(2, "DEL", "k"), bread(1),
+			bdo(1, "GET", "k"), bdo(2, "DEL", "k"), bdo(1, "PING"), // nothing deleted: no change
+			bdo(1, "EXISTS", "x"), bdo(1, "TTL", "y"), bdo(1, "STRLEN", "z"),
+			bdo(2, "MSET", "x", "1", "y", "2", "z", "3"), bread(1), bread(1), bread(1), bdo(1, "PING"),
+			bdo(1, "CLIENT", "GETREDIR"), bdo(1, "CLIENT", "TRACKINGINFO"), bdo(0, "CLIENT", "LIST"),
+		}},
+		{"a write's own invalidation follows its reply", []bstep{
+			resp3(1), bdo(1, "CLIENT", "TRACKING", "ON"), bdo(1, "GET", "k"),
+			bdo(1, "SET", "k", "v"), bread(1), bdo(1, "PING"),
+			bdo(1, "MGET", "k", "j"), bdo(1, "MSET", "k", "1", "j", "2"), bread(1), bread(1), bdo(1, "PING"),
+			bdo(1, "GET", "k"), bdo(1, "GET", "j"),
+			bdo(1, "MULTI"), bdo(1, "SET", "k", "1"), bdo(1, "SET", "j", "2"), bdo(1, "EXEC"), bread(1), bread(1), bdo(1, "PING"),
+			bdo(1, "GET", "k"), bsend(1, "SET", "k", "1"), bsend(1, "PING"), bread(1), bread(1), bread(1), // pipelined
+			bdo(1, "GET", "k"), bdo(1, "FLUSHALL"), bread(1), bdo(1, "PING"),
+			bdo(2, "FLUSHDB"), bread(1), bdo(1, "PING"), bdo(0, "INFO", "stats"),
+		}},
+		{"NOLOOP", []bstep{
+			resp3(1), bdo(1, "CLIENT", "TRACKING", "ON", "NOLOOP"), bdo(1, "GET", "k"), bdo(1, "GET", "j"),
+			bdo(1, "SET", "k", "v"), bdo(1, "PING"), bdo(2, "SET", "j", "v"), bread(1), bdo(1, "PING"),
+			bdo(1, "CLIENT", "TRACKINGINFO"),
+		}},
+		{"OPTIN and OPTOUT", []bstep{
+			resp3(1), bdo(1, "CLIENT", "TRACKING", "ON", "OPTIN"), bdo(1, "GET", "k"),
+			bdo(2, "SET", "k", "v"), bdo(1, "PING"),
+			bdo(1, "CLIENT", "CACHING", "YES"), bdo(1, "CLIENT", "TRACKINGINFO"), bdo(1, "GET", "k"), bdo(1, "GET", "j"),
+			bdo(2, "MSET", "k", "1", "j", "2"), bread(1), bdo(1, "PING"),
+			bdo(1, "CLIENT", "CACHING", "YES"), bquiet(1, "CLIENT", "ID"), bdo(1, "GET", "j"), bdo(2, "SET", "j", "3"), bread(1), bdo(1, "PING"),
+			bdo(1, "CLIENT", "CACHING", "YES"), bdo(1, "MULTI"), bdo(1, "GET", "a"), bdo(1, "GET", "b"), bdo(1, "EXEC"),
+			bdo(1, "GET", "c"), bdo(2, "MSET", "a", "1", "b", "2", "c", "3"), bread(1), bread(1), bdo(1, "PING"),
+			bdo(1, "CLIENT", "CACHING", "NO"), bdo(1, "CLIENT", "CACHING", "MAYBE"),
+			bdo(1, "CLIENT", "TRACKING", "ON", "OPTOUT"), bdo(1, "CLIENT", "TRACKING", "OFF"),
+			bdo(1, "CLIENT", "CACHING", "YES"), bdo(1, "CLIENT", "TRACKINGINFO"),
+			bdo(1, "CLIENT", "TRACKING", "ON", "OPTOUT"), bdo(1, "CLIENT", "CACHING", "YES"),
+			bdo(1, "CLIENT", "CACHING", "NO"), bdo(1, "CLIENT", "TRACKINGINFO"), bdo(1, "GET", "a"), bdo(1, "GET", "b"),
+			bdo(2, "MSET", "a", "1", "b", "2"), bread(1), bdo(1, "PING"),
+		}},
+		{"BCAST with prefixes", []bstep{
+			resp3(1), bdo(1, "CLIENT", "TRACKING", "ON", "BCAST", "PREFIX", "a", "PREFIX", "b"),
+			bdo(2, "MSET", "b2", "1", "a1", "2", "a0", "3", "c", "4"), bread(1), bread(1), bdo(1, "PING"),
+			bdo(1, "SET", "a5", "x"), bread(1), bdo(1, "PING"),
+			bdo(1, "CLIENT", "TRACKING", "ON", "BCAST", "PREFIX", "c"), bdo(1, "CLIENT", "TRACKINGINFO"),
+			bdo(1, "CLIENT", "TRACKING", "ON", "BCAST", "PREFIX", "cd"),
+			bdo(1, "CLIENT", "TRACKING", "ON", "BCAST", "PREFIX", "x", "PREFIX", "xy"),
+			bdo(1, "CLIENT", "TRACKING", "ON"), bdo(1, "CLIENT", "TRACKING", "ON", "BCAST", "OPTIN"),
+			bdo(0, "INFO", "stats"), bdo(0, "CLIENT", "LIST"),
+			resp3(3), bdo(3, "CLIENT", "TRACKING", "ON", "BCAST", "NOLOOP"),
+			bdo(3, "MSET", "z", "1", "a", "2"), bread(1), bdo(1, "PING"), bdo(3, "PING"),
+			bdo(2, "SET", "z", "2"), bread(3), bdo(3, "PING"),
+			bdo(1, "FLUSHALL"), bread(1), bread(3), bdo(1, "PING"), bdo(3, "PING"),
+			bdo(1, "CLIENT", "TRACKING", "OFF"), bdo(0, "INFO", "stats"), bdo(0, "INFO", "clients"),
+		}},
+		{"RESP2 redirect to a subscriber", []bstep{
+			bdo(2, "SUBSCRIBE", "__redis__:invalidate"),
+			bdo(1, "CLIENT", "TRACKING", "ON", "REDIRECT", "$2"), bdo(1, "CLIENT", "GETREDIR"),
+			bdo(1, "GET", "k"), bdo(3, "SET", "k", "v"), bread(2),
+			bdo(1, "GET", "k"), bdo(1, "SET", "k", "w"), bread(2),
+			bdo(1, "FLUSHALL"), bread(2), bdo(2, "PING"),
+			bdo(0, "CLIENT", "LIST"),
+		}},
+		{"RESP2 without a redirect, and a redirect that is not subscribed", []bstep{
+			bdo(1, "CLIENT", "TRACKING", "ON"), bdo(1, "GET", "k"), bdo(2, "SET", "k", "v"), bdo(1, "PING"),
+			bdo(3, "CLIENT", "TRACKING", "ON", "REDIRECT", "$4"), bdo(3, "GET", "k"), bdo(2, "SET", "k", "w"), bdo(4, "PING"),
+		}},
+		{"a broken redirect", []bstep{
+			resp3(1), resp3(2), bdo(1, "CLIENT", "TRACKING", "ON", "REDIRECT", "$2"), bdo(1, "GET", "k"),
+			bclose(2), buntil("$0\r\n\r\n", "CLIENT", "LIST", "ID", "$2"),
+			bdo(3, "SET", "k", "v"), bread(1), bdo(1, "PING"),
+			bdo(1, "CLIENT", "TRACKINGINFO"), bdo(0, "CLIENT", "LIST"),
+		}},
+		{"errors", []bstep{
+			bdo(1, "CLIENT", "TRACKING"), bdo(1, "CLIENT", "TRACKING", "MAYBE"), bdo(1, "CLIENT", "TRACKING", "ON", "FOO"),
+			bdo(1, "CLIENT", "TRACKING", "ON", "PREFIX", "a"), bdo(1, "CLIENT", "TRACKING", "ON", "REDIRECT"),
+			bdo(1, "CLIENT", "TRACKING", "ON", "REDIRECT", "x"), bdo(1, "CLIENT", "TRACKING", "ON", "REDIRECT", "999999"),
+			bdo(1, "CLIENT", "TRACKING", "ON", "REDIRECT", "$2", "REDIRECT", "$3"),
+			bdo(1, "CLIENT", "TRACKING", "ON", "OPTIN", "OPTOUT"), bdo(1, "CLIENT", "TRACKING", "ON", "BCAST", "OPTOUT"),
+			bdo(1, "CLIENT", "TRACKING", "OFF", "FOO"), bdo(1, "CLIENT", "TRACKING", "OFF", "BCAST"),
+			bdo(1, "CLIENT", "CACHING", "YES"), bdo(1, "CLIENT", "CACHING"), bdo(1, "CLIENT", "GETREDIR"),
+			bdo(1, "CLIENT", "TRACKINGINFO"), bdo(1, "CLIENT", "TRACKINGINFO", "x"),
+			bdo(1, "CLIENT", "TRACKING", "ON", "OPTIN"), bdo(1, "CLIENT", "TRACKING", "ON", "OPTOUT"),
+			bdo(1, "CLIENT", "TRACKING", "ON", "BCAST"), bdo(1, "CLIENT", "CACHING", "NO"),
+			bdo(1, "CLIENT", "TRACKING", "ON", "REDIRECT", "0"), bdo(1, "CLIENT", "GETREDIR"),
+			bdo(1, "RESET"), bdo(1, "CLIENT", "TRACKINGINFO"), bdo(0, "INFO", "clients"),
+		}},
+		{"expiry invalidates", []bstep{
+			resp3(1), bdo(0, "SET", "k", "v", "PX", "30"), bdo(1, "CLIENT", "TRACKING", "ON"), bdo(1, "GET", "k"),
+			buntil(":0\r\n", "EXISTS", "k"), bread(1), bdo(1, "PING"),
+		}},
+	}
+}
