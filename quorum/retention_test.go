@@ -2,6 +2,8 @@ package quorum_test
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -24,7 +26,7 @@ func TestCluster_RaftLogStaysWithinItsByteBudget(t *testing.T) {
 	mustPropose(t, c, logstore.Op{Kind: logstore.OpCreate, Log: "l"})
 	const appends, size = 120, 256 << 10 // 30 MiB in all
 	for i := range appends {
-		mustPropose(t, c, quorumtest.AppendOp("l", bytes.Repeat([]byte{byte(i)}, size)))
+		appendExactlyOnce(t, c, "l", uint64(i), bytes.Repeat([]byte{byte(i)}, size))
 	}
 	c.WaitConverged()
 	for i := range c.Size() {
@@ -52,5 +54,31 @@ func TestCluster_RaftLogStaysWithinItsByteBudget(t *testing.T) {
 				t.Fatalf("node %d record %d differs", i, r.ID)
 			}
 		}
+	}
+}
+
+// appendExactlyOnce appends payload to log, whose last ID is lastID,
+// conditionally on it: a proposal whose outcome is unknown (leadership lost
+// while committing, as on a loaded machine) is proposed again, and a
+// condition that fails then means the first one applied.
+func appendExactlyOnce(t *testing.T, c *quorumtest.Cluster, log string, lastID uint64, payload []byte) {
+	t.Helper()
+	op := quorumtest.AppendOp(log, payload)
+	op.Conditional, op.ExpectedLastID = true, lastID
+	for try := 0; ; try++ {
+		ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+		res, err := c.Propose(ctx, op)
+		cancel()
+		var cond *logstore.ConditionError
+		switch {
+		case err == nil && res.Err == nil:
+			return
+		case err == nil && errors.As(res.Err, &cond) && try > 0 && cond.Actual == lastID+1:
+			return // the earlier try applied
+		case err != nil && try < 5:
+			t.Logf("append after ID %d: %v; proposing again", lastID, err)
+			continue
+		}
+		t.Fatalf("append after ID %d: %v, %+v", lastID, err, res)
 	}
 }
