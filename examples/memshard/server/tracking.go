@@ -249,6 +249,44 @@ func (t *tracker) remember(c *conn, keys [][]byte) {
 			t.items++
 		}
 	}
+	t.limitLocked()
+}
+
+// limitLocked is trackingLimitUsedSlots: past tracking-table-max-keys (0:
+// no limit), keys are invalidated, chosen at random, until the table is
+// back within it. Redis does this from its cron, with bounded effort per
+// run; here the reads that add keys do it at once.
+func (t *tracker) limitLocked() {
+	max, _ := strconv.Atoi(t.s.configValue("tracking-table-max-keys"))
+	for key := range t.keys { // Go's map order: random enough
+		if max == 0 || len(t.keys) <= max {
+			return
+		}
+		t.invalidateKeyLocked(key, 0)
+	}
+}
+
+// invalidateKeyLocked is trackingInvalidateKey's work for the keys table:
+// every connection that read key (by's own unless it asked for NOLOOP)
+// gets an invalidation, and key leaves the table.
+func (t *tracker) invalidateKeyLocked(key string, byID int64) {
+	ids, ok := t.keys[key]
+	if !ok {
+		return
+	}
+	var msg []byte
+	for id := range ids {
+		st := t.clients[id]
+		if st == nil || st.bcast || st.noloop && id == byID {
+			continue
+		}
+		if msg == nil {
+			msg = keysArray([]string{key})
+		}
+		t.sendLocked(st, byID, msg)
+	}
+	t.items -= len(ids)
+	delete(t.keys, key)
 }
 
 // setCaching is CLIENT CACHING's effect; endCommand clears it.
@@ -295,23 +333,7 @@ func (t *tracker) modified(by *ConnState, mods []Modified) {
 				bcastKeys[p][m.Key] = byID
 			}
 		}
-		ids, ok := t.keys[m.Key]
-		if !ok {
-			continue
-		}
-		var msg []byte
-		for id := range ids {
-			st := t.clients[id]
-			if st == nil || st.bcast || st.noloop && id == byID {
-				continue
-			}
-			if msg == nil {
-				msg = keysArray([]string{m.Key})
-			}
-			t.sendLocked(st, byID, msg)
-		}
-		t.items -= len(ids)
-		delete(t.keys, m.Key)
+		t.invalidateKeyLocked(m.Key, byID)
 	}
 	for _, p := range slices.Sorted(mapKeys(bcastKeys)) {
 		changed := bcastKeys[p]

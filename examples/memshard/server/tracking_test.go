@@ -1,6 +1,11 @@
 package server
 
-import "testing"
+import (
+	"strings"
+	"testing"
+
+	"github.com/quorumlog/quorumlog/examples/memshard/redisdiff"
+)
 
 // TestDiffTracking runs CLIENT TRACKING scenarios on redis-server and on
 // memshard and compares what every connection read: invalidations (RESP3
@@ -107,5 +112,55 @@ func trackingScenarios() []bscenario {
 			resp3(1), bdo(0, "SET", "k", "v", "PX", "30"), bdo(1, "CLIENT", "TRACKING", "ON"), bdo(1, "GET", "k"),
 			buntil(":0\r\n", "EXISTS", "k"), bread(1), bdo(1, "PING"),
 		}},
+	}
+}
+
+// TestTracking_TableMaxKeys: past tracking-table-max-keys, keys leave the
+// table with an invalidation each (which ones is random, as in Redis, so
+// this is not compared with redis-server, which evicts from its cron).
+func TestTracking_TableMaxKeys(t *testing.T) {
+	_, addr := startServer(t, Config{})
+	ctl, c := dial(t, addr), dial(t, addr)
+	ctl.Do("CONFIG", "SET", "tracking-table-max-keys", "2")
+	c.Do("HELLO", "3")
+	c.Do("CLIENT", "TRACKING", "ON")
+	for _, k := range []string{"a", "b", "c", "d"} {
+		c.Send(redisdiff.Encode("GET", k))
+	}
+	evicted, nulls := map[string]bool{}, 0
+	for range 4 + 2 { // four replies, two invalidations
+		got := string(c.Read())
+		if got == "_\r\n" {
+			nulls++
+			continue
+		}
+		k := strings.TrimPrefix(got, ">2\r\n$10\r\ninvalidate\r\n*1\r\n$1\r\n")
+		if len(k) != 3 || !strings.Contains("abcd", k[:1]) || evicted[k[:1]] {
+			t.Fatalf("read %q, want the invalidation of another of a, b, c, d", got)
+		}
+		evicted[k[:1]] = true
+	}
+	if nulls != 4 {
+		t.Fatalf("%d GET replies among six messages, want 4", nulls)
+	}
+	if got := string(c.Do("PING")); got != "+PONG\r\n" {
+		t.Fatalf("PING after two invalidations: %q", got)
+	}
+	if got := infoLineOf(string(ctl.Do("INFO", "stats")), "tracking_total_keys"); got != "tracking_total_keys:2" {
+		t.Fatalf("INFO: %s, want 2 keys", got)
+	}
+	// The keys still tracked are invalidated when they change; the others
+	// are not.
+	ctl.Do("MSET", "a", "1", "b", "1", "c", "1", "d", "1")
+	for range 2 {
+		got := string(c.Read())
+		k := strings.TrimPrefix(got, ">2\r\n$10\r\ninvalidate\r\n*1\r\n$1\r\n")
+		if len(k) != 3 || evicted[k[:1]] {
+			t.Fatalf("after MSET read %q, want the invalidation of a key still tracked", got)
+		}
+		evicted[k[:1]] = true
+	}
+	if got := string(c.Do("PING")); got != "+PONG\r\n" {
+		t.Fatalf("PING after the MSET's invalidations: %q", got)
 	}
 }
