@@ -116,6 +116,11 @@ type Call struct {
 	// Blocked is set by a blocking command that asked to block: it
 	// replied nothing, and the caller registers a Waiter (see blocking.go).
 	Blocked *Block
+	// TrackReads, if set, is called when a script run by this call runs a
+	// read-only command, with the keys the script declared: what Redis
+	// remembers then for the script's caller when it tracks keys (CLIENT
+	// TRACKING), not the keys the command read.
+	TrackReads func(keys [][]byte)
 	// Scripts, if set, is the backend's monitor of the script this call
 	// runs (EVAL): BUSY replies and SCRIPT KILL (script_monitor.go).
 	Scripts *ScriptMonitor

@@ -152,6 +152,10 @@ func (s *luaState) execScriptCommand(argv [][]byte) ([]byte, string) {
 	// Redis fixes the time for the whole script; a script never blocks.
 	sub := &Call{Argv: argv, Out: w, Now: run.c.Now, ReadOnlyReplica: run.c.ReadOnlyReplica}
 	cmd.Handler(run.db, sub)
+	if run.c.TrackReads != nil && cmd.HasFlag(FlagReadOnly) {
+		// Redis remembers its caller's keys: the script's declared keys.
+		run.c.TrackReads(scriptKeys(run.c.Argv))
+	}
 	run.c.expiredKeys += sub.expiredKeys
 	if run.repl != replNone {
 		for _, eff := range sub.effects {

@@ -25,6 +25,10 @@ type ConnState struct {
 	// command's reply is written in: Exec sets it on the writer before
 	// running the command. Nil: the writer's throughout.
 	Protos []int
+	// TrackReads, set while the connection tracks keys (CLIENT TRACKING),
+	// remembers keys for its scripts' reads (engine.Call.TrackReads); the
+	// backend calls it with its lock.
+	TrackReads func(keys [][]byte)
 }
 
 // Modified is one change Backend.OnModified reports: a key, or a flush

@@ -116,7 +116,7 @@ func (s *Standalone) Table() engine.Table { return s.table }
 func (s *Standalone) Do(conn *ConnState, argv [][]byte, w *resp.Writer) Ticket {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c := &engine.Call{Argv: argv, Out: w, Now: time.Now().UnixMilli(), Scripts: &s.scripts}
+	c := &engine.Call{Argv: argv, Out: w, Now: time.Now().UnixMilli(), Scripts: &s.scripts, TrackReads: conn.TrackReads}
 	s.table.Exec(s.db, c)
 	s.expired += uint64(c.ExpiredKeys())
 	s.serveBlockedLocked()
@@ -133,7 +133,7 @@ func (s *Standalone) KillScript() string { return s.scripts.Kill() }
 // Block implements Backend.
 func (s *Standalone) Block(ctx context.Context, conn *ConnState, argv [][]byte, w *resp.Writer, onBlock func()) BlockResult {
 	s.mu.Lock()
-	c := &engine.Call{Argv: argv, Out: w, Now: time.Now().UnixMilli(), MayBlock: true, Scripts: &s.scripts}
+	c := &engine.Call{Argv: argv, Out: w, Now: time.Now().UnixMilli(), MayBlock: true, Scripts: &s.scripts, TrackReads: conn.TrackReads}
 	s.table.Exec(s.db, c)
 	s.expired += uint64(c.ExpiredKeys())
 	if c.Blocked == nil {
@@ -185,7 +185,7 @@ func (s *Standalone) Exec(conn *ConnState, queued [][][]byte, w *resp.Writer) Ti
 		if conn.Protos != nil {
 			w.SetProto(conn.Protos[i])
 		}
-		c := &engine.Call{Argv: argv, Out: w, Now: now, InExec: true, Scripts: &s.scripts}
+		c := &engine.Call{Argv: argv, Out: w, Now: now, InExec: true, Scripts: &s.scripts, TrackReads: conn.TrackReads}
 		s.table.Exec(s.db, c)
 		s.expired += uint64(c.ExpiredKeys())
 	}

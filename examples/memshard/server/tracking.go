@@ -185,6 +185,7 @@ func (t *tracker) enableLocked(c *conn, st *trackState, redir int64, bcast, opti
 		st = &trackState{c: c}
 		t.clients[c.id] = st
 		c.tracking.Store(true)
+		c.state.TrackReads = func(keys [][]byte) { t.remember(c, keys) }
 		t.used.Store(true)
 	}
 	st.bcast, st.optin, st.optout, st.noloop = bcast, optin, optout, noloop
@@ -225,6 +226,7 @@ func (t *tracker) disable(c *conn) {
 	}
 	delete(t.clients, c.id)
 	c.tracking.Store(false)
+	c.state.TrackReads = nil
 }
 
 // remember is trackingRememberKeys, called before a read-only command of
@@ -446,8 +448,8 @@ type pendingPush struct {
 }
 
 // trackedRead reports whether a command's keys are remembered: read-only
-// commands but the read-only script commands, whose inner reads Redis
-// remembers instead (memshard does not see them: see the README).
+// commands but the read-only script commands, whose inner reads are
+// remembered instead (ConnState.TrackReads).
 func trackedRead(dc *engine.Command) bool {
 	switch dc.Name {
 	case "eval_ro", "evalsha_ro", "fcall_ro", "spublish":

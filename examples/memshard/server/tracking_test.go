@@ -108,6 +108,14 @@ func trackingScenarios() []bscenario {
 			bdo(1, "CLIENT", "TRACKING", "ON", "REDIRECT", "0"), bdo(1, "CLIENT", "GETREDIR"),
 			bdo(1, "RESET"), bdo(1, "CLIENT", "TRACKINGINFO"), bdo(0, "INFO", "clients"),
 		}},
+		{"a script's reads are remembered for its caller", []bstep{
+			resp3(1), bdo(1, "CLIENT", "TRACKING", "ON"),
+			bdo(1, "EVAL", "redis.call('get', KEYS[1]); return redis.call('exists', 'undeclared')", "1", "k"),
+			bdo(1, "EVAL_RO", "return redis.call('get', KEYS[1])", "1", "ro"),
+			bdo(1, "EVAL", "redis.call('set', KEYS[1], 'x'); return 1", "1", "w"),
+			bdo(1, "EVAL", "return redis.call('get', 'nokeys')", "0"),
+			bdo(2, "MSET", "k", "1", "undeclared", "2", "ro", "3", "w", "4", "nokeys", "5"), bread(1), bread(1), bdo(1, "PING"),
+		}},
 		{"expiry invalidates", []bstep{
 			resp3(1), bdo(0, "SET", "k", "v", "PX", "30"), bdo(1, "CLIENT", "TRACKING", "ON"), bdo(1, "GET", "k"),
 			buntil(":0\r\n", "EXISTS", "k"), bread(1), bdo(1, "PING"),

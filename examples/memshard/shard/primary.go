@@ -40,7 +40,7 @@ func (s *Shard) Do(conn *server.ConnState, argv [][]byte, w *resp.Writer) server
 		return 0
 	}
 	calls := s.effectCalls
-	t := s.execLocked(&engine.Call{Argv: argv, Out: w, Now: nowMs()})
+	t := s.execLocked(&engine.Call{Argv: argv, Out: w, Now: nowMs(), TrackReads: conn.TrackReads})
 	if s.effectCalls != calls {
 		s.noteWriterLocked(conn)
 	}
@@ -57,7 +57,7 @@ func (s *Shard) Block(ctx context.Context, conn *server.ConnState, argv [][]byte
 		w.Error(errNotServing)
 		return server.BlockResult{}
 	}
-	c := &engine.Call{Argv: argv, Out: w, Now: nowMs(), MayBlock: true}
+	c := &engine.Call{Argv: argv, Out: w, Now: nowMs(), MayBlock: true, TrackReads: conn.TrackReads}
 	calls := s.effectCalls
 	t := s.execLocked(c)
 	if s.effectCalls != calls {
@@ -229,7 +229,7 @@ func (s *Shard) Exec(conn *server.ConnState, queued [][][]byte, w *resp.Writer) 
 		if conn.Protos != nil {
 			w.SetProto(conn.Protos[i])
 		}
-		ticket = max(ticket, s.execLocked(&engine.Call{Argv: argv, Out: w, Now: nowMs()}))
+		ticket = max(ticket, s.execLocked(&engine.Call{Argv: argv, Out: w, Now: nowMs(), TrackReads: conn.TrackReads}))
 	}
 	s.db.EndExec()
 	if s.effectCalls != calls {
