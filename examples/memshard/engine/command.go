@@ -45,10 +45,21 @@ type Command struct {
 	// script reads what it likes). The shard's client blocking layer then
 	// holds its reply for every uncommitted write, not just its keys'.
 	ReadsAnyKey bool
+	// MayReplicateFunc, if set, says whether a call may replicate
+	// something though it is not a write (Redis's may_replicate flag, which
+	// COMMAND INFO does not show: PFCOUNT, EVAL of a script without a
+	// shebang). CLIENT PAUSE WRITE postpones such calls.
+	MayReplicateFunc func(argv [][]byte) bool
 }
 
 // IsWrite reports whether the command may modify the keyspace.
 func (cmd *Command) IsWrite() bool { return cmd.HasFlag(FlagWrite) }
+
+// MayReplicateCall reports whether the call argv may replicate though it
+// is not a write (see MayReplicateFunc).
+func (cmd *Command) MayReplicateCall(argv [][]byte) bool {
+	return cmd.MayReplicateFunc != nil && cmd.MayReplicateFunc(argv)
+}
 
 // IsWriteCall reports whether the call argv is a write: WriteFunc's
 // answer if the command has one, else IsWrite. Routing and replicas use it.

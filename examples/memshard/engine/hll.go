@@ -71,7 +71,8 @@ func hllCommands() []*Command {
 		{Name: "pfadd", Arity: -2, Flags: []string{FlagWrite, FlagDenyOOM, FlagFast}, FirstKey: 1, LastKey: 1, Step: 1, Handler: pfaddCommand},
 		// Read-only for COMMAND INFO, as in Redis, though it may write the
 		// cached cardinality.
-		{Name: "pfcount", Arity: -2, Flags: []string{FlagReadOnly}, FirstKey: 1, LastKey: -1, Step: 1, Handler: pfcountCommand},
+		{Name: "pfcount", Arity: -2, Flags: []string{FlagReadOnly}, FirstKey: 1, LastKey: -1, Step: 1, Handler: pfcountCommand,
+			MayReplicateFunc: func([][]byte) bool { return true }}, // it may rewrite its keys' cache
 		{Name: "pfmerge", Arity: -2, Flags: []string{FlagWrite, FlagDenyOOM}, FirstKey: 1, LastKey: -1, Step: 1, Handler: pfmergeCommand},
 	}
 }

@@ -70,8 +70,9 @@ func scriptCommands() []*Command {
 			flags = append([]string{FlagReadOnly}, flags...)
 		}
 		return &Command{Name: name, Arity: -3, Flags: flags, KeysFunc: scriptKeys, ReadsAnyKey: true,
-			WriteFunc: func(argv [][]byte) bool { return scriptIsWrite(argv, sha) },
-			Handler:   func(db *DB, c *Call) { evalCommand(db, c, sha, ro) }}
+			WriteFunc:        func(argv [][]byte) bool { return scriptIsWrite(argv, sha) },
+			MayReplicateFunc: func(argv [][]byte) bool { return !ro && scriptMayReplicate(argv, sha) },
+			Handler:          func(db *DB, c *Call) { evalCommand(db, c, sha, ro) }}
 	}
 	subs := []*Command{
 		{Name: "script|load", Arity: 3, Flags: []string{FlagNoScript, FlagStale}, Handler: scriptLoadCommand},
@@ -128,6 +129,22 @@ func scriptIsWrite(argv [][]byte, sha bool) bool {
 		flags = f
 	}
 	return flags&(scriptCompat|scriptNoWrites) == 0
+}
+
+// scriptMayReplicate reports whether EVAL or EVALSHA keeps its
+// may_replicate flag (evalGetCommandFlags): a script without a shebang
+// does, or one whose flags are not known; one with a shebang has its own
+// flags instead (a write unless no-writes: scriptIsWrite).
+func scriptMayReplicate(argv [][]byte, sha bool) bool {
+	if len(argv) < 2 {
+		return true
+	}
+	if sha {
+		_, known := shaFlags.Load(strings.ToLower(string(argv[1])))
+		return !known
+	}
+	flags, err := parseShebang(argv[1])
+	return err != "" || flags&scriptCompat != 0
 }
 
 // parseShebang returns a script's flags from its "#!lua flags=a,b" first

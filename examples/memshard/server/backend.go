@@ -115,6 +115,10 @@ type Backend interface {
 	// connection whose command it was (nil: replication, expiry). The
 	// backend calls it with its lock held; mods is not to be kept.
 	OnModified(f func(by *ConnState, mods []Modified))
+	// PauseExpiry stops keys from expiring while clients are paused
+	// (CLIENT PAUSE): an expired key reads as missing but is not deleted,
+	// as on a replica, and active expiry waits.
+	PauseExpiry(paused bool)
 	// ScriptBusyFor returns how long the script running in the backend
 	// (EVAL) has run, 0 if none runs. It must not wait for the script.
 	ScriptBusyFor() time.Duration

@@ -9,8 +9,8 @@ import (
 )
 
 // CLIENT subcommands of Redis 7.0 that memshard has: ID SETNAME GETNAME
-// INFO LIST KILL REPLY NO-EVICT UNBLOCK HELP, and TRACKING, TRACKINGINFO,
-// CACHING and GETREDIR (tracking.go). (SETINFO is 7.2's: unknown
+// INFO LIST KILL REPLY NO-EVICT UNBLOCK HELP, TRACKING, TRACKINGINFO,
+// CACHING and GETREDIR (tracking.go), PAUSE and UNPAUSE (pause.go). (SETINFO is 7.2's: unknown
 // subcommand, as 7.0 says; clients ignore that error.)
 
 func clientSubcommands() map[string]*connCommand {
@@ -28,6 +28,8 @@ func clientSubcommands() map[string]*connCommand {
 		&connCommand{name: "tracking", arity: -3, flags: fClient, acl: aSlowC, handler: clientTrackingCmd},
 		&connCommand{name: "trackinginfo", arity: 2, flags: fClient, acl: aSlowC, handler: clientTrackingInfoCmd},
 		&connCommand{name: "caching", arity: 3, flags: fClient, acl: aSlowC, handler: clientCachingCmd},
+		&connCommand{name: "pause", arity: -3, flags: fAdmin, acl: append(aAdmin[:3:3], "@connection"), handler: clientPauseCmd},
+		&connCommand{name: "unpause", arity: 2, flags: fAdmin, acl: append(aAdmin[:3:3], "@connection"), handler: clientUnpauseCmd},
 		&connCommand{name: "help", arity: 2, flags: []string{"loading", "stale"}, acl: aSlowC, handler: clientHelpCmd},
 	)
 }
@@ -105,7 +107,7 @@ func clientListCmd(c *conn, argv [][]byte) Ticket {
 // order. Buffer sizes are memshard's own approximations.
 func (c *conn) infoLine(now time.Time) string {
 	c.mu.Lock()
-	name, cmd, active, proto, ro, multiLen, blocked := c.name, c.lastCmd, c.lastActive, c.proto, c.readOnly, c.multiLen, c.unblock != nil
+	name, cmd, active, proto, ro, multiLen, blocked := c.name, c.lastCmd, c.lastActive, c.proto, c.readOnly, c.multiLen, c.unblock != nil || c.postponedCmd
 	subs := c.subCounts
 	c.mu.Unlock()
 	flags := ""
@@ -263,8 +265,7 @@ func clientNoEvictCmd(c *conn, argv [][]byte) Ticket {
 	return 0
 }
 
-// clientHelpCmd: Redis 7.0's CLIENT HELP, in its order and words, without
-// the subcommands memshard does not implement (PAUSE, UNPAUSE).
+// clientHelpCmd: Redis 7.0's CLIENT HELP, in its order and words.
 func clientHelpCmd(c *conn, argv [][]byte) Ticket {
 	c.help("CLIENT", []string{
 		"CACHING (YES|NO)", "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
@@ -289,6 +290,8 @@ func clientHelpCmd(c *conn, argv [][]byte) Ticket {
 		"    Return information about client connections. Options:",
 		"    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
 		"      Return clients of specified type.",
+		"UNPAUSE", "    Stop the current client pause, resuming traffic.",
+		"PAUSE <timeout> [WRITE|ALL]", "    Suspend all, or just write, clients for <timeout> milliseconds.",
 		"REPLY (ON|OFF|SKIP)", "    Control the replies sent to the current connection.",
 		"SETNAME <name>", "    Assign the name <name> to the current connection.",
 		"UNBLOCK <clientid> [TIMEOUT|ERROR]", "    Unblock the specified blocked client.",

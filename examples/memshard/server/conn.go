@@ -88,6 +88,9 @@ type conn struct {
 	// unblock ends the wait of the blocking command the connection is
 	// blocked in (CLIENT UNBLOCK); nil when it is not blocked.
 	unblock context.CancelCauseFunc
+	// postponedCmd: the connection's command waits for a CLIENT PAUSE to
+	// end (pause.go); it shows as blocked.
+	postponedCmd bool
 	// subCounts: channels, patterns and shard channels subscribed to.
 	subCounts [numKinds]int
 }

@@ -93,6 +93,9 @@ func (c *conn) dispatch(argv [][]byte, call *callInfo) Ticket {
 	if e := c.busyScript(cc, dc); e != "" {
 		return c.reject(isExec, e)
 	}
+	if (cc == nil || cc.name != "quit") && !c.waitPause(cc, dc, argv) {
+		return 0
+	}
 	if c.multi && (cc == nil || !cc.runsInMulti) {
 		if dc != nil {
 			if e := c.redirect(dc, argv); e != "" {

@@ -78,6 +78,7 @@ func (f *fakeBackend) Block(ctx context.Context, conn *ConnState, argv [][]byte,
 func (f *fakeBackend) Publish(sharded bool, channel, message []byte)         {}
 func (f *fakeBackend) OnMessage(func(sharded bool, channel, message []byte)) {}
 func (f *fakeBackend) OnModified(func(by *ConnState, mods []Modified))       {}
+func (f *fakeBackend) PauseExpiry(bool)                                      {}
 
 func (f *fakeBackend) ScriptBusyFor() time.Duration { return 0 }
 func (f *fakeBackend) KillScript() string           { return "NOTBUSY No scripts in execution right now." }

@@ -63,6 +63,7 @@ var clientListVolatile = regexp.MustCompile(`(id|addr|laddr|fd|age|idle|qbuf|qbu
 // both servers share.
 func runScenario(t *testing.T, addr string, steps []bstep) []string {
 	ctl := dial(t, addr)
+	ctl.Do("CLIENT", "UNPAUSE") // if a failed scenario left a pause
 	ctl.Do("FLUSHALL")
 	conns := make([]*redisdiff.Conn, 5)
 	conns[0] = ctl

@@ -73,7 +73,8 @@ type Server struct {
 	stats   serverStats
 	config  configState // CONFIG GET and SET (config.go); its own lock
 	pubsub  *pubsubRegistry
-	tracker *tracker // CLIENT TRACKING (tracking.go)
+	tracker *tracker   // CLIENT TRACKING (tracking.go)
+	paused  pauseState // CLIENT PAUSE (pause.go)
 
 	mu        sync.Mutex
 	closed    bool

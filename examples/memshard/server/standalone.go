@@ -28,6 +28,7 @@ type Standalone struct {
 	watchers map[string]map[int64]*watchState // key → watching connections
 	watches  map[int64]*watchState            // connection → its watch
 	mods     Modifications                    // for OnModified
+	frozen   bool                             // PauseExpiry
 	expired  uint64                           // keys deleted by expiry
 	scripts  engine.ScriptMonitor             // the script running under mu, seen without it
 }
@@ -93,7 +94,9 @@ func (s *Standalone) expireLoop() {
 		case <-t.C:
 			s.mu.Lock()
 			c := &engine.Call{Now: time.Now().UnixMilli(), Out: resp.NewWriter(2)}
-			s.expired += uint64(s.db.ActiveExpire(c, activeExpireMax))
+			if !s.frozen {
+				s.expired += uint64(s.db.ActiveExpire(c, activeExpireMax))
+			}
 			s.mods.Report(nil)
 			s.mu.Unlock()
 		}
@@ -116,7 +119,7 @@ func (s *Standalone) Table() engine.Table { return s.table }
 func (s *Standalone) Do(conn *ConnState, argv [][]byte, w *resp.Writer) Ticket {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c := &engine.Call{Argv: argv, Out: w, Now: time.Now().UnixMilli(), Scripts: &s.scripts, TrackReads: conn.TrackReads}
+	c := &engine.Call{Argv: argv, Out: w, Now: time.Now().UnixMilli(), Scripts: &s.scripts, TrackReads: conn.TrackReads, ReadOnlyReplica: s.frozen}
 	s.table.Exec(s.db, c)
 	s.expired += uint64(c.ExpiredKeys())
 	s.serveBlockedLocked()
@@ -133,7 +136,7 @@ func (s *Standalone) KillScript() string { return s.scripts.Kill() }
 // Block implements Backend.
 func (s *Standalone) Block(ctx context.Context, conn *ConnState, argv [][]byte, w *resp.Writer, onBlock func()) BlockResult {
 	s.mu.Lock()
-	c := &engine.Call{Argv: argv, Out: w, Now: time.Now().UnixMilli(), MayBlock: true, Scripts: &s.scripts, TrackReads: conn.TrackReads}
+	c := &engine.Call{Argv: argv, Out: w, Now: time.Now().UnixMilli(), MayBlock: true, Scripts: &s.scripts, TrackReads: conn.TrackReads, ReadOnlyReplica: s.frozen}
 	s.table.Exec(s.db, c)
 	s.expired += uint64(c.ExpiredKeys())
 	if c.Blocked == nil {
@@ -154,6 +157,13 @@ func (s *Standalone) Publish(sharded bool, channel, message []byte) {}
 
 // OnMessage implements Backend: no other node publishes.
 func (s *Standalone) OnMessage(func(sharded bool, channel, message []byte)) {}
+
+// PauseExpiry implements Backend.
+func (s *Standalone) PauseExpiry(paused bool) {
+	s.mu.Lock()
+	s.frozen = paused
+	s.mu.Unlock()
+}
 
 // OnModified implements Backend.
 func (s *Standalone) OnModified(f func(by *ConnState, mods []Modified)) {
@@ -185,7 +195,7 @@ func (s *Standalone) Exec(conn *ConnState, queued [][][]byte, w *resp.Writer) Ti
 		if conn.Protos != nil {
 			w.SetProto(conn.Protos[i])
 		}
-		c := &engine.Call{Argv: argv, Out: w, Now: now, InExec: true, Scripts: &s.scripts, TrackReads: conn.TrackReads}
+		c := &engine.Call{Argv: argv, Out: w, Now: now, InExec: true, Scripts: &s.scripts, TrackReads: conn.TrackReads, ReadOnlyReplica: s.frozen}
 		s.table.Exec(s.db, c)
 		s.expired += uint64(c.ExpiredKeys())
 	}

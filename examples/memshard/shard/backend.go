@@ -117,6 +117,13 @@ func (s *Shard) setHooksLocked(db *engine.DB) {
 	}
 }
 
+// PauseExpiry implements server.Backend.
+func (s *Shard) PauseExpiry(paused bool) {
+	s.mu.Lock()
+	s.frozen = paused
+	s.mu.Unlock()
+}
+
 // OnModified implements server.Backend.
 func (s *Shard) OnModified(f func(by *server.ConnState, mods []server.Modified)) {
 	s.mu.Lock()

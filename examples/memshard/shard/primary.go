@@ -111,6 +111,7 @@ func (s *Shard) execLocked(c *engine.Call) server.Ticket {
 	cmd := s.table.Lookup(argv[0])
 	c.InExec = s.inExec
 	c.Scripts = &s.scripts
+	c.ReadOnlyReplica = c.ReadOnlyReplica || s.frozen // a paused primary deletes no expired key
 	if s.role != rolePrimary {
 		if cmd != nil && cmd.IsWriteCall(argv) {
 			c.Out.Error(errReadOnly)
@@ -252,7 +253,7 @@ func (s *Shard) expireLoop(ctx context.Context) {
 		case <-t.C:
 		}
 		s.mu.Lock()
-		if s.role == rolePrimary && s.servingLocked(time.Now()) {
+		if s.role == rolePrimary && !s.frozen && s.servingLocked(time.Now()) {
 			c := &engine.Call{Now: nowMs(), Out: resp.NewWriter(2)}
 			if s.db.ActiveExpire(c, 200) > 0 {
 				s.addEffectsLocked(c.Effects())

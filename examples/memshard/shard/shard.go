@@ -152,6 +152,7 @@ type Shard struct {
 	batchKeys   map[uint64][]string  // ticket -> keys it dirtied
 	watches     map[int64]*watch     // WATCH state by connection ID
 	mods        server.Modifications // what commands changed, for CLIENT TRACKING (OnModified)
+	frozen      bool                 // clients are paused: no key expires (PauseExpiry)
 	inExec      bool                 // an EXEC block is running: its effects stay in one batch
 	maxRecord   int                  // the largest record to build (Config.MaxRecordBytes, or the log's)
 
