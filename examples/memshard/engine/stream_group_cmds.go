@@ -914,20 +914,27 @@ func xinfoCommand(db *DB, c *Call) {
 		c.Out.Int(int64(len(g.consumers)))
 		c.Out.BulkString("pending")
 		c.Out.Int(int64(len(g.pel)))
-		c.Out.BulkString("last-delivered-id")
-		c.Out.BulkString(g.lastID.String())
-		c.Out.BulkString("entries-read")
-		if g.entriesRead != streamInvalidRead {
-			c.Out.Int(g.entriesRead)
-		} else {
-			c.Out.NullBulk()
-		}
-		c.Out.BulkString("lag")
-		if lag, ok := s.lag(g); ok {
-			c.Out.Int(lag)
-		} else {
-			c.Out.NullBulk()
-		}
+		streamReplyGroupPosition(c, s, g)
+	}
+}
+
+// streamReplyGroupPosition writes the fields of XINFO GROUPS and XINFO
+// STREAM FULL that say where group g stands: last-delivered-id,
+// entries-read and lag (null when unknown).
+func streamReplyGroupPosition(c *Call, s *Stream, g *streamGroup) {
+	c.Out.BulkString("last-delivered-id")
+	c.Out.BulkString(g.lastID.String())
+	c.Out.BulkString("entries-read")
+	if g.entriesRead != streamInvalidRead {
+		c.Out.Int(g.entriesRead)
+	} else {
+		c.Out.NullBulk()
+	}
+	c.Out.BulkString("lag")
+	if lag, ok := s.lag(g); ok {
+		c.Out.Int(lag)
+	} else {
+		c.Out.NullBulk()
 	}
 }
 

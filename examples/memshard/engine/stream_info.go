@@ -92,20 +92,7 @@ func xinfoStreamGroup(c *Call, s *Stream, name string, count int64) {
 	c.Out.Map(7)
 	c.Out.BulkString("name")
 	c.Out.BulkString(name)
-	c.Out.BulkString("last-delivered-id")
-	c.Out.BulkString(g.lastID.String())
-	c.Out.BulkString("entries-read")
-	if g.entriesRead != streamInvalidRead {
-		c.Out.Int(g.entriesRead)
-	} else {
-		c.Out.NullBulk()
-	}
-	c.Out.BulkString("lag")
-	if lag, ok := s.lag(g); ok {
-		c.Out.Int(lag)
-	} else {
-		c.Out.NullBulk()
-	}
+	streamReplyGroupPosition(c, s, g)
 	c.Out.BulkString("pel-count")
 	c.Out.Int(int64(len(g.pel)))
 	c.Out.BulkString("pending")
