@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"time"
 
 	"github.com/quorumlog/quorumlog/examples/memshard/engine"
 	"github.com/quorumlog/quorumlog/examples/memshard/resp"
@@ -98,13 +97,11 @@ type Backend interface {
 	// OnMessage sets the function the backend calls with each message
 	// published on another node, in the order that node published them.
 	OnMessage(deliver func(sharded bool, channel, message []byte))
-	// ScriptBusyFor returns how long the script running in the backend
-	// (EVAL) has run, 0 if none runs. It must not wait for the script.
-	ScriptBusyFor() time.Duration
-	// KillScript stops the running script unless it has written (SCRIPT
-	// KILL); "" if it did, else Redis's error reply (without "-"). It
-	// must not wait for the script.
-	KillScript() string
+	// Scripts is the monitor of the script (EVAL or function) running in
+	// the backend, which the engine keeps: how long it has run, the BUSY
+	// error, SCRIPT KILL, FUNCTION KILL and FUNCTION STATS, answered
+	// without waiting for the script.
+	Scripts() *engine.ScriptMonitor
 	// Watch makes a later Exec of conn fail if any of keys changes first.
 	Watch(conn *ConnState, keys [][]byte)
 	// Unwatch forgets conn's watched keys (EXEC, DISCARD, UNWATCH, RESET, close).
