@@ -62,6 +62,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzReadSnapshot$$' -fuzztime 30s ./examples/memshard/shard
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodePubsubRecord$$' -fuzztime 30s ./examples/memshard/shard
 	$(GO) test -run '^$$' -fuzz '^FuzzHLL$$' -fuzztime 30s ./examples/memshard/engine
+	$(GO) test -run '^$$' -fuzz '^FuzzFunctionPayload$$' -fuzztime 30s ./examples/memshard/engine
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt:"; echo "$$out"; exit 1; fi

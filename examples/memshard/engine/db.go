@@ -80,7 +80,8 @@ type DB struct {
 	ready    []string
 	readySet map[string]bool
 
-	scripts *scriptCache // EVAL's script cache and Lua state (script.go)
+	scripts   *scriptCache  // EVAL's script cache and Lua state (script.go)
+	functions *functionLibs // the function libraries and their Lua state (function.go)
 }
 
 // New returns an empty DB.

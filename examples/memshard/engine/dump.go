@@ -10,9 +10,10 @@ import (
 const dumpChunk = 512
 
 // Dump calls emit with commands that, executed in order on an empty DB as
-// effects (Call.Replay), rebuild every key it holds: its value, in its
-// iteration order, and its expiry. It is how a snapshot is written. Keys
-// come in no particular order. argv is emit's to keep.
+// effects (Call.Replay), rebuild every function library it holds (first,
+// by name: FUNCTION LOAD REPLACE with the library's code) and every key:
+// its value, in its iteration order, and its expiry. It is how a snapshot
+// is written. Keys come in no particular order. argv is emit's to keep.
 //
 // Keys past their expiry are dumped too, with it: as on a replica, a key
 // exists until the primary's DEL for it arrives in the log, and effects that
@@ -23,7 +24,10 @@ const dumpChunk = 512
 // an RDB file: a set or hash that grew past the listpack or intset limits
 // and shrank again comes back in the compact encoding.
 func (db *DB) Dump(emit func(argv [][]byte) error) error {
-	var err error
+	err := db.dumpFunctions(emit)
+	if err != nil {
+		return err
+	}
 	db.keys.each(func(k string, e *Entry) bool {
 		if err = dumpValue(k, e.Value, emit); err != nil {
 			return false

@@ -124,6 +124,10 @@ func (h *harness) checkReplica() {
 		sort.Strings(ks)
 		return ks
 	}
+	// The function libraries, which effects replicate too.
+	if got, want := h.read(h.replica, []string{"FUNCTION", "LIST", "WITHCODE"}), h.read(h.db, []string{"FUNCTION", "LIST", "WITHCODE"}); !bytes.Equal(got, want) {
+		h.t.Fatalf("replica's libraries %q, primary's %q", got, want)
+	}
 	pk, rk := keys(h.db), keys(h.replica)
 	if strings.Join(pk, "\x00") != strings.Join(rk, "\x00") {
 		h.t.Fatalf("replica keys %q, primary keys %q", rk, pk)

@@ -7,12 +7,25 @@ package engine
 // SCAN, HSCAN, SSCAN and ZSCAN all match with it.
 func stringMatch(pattern, s []byte) bool {
 	skipLonger := false
-	return stringMatchImpl(pattern, s, &skipLonger, 0)
+	return stringMatchImpl(pattern, s, false, &skipLonger, 0)
+}
+
+// stringMatchNoCase is stringmatchlen(pattern, s, nocase=1), as FUNCTION
+// LIST LIBRARYNAME matches: letters compared as C's tolower compares them.
+func stringMatchNoCase(pattern, s []byte) bool {
+	skipLonger := false
+	return stringMatchImpl(pattern, s, true, &skipLonger, 0)
 }
 
 // stringMatchImpl is stringmatchlen_impl. C reads the byte after a
 // pattern's end (the terminating NUL): at does the same.
-func stringMatchImpl(pattern, str []byte, skipLonger *bool, nesting int) bool {
+func stringMatchImpl(pattern, str []byte, nocase bool, skipLonger *bool, nesting int) bool {
+	fold := func(c byte) byte { // C's tolower in the "C" locale, if nocase
+		if nocase && 'A' <= c && c <= 'Z' {
+			return c + 'a' - 'A'
+		}
+		return c
+	}
 	if nesting > 1000 {
 		return false
 	}
@@ -33,7 +46,7 @@ func stringMatchImpl(pattern, str []byte, skipLonger *bool, nesting int) bool {
 				return true
 			}
 			for s < len(str) {
-				if stringMatchImpl(pattern[p+1:], str[s:], skipLonger, nesting+1) {
+				if stringMatchImpl(pattern[p+1:], str[s:], nocase, skipLonger, nesting+1) {
 					return true
 				}
 				if *skipLonger {
@@ -57,7 +70,7 @@ func stringMatchImpl(pattern, str []byte, skipLonger *bool, nesting int) bool {
 			for {
 				if at(p) == '\\' && len(pattern)-p >= 2 {
 					p++
-					if pattern[p] == str[s] {
+					if fold(pattern[p]) == fold(str[s]) {
 						match = true
 					}
 				} else if at(p) == ']' {
@@ -66,15 +79,17 @@ func stringMatchImpl(pattern, str []byte, skipLonger *bool, nesting int) bool {
 					p--
 					break
 				} else if len(pattern)-p >= 3 && pattern[p+1] == '-' {
-					lo, hi, ch := int8(pattern[p]), int8(pattern[p+2]), int8(str[s])
+					lo, hi := int8(pattern[p]), int8(pattern[p+2])
 					if lo > hi {
 						lo, hi = hi, lo
 					}
+					// Folded after the swap, as Redis does.
+					lo, hi, ch := int8(fold(byte(lo))), int8(fold(byte(hi))), int8(fold(str[s]))
 					p += 2
 					if ch >= lo && ch <= hi {
 						match = true
 					}
-				} else if pattern[p] == str[s] {
+				} else if fold(pattern[p]) == fold(str[s]) {
 					match = true
 				}
 				p++
@@ -90,12 +105,12 @@ func stringMatchImpl(pattern, str []byte, skipLonger *bool, nesting int) bool {
 			if len(pattern)-p >= 2 {
 				p++
 			}
-			if pattern[p] != str[s] {
+			if fold(pattern[p]) != fold(str[s]) {
 				return false
 			}
 			s++
 		default:
-			if pattern[p] != str[s] {
+			if fold(pattern[p]) != fold(str[s]) {
 				return false
 			}
 			s++

@@ -29,10 +29,24 @@ const (
 	scriptCompat
 )
 
-var shebangFlags = map[string]int{
-	"no-writes": scriptNoWrites, "allow-oom": scriptAllowOOM, "allow-stale": scriptAllowStale,
-	"no-cluster": scriptNoCluster, "allow-cross-slot-keys": scriptAllowCrossSlot,
+// scriptFlagNames are the flags' names, in Redis's order
+// (scripts_flags_def), in which FUNCTION LIST lists them.
+var scriptFlagNames = []struct {
+	bit  int
+	name string
+}{
+	{scriptNoWrites, "no-writes"}, {scriptAllowOOM, "allow-oom"}, {scriptAllowStale, "allow-stale"},
+	{scriptNoCluster, "no-cluster"}, {scriptAllowCrossSlot, "allow-cross-slot-keys"},
 }
+
+// shebangFlags are the flags by name.
+var shebangFlags = func() map[string]int {
+	m := make(map[string]int)
+	for _, f := range scriptFlagNames {
+		m[f.name] = f.bit
+	}
+	return m
+}()
 
 // luaScript is one cached script.
 type luaScript struct {
@@ -63,16 +77,23 @@ func (db *DB) scriptCache() *scriptCache {
 // not kept.
 var shaFlags sync.Map // string -> int
 
+// scriptCaller declares EVAL, EVALSHA, FCALL and their _RO forms: the
+// script's keys after numkeys, any key read, write-ness by isWrite.
+func scriptCaller(name string, ro bool, isWrite func(argv [][]byte) bool, handler func(db *DB, c *Call)) *Command {
+	flags := []string{FlagNoScript, FlagStale, "skip_monitor", "no_mandatory_keys"}
+	if ro {
+		flags = append([]string{FlagReadOnly}, flags...)
+	}
+	return &Command{Name: name, Arity: -3, Flags: flags, KeysFunc: scriptKeys, ReadsAnyKey: true,
+		WriteFunc: isWrite, Handler: handler}
+}
+
 func scriptCommands() []*Command {
 	eval := func(name string, sha, ro bool) *Command {
-		flags := []string{FlagNoScript, FlagStale, "skip_monitor", "no_mandatory_keys"}
-		if ro {
-			flags = append([]string{FlagReadOnly}, flags...)
-		}
-		return &Command{Name: name, Arity: -3, Flags: flags, KeysFunc: scriptKeys, ReadsAnyKey: true,
-			WriteFunc:        func(argv [][]byte) bool { return scriptIsWrite(argv, sha) },
-			MayReplicateFunc: func(argv [][]byte) bool { return !ro && scriptMayReplicate(argv, sha) },
-			Handler:          func(db *DB, c *Call) { evalCommand(db, c, sha, ro) }}
+		cmd := scriptCaller(name, ro, func(argv [][]byte) bool { return scriptIsWrite(argv, sha) },
+			func(db *DB, c *Call) { evalCommand(db, c, sha, ro) })
+		cmd.MayReplicateFunc = func(argv [][]byte) bool { return !ro && scriptMayReplicate(argv, sha) }
+		return cmd
 	}
 	subs := []*Command{
 		{Name: "script|load", Arity: 3, Flags: []string{FlagNoScript, FlagStale}, Handler: scriptLoadCommand},
@@ -81,7 +102,7 @@ func scriptCommands() []*Command {
 		{Name: "script|kill", Arity: 2, Flags: []string{FlagNoScript, "allow_busy"}, Handler: func(_ *DB, c *Call) {
 			// A script runs to its end under the engine's lock: none is
 			// ever running when SCRIPT KILL gets to run.
-			c.Out.Error("NOTBUSY No scripts in execution right now.")
+			c.Out.Error(errScriptNotBusy)
 		}},
 		{Name: "script|help", Arity: 2, Flags: []string{FlagLoading, FlagStale}, Handler: scriptHelp},
 	}
@@ -210,7 +231,7 @@ func loadScript(db *DB, body []byte) (*luaScript, string, string) {
 		// numbers stay the user's.
 		code = body[bytes.IndexByte(body, '\n'):]
 	}
-	fn, cerr := sc.lua.compile(code)
+	fn, cerr := sc.lua.compile(code, scriptChunkName)
 	if cerr != "" {
 		return nil, "", "ERR Error compiling script (new function): " + cerr
 	}
@@ -228,16 +249,8 @@ func evalCommand(db *DB, c *Call, evalsha, ro bool) {
 		c.Out.Error("NOSCRIPT No matching script. Please use EVAL.")
 		return
 	}
-	numkeys, ok := parseInt(c.Argv[2])
-	switch {
-	case !ok:
-		c.Out.Error(ErrNotInteger)
-		return
-	case numkeys > int64(len(c.Argv)-3):
-		c.Out.Error("ERR Number of keys can't be greater than number of args")
-		return
-	case numkeys < 0:
-		c.Out.Error("ERR Number of keys can't be negative")
+	numkeys, ok := scriptNumKeys(c, ErrNotInteger)
+	if !ok {
 		return
 	}
 	var s *luaScript
@@ -255,28 +268,57 @@ func evalCommand(db *DB, c *Call, evalsha, ro bool) {
 			return
 		}
 	}
-	// scriptPrepareForRun's checks, for scripts that declare flags.
+	if !scriptMayRun(c, s.flags, ro) {
+		return
+	}
 	readOnly := ro || s.flags&scriptNoWrites != 0
-	if s.flags&scriptCompat == 0 {
-		if s.flags&scriptNoCluster != 0 {
-			// memshard presents itself as a cluster (cluster_enabled:1).
-			c.Out.Error("ERR Can not run script on cluster, 'no-cluster' flag is set.")
-			return
+	db.scripts.lua.execute(db, c, invocation{fn: s.fn, name: sha, keys: c.Argv[3 : 3+numkeys],
+		args: c.Argv[3+numkeys:], readOnly: readOnly, running: runningScript{argv: c.Argv}})
+}
+
+// scriptNumKeys reads EVAL's and FCALL's numkeys, or replies Redis's
+// error: badNumber if it is not an integer.
+func scriptNumKeys(c *Call, badNumber string) (int64, bool) {
+	numkeys, ok := parseInt(c.Argv[2])
+	switch {
+	case !ok:
+		c.Out.Error(badNumber)
+	case numkeys > int64(len(c.Argv)-3):
+		c.Out.Error("ERR Number of keys can't be greater than number of args")
+	case numkeys < 0:
+		c.Out.Error("ERR Number of keys can't be negative")
+	default:
+		return numkeys, true
+	}
+	return 0, false
+}
+
+// scriptMayRun is scriptPrepareForRun's checks of a script's or a
+// function's flags (a script without a shebang has none), or replies
+// Redis's refusal. On a read-only replica Redis refuses one that may
+// write before it gets there (processCommand: the flags make the call a
+// write), with its error for any write: so does memshard, whose routing
+// refuses it first too unless the process-wide flags are behind.
+func scriptMayRun(c *Call, flags int, ro bool) bool {
+	if flags&scriptCompat != 0 {
+		return true
+	}
+	if flags&scriptNoCluster != 0 {
+		// memshard presents itself as a cluster (cluster_enabled:1).
+		c.Out.Error("ERR Can not run script on cluster, 'no-cluster' flag is set.")
+		return false
+	}
+	if flags&scriptNoWrites == 0 {
+		if c.ReadOnlyReplica {
+			c.Out.Error(errReplicaReadOnly)
+			return false
 		}
-		if s.flags&scriptNoWrites == 0 {
-			if c.ReadOnlyReplica {
-				c.Out.Error("READONLY Can not run script with write flag on readonly replica")
-				return
-			}
-			if ro {
-				c.Out.Error("ERR Can not execute a script with write flag using *_ro command.")
-				return
-			}
+		if ro {
+			c.Out.Error("ERR Can not execute a script with write flag using *_ro command.")
+			return false
 		}
 	}
-	keys := c.Argv[3 : 3+numkeys]
-	args := c.Argv[3+numkeys:]
-	db.scripts.lua.execute(db, c, s, sha, keys, args, readOnly)
+	return true
 }
 
 func scriptLoadCommand(db *DB, c *Call) {

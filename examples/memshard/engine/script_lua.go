@@ -35,10 +35,23 @@ type luaState struct {
 type scriptRun struct {
 	db       *DB
 	c        *Call
-	sha      string
-	resp     int  // the protocol of redis.call's replies (redis.setresp)
-	readOnly bool // EVAL_RO, or no-writes
-	repl     int  // redis.set_repl's flags
+	name     string // the script's SHA1, or the function's name: errors name it
+	resp     int    // the protocol of redis.call's replies (redis.setresp)
+	readOnly bool   // EVAL_RO, or no-writes
+	repl     int    // redis.set_repl's flags
+}
+
+// invocation is one run of a compiled script or function.
+type invocation struct {
+	fn   *lua.LFunction
+	name string // the script's SHA1, or the function's name
+	// function: fn is a function's callback, called with the keys and the
+	// arguments as its two arguments (FCALL); else a script's body, which
+	// finds them in KEYS and ARGV (EVAL).
+	function   bool
+	keys, args [][]byte
+	readOnly   bool          // EVAL_RO, FCALL_RO, or no-writes
+	running    runningScript // what the monitor shows while it runs
 }
 
 // Redis's propagation flags (redis.REPL_*).
@@ -63,7 +76,12 @@ const (
 	redisVersionNum = 0x07000f
 )
 
-const scriptChunkName = "user_script"
+// The chunk names of EVAL's scripts and of function libraries: errors
+// show them.
+const (
+	scriptChunkName   = "user_script"
+	functionChunkName = "user_function"
+)
 
 func newLuaState(rand *rand48) *luaState {
 	L := lua.NewState(lua.Options{SkipOpenLibs: true, CallStackSize: 1000, RegistrySize: 1024, RegistryMaxSize: 1024 * 1024})
@@ -96,14 +114,18 @@ func newLuaState(rand *rand48) *luaState {
 	// Global protection: reading an undeclared global, or creating one,
 	// is an error.
 	gmt := L.NewTable()
-	gmt.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
-		L.RaiseError("Script attempted to access nonexistent global variable '%s'", luaToString(L.Get(2)))
-		return 0
-	}))
+	gmt.RawSetString("__index", L.NewFunction(nonexistentGlobal))
 	gmt.RawSetString("__newindex", L.NewFunction(readonlyError))
 	L.SetMetatable(g, gmt)
 	s.protect(g)
 	return s
+}
+
+// nonexistentGlobal is the __index of the tables whose missing fields
+// Redis reports (the globals; a library's load-time environment).
+func nonexistentGlobal(L *lua.LState) int {
+	L.RaiseError("Script attempted to access nonexistent global variable '%s'", luaToString(L.Get(2)))
+	return 0
 }
 
 // readonlyError is the error of a write to a table Redis makes read-only.
@@ -395,9 +417,10 @@ func fmtG(f float64, prec int) string {
 	return strconv.FormatFloat(f, 'g', prec, 64)
 }
 
-// compile compiles a script's code, or returns Lua's compile error.
-func (s *luaState) compile(code []byte) (*lua.LFunction, string) {
-	fn, err := s.L.Load(strings.NewReader(string(code)), scriptChunkName)
+// compile compiles a script's or a library's code as chunk, or returns
+// Lua's compile error.
+func (s *luaState) compile(code []byte, chunk string) (*lua.LFunction, string) {
+	fn, err := s.L.Load(strings.NewReader(string(code)), chunk)
 	if err != nil {
 		msg := err.Error()
 		if ae, ok := err.(*lua.ApiError); ok {
@@ -408,31 +431,38 @@ func (s *luaState) compile(code []byte) (*lua.LFunction, string) {
 	return fn, ""
 }
 
-// run runs a cached script for call c and writes its reply (Redis's
-// luaCallFunction).
-func (s *luaState) execute(db *DB, c *Call, script *luaScript, sha string, keys, args [][]byte, readOnly bool) {
+// execute runs a compiled script or function for call c and writes its
+// reply (Redis's luaCallFunction).
+func (s *luaState) execute(db *DB, c *Call, inv invocation) {
 	L := s.L
-	s.run = &scriptRun{db: db, c: c, sha: sha, resp: 2, readOnly: readOnly, repl: replAll}
+	s.run = &scriptRun{db: db, c: c, name: inv.name, resp: 2, readOnly: inv.readOnly, repl: replAll}
 	defer func() {
 		s.run = nil
 		s.restore()
 		L.SetTop(0)
 	}()
-	g := L.G.Global
-	g.RawSetString("KEYS", byteArray(L, keys))
-	g.RawSetString("ARGV", byteArray(L, args))
 	if m := c.Scripts; m != nil {
 		ctx, cancel := context.WithCancel(context.Background())
 		L.SetContext(ctx) // SCRIPT KILL cancels it: the VM raises an error
-		m.begin(cancel)
+		m.begin(cancel, inv.running)
 		defer func() {
 			m.end()
 			L.RemoveContext()
 			cancel()
 		}()
 	}
-	L.Push(script.fn)
-	err := L.PCall(0, 1, s.errHandler)
+	L.Push(inv.fn)
+	nargs := 0
+	if inv.function {
+		L.Push(byteArray(L, inv.keys))
+		L.Push(byteArray(L, inv.args))
+		nargs = 2
+	} else {
+		g := L.G.Global
+		g.RawSetString("KEYS", byteArray(L, inv.keys))
+		g.RawSetString("ARGV", byteArray(L, inv.args))
+	}
+	err := L.PCall(nargs, 1, s.errHandler)
 	if err != nil {
 		s.replyError(c, err.(*lua.ApiError).Object)
 		return
@@ -475,8 +505,8 @@ func (s *luaState) handleError(L *lua.LState) int {
 	if dbg, ok := L.GetStack(level); ok {
 		if _, err := L.GetInfo("Sl", dbg, lua.LNil); err == nil {
 			src := dbg.Source
-			if src == scriptChunkName {
-				src = "@" + scriptChunkName
+			if src == scriptChunkName || src == functionChunkName {
+				src = "@" + src
 			}
 			if dbg.What == "G" {
 				src = "=[C]"
@@ -493,7 +523,7 @@ func (s *luaState) handleError(L *lua.LState) int {
 func (s *luaState) replyError(c *Call, obj lua.LValue) {
 	t, ok := obj.(*lua.LTable)
 	if !ok {
-		c.Out.Error(fmt.Sprintf("ERR Error running script %s, %.100s", s.run.sha, luaToString(obj)))
+		c.Out.Error(fmt.Sprintf("ERR Error running script %s, %.100s", s.run.name, luaToString(obj)))
 		return
 	}
 	msg := ""
@@ -502,7 +532,7 @@ func (s *luaState) replyError(c *Call, obj lua.LValue) {
 	}
 	src, line := t.RawGetString("source"), t.RawGetString("line")
 	if isLuaString(src) && isLuaString(line) {
-		msg += fmt.Sprintf(" script: %s, on %s:%s.", s.run.sha, luaToString(src), luaToString(line))
+		msg += fmt.Sprintf(" script: %s, on %s:%s.", s.run.name, luaToString(src), luaToString(line))
 	}
 	writeRawError(c.Out, msg)
 }

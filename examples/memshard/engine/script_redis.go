@@ -20,7 +20,6 @@ func (s *luaState) openRedis(L *lua.LState, g *lua.LTable) {
 	fns := map[string]lua.LGFunction{
 		"call":         func(L *lua.LState) int { return s.redisCall(L, true) },
 		"pcall":        func(L *lua.LState) int { return s.redisCall(L, false) },
-		"log":          redisLog,
 		"setresp":      s.redisSetResp,
 		"sha1hex":      redisSha1hex,
 		"error_reply":  redisErrorReply,
@@ -41,14 +40,31 @@ func (s *luaState) openRedis(L *lua.LState, g *lua.LTable) {
 		r.RawSetString(name, L.NewFunction(fn))
 	}
 	for name, v := range map[string]int{
-		"LOG_DEBUG": logDebug, "LOG_VERBOSE": logVerbose, "LOG_NOTICE": logNotice, "LOG_WARNING": logWarning,
 		"REPL_NONE": replNone, "REPL_AOF": replAOF, "REPL_SLAVE": replRepl, "REPL_REPLICA": replRepl, "REPL_ALL": replAll,
-		"REDIS_VERSION_NUM": redisVersionNum,
 	} {
 		r.RawSetString(name, lua.LNumber(v))
 	}
-	r.RawSetString("REDIS_VERSION", lua.LString(redisVersion))
+	registerLog(L, r)
+	registerVersion(r)
 	g.RawSetString("redis", r)
+}
+
+// registerLog adds redis.log and the log levels to r (luaRegisterLogFunction):
+// a script's redis table has them, and so has a library's while it loads.
+func registerLog(L *lua.LState, r *lua.LTable) {
+	r.RawSetString("log", L.NewFunction(redisLog))
+	for name, v := range map[string]int{
+		"LOG_DEBUG": logDebug, "LOG_VERBOSE": logVerbose, "LOG_NOTICE": logNotice, "LOG_WARNING": logWarning,
+	} {
+		r.RawSetString(name, lua.LNumber(v))
+	}
+}
+
+// registerVersion adds redis.REDIS_VERSION and REDIS_VERSION_NUM to r
+// (luaRegisterVersion).
+func registerVersion(r *lua.LTable) {
+	r.RawSetString("REDIS_VERSION_NUM", lua.LNumber(redisVersionNum))
+	r.RawSetString("REDIS_VERSION", lua.LString(redisVersion))
 }
 
 // raise raises Redis's error table for msg (luaPushError + luaError).
@@ -145,7 +161,7 @@ func (s *luaState) execScriptCommand(argv [][]byte) ([]byte, string) {
 			return nil, "Write commands are not allowed from read-only scripts."
 		}
 		if run.c.ReadOnlyReplica {
-			return nil, "-READONLY You can't write against a read only replica."
+			return nil, "-" + errReplicaReadOnly
 		}
 	}
 	w := resp.NewWriter(run.resp)
@@ -177,9 +193,7 @@ var scriptNoScript = map[string]int{
 	"client|id": 2, "client|info": 2, "client|kill": -3, "client|list": -2, "client|no-evict": 3,
 	"client|pause": -3, "client|reply": 3, "client|setname": 3, "client|tracking": -3, "client|trackinginfo": 2,
 	"client|unblock": -3, "client|unpause": 2, "cluster|reset": -2, "config|get": -3, "config|resetstat": 2,
-	"config|rewrite": 2, "config|set": -4, "debug": -2, "discard": 1, "exec": 1, "failover": -1, "fcall": -3,
-	"fcall_ro": -3, "function|delete": 3, "function|dump": 2, "function|flush": -2, "function|kill": 2,
-	"function|list": -2, "function|load": -3, "function|restore": -3, "function|stats": 2, "hello": -1,
+	"config|rewrite": 2, "config|set": -4, "debug": -2, "discard": 1, "exec": 1, "failover": -1, "hello": -1,
 	"latency|doctor": 2, "latency|graph": 3, "latency|histogram": -2, "latency|history": 3, "latency|latest": 2,
 	"latency|reset": -2, "module|list": 2, "module|load": -3, "module|loadex": -3, "module|unload": 3,
 	"monitor": 1, "multi": 1, "psubscribe": -2, "psync": -3, "punsubscribe": -1, "quit": -1, "replconf": -1,
@@ -191,7 +205,7 @@ var scriptNoScript = map[string]int{
 // scriptContainers are Redis's container commands that the engine does
 // not have, whose subcommands scriptNoScript lists.
 var scriptContainers = map[string]bool{"acl": true, "client": true, "cluster": true, "config": true,
-	"function": true, "latency": true, "module": true}
+	"latency": true, "module": true}
 
 // execServerCommand answers, for a script, PING, ECHO, TIME and SELECT as
 // Redis does, refuses Redis's noscript commands, and calls the others

@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"time"
 
 	"github.com/quorumlog/quorumlog/examples/memshard/engine"
 	"github.com/quorumlog/quorumlog/examples/memshard/resp"
@@ -119,13 +118,11 @@ type Backend interface {
 	// (CLIENT PAUSE): an expired key reads as missing but is not deleted,
 	// as on a replica, and active expiry waits.
 	PauseExpiry(paused bool)
-	// ScriptBusyFor returns how long the script running in the backend
-	// (EVAL) has run, 0 if none runs. It must not wait for the script.
-	ScriptBusyFor() time.Duration
-	// KillScript stops the running script unless it has written (SCRIPT
-	// KILL); "" if it did, else Redis's error reply (without "-"). It
-	// must not wait for the script.
-	KillScript() string
+	// Scripts is the monitor of the script (EVAL or function) running in
+	// the backend, which the engine keeps: how long it has run, the BUSY
+	// error, SCRIPT KILL, FUNCTION KILL and FUNCTION STATS, answered
+	// without waiting for the script.
+	Scripts() *engine.ScriptMonitor
 	// Watch makes a later Exec of conn fail if any of keys changes first.
 	Watch(conn *ConnState, keys [][]byte)
 	// Unwatch forgets conn's watched keys (EXEC, DISCARD, UNWATCH, RESET, close).

@@ -87,8 +87,17 @@ func (c *conn) dispatch(argv [][]byte, call *callInfo) Ticket {
 		}
 		return c.reject(isExec, pubsubModeError(name))
 	}
-	if dc != nil && dc.Name == "script|kill" && !c.multi {
-		return c.scriptKill() // without waiting for the script: it may be the one to stop
+	if dc != nil && !c.multi {
+		// Without waiting for the script: it may be the one to stop, or
+		// to report.
+		switch dc.Name {
+		case "script|kill", "function|kill":
+			return c.scriptKill(dc.Name == "function|kill")
+		case "function|stats":
+			if c.runningFunctionStats() {
+				return 0
+			}
+		}
 	}
 	if e := c.busyScript(cc, dc); e != "" {
 		return c.reject(isExec, e)

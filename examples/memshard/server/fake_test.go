@@ -5,7 +5,6 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/quorumlog/quorumlog/examples/memshard/engine"
 	"github.com/quorumlog/quorumlog/examples/memshard/resp"
@@ -20,6 +19,7 @@ type fakeBackend struct {
 	// handingOver; closing the channel ends it.
 	handingOver atomic.Bool
 	handoverEnd atomic.Value
+	scripts     engine.ScriptMonitor // no script ever runs
 
 	mu      sync.Mutex
 	cond    sync.Cond
@@ -80,8 +80,7 @@ func (f *fakeBackend) OnMessage(func(sharded bool, channel, message []byte)) {}
 func (f *fakeBackend) OnModified(func(by *ConnState, mods []Modified))       {}
 func (f *fakeBackend) PauseExpiry(bool)                                      {}
 
-func (f *fakeBackend) ScriptBusyFor() time.Duration { return 0 }
-func (f *fakeBackend) KillScript() string           { return "NOTBUSY No scripts in execution right now." }
+func (f *fakeBackend) Scripts() *engine.ScriptMonitor { return &f.scripts }
 
 func (f *fakeBackend) Exec(conn *ConnState, queued [][][]byte, w *resp.Writer) Ticket {
 	w.Array(len(queued))

@@ -107,4 +107,6 @@ var parseSeeds = []string{
 	"CONFIG SET latency-monitor-threshold 1\r\nLATENCY HISTOGRAM\r\nLATENCY LATEST\r\nLATENCY DOCTOR\r\nLATENCY GRAPH command\r\nLATENCY RESET\r\n",
 	"CLUSTER FAILOVER\r\nCLUSTER FAILOVER FORCE\r\nCLUSTER FAILOVER x y\r\n",
 	"*2\r\n$4\r\nECHO\r\n$3\r\n\x00\x01\x02\r\n",
+	"FUNCTION LOAD REPLACE \"#!lua name=f\\nredis.register_function('f', function(keys) return redis.call('get', keys[1]) end)\"\r\n" +
+		"FCALL f 1 k\r\nFCALL_RO f 1 k\r\nFUNCTION LIST WITHCODE\r\nFUNCTION STATS\r\nFUNCTION DUMP\r\nFUNCTION DELETE f\r\nFUNCTION FLUSH\r\n",
 }

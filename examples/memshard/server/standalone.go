@@ -127,11 +127,8 @@ func (s *Standalone) Do(conn *ConnState, argv [][]byte, w *resp.Writer) Ticket {
 	return 0
 }
 
-// ScriptBusyFor implements Backend.
-func (s *Standalone) ScriptBusyFor() time.Duration { return s.scripts.RunningFor() }
-
-// KillScript implements Backend.
-func (s *Standalone) KillScript() string { return s.scripts.Kill() }
+// Scripts implements Backend.
+func (s *Standalone) Scripts() *engine.ScriptMonitor { return &s.scripts }
 
 // Block implements Backend.
 func (s *Standalone) Block(ctx context.Context, conn *ConnState, argv [][]byte, w *resp.Writer, onBlock func()) BlockResult {

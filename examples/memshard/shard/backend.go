@@ -218,8 +218,5 @@ func splitAddr(addr string) (host, port string) {
 	return addr, ""
 }
 
-// ScriptBusyFor returns how long the running script has run (server.Backend).
-func (s *Shard) ScriptBusyFor() time.Duration { return s.scripts.RunningFor() }
-
-// KillScript stops the running script unless it has written (server.Backend).
-func (s *Shard) KillScript() string { return s.scripts.Kill() }
+// Scripts returns the monitor of the script running here (server.Backend).
+func (s *Shard) Scripts() *engine.ScriptMonitor { return &s.scripts }

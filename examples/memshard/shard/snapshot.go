@@ -196,7 +196,7 @@ func ReadSnapshot(f io.ReadSeeker) (SnapshotInfo, *engine.DB, error) {
 			return info, nil, fmt.Errorf("%w: bad chunk", ErrBadSnapshot)
 		}
 		for _, argv := range rec.effects {
-			if !dumpCommands[strings.ToUpper(string(argv[0]))] {
+			if !isDumpCommand(argv) {
 				return info, nil, fmt.Errorf("%w: command %q in a snapshot", ErrBadSnapshot, argv[0])
 			}
 			out.Reset()
@@ -220,10 +220,20 @@ func ReadSnapshot(f io.ReadSeeker) (SnapshotInfo, *engine.DB, error) {
 
 // dumpCommands are the commands engine.Dump writes (a stream is rebuilt
 // with XADD, XTRIM, XDEL and XSETID, its groups with XGROUP CREATE and
-// CREATECONSUMER and XCLAIM).
+// CREATECONSUMER and XCLAIM), besides a library's FUNCTION LOAD REPLACE.
 var dumpCommands = map[string]bool{
 	"SET": true, "RPUSH": true, "SADD": true, "HSET": true, "ZADD": true, "PEXPIREAT": true,
 	"XADD": true, "XTRIM": true, "XDEL": true, "XSETID": true, "XGROUP": true, "XCLAIM": true,
+}
+
+// isDumpCommand reports whether argv is a command engine.Dump writes: one
+// of dumpCommands, or FUNCTION LOAD REPLACE <code> (no other FUNCTION).
+func isDumpCommand(argv [][]byte) bool {
+	name := strings.ToUpper(string(argv[0]))
+	if name == "FUNCTION" {
+		return len(argv) == 4 && strings.EqualFold(string(argv[1]), "load") && strings.EqualFold(string(argv[2]), "replace")
+	}
+	return dumpCommands[name]
 }
 
 // checkSnapshotCRC checks that f's last four bytes are the CRC-32C of the

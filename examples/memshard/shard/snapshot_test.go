@@ -9,6 +9,7 @@ import (
 	"hash/crc32"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/quorumlog/quorumlog/client"
@@ -63,7 +64,17 @@ func testDB(t testing.TB) *engine.DB {
 	exec("XGROUP", "CREATECONSUMER", "st", "g1", "dave")
 	exec("XDEL", "st", "7-1")
 	exec("XGROUP", "CREATE", "st", "g2", "$", "ENTRIESREAD", "7")
+	// Function libraries, which a snapshot holds too.
+	exec("FUNCTION", "LOAD", "#!lua name=snap\nredis.register_function{function_name='snap_get', callback=function(keys) return redis.call('get', keys[1]) end, flags={'no-writes'}, description='d'}")
+	exec("FUNCTION", "LOAD", "#!lua name=another\nredis.register_function('another', function() return 1 end)")
 	return db
+}
+
+// functionsOf returns db's FUNCTION LIST WITHCODE.
+func functionsOf(db *engine.DB) string {
+	w := resp.NewWriter(2)
+	engine.NewTable().Exec(db, &engine.Call{Argv: [][]byte{[]byte("FUNCTION"), []byte("LIST"), []byte("WITHCODE")}, Out: w, Now: nowMs()})
+	return string(w.Bytes())
 }
 
 func encodeTestSnapshot(t testing.TB, info SnapshotInfo, db *engine.DB) []byte {
@@ -144,6 +155,23 @@ func TestSnapshot_RoundTrip(t *testing.T) {
 			t.Fatalf("key %q restored as %q, want %q", k, have[k], v)
 		}
 	}
+	if got, want := functionsOf(gotDB), functionsOf(db); got != want || !strings.Contains(got, "snap_get") {
+		t.Fatalf("libraries restored as %q, want %q", got, want)
+	}
+}
+
+// TestSnapshot_OnlyDumpCommandsRun: a snapshot runs the commands Dump
+// writes and no other, FUNCTION LOAD REPLACE being the one FUNCTION form.
+func TestSnapshot_OnlyDumpCommandsRun(t *testing.T) {
+	for line, want := range map[string]bool{
+		"SET k v": true, "xadd s 1-1 f v": true, "FUNCTION LOAD REPLACE code": true, "function load replace code": true,
+		"FUNCTION LOAD code": false, "FUNCTION LOAD REPLACE REPLACE code": false, "FUNCTION FLUSH": false,
+		"FUNCTION DELETE lib": false, "FUNCTION RESTORE payload": false, "FCALL f 0": false, "DEL k": false, "FLUSHALL": false,
+	} {
+		if got := isDumpCommand(bytes.Fields([]byte(line))); got != want {
+			t.Errorf("isDumpCommand(%q) = %v, want %v", line, got, want)
+		}
+	}
 }
 
 // TestSnapshot_DamageIsRefused: any flipped byte, any truncation and any
@@ -221,6 +249,8 @@ func FuzzReadSnapshot(f *testing.F) {
 	for _, argv := range []string{"SET k v", "RPUSH l a b", "SADD s 1 x", "HSET h f v", "ZADD z 1 m", "PEXPIREAT k 99999999999999"} {
 		table.Exec(small, &engine.Call{Argv: bytes.Fields([]byte(argv)), Out: resp.NewWriter(2), Now: nowMs()})
 	}
+	table.Exec(small, &engine.Call{Argv: [][]byte{[]byte("FUNCTION"), []byte("LOAD"),
+		[]byte("#!lua name=l\nredis.register_function('f', function() return 1 end)")}, Out: resp.NewWriter(2), Now: nowMs()})
 	f.Add(encodeTestSnapshot(f, SnapshotInfo{Log: "l", ID: 3, Node: "n", Addr: "a"}, small))
 	f.Add(encodeTestSnapshot(f, SnapshotInfo{Log: "l"}, engine.New()))
 	f.Add([]byte(snapshotMagic))
