@@ -74,9 +74,10 @@ func helloCmd(c *conn, argv [][]byte) Ticket {
 	if ver != 0 {
 		c.setProto(int(ver))
 	}
-	topo := c.s.backend.Topology()
+	// The route, not the topology, which waits for the backend's lock:
+	// HELLO is answered while a script runs (allow_busy), as in Redis.
 	role := "master"
-	if topo.Role == "slave" {
+	if !c.s.backend.Route().Primary {
 		role = "replica"
 	}
 	w := c.w

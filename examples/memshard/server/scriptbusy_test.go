@@ -2,7 +2,10 @@ package server
 
 import (
 	"slices"
+	"strings"
 	"testing"
+
+	"github.com/quorumlog/quorumlog/examples/memshard/redisdiff"
 )
 
 // waitScript runs for 300 ms of TIME, then returns 1.
@@ -83,4 +86,24 @@ func TestDiffFunctionBusy(t *testing.T) {
 			bdo(2, "MULTI"), bdo(2, "FUNCTION", "KILL"), bdo(2, "FUNCTION", "STATS"), bdo(2, "FCALL", "roloop", "x"), bdo(2, "EXEC"),
 		)},
 	})
+}
+
+// TestScriptBusy_HelloAnswers: HELLO, which Redis serves while a script is
+// busy (allow_busy), is answered then (it once waited for the script, for
+// the node's role). Not compared with redis-server: a memshard node says it
+// runs in cluster mode.
+func TestScriptBusy_HelloAnswers(t *testing.T) {
+	_, addr := startServer(t, Config{})
+	a, b := dial(t, addr), dial(t, addr)
+	b.Do("CONFIG", "SET", "busy-reply-threshold", "10")
+	a.Send(redisdiff.Encode("EVAL", "while true do end", "0"))
+	for string(b.Do("PING")) != busyReply {
+	}
+	if got := string(b.Do("HELLO", "3")); !strings.HasPrefix(got, "%7\r\n$6\r\nserver\r\n") {
+		t.Fatalf("HELLO 3 while a script is busy: %q", got)
+	}
+	if got := string(b.Do("SCRIPT", "KILL")); got != "+OK\r\n" {
+		t.Fatalf("SCRIPT KILL: %q", got)
+	}
+	a.Read() // the script's error
 }
