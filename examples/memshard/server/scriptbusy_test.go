@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/quorumlog/quorumlog/examples/memshard/redisdiff"
 )
@@ -97,7 +98,10 @@ func TestScriptBusy_HelloAnswers(t *testing.T) {
 	a, b := dial(t, addr), dial(t, addr)
 	b.Do("CONFIG", "SET", "busy-reply-threshold", "10")
 	a.Send(redisdiff.Encode("EVAL", "while true do end", "0"))
-	for string(b.Do("PING")) != busyReply {
+	for deadline := time.Now().Add(10 * time.Second); string(b.Do("PING")) != busyReply; {
+		if time.Now().After(deadline) {
+			t.Fatal("the script never made the server busy")
+		}
 	}
 	if got := string(b.Do("HELLO", "3")); !strings.HasPrefix(got, "%7\r\n$6\r\nserver\r\n") {
 		t.Fatalf("HELLO 3 while a script is busy: %q", got)
