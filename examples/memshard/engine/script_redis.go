@@ -153,6 +153,7 @@ func (s *luaState) execScriptCommand(argv [][]byte) ([]byte, string) {
 	sub := &Call{Argv: argv, Out: w, Now: run.c.Now, ReadOnlyReplica: run.c.ReadOnlyReplica}
 	cmd.Handler(run.db, sub)
 	run.c.expiredKeys += sub.expiredKeys
+	run.c.takeEvents(sub) // sent as they happen, before the script's reply
 	if run.repl != replNone {
 		for _, eff := range sub.effects {
 			run.c.Propagate(eff...)

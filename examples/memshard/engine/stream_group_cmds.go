@@ -168,7 +168,7 @@ func xgroupCommand(db *DB, c *Call) {
 		created := s == nil
 		if created {
 			s = &Stream{}
-			db.Set(string(key), s, 0)
+			db.Set(c, string(key), s, 0)
 			db.Touch(string(key))
 		}
 		if s.groups[string(name)] != nil {
@@ -188,6 +188,7 @@ func xgroupCommand(db *DB, c *Call) {
 		}
 		c.Propagate(effect...)
 		c.Out.OK()
+		db.notify(c, NotifyStream, "xgroup-create", key)
 	case isSetID && (len(argv) == 5 || len(argv) == 7):
 		id := s.lastID
 		if string(cString(argv[4])) != "$" {
@@ -200,6 +201,7 @@ func xgroupCommand(db *DB, c *Call) {
 		db.dirty++
 		c.Propagate(streamSetIDEffect(key, name, g)...)
 		c.Out.OK()
+		db.notify(c, NotifyStream, "xgroup-setid", key)
 	case equalFold(sub, "destroy") && len(argv) == 4:
 		if g == nil {
 			c.Out.Int(0)
@@ -209,10 +211,12 @@ func xgroupCommand(db *DB, c *Call) {
 		db.dirty++
 		c.PropagateAsIs()
 		c.Out.Int(1)
+		db.notify(c, NotifyStream, "xgroup-destroy", key)
 	case equalFold(sub, "createconsumer") && len(argv) == 5:
 		_, created := g.consumer(string(argv[4]), c.Now, false)
 		if created {
 			db.dirty++
+			db.notify(c, NotifyStream, "xgroup-createconsumer", key)
 			c.PropagateAsIs()
 			c.Out.Int(1)
 		} else {
@@ -227,6 +231,7 @@ func xgroupCommand(db *DB, c *Call) {
 			}
 			delete(g.consumers, cons.name)
 			c.PropagateAsIs()
+			db.notify(c, NotifyStream, "xgroup-delconsumer", key)
 		}
 		db.dirty++
 		c.Out.Int(int64(pending))
@@ -284,6 +289,7 @@ func xreadgroupCommand(db *DB, c *Call) {
 	// comes before them.
 	out, body := c.Out, resp.NewWriter(c.Out.Proto())
 	c.Out = body
+	events := len(c.Events())
 	served := 0
 	for i, key := range keys {
 		e := db.lookupRead(c, key)
@@ -307,6 +313,7 @@ func xreadgroupCommand(db *DB, c *Call) {
 		c.Out.Bulk(key)
 		cons, created := g.consumer(string(consumer), c.Now, true)
 		if created {
+			db.notify(c, NotifyStream, "xgroup-createconsumer", key)
 			c.Propagate([]byte("XGROUP"), []byte("CREATECONSUMER"), key, group, consumer)
 		}
 		start, _ := after.incr()
@@ -334,6 +341,7 @@ func xreadgroupCommand(db *DB, c *Call) {
 	} else {
 		c.Out.Map(served)
 	}
+	c.shiftEvents(events, c.Out.Len()) // raised as body was written
 	c.Out.Raw(body.Bytes())
 }
 
@@ -659,6 +667,7 @@ func xclaimCommand(db *DB, c *Call) {
 	var cons *streamConsumer
 	out, body := c.Out, resp.NewWriter(c.Out.Proto())
 	c.Out = body
+	events := len(c.Events())
 	claimed := 0
 	for _, id := range ids {
 		n := g.pel.find(id)
@@ -684,7 +693,7 @@ func xclaimCommand(db *DB, c *Call) {
 			continue
 		}
 		if cons == nil {
-			cons, _ = g.consumer(string(argv[3]), now, true)
+			cons = streamClaimConsumer(db, c, g, argv[3], argv[1], now)
 		}
 		n.assign(cons)
 		n.deliveryTime = deliveryTime
@@ -708,6 +717,7 @@ func xclaimCommand(db *DB, c *Call) {
 	}
 	c.Out = out
 	c.Out.Array(claimed)
+	c.shiftEvents(events, c.Out.Len()) // raised as body was written
 	c.Out.Raw(body.Bytes())
 }
 
@@ -795,6 +805,7 @@ func xautoclaimCommand(db *DB, c *Call) {
 	var deleted []streamID
 	out, body := c.Out, resp.NewWriter(c.Out.Proto())
 	c.Out = body
+	events := len(c.Events())
 	claimed := 0
 	// The PEL is walked by ID: an entry acknowledged on the way shifts
 	// the positions, not the IDs.
@@ -823,7 +834,7 @@ func xautoclaimCommand(db *DB, c *Call) {
 		case minIdle != 0 && now-n.deliveryTime < minIdle:
 		default:
 			if cons == nil {
-				cons, _ = g.consumer(string(argv[3]), now, true)
+				cons = streamClaimConsumer(db, c, g, argv[3], argv[1], now)
 			}
 			n.assign(cons)
 			n.deliveryTime = now
@@ -848,6 +859,7 @@ func xautoclaimCommand(db *DB, c *Call) {
 	c.Out.Array(3)
 	c.Out.BulkString(cursor.String())
 	c.Out.Array(claimed)
+	c.shiftEvents(events, c.Out.Len()) // raised as body was written
 	c.Out.Raw(body.Bytes())
 	c.Out.Array(len(deleted))
 	for _, id := range deleted {
@@ -924,6 +936,16 @@ func xinfoCommand(db *DB, c *Call) {
 			c.Out.NullBulk()
 		}
 	}
+}
+
+// streamClaimConsumer returns the consumer XCLAIM or XAUTOCLAIM assigns
+// entries to, made (and "xgroup-createconsumer" raised) if it is new.
+func streamClaimConsumer(db *DB, c *Call, g *streamGroup, name, key []byte, now int64) *streamConsumer {
+	cons, created := g.consumer(string(name), now, true)
+	if created {
+		db.notify(c, NotifyStream, "xgroup-createconsumer", key)
+	}
+	return cons
 }
 
 // xreadgroupBlock asks to block an XREADGROUP whose streams (all read

@@ -25,6 +25,8 @@ type ConnState struct {
 	// command's reply is written in: Exec sets it on the writer before
 	// running the command. Nil: the writer's throughout.
 	Protos []int
+
+	owner *conn // the server's connection (keyspace notifications)
 }
 
 // BlockResult is how a blocking command ended.
@@ -98,6 +100,19 @@ type Backend interface {
 	// OnMessage sets the function the backend calls with each message
 	// published on another node, in the order that node published them.
 	OnMessage(deliver func(sharded bool, channel, message []byte))
+	// SetNotify sets the keyspace notifications the engine raises
+	// (notify-keyspace-events, as engine.Notify flags; 0: none).
+	SetNotify(flags int)
+	// OnKeyspaceEvents sets the function the backend calls with the
+	// keyspace notifications each command raised (engine.Call.Events),
+	// and the ticket that command's reply waits for (0 for none): under
+	// its lock, in the order the commands ran, so the function must not
+	// block. conn is the connection whose Do, Exec or Block runs, and the
+	// function runs on its goroutine; nil for the events of no
+	// connection's own call (expiry, the log applied by a replica, a
+	// blocked client served by another's write). The server publishes
+	// them on this node once t has settled (notify.go).
+	OnKeyspaceEvents(deliver func(conn *ConnState, t Ticket, events []engine.Event))
 	// ScriptBusyFor returns how long the script running in the backend
 	// (EVAL) has run, 0 if none runs. It must not wait for the script.
 	ScriptBusyFor() time.Duration

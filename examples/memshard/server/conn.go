@@ -69,9 +69,17 @@ type conn struct {
 	blockedInput []byte
 	inputGone    bool
 	subs         connSubs // Pub/Sub subscriptions (pubsub.go)
-	// holdingMessages: a subscription made since the last flush holds
-	// this connection's messages back (replyQueue.holdMessages).
+	// holdingMessages: a subscription made since the last flush, or a
+	// keyspace notification of the connection's own command, holds its
+	// messages back (replyQueue.holdMessages).
 	holdingMessages bool
+	// The keyspace notifications the running command sends to this
+	// connection, placed in its reply (notify.go); pushesFirst puts them
+	// before it; notifyReached, if set, is closed once the others have
+	// theirs.
+	selfPushes    []selfPush
+	pushesFirst   bool
+	notifyReached chan struct{}
 
 	// What CLIENT LIST shows of the connection, read by other connections.
 	mu         sync.Mutex
@@ -114,6 +122,7 @@ func newConn(s *Server, nc net.Conn) *conn {
 		multiLen:   -1,
 	}
 	c.ctx, c.cancel = context.WithCancel(s.ctx)
+	c.state.owner = c
 	return c
 }
 

@@ -28,6 +28,7 @@ func (c *conn) execute(argv [][]byte) {
 	c.redacted = c.redacted[:0]
 	t := c.dispatch(argv, &call)
 	c.recordCall(&call)
+	c.placePushes()
 	c.endReply(t)
 }
 

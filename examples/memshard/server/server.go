@@ -73,6 +73,7 @@ type Server struct {
 	stats   serverStats
 	config  configState // CONFIG GET and SET (config.go); its own lock
 	pubsub  *pubsubRegistry
+	notify  *notifier // keyspace notifications (notify.go)
 
 	mu        sync.Mutex
 	closed    bool
@@ -132,12 +133,15 @@ func New(cfg Config) (*Server, error) {
 	s.config.init(cfg)
 	// Messages published on the shard's other nodes.
 	cfg.Backend.OnMessage(func(sharded bool, channel, message []byte) { s.pubsub.publish(nil, sharded, channel, message) })
+	s.notify = &notifier{s: s, wake: make(chan struct{}, 1)}
+	cfg.Backend.OnKeyspaceEvents(s.notify.keyspaceEvents)
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	pass := cfg.RequirePass
 	s.pass.Store(&pass)
 	s.stats.info.init(cfg.Backend)
-	s.wg.Add(1)
+	s.wg.Add(2)
 	go s.sampleStats()
+	go s.notify.loop(s.ctx)
 	return s, nil
 }
 

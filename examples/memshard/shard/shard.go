@@ -153,6 +153,10 @@ type Shard struct {
 	watches     map[int64]*watch    // WATCH state by connection ID
 	inExec      bool                // an EXEC block is running: its effects stay in one batch
 	maxRecord   int                 // the largest record to build (Config.MaxRecordBytes, or the log's)
+	// Keyspace notifications: the classes the engine raises (SetNotify;
+	// every new DB gets them) and who takes them (OnKeyspaceEvents).
+	notifyFlags int
+	events      func(conn *server.ConnState, t server.Ticket, events []engine.Event)
 
 	// Written under mu, read without it by the connections' goroutines on
 	// every command (Route) and every held reply (Wait): the shard's lock
@@ -239,6 +243,7 @@ func (s *Shard) reset() {
 	}
 	s.db = engine.New()
 	s.db.SetModifiedHook(s.modified)
+	s.db.SetNotify(s.notifyFlags)
 	if old != nil {
 		s.db.AddKeyspaceStats(old.KeyspaceStats()) // INFO's keyspace_hits/misses outlive the keyspace
 	}
