@@ -169,6 +169,9 @@ func bitfieldCommand(db *DB, c *Call, readOnly bool) {
 		if e != nil {
 			e.strEnc, e.execArg = strRaw, false // dbUnshareStringValue
 		}
+		if created {
+			db.notify(c, NotifyNew, "new", key) // Redis adds the key first
+		}
 	}
 
 	changes := 0
@@ -197,12 +200,14 @@ func bitfieldCommand(db *DB, c *Call, readOnly bool) {
 	switch {
 	case changes > 0:
 		if created {
-			db.Set(string(key), v, 0).strEnc = strRaw
+			e, _ = db.store(string(key), v, 0)
+			e.strEnc = strRaw
 		} else {
 			e.Value = v
 			db.Touch(string(key))
 		}
 		db.dirty += uint64(changes - 1) // Redis counts every field changed
+		db.notify(c, NotifyString, "setbit", key)
 	case created:
 		// Every write failed, yet Redis added the zeroed key (dbAdd),
 		// neither signalling WATCH nor counting a change.

@@ -45,13 +45,13 @@ func setbitCommand(db *DB, c *Call) {
 	if v[byteIdx]&mask != 0 {
 		old = 1
 	}
-	c.Out.Int(old)
 	if e != nil {
 		e.strEnc, e.execArg = strRaw, false // dbUnshareStringValue, change or not
 	}
 	if !dirty && old == on {
 		// Redis 7.0 signals, counts and propagates nothing for a SETBIT
 		// that changes nothing: a WATCH of the key holds.
+		c.Out.Int(old)
 		return
 	}
 	if on == 1 {
@@ -60,12 +60,14 @@ func setbitCommand(db *DB, c *Call) {
 		v[byteIdx] &^= mask
 	}
 	if e == nil {
-		e = db.Set(string(key), v, 0)
+		e = db.Set(c, string(key), v, 0)
 		e.strEnc = strRaw
 	} else {
 		e.Value = v
 		db.Touch(string(key))
 	}
+	db.notify(c, NotifyString, "setbit", key)
+	c.Out.Int(old)
 	c.PropagateAsIs()
 }
 
@@ -331,6 +333,7 @@ func bitopCommand(db *DB, c *Call) {
 	dst := string(c.Argv[2])
 	if maxLen == 0 {
 		if db.Delete(dst) {
+			db.notifyKey(c, NotifyGeneric, "del", dst)
 			c.PropagateAsIs()
 		}
 		c.Out.Int(0)
@@ -360,7 +363,8 @@ func bitopCommand(db *DB, c *Call) {
 		}
 		res[j] = out
 	}
-	db.Set(dst, res, 0).strEnc = strRaw
+	db.Set(c, dst, res, 0).strEnc = strRaw
+	db.notifyKey(c, NotifyString, "set", dst)
 	c.PropagateAsIs()
 	c.Out.Int(int64(maxLen))
 }

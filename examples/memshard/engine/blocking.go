@@ -318,11 +318,7 @@ func blpopCommand(db *DB, c *Call, front bool) {
 	c.Out.Array(2)
 	c.Out.Bulk(key)
 	c.Out.BulkString(v)
-	if l.Len() == 0 {
-		db.Delete(string(key))
-	} else {
-		db.Touch(string(key))
-	}
+	listPopped(db, c, string(key), l, front)
 	c.Propagate([]byte(pop), key)
 }
 
@@ -377,9 +373,10 @@ func bzpopCommand(db *DB, c *Call, max bool) {
 	z.remove(member)
 	c.Out.Array(3)
 	c.Out.Bulk(key)
+	db.notify(c, NotifyZSet, zpopEvent(max), key)
 	c.Out.BulkString(member)
 	c.Out.Double(score)
-	zsetDeleteIfEmpty(db, key, z)
+	zsetRemoved(db, c, key, z, "")
 	c.Propagate([]byte(pop), key)
 }
 

@@ -136,11 +136,18 @@ type Call struct {
 	// runs (EVAL): BUSY replies and SCRIPT KILL (script_monitor.go).
 	Scripts *ScriptMonitor
 
-	effects     [][][]byte
+	effects [][][]byte
+	// events are the keyspace notifications raised (notify.go), nil
+	// until one is: a pointer keeps the Call, made for every command, in
+	// its allocation size class.
+	events      *[]Event
 	expiredKeys int
 	// noTouch is set by the commands that look keys up without counting
 	// as an access (Redis's LOOKUP_NOTOUCH: TYPE, TTL, EXISTS, OBJECT).
 	noTouch bool
+	// noKeymiss is set by OBJECT, whose read of a missing key raises no
+	// "keymiss" (LOOKUP_NONOTIFY).
+	noKeymiss bool
 }
 
 // Propagate records one effect: a command whose replay reproduces (part of)

@@ -82,6 +82,10 @@ type DB struct {
 
 	scripts   *scriptCache  // EVAL's script cache and Lua state (script.go)
 	functions *functionLibs // the function libraries and their Lua state (function.go)
+
+	// notifyFlags are the keyspace notifications the commands raise
+	// (SetNotify, notify.go); 0: none.
+	notifyFlags int
 }
 
 // New returns an empty DB.
@@ -202,6 +206,7 @@ func (db *DB) idle(e *Entry) uint32 {
 // and count nothing. A replayed effect counts nothing either: a Redis
 // replica applying its master's stream does not, and the primary counted
 // the command already. A client read on a replica counts, as in Redis.
+// A miss raises "keymiss" (but for OBJECT), replayed or not.
 func (db *DB) lookupRead(c *Call, key []byte) *Entry {
 	e := db.Lookup(c, key)
 	if !c.Replay {
@@ -210,6 +215,11 @@ func (db *DB) lookupRead(c *Call, key []byte) *Entry {
 		} else {
 			db.misses++
 		}
+	}
+	// A Redis replica notifies of its master's reads of missing keys
+	// (SINTERSTORE of a missing source), though it does not count them.
+	if e == nil && !c.noKeymiss {
+		db.notify(c, NotifyKeyMiss, "keymiss", key)
 	}
 	return e
 }
@@ -241,17 +251,29 @@ func valueAs[T any](c *Call, e *Entry) (v T, ok bool) {
 	return v, ok
 }
 
-// expireKey deletes an expired key and propagates DEL.
+// expireKey deletes an expired key, raises "expired" and propagates DEL
+// (deleteExpiredKeyAndPropagate).
 func (db *DB) expireKey(c *Call, key string) {
 	db.Delete(key)
+	db.notifyKey(c, NotifyExpired, "expired", key)
 	c.Propagate([]byte("DEL"), []byte(key))
 	c.expiredKeys++
 }
 
 // Set stores value under key, replacing any entry, with expireAt (0: none).
-func (db *DB) Set(key string, value any, expireAt int64) *Entry {
-	e := &Entry{Value: value, ExpireAt: expireAt, lru: db.clock}
-	if db.keys.set(key, e) && db.waiting != nil {
+// A new key raises "new", as Redis's dbAdd does.
+func (db *DB) Set(c *Call, key string, value any, expireAt int64) *Entry {
+	e, created := db.store(key, value, expireAt)
+	if created {
+		db.notifyKey(c, NotifyNew, "new", key)
+	}
+	return e
+}
+
+// store is Set without the notification: it reports whether key is new.
+func (db *DB) store(key string, value any, expireAt int64) (e *Entry, created bool) {
+	e = &Entry{Value: value, ExpireAt: expireAt, lru: db.clock}
+	if created = db.keys.set(key, e); created && db.waiting != nil {
 		db.signalCreated(key, value)
 	}
 	if expireAt != 0 {
@@ -260,7 +282,7 @@ func (db *DB) Set(key string, value any, expireAt int64) *Entry {
 		delete(db.expires, key)
 	}
 	db.Touch(key)
-	return e
+	return e, created
 }
 
 // signalCreated notes the creation of key holding value, for the clients
@@ -276,7 +298,7 @@ func (db *DB) signalCreated(key string, value any) {
 // key's string (stored whole), and notes that EXEC holds it if c runs in
 // one.
 func (db *DB) setArg(c *Call, key string, value []byte, expireAt int64) *Entry {
-	e := db.Set(key, value, expireAt)
+	e := db.Set(c, key, value, expireAt)
 	db.holdForExec(c, e)
 	return e
 }

@@ -9,6 +9,10 @@
 // another DB. Relative expiries become PEXPIREAT/PXAT, SPOP becomes SREM,
 // INCRBYFLOAT becomes SET ... KEEPTTL, a passive expiry becomes DEL.
 //
+// A command also raises Redis's keyspace notifications (notify.go) for the
+// classes enabled on the DB, kept on the Call with Call.Events; the engine
+// publishes nothing itself.
+//
 // Time comes from Call.Now (unix milliseconds), fixed by the caller, never
 // from the clock inside a command.
 //

@@ -44,7 +44,7 @@ func TestDump_RebuildsEveryKey(t *testing.T) {
 	}
 	h.exec("PEXPIRE", "z:edge", "900000")
 	now := time.Now().UnixMilli()
-	h.db.Set("late", []byte("expired"), now-1000) // expired, no DEL yet
+	h.db.Set(&Call{}, "late", []byte("expired"), now-1000) // expired, no DEL yet
 
 	replica := New()
 	n := 0

@@ -103,13 +103,16 @@ func expireHandler(name string, unit int64, absolute bool) func(db *DB, c *Call)
 			c.Out.Int(0)
 			return
 		}
-		c.Out.Int(1)
 		if when <= c.Now && !c.Replay {
 			db.Delete(string(key))
+			db.notify(c, NotifyGeneric, "del", key)
+			c.Out.Int(1)
 			c.Propagate([]byte("DEL"), key)
 			return
 		}
 		db.SetExpire(string(key), e, when)
+		c.Out.Int(1)
+		db.notify(c, NotifyGeneric, "expire", key)
 		c.Propagate([]byte("PEXPIREAT"), key, strconv.AppendInt(nil, when, 10))
 	}
 }
@@ -167,6 +170,7 @@ func expirePersist(db *DB, c *Call) {
 		return
 	}
 	db.SetExpire(string(key), e, 0)
+	db.notify(c, NotifyGeneric, "persist", key)
 	c.Out.Int(1)
 	c.PropagateAsIs()
 }

@@ -185,7 +185,7 @@ func geoaddCommand(db *DB, c *Call) {
 	}
 	if added+updated > 0 {
 		if created {
-			db.Set(string(key), z, 0)
+			db.Set(c, string(key), z, 0)
 		} else {
 			db.Touch(string(key))
 		}
@@ -195,6 +195,9 @@ func geoaddCommand(db *DB, c *Call) {
 		c.Out.Int(int64(added + updated))
 	} else {
 		c.Out.Int(int64(added))
+	}
+	if added+updated > 0 {
+		db.notify(c, NotifyZSet, "zadd", key) // GEOADD is ZADD, in Redis
 	}
 }
 
@@ -497,6 +500,7 @@ func geoSearchGeneric(db *DB, c *Call, srcIdx int, how geoSearchFlags) {
 	if z == nil {
 		if storeKey != nil {
 			if db.Delete(string(storeKey)) {
+				db.notify(c, NotifyGeneric, "del", storeKey)
 				c.PropagateAsIs()
 			}
 			c.Out.Int(0)
@@ -568,10 +572,15 @@ func geoSearchGeneric(db *DB, c *Call, srcIdx int, how geoSearchFlags) {
 				scores[i] = p.dist / shape.toMeters
 			}
 		}
-		db.Set(string(storeKey), zsetFromPairs(members, scores), 0)
+		db.Set(c, string(storeKey), zsetFromPairs(members, scores), 0)
 		changed = true
-	} else {
-		changed = db.Delete(string(storeKey))
+		event := "georadiusstore"
+		if how&geoSearch != 0 {
+			event = "geosearchstore"
+		}
+		db.notify(c, NotifyZSet, event, storeKey)
+	} else if changed = db.Delete(string(storeKey)); changed {
+		db.notify(c, NotifyGeneric, "del", storeKey)
 	}
 	if changed {
 		c.PropagateAsIs()

@@ -96,7 +96,7 @@ func hashLookupOrCreate(db *DB, c *Call, key []byte) (*Hash, bool) {
 		return h, ok
 	}
 	h = NewHash()
-	db.Set(string(key), h, 0)
+	db.Set(c, string(key), h, 0)
 	return h, true
 }
 
@@ -121,6 +121,7 @@ func hsetCommand(db *DB, c *Call) {
 		c.Out.OK()
 	}
 	db.Touch(string(c.Argv[1]))
+	db.notify(c, NotifyHash, "hset", c.Argv[1])
 	c.PropagateAsIs()
 }
 
@@ -139,6 +140,7 @@ func hsetnxCommand(db *DB, c *Call) {
 	h.Set(string(c.Argv[2]), string(c.Argv[3]))
 	c.Out.Int(1)
 	db.Touch(string(c.Argv[1]))
+	db.notify(c, NotifyHash, "hset", c.Argv[1])
 	c.PropagateAsIs()
 }
 
@@ -182,7 +184,7 @@ func hdelCommand(db *DB, c *Call) {
 		c.Out.Int(0)
 		return
 	}
-	removeElements(db, c, h.Delete, h.Len)
+	removeElements(db, c, h.Delete, h.Len, NotifyHash, "hdel")
 }
 
 func hexistsCommand(db *DB, c *Call) {
@@ -281,6 +283,7 @@ func hincrbyCommand(db *DB, c *Call) {
 	h.Set(string(c.Argv[2]), strconv.FormatInt(value, 10))
 	c.Out.Int(value)
 	db.Touch(string(c.Argv[1]))
+	db.notify(c, NotifyHash, "hincrby", c.Argv[1])
 	c.PropagateAsIs()
 }
 
@@ -319,6 +322,7 @@ func hincrbyfloatCommand(db *DB, c *Call) {
 	h.Set(field, s)
 	c.Out.BulkString(s)
 	db.Touch(string(c.Argv[1]))
+	db.notify(c, NotifyHash, "hincrbyfloat", c.Argv[1])
 	c.Propagate([]byte("HSET"), c.Argv[1], c.Argv[2], []byte(s))
 }
 

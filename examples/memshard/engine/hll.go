@@ -119,12 +119,13 @@ func pfaddCommand(db *DB, c *Call) {
 	}
 	v[hllStaleByte] |= hllStaleBit
 	if e == nil {
-		db.Set(string(key), v, 0).strEnc = strRaw
+		db.Set(c, string(key), v, 0).strEnc = strRaw
 	} else {
 		e.Value = v
 		db.Touch(string(key))
 	}
 	db.dirty += uint64(updated - 1) // Redis counts every register changed
+	db.notify(c, NotifyString, "pfadd", key)
 	c.PropagateAsIs()
 	c.Out.Int(1)
 }
@@ -244,11 +245,13 @@ func pfmergeCommand(db *DB, c *Call) {
 	}
 	v[hllStaleByte] |= hllStaleBit
 	if e == nil {
-		db.Set(key, v, 0).strEnc = strRaw
+		db.Set(c, key, v, 0).strEnc = strRaw
 	} else {
 		e.Value = v
 		db.Touch(key)
 	}
+	// A mass-add of elements, for Redis: PFADD's event.
+	db.notifyKey(c, NotifyString, "pfadd", key)
 	c.PropagateAsIs()
 	c.Out.OK()
 }

@@ -69,8 +69,9 @@ func incrBy(db *DB, c *Call, by int64) {
 		e.Value, e.strEnc, e.execArg = val, strEncoded, false
 		db.Touch(string(key))
 	} else {
-		db.Set(string(key), val, 0)
+		db.Set(c, string(key), val, 0)
 	}
+	db.notify(c, NotifyString, "incrby", key)
 	c.Out.Int(v)
 	c.PropagateAsIs()
 }
@@ -112,12 +113,13 @@ func incrIncrByFloat(db *DB, c *Call) {
 		e.Value = val
 		db.Touch(string(key))
 	} else {
-		e = db.Set(string(key), val, 0)
+		e = db.Set(c, string(key), val, 0)
 	}
 	e.strEnc, e.execArg = strFromFloat, false
 	// Redis rewrites the command as SET with the new value for its
 	// replicas: in EXEC, the transaction holds that value until it ends.
 	db.holdForExec(c, e)
+	db.notify(c, NotifyString, "incrbyfloat", key)
 	c.Out.Bulk(val)
 	c.Propagate([]byte("SET"), key, val, []byte("KEEPTTL"))
 }

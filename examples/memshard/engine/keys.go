@@ -44,6 +44,7 @@ func keysDel(db *DB, c *Call) {
 		// A replayed DEL deletes even a key that is logically expired: it
 		// is often the primary's DEL of exactly that key.
 		if (c.Replay || db.Lookup(c, key) != nil) && db.Delete(string(key)) {
+			db.notify(c, NotifyGeneric, "del", key)
 			deleted = append(deleted, key)
 		}
 	}
@@ -101,14 +102,17 @@ func keysRenameGeneric(db *DB, c *Call, nx bool) {
 		c.Out.Int(0)
 		return
 	}
-	moved := db.Set(string(dst), e.Value, e.ExpireAt) // the same object, in Redis
-	db.signalCreated(string(dst), e.Value)            // Redis deletes dst, then adds it
+	moved, _ := db.store(string(dst), e.Value, e.ExpireAt) // the same object, in Redis
+	db.signalCreated(string(dst), e.Value)                 // Redis deletes dst, then adds it
+	db.notify(c, NotifyNew, "new", dst)
 	moved.strEnc = e.strEnc
 	if e.execArg {
 		moved.execArg = true
 		db.execArgs = append(db.execArgs, moved)
 	}
 	db.Delete(string(src))
+	db.notify(c, NotifyGeneric, "rename_from", src)
+	db.notify(c, NotifyGeneric, "rename_to", dst)
 	if nx {
 		c.Out.Int(1)
 	} else {
@@ -160,8 +164,11 @@ func keysCopy(db *DB, c *Call) {
 		return
 	}
 	v := keysClone(e.Value)
-	db.Set(string(dst), v, e.ExpireAt).strEnc = e.copiedEncoding()
+	moved, _ := db.store(string(dst), v, e.ExpireAt)
+	moved.strEnc = e.copiedEncoding()
 	db.signalCreated(string(dst), v) // Redis deletes dst, then adds it
+	db.notify(c, NotifyNew, "new", dst)
+	db.notify(c, NotifyGeneric, "copy_to", dst)
 	c.Out.Int(1)
 	c.PropagateAsIs()
 }

@@ -170,8 +170,8 @@ func keysMakeTyped(h *harness, typ, key string) {
 		TypeZSet: func() any { return &ZSet{} },
 		TypeHash: func() any { return &Hash{} },
 	}[typ]
-	h.db.Set(key, v(), 0)
-	h.replica.Set(key, v(), 0)
+	h.db.Set(&Call{}, key, v(), 0)
+	h.replica.Set(&Call{}, key, v(), 0)
 }
 
 // keysNow is the test's clock for absolute times.

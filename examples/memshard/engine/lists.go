@@ -40,7 +40,7 @@ func listPush(db *DB, c *Call, front, onlyExisting bool) {
 			return
 		}
 		l = NewList()
-		db.Set(string(c.Argv[1]), l, 0)
+		db.Set(c, string(c.Argv[1]), l, 0)
 	}
 	for _, v := range c.Argv[2:] {
 		if front {
@@ -52,6 +52,32 @@ func listPush(db *DB, c *Call, front, onlyExisting bool) {
 	db.Touch(string(c.Argv[1]))
 	c.PropagateAsIs()
 	c.Out.Int(int64(l.Len()))
+	db.notify(c, NotifyList, listEvent(front, "push"), c.Argv[1])
+}
+
+// listEvent is "l"+op or "r"+op: the event of a push or pop at an end.
+func listEvent(front bool, op string) string {
+	switch {
+	case front && op == "push":
+		return "lpush"
+	case op == "push":
+		return "rpush"
+	case front:
+		return "lpop"
+	}
+	return "rpop"
+}
+
+// listPopped is listElementsRemoved: the events of a pop from key's end
+// (front: head), and the deletion of the list if it is empty.
+func listPopped(db *DB, c *Call, key string, l *List, front bool) {
+	db.notifyKey(c, NotifyList, listEvent(front, "pop"), key)
+	if l.Len() == 0 {
+		db.Delete(key)
+		db.notifyKey(c, NotifyGeneric, "del", key)
+	} else {
+		db.Touch(key)
+	}
 }
 
 func listPop(db *DB, c *Call, front bool) {
@@ -97,12 +123,7 @@ func listPop(db *DB, c *Call, front bool) {
 			c.Out.BulkString(pop())
 		}
 	}
-	key := string(c.Argv[1])
-	if l.Len() == 0 {
-		db.Delete(key)
-	} else {
-		db.Touch(key)
-	}
+	listPopped(db, c, string(c.Argv[1]), l, front)
 	c.PropagateAsIs()
 }
 
@@ -199,6 +220,7 @@ func lsetCommand(db *DB, c *Call) {
 	db.Touch(string(c.Argv[1]))
 	c.PropagateAsIs()
 	c.Out.OK()
+	db.notify(c, NotifyList, "lset", c.Argv[1])
 }
 
 func linsertCommand(db *DB, c *Call) {
@@ -227,6 +249,7 @@ func linsertCommand(db *DB, c *Call) {
 			}
 			l.Insert(i, string(c.Argv[4]))
 			db.Touch(string(c.Argv[1]))
+			db.notify(c, NotifyList, "linsert", c.Argv[1])
 			c.PropagateAsIs()
 			c.Out.Int(int64(l.Len()))
 			return
@@ -276,8 +299,10 @@ func lremCommand(db *DB, c *Call) {
 			return !d
 		})
 		key := string(c.Argv[1])
+		db.notifyKey(c, NotifyList, "lrem", key)
 		if l.Len() == 0 {
 			db.Delete(key)
+			db.notifyKey(c, NotifyGeneric, "del", key)
 		} else {
 			db.Touch(key)
 		}
@@ -311,9 +336,11 @@ func ltrimCommand(db *DB, c *Call) {
 		start = 0
 	}
 	key := string(c.Argv[1])
+	db.notifyKey(c, NotifyList, "ltrim", key) // even if it trims nothing
 	if keep < n {
 		if keep == 0 {
 			db.Delete(key)
+			db.notifyKey(c, NotifyGeneric, "del", key)
 		} else {
 			l.Trim(int(start), int(keep))
 			db.Touch(key)
@@ -457,7 +484,7 @@ func listMove(db *DB, c *Call, fromFront, toFront bool) {
 	dkey := string(c.Argv[2])
 	if dst == nil {
 		dst = NewList()
-		db.Set(dkey, dst, 0)
+		db.Set(c, dkey, dst, 0)
 	}
 	if toFront {
 		dst.PushFront(v)
@@ -465,13 +492,11 @@ func listMove(db *DB, c *Call, fromFront, toFront bool) {
 		dst.PushBack(v)
 	}
 	db.Touch(dkey)
+	// As Redis's lmoveGenericCommand: the push's event and the reply,
+	// then the pop's.
+	db.notifyKey(c, NotifyList, listEvent(toFront, "push"), dkey)
 	c.Out.BulkString(v)
-	skey := string(c.Argv[1])
-	if src.Len() == 0 {
-		db.Delete(skey)
-	} else {
-		db.Touch(skey)
-	}
+	listPopped(db, c, string(c.Argv[1]), src, fromFront)
 	// LMOVE for RPOPLPUSH, BLMOVE and BRPOPLPUSH too: the effect must not
 	// block, and says both ends.
 	c.Propagate([]byte("LMOVE"), c.Argv[1], c.Argv[2], listEnd(fromFront), listEnd(toFront))

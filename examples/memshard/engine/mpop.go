@@ -81,11 +81,7 @@ func lmpopFrom(db *DB, c *Call, keys [][]byte, left bool, count int64) (replied 
 				c.Out.BulkString(l.PopBack())
 			}
 		}
-		if l.Len() == 0 {
-			db.Delete(string(key))
-		} else {
-			db.Touch(string(key))
-		}
+		listPopped(db, c, string(key), l, left)
 		pop := "RPOP"
 		if left {
 			pop = "LPOP"
@@ -121,18 +117,21 @@ func zmpopFrom(db *DB, c *Call, keys [][]byte, minFirst bool, count int64) (repl
 		c.Out.Array(2)
 		c.Out.Bulk(key)
 		c.Out.Array(n)
-		for range n {
+		for i := range n {
 			x := z.zsl.tail
 			if minFirst {
 				x = z.zsl.first()
 			}
 			member, score := x.member, x.score
 			z.remove(member)
+			if i == 0 {
+				db.notify(c, NotifyZSet, zpopEvent(!minFirst), key)
+			}
 			c.Out.Array(2)
 			c.Out.BulkString(member)
 			c.Out.Double(score)
 		}
-		zsetDeleteIfEmpty(db, key, z)
+		zsetRemoved(db, c, key, z, "")
 		pop := "ZPOPMAX"
 		if minFirst {
 			pop = "ZPOPMIN"

@@ -11,7 +11,8 @@ func objectCommands() []*Command {
 	keyed := func(name string, h func(db *DB, c *Call, e *Entry)) *Command {
 		return &Command{Name: "object|" + name, Arity: 3, Flags: []string{FlagReadOnly}, FirstKey: 2, LastKey: 2, Step: 1,
 			Handler: func(db *DB, c *Call) {
-				c.noTouch = true // OBJECT is no access (LOOKUP_NOTOUCH)
+				c.noTouch = true   // OBJECT is no access (LOOKUP_NOTOUCH)
+				c.noKeymiss = true // nor a key miss (LOOKUP_NONOTIFY)
 				if e := db.lookupRead(c, c.Argv[2]); e == nil {
 					c.Out.NullBulk()
 				} else {

@@ -173,6 +173,7 @@ func (s *luaState) execScriptCommand(argv [][]byte) ([]byte, string) {
 		run.c.TrackReads(scriptKeys(run.c.Argv))
 	}
 	run.c.expiredKeys += sub.expiredKeys
+	run.c.takeEvents(sub) // sent as they happen, before the script's reply
 	if run.repl != replNone {
 		for _, eff := range sub.effects {
 			run.c.Propagate(eff...)

@@ -63,17 +63,22 @@ func setLoad(db *DB, c *Call, keys [][]byte) ([]*Set, bool) {
 }
 
 // setStore stores result under dst (deleting dst if result is empty),
-// replies with its size and records the command as the effect if it
-// changed anything.
-func setStore(db *DB, c *Call, dst []byte, result *Set) {
+// replies with its size, raises event (or "del"), and records the command
+// as the effect if it changed anything.
+func setStore(db *DB, c *Call, dst []byte, result *Set, event string) {
 	key := string(dst)
 	if result.Len() > 0 {
-		db.Set(key, result, 0)
+		db.Set(c, key, result, 0)
+		c.Out.Int(int64(result.Len()))
+		db.notify(c, NotifySet, event, dst)
 		c.PropagateAsIs()
-	} else if db.Delete(key) {
+		return
+	}
+	c.Out.Int(0)
+	if db.Delete(key) {
+		db.notify(c, NotifyGeneric, "del", dst)
 		c.PropagateAsIs()
 	}
-	c.Out.Int(int64(result.Len()))
 }
 
 // setInter serves SINTER, SINTERCARD (cardOnly) and SINTERSTORE (store,
@@ -88,7 +93,12 @@ func setInter(db *DB, c *Call, keys [][]byte, dst []byte, store, cardOnly bool, 
 		if s == nil {
 			switch {
 			case store:
-				setStore(db, c, dst, NewSet())
+				// An empty source: Redis deletes dst before it replies.
+				if db.Delete(string(dst)) {
+					db.notify(c, NotifyGeneric, "del", dst)
+					c.PropagateAsIs()
+				}
+				c.Out.Int(0)
 			case cardOnly:
 				c.Out.Int(0)
 			default:
@@ -125,7 +135,7 @@ func setInter(db *DB, c *Call, keys [][]byte, dst []byte, store, cardOnly bool, 
 	case cardOnly:
 		c.Out.Int(card)
 	case store:
-		setStore(db, c, dst, result)
+		setStore(db, c, dst, result, "sinterstore")
 	default:
 		setWriteMembers(c, members)
 	}
@@ -203,7 +213,11 @@ func setUnionDiff(db *DB, c *Call, keys [][]byte, dst []byte, store, diff bool) 
 		}
 	}
 	if store {
-		setStore(db, c, dst, result)
+		event := "sunionstore"
+		if diff {
+			event = "sdiffstore"
+		}
+		setStore(db, c, dst, result, event)
 		return
 	}
 	setWrite(c, result)

@@ -188,7 +188,7 @@ func saddCommand(db *DB, c *Call) {
 	key := string(c.Argv[1])
 	if s == nil {
 		s = setNewFor(string(c.Argv[2]))
-		db.Set(key, s, 0)
+		db.Set(c, key, s, 0)
 	}
 	added := 0
 	for _, m := range c.Argv[2:] {
@@ -198,6 +198,7 @@ func saddCommand(db *DB, c *Call) {
 	}
 	if added > 0 {
 		db.Touch(key)
+		db.notifyKey(c, NotifySet, "sadd", key)
 		c.PropagateAsIs()
 	}
 	c.Out.Int(int64(added))
@@ -212,7 +213,7 @@ func sremCommand(db *DB, c *Call) {
 		c.Out.Int(0)
 		return
 	}
-	removeElements(db, c, s.Remove, s.Len)
+	removeElements(db, c, s.Remove, s.Len, NotifySet, "srem")
 }
 
 func scardCommand(db *DB, c *Call) {
@@ -294,13 +295,15 @@ func spopCommand(db *DB, c *Call) {
 	m := s.Random()
 	s.Remove(m)
 	key := string(c.Argv[1])
+	db.notifyKey(c, NotifySet, "spop", key)
+	c.Out.BulkString(m)
 	if s.Len() == 0 {
 		db.Delete(key)
+		db.notifyKey(c, NotifyGeneric, "del", key)
 	} else {
 		db.Touch(key)
 	}
 	c.Propagate([]byte("SREM"), c.Argv[1], []byte(m))
-	c.Out.BulkString(m)
 }
 
 // spopWithCount is spopWithCountCommand. Its effect is one SREM of the
@@ -321,6 +324,7 @@ func spopWithCount(db *DB, c *Call) {
 	}
 	key := string(c.Argv[1])
 	size := int64(s.Len())
+	db.notifyKey(c, NotifySet, "spop", key)
 	var popped []string
 	switch {
 	case n >= size:
@@ -331,8 +335,9 @@ func spopWithCount(db *DB, c *Call) {
 			popped = append(popped, m)
 			return true
 		})
-		db.Delete(key)
 		setWrite(c, u)
+		db.Delete(key)
+		db.notifyKey(c, NotifyGeneric, "del", key)
 		c.Propagate([]byte("DEL"), c.Argv[1])
 		return
 	case (size-n)*5 > n:
@@ -355,7 +360,7 @@ func spopWithCount(db *DB, c *Call) {
 			popped = append(popped, m)
 			return true
 		})
-		db.Set(key, ns, db.Raw(key).ExpireAt)
+		db.Set(c, key, ns, db.Raw(key).ExpireAt)
 		setWriteMembers(c, popped)
 	}
 	argv := make([][]byte, 0, 2+len(popped))
@@ -462,17 +467,20 @@ func smoveCommand(db *DB, c *Call) {
 		return
 	}
 	skey, dkey := string(c.Argv[1]), string(c.Argv[2])
+	db.notifyKey(c, NotifySet, "srem", skey)
 	if src.Len() == 0 {
 		db.Delete(skey)
+		db.notifyKey(c, NotifyGeneric, "del", skey)
 	} else {
 		db.Touch(skey)
 	}
 	if dst == nil {
 		dst = setNewFor(m)
-		db.Set(dkey, dst, 0)
+		db.Set(c, dkey, dst, 0)
 	}
 	if dst.Add(m) {
 		db.Touch(dkey)
+		db.notifyKey(c, NotifySet, "sadd", dkey)
 	}
 	c.PropagateAsIs()
 	c.Out.Int(1)

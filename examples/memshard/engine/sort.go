@@ -226,7 +226,8 @@ func sortCommand(db *DB, c *Call, readonly bool) {
 		for _, it := range out {
 			l.PushBack(it.v)
 		}
-		db.Set(dst, l, 0)
+		db.Set(c, dst, l, 0)
+		db.notify(c, NotifyList, "sortstore", o.store)
 		// A replica rebuilds the list as stored, not by sorting again.
 		effect := [][]byte{[]byte("RPUSH"), o.store}
 		for _, it := range out {
@@ -235,6 +236,7 @@ func sortCommand(db *DB, c *Call, readonly bool) {
 		c.Propagate([]byte("DEL"), o.store)
 		c.Propagate(effect...)
 	} else if db.Lookup(c, o.store) != nil && db.Delete(dst) {
+		db.notify(c, NotifyGeneric, "del", o.store)
 		c.Propagate([]byte("DEL"), o.store)
 	}
 	c.Out.Int(int64(len(out)))

@@ -287,20 +287,23 @@ func xaddCommand(db *DB, c *Call) {
 	s.add(id, fields)
 	k := string(key)
 	if created {
-		db.Set(k, s, 0)
+		db.Set(c, k, s, 0)
 	} else {
 		db.Touch(k)
 	}
 	db.signalReady(k) // every XADD serves blocked readers, not only a creation
 	reply := []byte(id.String())
 	c.Out.Bulk(reply)
+	db.notify(c, NotifyStream, "xadd", key)
 
 	effect := append([][]byte(nil), c.Argv...)
 	if !idGiven || !seqGiven {
 		effect[idPos] = reply
 	}
 	if a.strategy != "" {
-		s.trim(&a)
+		if s.trim(&a) > 0 {
+			db.notify(c, NotifyStream, "xtrim", key)
+		}
 		if a.approx {
 			streamRewriteTrim(effect, &a, s)
 		}
@@ -425,6 +428,7 @@ func xdelCommand(db *DB, c *Call) {
 	}
 	if deleted > 0 {
 		db.Touch(string(c.Argv[1]))
+		db.notify(c, NotifyStream, "xdel", c.Argv[1])
 		c.PropagateAsIs()
 	}
 	c.Out.Int(int64(deleted))
@@ -447,6 +451,7 @@ func xtrimCommand(db *DB, c *Call) {
 	deleted := s.trim(&a)
 	if deleted > 0 {
 		db.Touch(string(c.Argv[1]))
+		db.notify(c, NotifyStream, "xtrim", c.Argv[1])
 		effect := append([][]byte(nil), c.Argv...)
 		if a.approx {
 			streamRewriteTrim(effect, &a, s)
@@ -521,6 +526,7 @@ func xsetidCommand(db *DB, c *Call) {
 	db.Touch(string(c.Argv[1]))
 	c.PropagateAsIs()
 	c.Out.OK()
+	db.notify(c, NotifyStream, "xsetid", c.Argv[1])
 }
 
 // xreadKeys finds XREAD's keys as Redis's xreadGetKeys: the first half of
@@ -588,8 +594,14 @@ func xreadCommand(db *DB, c *Call) {
 		start streamID
 	}
 	var out []served
+	// Redis writes each stream served as it goes: the notifications of the
+	// second lookups (a key missing) come after the streams served before.
+	events, after := len(c.Events()), []int(nil)
 	for i, key := range keys {
 		e := db.lookupRead(c, key)
+		for len(after) < len(c.Events())-events {
+			after = append(after, len(out))
+		}
 		if e == nil {
 			continue
 		}
@@ -627,18 +639,30 @@ func xreadCommand(db *DB, c *Call) {
 		blockOrTimeOut(c, Block{Keys: keys, Type: TypeStream, Deadline: deadline, serve: serve, serveIf: serveIf}, false)
 		return
 	}
+	place := func(served int) {
+		for i, k := range after {
+			if k == served {
+				c.Events()[events+i].At = c.Out.Len()
+			}
+		}
+	}
+	place(0) // before the first stream served, and its (deferred) length
 	if c.Out.Proto() == 2 {
 		c.Out.Array(len(out))
 	} else {
 		c.Out.Map(len(out))
 	}
-	for _, sv := range out {
+	for k, sv := range out {
+		if k > 0 {
+			place(k)
+		}
 		if c.Out.Proto() == 2 {
 			c.Out.Array(2)
 		}
 		c.Out.Bulk(sv.key)
 		streamReplyRange(c, sv.s, sv.start, streamMaxID, count, false)
 	}
+	place(len(out))
 }
 
 // streamNonNegative parses a MAXLEN or LIMIT argument: an integer, not

@@ -169,7 +169,7 @@ func xgroupCommand(db *DB, c *Call) {
 		created := s == nil
 		if created {
 			s = &Stream{}
-			db.Set(string(key), s, 0)
+			db.Set(c, string(key), s, 0)
 			db.Touch(string(key))
 		}
 		if s.groups[string(name)] != nil {
@@ -189,6 +189,7 @@ func xgroupCommand(db *DB, c *Call) {
 		}
 		c.Propagate(effect...)
 		c.Out.OK()
+		db.notify(c, NotifyStream, "xgroup-create", key)
 	case isSetID && (len(argv) == 5 || len(argv) == 7):
 		id := s.lastID
 		if string(cString(argv[4])) != "$" {
@@ -201,6 +202,7 @@ func xgroupCommand(db *DB, c *Call) {
 		db.dirty++
 		c.Propagate(streamSetIDEffect(key, name, g)...)
 		c.Out.OK()
+		db.notify(c, NotifyStream, "xgroup-setid", key)
 	case equalFold(sub, "destroy") && len(argv) == 4:
 		if g == nil {
 			c.Out.Int(0)
@@ -210,10 +212,12 @@ func xgroupCommand(db *DB, c *Call) {
 		db.dirty++
 		c.PropagateAsIs()
 		c.Out.Int(1)
+		db.notify(c, NotifyStream, "xgroup-destroy", key)
 	case equalFold(sub, "createconsumer") && len(argv) == 5:
 		_, created := g.consumer(string(argv[4]), c.Now, false)
 		if created {
 			db.dirty++
+			db.notify(c, NotifyStream, "xgroup-createconsumer", key)
 			c.PropagateAsIs()
 			c.Out.Int(1)
 		} else {
@@ -228,6 +232,7 @@ func xgroupCommand(db *DB, c *Call) {
 			}
 			delete(g.consumers, cons.name)
 			c.PropagateAsIs()
+			db.notify(c, NotifyStream, "xgroup-delconsumer", key)
 		}
 		db.dirty++
 		c.Out.Int(int64(pending))
@@ -285,6 +290,7 @@ func xreadgroupCommand(db *DB, c *Call) {
 	// comes before them.
 	out, body := c.Out, resp.NewWriter(c.Out.Proto())
 	c.Out = body
+	events := len(c.Events())
 	served := 0
 	for i, key := range keys {
 		e := db.lookupRead(c, key)
@@ -308,6 +314,7 @@ func xreadgroupCommand(db *DB, c *Call) {
 		c.Out.Bulk(key)
 		cons, created := g.consumer(string(consumer), c.Now, true)
 		if created {
+			db.notify(c, NotifyStream, "xgroup-createconsumer", key)
 			c.Propagate([]byte("XGROUP"), []byte("CREATECONSUMER"), key, group, consumer)
 		}
 		start, _ := after.incr()
@@ -335,6 +342,7 @@ func xreadgroupCommand(db *DB, c *Call) {
 	} else {
 		c.Out.Map(served)
 	}
+	c.shiftEvents(events, c.Out.Len()) // raised as body was written
 	c.Out.Raw(body.Bytes())
 }
 
@@ -660,6 +668,7 @@ func xclaimCommand(db *DB, c *Call) {
 	var cons *streamConsumer
 	out, body := c.Out, resp.NewWriter(c.Out.Proto())
 	c.Out = body
+	events := len(c.Events())
 	claimed := 0
 	for _, id := range ids {
 		n := g.pel.find(id)
@@ -685,7 +694,7 @@ func xclaimCommand(db *DB, c *Call) {
 			continue
 		}
 		if cons == nil {
-			cons, _ = g.consumer(string(argv[3]), now, true)
+			cons = streamClaimConsumer(db, c, g, argv[3], argv[1], now)
 		}
 		n.assign(cons)
 		n.deliveryTime = deliveryTime
@@ -709,6 +718,7 @@ func xclaimCommand(db *DB, c *Call) {
 	}
 	c.Out = out
 	c.Out.Array(claimed)
+	c.shiftEvents(events, c.Out.Len()) // raised as body was written
 	c.Out.Raw(body.Bytes())
 }
 
@@ -796,6 +806,7 @@ func xautoclaimCommand(db *DB, c *Call) {
 	var deleted []streamID
 	out, body := c.Out, resp.NewWriter(c.Out.Proto())
 	c.Out = body
+	events := len(c.Events())
 	claimed := 0
 	// The PEL is walked by ID: an entry acknowledged on the way shifts
 	// the positions, not the IDs.
@@ -824,7 +835,7 @@ func xautoclaimCommand(db *DB, c *Call) {
 		case minIdle != 0 && now-n.deliveryTime < minIdle:
 		default:
 			if cons == nil {
-				cons, _ = g.consumer(string(argv[3]), now, true)
+				cons = streamClaimConsumer(db, c, g, argv[3], argv[1], now)
 			}
 			n.assign(cons)
 			n.deliveryTime = now
@@ -849,6 +860,7 @@ func xautoclaimCommand(db *DB, c *Call) {
 	c.Out.Array(3)
 	c.Out.BulkString(cursor.String())
 	c.Out.Array(claimed)
+	c.shiftEvents(events, c.Out.Len()) // raised as body was written
 	c.Out.Raw(body.Bytes())
 	c.Out.Array(len(deleted))
 	for _, id := range deleted {
@@ -936,6 +948,16 @@ func streamReplyGroupPosition(c *Call, s *Stream, g *streamGroup) {
 	} else {
 		c.Out.NullBulk()
 	}
+}
+
+// streamClaimConsumer returns the consumer XCLAIM or XAUTOCLAIM assigns
+// entries to, made (and "xgroup-createconsumer" raised) if it is new.
+func streamClaimConsumer(db *DB, c *Call, g *streamGroup, name, key []byte, now int64) *streamConsumer {
+	cons, created := g.consumer(string(name), now, true)
+	if created {
+		db.notify(c, NotifyStream, "xgroup-createconsumer", key)
+	}
+	return cons
 }
 
 // xreadgroupBlock asks to block an XREADGROUP whose streams (all read

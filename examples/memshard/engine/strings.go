@@ -228,12 +228,16 @@ func stringsSetGeneric(db *DB, c *Call, flags int, expire, val []byte, cmd strin
 	switch {
 	case expire != nil:
 		db.setArg(c, string(key), stringsCopy(val), at)
+		db.notify(c, NotifyString, "set", key)
+		db.notify(c, NotifyGeneric, "expire", key)
 		c.Propagate([]byte("SET"), key, val, []byte("PXAT"), strconv.AppendInt(nil, at, 10))
 	case flags&stringsKeepTTL != 0 && e != nil:
 		db.setArg(c, string(key), stringsCopy(val), e.ExpireAt)
+		db.notify(c, NotifyString, "set", key)
 		c.Propagate([]byte("SET"), key, val, []byte("KEEPTTL"))
 	default:
 		db.setArg(c, string(key), stringsCopy(val), 0)
+		db.notify(c, NotifyString, "set", key)
 		c.Propagate([]byte("SET"), key, val)
 	}
 	if flags&stringsGetFlag == 0 {
@@ -280,6 +284,7 @@ func stringsMSet(db *DB, c *Call) {
 func stringsMSetAll(db *DB, c *Call) {
 	for i := 1; i < len(c.Argv); i += 2 {
 		db.setArg(c, string(c.Argv[i]), stringsCopy(c.Argv[i+1]), 0)
+		db.notify(c, NotifyString, "set", c.Argv[i])
 	}
 	eff := append([][]byte{[]byte("MSET")}, c.Argv[1:]...)
 	c.Propagate(eff...)
@@ -308,6 +313,7 @@ func stringsAppend(db *DB, c *Call) {
 	}
 	if e == nil {
 		db.setArg(c, string(key), stringsCopy(add), 0) // Redis stores the argument
+		db.notify(c, NotifyString, "append", key)
 		c.Out.Int(int64(len(add)))
 		c.PropagateAsIs()
 		return
@@ -318,6 +324,7 @@ func stringsAppend(db *DB, c *Call) {
 	}
 	e.Value, e.strEnc, e.execArg = append(v, add...), strRaw, false
 	db.Touch(string(key))
+	db.notify(c, NotifyString, "append", key)
 	c.Out.Int(int64(len(v) + len(add)))
 	c.PropagateAsIs()
 }
@@ -392,12 +399,13 @@ func stringsSetRange(db *DB, c *Call) {
 	}
 	copy(v[offset:], val)
 	if e == nil {
-		e = db.Set(string(key), v, 0)
+		e = db.Set(c, string(key), v, 0)
 	} else {
 		e.Value = v
 		db.Touch(string(key))
 	}
 	e.strEnc, e.execArg = strRaw, false
+	db.notify(c, NotifyString, "setrange", key)
 	c.Out.Int(int64(len(v)))
 	c.PropagateAsIs()
 }
@@ -412,6 +420,7 @@ func stringsGetDel(db *DB, c *Call) {
 	default:
 		c.Out.Bulk(v)
 		db.Delete(string(key))
+		db.notify(c, NotifyGeneric, "del", key)
 		c.Propagate([]byte("DEL"), key)
 	}
 }
@@ -428,6 +437,7 @@ func stringsGetSet(db *DB, c *Call) {
 		c.Out.Bulk(v)
 	}
 	db.setArg(c, string(key), stringsCopy(val), 0)
+	db.notify(c, NotifyString, "set", key)
 	c.Propagate([]byte("SET"), key, val)
 }
 
@@ -457,12 +467,15 @@ func stringsGetEx(db *DB, c *Call) {
 	switch {
 	case flags&(stringsEXAT|stringsPXAT) != 0 && at <= c.Now && !c.Replay:
 		db.Delete(string(key))
+		db.notify(c, NotifyGeneric, "del", key)
 		c.Propagate([]byte("DEL"), key)
 	case expire != nil:
 		db.SetExpire(string(key), e, at)
+		db.notify(c, NotifyGeneric, "expire", key)
 		c.Propagate([]byte("PEXPIREAT"), key, strconv.AppendInt(nil, at, 10))
 	case flags&stringsPersist != 0 && e.ExpireAt != 0:
 		db.SetExpire(string(key), e, 0)
+		db.notify(c, NotifyGeneric, "persist", key)
 		c.Propagate([]byte("PERSIST"), key)
 	}
 }

@@ -124,7 +124,7 @@ parse:
 	}
 	if added+updated > 0 {
 		if created {
-			db.Set(string(key), z, 0)
+			db.Set(c, string(key), z, 0)
 		} else {
 			db.Touch(string(key))
 		}
@@ -140,6 +140,13 @@ parse:
 	default:
 		c.Out.Int(int64(added))
 	}
+	if added+updated > 0 {
+		if f.incr {
+			db.notify(c, NotifyZSet, "zincr", key)
+		} else {
+			db.notify(c, NotifyZSet, "zadd", key)
+		}
+	}
 }
 
 func zsetB2i(b bool) int {
@@ -149,10 +156,15 @@ func zsetB2i(b bool) int {
 	return 0
 }
 
-// zsetDeleteIfEmpty removes key when z has no members left.
-func zsetDeleteIfEmpty(db *DB, key []byte, z *ZSet) {
+// zsetRemoved raises event (if not "") for members removed from key's z,
+// then removes key ("del") if z has no members left.
+func zsetRemoved(db *DB, c *Call, key []byte, z *ZSet, event string) {
+	if event != "" {
+		db.notify(c, NotifyZSet, event, key)
+	}
 	if z.Len() == 0 {
 		db.Delete(string(key))
+		db.notify(c, NotifyGeneric, "del", key)
 	} else {
 		db.Touch(string(key))
 	}
@@ -175,7 +187,7 @@ func zremCommand(db *DB, c *Call) {
 		}
 	}
 	if removed > 0 {
-		zsetDeleteIfEmpty(db, c.Argv[1], z)
+		zsetRemoved(db, c, c.Argv[1], z, "zrem")
 		c.PropagateAsIs()
 	}
 	c.Out.Int(int64(removed))

@@ -41,21 +41,31 @@ func zpopCommand(db *DB, c *Call, max bool) {
 	} else {
 		c.Out.Array(2 * n)
 	}
-	for range n {
+	for i := range n {
 		x := z.zsl.first()
 		if max {
 			x = z.zsl.tail
 		}
 		member, score := x.member, x.score
 		z.remove(member)
+		if i == 0 { // as Redis: after the (deferred) length, before the first
+			db.notify(c, NotifyZSet, zpopEvent(max), key)
+		}
 		if nested {
 			c.Out.Array(2)
 		}
 		c.Out.BulkString(member)
 		c.Out.Double(score)
 	}
-	zsetDeleteIfEmpty(db, key, z)
+	zsetRemoved(db, c, key, z, "")
 	c.PropagateAsIs()
+}
+
+func zpopEvent(max bool) string {
+	if max {
+		return "zpopmax"
+	}
+	return "zpopmin"
 }
 
 func zrandmemberCommand(db *DB, c *Call) {

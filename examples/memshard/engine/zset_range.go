@@ -222,12 +222,17 @@ func zrangeStore(db *DB, c *Call, a *zrangeArgs, src *ZSet, nodes []*zslNode, ra
 		for _, n := range nodes {
 			z.insert(n.member, n.score)
 		}
-		db.Set(string(dst), z, 0)
+		db.Set(c, string(dst), z, 0)
 		changed = true
+		c.Out.Int(int64(len(nodes)))
+		db.notify(c, NotifyZSet, "zrangestore", dst)
 	} else {
 		changed = db.Delete(string(dst))
+		c.Out.Int(0)
+		if changed {
+			db.notify(c, NotifyGeneric, "del", dst)
+		}
 	}
-	c.Out.Int(int64(len(nodes)))
 	if !changed {
 		return
 	}
@@ -317,7 +322,7 @@ func zremrangeGeneric(db *DB, c *Call, typ zrangeType) {
 		}
 	}
 	if removed > 0 {
-		zsetDeleteIfEmpty(db, key, z)
+		zsetRemoved(db, c, key, z, [...]string{zrangeRank: "zremrangebyrank", zrangeScore: "zremrangebyscore", zrangeLex: "zremrangebylex"}[typ])
 		if typ == zrangeLex {
 			c.Propagate([]byte("ZREMRANGEBYRANK"), key, []byte(strconv.Itoa(rank)), []byte(strconv.Itoa(rank+removed-1)))
 		} else {

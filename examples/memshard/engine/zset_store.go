@@ -178,15 +178,20 @@ func zsetSetOpCommand(db *DB, c *Call, op zsetOp, store bool) {
 	dst := string(argv[1])
 	changed := false
 	if len(members) > 0 {
-		db.Set(dst, zsetFromPairs(members, scores), 0)
+		db.Set(c, dst, zsetFromPairs(members, scores), 0)
 		changed = true
+		c.Out.Int(int64(len(members)))
+		db.notifyKey(c, NotifyZSet, [...]string{zsetUnion: "zunionstore", zsetInter: "zinterstore", zsetDiff: "zdiffstore"}[op], dst)
 	} else {
 		changed = db.Delete(dst)
+		c.Out.Int(0)
+		if changed {
+			db.notifyKey(c, NotifyGeneric, "del", dst)
+		}
 	}
 	if changed {
 		c.PropagateAsIs()
 	}
-	c.Out.Int(int64(len(members)))
 }
 
 // zsetSetOpOptions parses WEIGHTS, AGGREGATE and WITHSCORES from argv[j:].

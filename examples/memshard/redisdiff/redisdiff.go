@@ -6,6 +6,7 @@ package redisdiff
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -139,6 +140,35 @@ func (c *Conn) Read() []byte {
 		c.t.Fatalf("read reply: %v (so far %q)", err, buf.Bytes())
 	}
 	return buf.Bytes()
+}
+
+// ReadUntil reads raw bytes until they end with suffix, and returns them
+// without it: the replies before one known to come last, however they
+// interleave (RESP3 pushes inside an aggregate, as Redis may write them).
+func (c *Conn) ReadUntil(suffix []byte) []byte {
+	c.t.Helper()
+	_ = c.nc.SetReadDeadline(time.Now().Add(10 * time.Second))
+	var buf []byte
+	for !bytes.HasSuffix(buf, suffix) {
+		b, err := c.r.ReadByte()
+		if err != nil {
+			c.t.Fatalf("read until %q: %v (so far %q)", suffix, err, buf)
+		}
+		buf = append(buf, b)
+	}
+	return buf[:len(buf)-len(suffix)]
+}
+
+// Idle reports whether nothing arrives on the connection within d (0:
+// nothing is already there). The connection stays usable.
+func (c *Conn) Idle(d time.Duration) bool {
+	if c.r.Buffered() > 0 {
+		return false
+	}
+	_ = c.nc.SetReadDeadline(time.Now().Add(max(d, time.Millisecond)))
+	_, err := c.r.Peek(1)
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }
 
 // Encode encodes argv as a RESP multibulk.

@@ -28,6 +28,8 @@ type ConnState struct {
 	// remembers keys for its scripts' reads (engine.Call.TrackReads); the
 	// backend calls it with its lock.
 	TrackReads func(keys [][]byte)
+
+	owner *conn // the server's connection (keyspace notifications)
 }
 
 // Modified is one change Backend.OnModified reports: a key, or a flush
@@ -118,6 +120,19 @@ type Backend interface {
 	// (CLIENT PAUSE): an expired key reads as missing but is not deleted,
 	// as on a replica, and active expiry waits.
 	PauseExpiry(paused bool)
+	// SetNotify sets the keyspace notifications the engine raises
+	// (notify-keyspace-events, as engine.Notify flags; 0: none).
+	SetNotify(flags int)
+	// OnKeyspaceEvents sets the function the backend calls with the
+	// keyspace notifications each command raised (engine.Call.Events),
+	// and the ticket that command's reply waits for (0 for none): under
+	// its lock, in the order the commands ran, so the function must not
+	// block. conn is the connection whose Do, Exec or Block runs, and the
+	// function runs on its goroutine; nil for the events of no
+	// connection's own call (expiry, the log applied by a replica, a
+	// blocked client served by another's write). The server publishes
+	// them on this node once t has settled (notify.go).
+	OnKeyspaceEvents(deliver func(conn *ConnState, t Ticket, events []engine.Event))
 	// Scripts is the monitor of the script (EVAL or function) running in
 	// the backend, which the engine keeps: how long it has run, the BUSY
 	// error, SCRIPT KILL, FUNCTION KILL and FUNCTION STATS, answered

@@ -38,6 +38,7 @@ func (c *conn) block(dc *engine.Command, argv [][]byte, call *callInfo) Ticket {
 		return 0
 	}
 	call.replyFrom = 0 // flush handed the replies before it to the writer
+	c.replyStart = 0
 	call.start = time.Now()
 	ctx, cancel := context.WithCancelCause(c.ctx)
 	defer cancel(nil)

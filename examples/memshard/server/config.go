@@ -204,6 +204,7 @@ func configSetCmd(c *conn, argv [][]byte) Ticket {
 // configChange is one name and value of a CONFIG SET.
 type configChange struct {
 	e     *paramEntry
+	raw   string // as given
 	value string // as given, then as CONFIG GET will show it
 }
 
@@ -230,7 +231,7 @@ func (s *Server) configSet(pairs [][]byte) string {
 				return setFailed(arg, "duplicate parameter")
 			}
 		}
-		changes = append(changes, configChange{e: e, value: string(pairs[i+1])})
+		changes = append(changes, configChange{e: e, raw: string(pairs[i+1]), value: string(pairs[i+1])})
 	}
 	old := make([]string, len(changes))
 	pending := map[*param]string{}
@@ -262,6 +263,11 @@ func (s *Server) configSet(pairs [][]byte) string {
 	s.config.mu.Unlock()
 	for _, ch := range changes {
 		s.applyParam(ch.e.p, ch.value)
+		if ch.e.p.name == "notify-keyspace-events" {
+			// The shown value may leave a class out ('n' after 'A').
+			_, flags, _ := parseNotifyEvents(ch.raw)
+			s.setNotify(flags)
+		}
 	}
 	return ""
 }

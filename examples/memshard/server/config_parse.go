@@ -7,6 +7,8 @@ import (
 	"math/bits"
 	"strconv"
 	"strings"
+
+	"github.com/quorumlog/quorumlog/examples/memshard/engine"
 )
 
 // The value parsers of Redis 7.0's config.c and util.c, as CONFIG SET
@@ -293,42 +295,37 @@ var notifyClasses = []struct {
 	c    byte
 	flag int
 }{
-	{'g', 1 << 2}, {'$', 1 << 3}, {'l', 1 << 4}, {'s', 1 << 5}, {'h', 1 << 6}, {'z', 1 << 7},
-	{'x', 1 << 8}, {'e', 1 << 9}, {'t', 1 << 10}, {'d', 1 << 12}, {'n', 1 << 14},
+	{'g', engine.NotifyGeneric}, {'$', engine.NotifyString}, {'l', engine.NotifyList}, {'s', engine.NotifySet},
+	{'h', engine.NotifyHash}, {'z', engine.NotifyZSet}, {'x', engine.NotifyExpired}, {'e', engine.NotifyEvicted},
+	{'t', engine.NotifyStream}, {'d', engine.NotifyModule}, {'n', engine.NotifyNew},
 }
-
-const (
-	notifyKeyspace = 1 << 0
-	notifyKeyevent = 1 << 1
-	notifyKeyMiss  = 1 << 11
-	notifyAll      = 1<<2 | 1<<3 | 1<<4 | 1<<5 | 1<<6 | 1<<7 | 1<<8 | 1<<9 | 1<<10 | 1<<12
-)
 
 // parseNotifyEvents is keyspaceEventsStringToFlags then
 // keyspaceEventsFlagsToString, on a C string: the value CONFIG GET
-// shows, or false for an unknown class character.
-func parseNotifyEvents(v string) (string, bool) {
+// shows and the flags (engine.Notify...), or false for an unknown class
+// character.
+func parseNotifyEvents(v string) (string, int, bool) {
 	flags := 0
 	for _, c := range []byte(cstr(v)) {
 		switch c {
 		case 'A':
-			flags |= notifyAll
+			flags |= engine.NotifyAll
 		case 'K':
-			flags |= notifyKeyspace
+			flags |= engine.NotifyKeyspace
 		case 'E':
-			flags |= notifyKeyevent
+			flags |= engine.NotifyKeyevent
 		case 'm':
-			flags |= notifyKeyMiss
+			flags |= engine.NotifyKeyMiss
 		default:
 			i := bytes.IndexByte([]byte("g$lshzxetdn"), c)
 			if i < 0 {
-				return "", false
+				return "", 0, false
 			}
 			flags |= notifyClasses[i].flag
 		}
 	}
 	var b strings.Builder
-	if flags&notifyAll == notifyAll {
+	if flags&engine.NotifyAll == engine.NotifyAll {
 		b.WriteByte('A') // and 'n', if set, is not shown (as in Redis)
 	} else {
 		for _, nc := range notifyClasses {
@@ -337,16 +334,16 @@ func parseNotifyEvents(v string) (string, bool) {
 			}
 		}
 	}
-	if flags&notifyKeyspace != 0 {
+	if flags&engine.NotifyKeyspace != 0 {
 		b.WriteByte('K')
 	}
-	if flags&notifyKeyevent != 0 {
+	if flags&engine.NotifyKeyevent != 0 {
 		b.WriteByte('E')
 	}
-	if flags&notifyKeyMiss != 0 {
+	if flags&engine.NotifyKeyMiss != 0 {
 		b.WriteByte('m')
 	}
-	return b.String(), true
+	return b.String(), flags, true
 }
 
 // Multi-argument parameters. Each takes the current value (those that
@@ -459,7 +456,7 @@ func parseLatencyPercentiles(_ string, args []string) (string, string) {
 
 // parseNotify is setConfigNotifyKeyspaceEventsOption.
 func parseNotify(_ string, args []string) (string, string) {
-	v, ok := parseNotifyEvents(args[0])
+	v, _, ok := parseNotifyEvents(args[0])
 	if !ok {
 		return "", "Invalid event class character. Use 'Ag$lshzxeKEtmdn'."
 	}

@@ -71,11 +71,11 @@ func TestParseNotifyEvents(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{"", ""}, {"KEA", "AKE"}, {"An", "A"}, {"g$lshzxetdmn", "Am"}, {"KEg\x00Q", "gKE"}, {"x", "x"}, {"nK", "nK"}, {"mE", "Em"},
 	} {
-		if got, ok := parseNotifyEvents(tc.in); !ok || got != tc.want {
+		if got, _, ok := parseNotifyEvents(tc.in); !ok || got != tc.want {
 			t.Errorf("parseNotifyEvents(%q) = %q, %v, want %q", tc.in, got, ok, tc.want)
 		}
 	}
-	if _, ok := parseNotifyEvents("KQ"); ok {
+	if _, _, ok := parseNotifyEvents("KQ"); ok {
 		t.Errorf("parseNotifyEvents(%q) accepted", "KQ")
 	}
 }

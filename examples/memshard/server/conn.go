@@ -70,12 +70,20 @@ type conn struct {
 	blockedInput []byte
 	inputGone    bool
 	subs         connSubs // Pub/Sub subscriptions (pubsub.go)
-	// holdingMessages: a subscription made since the last flush holds
-	// this connection's messages back (replyQueue.holdMessages).
+	// holdingMessages: a subscription made since the last flush, or a
+	// keyspace notification of the connection's own command, holds its
+	// messages back (replyQueue.holdMessages).
 	holdingMessages bool
 	// trackPending: invalidations this connection's command caused for
 	// itself, sent after its reply (tracking.go).
 	trackPending []pendingPush
+	// The keyspace notifications the running command sends to this
+	// connection, placed in its reply (notify.go); pushesFirst puts them
+	// before it; notifyReached, if set, is closed once the others have
+	// theirs.
+	selfPushes    []selfPush
+	pushesFirst   bool
+	notifyReached chan struct{}
 
 	// What CLIENT LIST shows of the connection, read by other connections.
 	mu         sync.Mutex
@@ -121,6 +129,7 @@ func newConn(s *Server, nc net.Conn) *conn {
 		multiLen:   -1,
 	}
 	c.ctx, c.cancel = context.WithCancel(s.ctx)
+	c.state.owner = c
 	return c
 }
 

@@ -34,6 +34,7 @@ func (c *conn) execute(argv [][]byte) {
 	}
 	t := c.dispatch(argv, &call)
 	c.recordCall(&call)
+	c.placePushes()
 	c.endReply(t)
 	if tracking || c.tracking.Load() {
 		c.flushTrackPending()

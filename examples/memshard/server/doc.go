@@ -21,7 +21,14 @@
 //
 // Standalone is a Backend without durability, for tests and --standalone.
 //
+// Keyspace notifications (notify.go) come from the backend with the ticket
+// of the command that raised them and are published on this node once it
+// has settled, in execution order.
+//
 // Lock order: Server.mu → replyQueue.mu (Close kills connections under
-// Server.mu). conn.mu, Server.mu and Standalone.mu are otherwise never
-// held together; configState.mu is never held with another.
+// Server.mu); the backend's lock (Standalone.mu, the shard's) → notifier.mu
+// → pubsubRegistry.mu → replyQueue.mu (keyspace notifications are handed
+// over, and may be published, as the backend runs the command). conn.mu,
+// Server.mu and Standalone.mu are otherwise never held together;
+// configState.mu is never held with another.
 package server

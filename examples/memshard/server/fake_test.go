@@ -25,6 +25,10 @@ type fakeBackend struct {
 	cond    sync.Cond
 	next    Ticket
 	settled map[Ticket]string // settled tickets and the error they settled with
+	// With notifications on, a SET raises "set" (before its reply) and
+	// hands it to events with its ticket.
+	notify int
+	events func(*ConnState, Ticket, []engine.Event)
 }
 
 func newFakeBackend() *fakeBackend {
@@ -43,6 +47,13 @@ func newFakeBackend() *fakeBackend {
 
 func (f *fakeBackend) setTopology(t Topology) { f.topo.Store(&t) }
 
+// tickets returns the last ticket a write got.
+func (f *fakeBackend) tickets() Ticket {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.next
+}
+
 // settle settles ticket t with errMsg ("" for success).
 func (f *fakeBackend) settle(t Ticket, errMsg string) {
 	f.mu.Lock()
@@ -58,10 +69,14 @@ func (f *fakeBackend) Table() engine.Table { return f.table }
 func (f *fakeBackend) Do(conn *ConnState, argv [][]byte, w *resp.Writer) Ticket {
 	switch cmd := f.table.Lookup(argv[0]); cmd.Name {
 	case "set":
+		at := w.Len()
 		w.OK()
 		f.mu.Lock()
 		defer f.mu.Unlock()
 		f.next++
+		if f.notify != 0 && f.events != nil {
+			f.events(conn, f.next, []engine.Event{{Class: engine.NotifyString, Name: "set", Key: string(argv[1]), At: at}})
+		}
 		return f.next
 	case "get":
 		w.Bulk(argv[1])
@@ -81,6 +96,17 @@ func (f *fakeBackend) OnModified(func(by *ConnState, mods []Modified))       {}
 func (f *fakeBackend) PauseExpiry(bool)                                      {}
 
 func (f *fakeBackend) Scripts() *engine.ScriptMonitor { return &f.scripts }
+func (f *fakeBackend) SetNotify(flags int) {
+	f.mu.Lock()
+	f.notify = flags
+	f.mu.Unlock()
+}
+
+func (f *fakeBackend) OnKeyspaceEvents(deliver func(*ConnState, Ticket, []engine.Event)) {
+	f.mu.Lock()
+	f.events = deliver
+	f.mu.Unlock()
+}
 
 func (f *fakeBackend) Exec(conn *ConnState, queued [][][]byte, w *resp.Writer) Ticket {
 	w.Array(len(queued))

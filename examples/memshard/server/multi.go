@@ -117,6 +117,7 @@ func execCmd(c *conn, argv [][]byte) Ticket {
 	defer func() { c.state.Protos = nil }()
 	tmp := resp.NewWriter(c.w.Proto())
 	t := c.s.backend.Exec(&c.state, data, tmp)
+	c.pushesFirst = true // the offsets of its keyspace notifications are tmp's
 	replies, ok := splitArray(tmp.Bytes(), len(data))
 	if !ok { // a null array (WATCH) or an error: EXEC's whole reply
 		c.w.Raw(tmp.Bytes())

@@ -93,6 +93,39 @@ func (r *pubsubRegistry) remove(k subKind, name string, c *conn) {
 // goes in its reply at once, before PUBLISH's count, as in Redis.
 func (r *pubsubRegistry) publish(self *conn, sharded bool, channel, message []byte) int {
 	var enc messageEncodings
+	return r.each(sharded, channel, func(c *conn, word string, pattern []byte) {
+		c.deliverFrom(self, enc.get(c, word, pattern, channel, message))
+	})
+}
+
+// publishExcept is publish of a message for every subscriber but skip
+// (nil: none), which takes its copy itself (messagesFor).
+func (r *pubsubRegistry) publishExcept(skip *conn, channel, message []byte) {
+	var enc messageEncodings
+	r.each(false, channel, func(c *conn, word string, pattern []byte) {
+		if c != skip {
+			c.deliver(enc.get(c, word, pattern, channel, message))
+		}
+	})
+}
+
+// messagesFor appends to out the encoded messages c would receive if
+// message were published on channel, in the order publish delivers them.
+func (r *pubsubRegistry) messagesFor(c *conn, out [][]byte, channel, message []byte) [][]byte {
+	var enc messageEncodings
+	r.each(false, channel, func(x *conn, word string, pattern []byte) {
+		if x == c {
+			out = append(out, enc.get(c, word, pattern, channel, message))
+		}
+	})
+	return out
+}
+
+// each calls f, under the registry's lock, for each subscription a
+// message on channel reaches, in delivery order (see publish), with the
+// message's kind word and pattern (nil for a channel subscription); it
+// returns how many there were.
+func (r *pubsubRegistry) each(sharded bool, channel []byte, f func(c *conn, word string, pattern []byte)) int {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	k := kindChannel
@@ -101,7 +134,7 @@ func (r *pubsubRegistry) publish(self *conn, sharded bool, channel, message []by
 	}
 	n := 0
 	for _, c := range r.subs[k][string(channel)] {
-		c.deliverFrom(self, enc.get(c, subWords[k].message, nil, channel, message))
+		f(c, subWords[k].message, nil)
 		n++
 	}
 	if sharded {
@@ -112,7 +145,7 @@ func (r *pubsubRegistry) publish(self *conn, sharded bool, channel, message []by
 			continue
 		}
 		for _, c := range r.subs[kindPattern][pat] {
-			c.deliverFrom(self, enc.get(c, "pmessage", []byte(pat), channel, message))
+			f(c, "pmessage", []byte(pat))
 			n++
 		}
 	}

@@ -18,7 +18,7 @@ import (
 // a command on the control connection until it replies as given.
 type bstep struct {
 	conn int    // 1-based; 0: the control connection
-	op   string // do (send, read), send, read, quiet (do, unrecorded), blocked, until, close
+	op   string // do (send, read), send, read, quiet (do, unrecorded), blocked, until, close, upto
 	args []string
 }
 
@@ -28,6 +28,12 @@ func bread(conn int) bstep                  { return bstep{conn: conn, op: "read
 func bquiet(conn int, args ...string) bstep { return bstep{conn: conn, op: "quiet", args: args} }
 func bblocked(n int) bstep                  { return bstep{op: "blocked", args: []string{itoa(n)}} }
 func bclose(conn int) bstep                 { return bstep{conn: conn, op: "close"} }
+
+// bupto reads, as one record, everything conn receives up to and
+// including a bulk string s: the reply of PING s (RESP3, or outside
+// Pub/Sub) or the end of a message s, however the replies before it
+// interleave.
+func bupto(conn int, s string) bstep { return bstep{conn: conn, op: "upto", args: []string{s}} }
 
 // buntil repeats argv until it replies want (RESP, as redis-server sends it).
 func buntil(want string, args ...string) bstep {
@@ -116,6 +122,8 @@ func runScenario(t *testing.T, addr string, steps []bstep) []string {
 			c.Send(redisdiff.Encode(args...))
 		case "read":
 			record(c.Read())
+		case "upto":
+			record(c.ReadUntil(fmt.Appendf(nil, "$%d\r\n%s\r\n", len(args[0]), args[0])))
 		case "close":
 			c.Close()
 		case "blocked":

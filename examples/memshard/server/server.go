@@ -75,6 +75,7 @@ type Server struct {
 	pubsub  *pubsubRegistry
 	tracker *tracker   // CLIENT TRACKING (tracking.go)
 	paused  pauseState // CLIENT PAUSE (pause.go)
+	notify  *notifier  // keyspace notifications (notify.go)
 
 	mu        sync.Mutex
 	closed    bool
@@ -136,12 +137,15 @@ func New(cfg Config) (*Server, error) {
 	cfg.Backend.OnMessage(func(sharded bool, channel, message []byte) { s.pubsub.publish(nil, sharded, channel, message) })
 	s.tracker = newTracker(s)
 	cfg.Backend.OnModified(s.tracker.modified)
+	s.notify = &notifier{s: s, wake: make(chan struct{}, 1)}
+	cfg.Backend.OnKeyspaceEvents(s.notify.keyspaceEvents)
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	pass := cfg.RequirePass
 	s.pass.Store(&pass)
 	s.stats.info.init(cfg.Backend)
-	s.wg.Add(1)
+	s.wg.Add(2)
 	go s.sampleStats()
+	go s.notify.loop(s.ctx)
 	return s, nil
 }
 

@@ -12,6 +12,8 @@ import (
 	"github.com/quorumlog/quorumlog/examples/memshard/resp"
 )
 
+var _ Backend = (*Standalone)(nil)
+
 // Standalone is a Backend without durability or replication: one engine.DB
 // behind one mutex, every reply released at once (tickets are always 0).
 // It serves tests and memshard's --standalone mode. It is always the
@@ -31,6 +33,9 @@ type Standalone struct {
 	frozen   bool                             // PauseExpiry
 	expired  uint64                           // keys deleted by expiry
 	scripts  engine.ScriptMonitor             // the script running under mu, seen without it
+	// events takes the keyspace notifications of each call
+	// (OnKeyspaceEvents); nil: nobody.
+	events func(conn *ConnState, t Ticket, events []engine.Event)
 }
 
 // watchState is one connection's WATCH: its keys, whether one changed, and
@@ -98,6 +103,7 @@ func (s *Standalone) expireLoop() {
 				s.expired += uint64(s.db.ActiveExpire(c, activeExpireMax))
 			}
 			s.mods.Report(nil)
+			s.eventsLocked(nil, c)
 			s.mu.Unlock()
 		}
 	}
@@ -122,6 +128,7 @@ func (s *Standalone) Do(conn *ConnState, argv [][]byte, w *resp.Writer) Ticket {
 	c := &engine.Call{Argv: argv, Out: w, Now: time.Now().UnixMilli(), Scripts: &s.scripts, TrackReads: conn.TrackReads, ReadOnlyReplica: s.frozen}
 	s.table.Exec(s.db, c)
 	s.expired += uint64(c.ExpiredKeys())
+	s.eventsLocked(conn, c)
 	s.serveBlockedLocked()
 	s.mods.Report(conn)
 	return 0
@@ -130,12 +137,20 @@ func (s *Standalone) Do(conn *ConnState, argv [][]byte, w *resp.Writer) Ticket {
 // Scripts implements Backend.
 func (s *Standalone) Scripts() *engine.ScriptMonitor { return &s.scripts }
 
+// eventsLocked hands the keyspace notifications c raised to the server.
+func (s *Standalone) eventsLocked(conn *ConnState, c *engine.Call) {
+	if ev := c.Events(); len(ev) > 0 && s.events != nil {
+		s.events(conn, 0, ev)
+	}
+}
+
 // Block implements Backend.
 func (s *Standalone) Block(ctx context.Context, conn *ConnState, argv [][]byte, w *resp.Writer, onBlock func()) BlockResult {
 	s.mu.Lock()
 	c := &engine.Call{Argv: argv, Out: w, Now: time.Now().UnixMilli(), MayBlock: true, Scripts: &s.scripts, TrackReads: conn.TrackReads, ReadOnlyReplica: s.frozen}
 	s.table.Exec(s.db, c)
 	s.expired += uint64(c.ExpiredKeys())
+	s.eventsLocked(conn, c)
 	if c.Blocked == nil {
 		s.serveBlockedLocked()
 		s.mods.Report(conn)
@@ -169,11 +184,25 @@ func (s *Standalone) OnModified(f func(by *ConnState, mods []Modified)) {
 	s.mu.Unlock()
 }
 
+// SetNotify implements Backend.
+func (s *Standalone) SetNotify(flags int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.db.SetNotify(flags)
+}
+
+// OnKeyspaceEvents implements Backend: every ticket is 0.
+func (s *Standalone) OnKeyspaceEvents(deliver func(conn *ConnState, t Ticket, events []engine.Event)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.events = deliver
+}
+
 // serveBlockedLocked serves the clients blocked on keys the last command
 // created.
 func (s *Standalone) serveBlockedLocked() {
 	if s.db.HasReady() {
-		s.table.ServeBlocked(s.db, time.Now().UnixMilli(), func(*engine.Waiter, *engine.Call) {})
+		s.table.ServeBlocked(s.db, time.Now().UnixMilli(), func(_ *engine.Waiter, c *engine.Call) { s.eventsLocked(nil, c) })
 	}
 }
 
@@ -195,6 +224,7 @@ func (s *Standalone) Exec(conn *ConnState, queued [][][]byte, w *resp.Writer) Ti
 		c := &engine.Call{Argv: argv, Out: w, Now: now, InExec: true, Scripts: &s.scripts, TrackReads: conn.TrackReads, ReadOnlyReplica: s.frozen}
 		s.table.Exec(s.db, c)
 		s.expired += uint64(c.ExpiredKeys())
+		s.eventsLocked(conn, c)
 	}
 	s.db.EndExec()
 	s.serveBlockedLocked()

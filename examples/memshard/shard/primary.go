@@ -40,13 +40,39 @@ func (s *Shard) Do(conn *server.ConnState, argv [][]byte, w *resp.Writer) server
 		return 0
 	}
 	calls := s.effectCalls
-	t := s.execLocked(&engine.Call{Argv: argv, Out: w, Now: nowMs(), TrackReads: conn.TrackReads})
+	c := &engine.Call{Argv: argv, Out: w, Now: nowMs(), TrackReads: conn.TrackReads}
+	t := s.execLocked(c)
 	if s.effectCalls != calls {
 		s.noteWriterLocked(conn)
 	}
+	s.eventsLocked(conn, t, c)
 	s.serveBlockedLocked()
 	s.mods.Report(conn)
 	return t
+}
+
+// eventsLocked hands the keyspace notifications c raised to the server,
+// with the ticket they wait for (that of c's reply: its own write's, or
+// the uncommitted writes it read).
+func (s *Shard) eventsLocked(conn *server.ConnState, t server.Ticket, c *engine.Call) {
+	if ev := c.Events(); len(ev) > 0 && s.events != nil {
+		s.events(conn, t, ev)
+	}
+}
+
+// SetNotify implements server.Backend.
+func (s *Shard) SetNotify(flags int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.notifyFlags = flags
+	s.db.SetNotify(flags)
+}
+
+// OnKeyspaceEvents implements server.Backend.
+func (s *Shard) OnKeyspaceEvents(deliver func(conn *server.ConnState, t server.Ticket, events []engine.Event)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.events = deliver
 }
 
 // Block runs a blocking command (server.Backend): BLPOP and friends.
@@ -63,6 +89,7 @@ func (s *Shard) Block(ctx context.Context, conn *server.ConnState, argv [][]byte
 	if s.effectCalls != calls {
 		s.noteWriterLocked(conn)
 	}
+	s.eventsLocked(conn, t, c)
 	if c.Blocked == nil || s.role != rolePrimary {
 		s.serveBlockedLocked()
 		s.mods.Report(conn)
@@ -102,6 +129,7 @@ func (s *Shard) serveBlockedLocked() {
 			s.noteWriterLocked(w.Owner.(*server.ConnState))
 		}
 		w.Ticket = t
+		s.eventsLocked(nil, server.Ticket(t), c)
 	})
 }
 
@@ -230,7 +258,10 @@ func (s *Shard) Exec(conn *server.ConnState, queued [][][]byte, w *resp.Writer) 
 		if conn.Protos != nil {
 			w.SetProto(conn.Protos[i])
 		}
-		ticket = max(ticket, s.execLocked(&engine.Call{Argv: argv, Out: w, Now: nowMs(), TrackReads: conn.TrackReads}))
+		c := &engine.Call{Argv: argv, Out: w, Now: nowMs(), TrackReads: conn.TrackReads}
+		t := s.execLocked(c)
+		ticket = max(ticket, t)
+		s.eventsLocked(conn, t, c)
 	}
 	s.db.EndExec()
 	if s.effectCalls != calls {
@@ -256,8 +287,9 @@ func (s *Shard) expireLoop(ctx context.Context) {
 		if s.role == rolePrimary && !s.frozen && s.servingLocked(time.Now()) {
 			c := &engine.Call{Now: nowMs(), Out: resp.NewWriter(2)}
 			if s.db.ActiveExpire(c, 200) > 0 {
-				s.addEffectsLocked(c.Effects())
+				t := s.addEffectsLocked(c.Effects())
 				s.mods.Report(nil)
+				s.eventsLocked(nil, server.Ticket(t), c) // "expired", once the DELs commit
 			}
 		}
 		s.mu.Unlock()

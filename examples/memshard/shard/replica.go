@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/quorumlog/quorumlog/client"
+	"github.com/quorumlog/quorumlog/examples/memshard/engine"
 	"github.com/quorumlog/quorumlog/examples/memshard/resp"
 	"github.com/quorumlog/quorumlog/examples/memshard/server"
 )
@@ -133,6 +134,7 @@ func (s *Shard) restoreSnapshot(ctx context.Context) error {
 		return nil
 	}
 	s.setHooksLocked(db)
+	db.SetNotify(s.notifyFlags)
 	db.AddKeyspaceStats(s.db.KeyspaceStats())
 	s.db = db
 	s.restored = info
@@ -230,6 +232,16 @@ func (s *Shard) applyLocked(rec client.Record) error {
 	switch {
 	case !whole:
 		// A part of a batch that continues: it applies with its last part.
+	case r.kind == kindEffects && s.caughtUp && s.events != nil && s.db.Notify() != 0:
+		// As a Redis replica notifies of the commands its primary sends
+		// (not of a full resync's load: until caught up, nothing).
+		now, out := nowMs(), resp.NewWriter(2)
+		for _, argv := range r.effects {
+			out.Reset()
+			c := &engine.Call{Argv: argv, Out: out, Now: now, Replay: true}
+			s.table.Exec(s.db, c)
+			s.eventsLocked(nil, 0, c)
+		}
 	case r.kind == kindEffects:
 		applyEffects(s.table, s.db, r.effects, resp.NewWriter(2))
 	case r.kind == kindHeartbeat || r.kind == kindElect:

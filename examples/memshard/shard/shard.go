@@ -155,6 +155,10 @@ type Shard struct {
 	frozen      bool                 // clients are paused: no key expires (PauseExpiry)
 	inExec      bool                 // an EXEC block is running: its effects stay in one batch
 	maxRecord   int                  // the largest record to build (Config.MaxRecordBytes, or the log's)
+	// Keyspace notifications: the classes the engine raises (SetNotify;
+	// every new DB gets them) and who takes them (OnKeyspaceEvents).
+	notifyFlags int
+	events      func(conn *server.ConnState, t server.Ticket, events []engine.Event)
 
 	// Written under mu, read without it by the connections' goroutines on
 	// every command (Route) and every held reply (Wait): the shard's lock
@@ -241,6 +245,7 @@ func (s *Shard) reset() {
 	}
 	db := engine.New()
 	s.setHooksLocked(db)
+	db.SetNotify(s.notifyFlags)
 	s.db = db
 	if old != nil {
 		s.db.AddKeyspaceStats(old.KeyspaceStats()) // INFO's keyspace_hits/misses outlive the keyspace

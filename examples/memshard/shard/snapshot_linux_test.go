@@ -31,13 +31,13 @@ func TestWriteSnapshot_DiskFull(t *testing.T) {
 	ctx, st := context.Background(), mustDirStore(t, dir)
 
 	small := engine.New()
-	small.Set("k", []byte("v"), 0)
+	small.Set(&engine.Call{}, "k", []byte("v"), 0)
 	if _, err := WriteSnapshot(ctx, st, SnapshotInfo{Log: "l", ID: 1}, small); err != nil {
 		t.Fatal(err)
 	}
 	big := testDB(t)
 	for i := range 3000 {
-		big.Set(fmt.Sprintf("big:%d", i), make([]byte, 1000), 0)
+		big.Set(&engine.Call{}, fmt.Sprintf("big:%d", i), make([]byte, 1000), 0)
 	}
 	_, err := WriteSnapshot(ctx, st, SnapshotInfo{Log: "l", ID: 2}, big)
 	if !errors.Is(err, syscall.ENOSPC) {
