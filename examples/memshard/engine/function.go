@@ -107,19 +107,28 @@ func (fl *functionLibs) sorted() []*library {
 var functionFlags sync.Map // string -> int
 
 // fcallIsWrite is fcallGetCommandFlags: FCALL and FCALL_RO are writes if
-// the function lacks no-writes. A function the index does not know makes
-// FCALL a write (the safe guess: a replica redirects it) and FCALL_RO
-// not (its own flags: read-only), as Redis refuses FCALL_RO of a writing
-// function on a read-only replica with its write-command error.
+// the function lacks no-writes, as Redis refuses FCALL_RO of a writing
+// function on a read-only replica with its write-command error. A
+// function the index does not know leaves the command's own flags: not a
+// write (a replica answers that the function is not found, as Redis's),
+// but FCALL may replicate (fcallMayReplicate).
 func fcallIsWrite(argv [][]byte, ro bool) bool {
 	if len(argv) < 2 {
 		return false
 	}
 	f, ok := functionFlags.Load(asciiLower(argv[1]))
-	if !ok {
-		return !ro
+	return ok && f.(int)&scriptNoWrites == 0
+}
+
+// fcallMayReplicate: FCALL keeps its may_replicate flag (CLIENT PAUSE
+// WRITE postpones it) unless the function is known, whose own flags then
+// decide (fcallIsWrite).
+func fcallMayReplicate(argv [][]byte, ro bool) bool {
+	if ro || len(argv) < 2 {
+		return false
 	}
-	return f.(int)&scriptNoWrites == 0
+	_, known := functionFlags.Load(asciiLower(argv[1]))
+	return !known
 }
 
 // asciiLower returns b in lower case as C's tolower makes it (ASCII only).
@@ -265,8 +274,10 @@ func functionCommands() []*Command {
 		function.Subcommands[s.Name[len("function|"):]] = s
 	}
 	fcall := func(name string, ro bool) *Command {
-		return scriptCaller(name, ro, func(argv [][]byte) bool { return fcallIsWrite(argv, ro) },
+		cmd := scriptCaller(name, ro, func(argv [][]byte) bool { return fcallIsWrite(argv, ro) },
 			func(db *DB, c *Call) { fcallCommand(db, c, ro) })
+		cmd.MayReplicateFunc = func(argv [][]byte) bool { return fcallMayReplicate(argv, ro) }
+		return cmd
 	}
 	return []*Command{fcall("fcall", false), fcall("fcall_ro", true), function}
 }

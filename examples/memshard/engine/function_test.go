@@ -397,11 +397,12 @@ func TestFunctionDumpReplay(t *testing.T) {
 	h.checkReplica()
 }
 
-// TestFunctionWriteness: FCALL is a write, for routing and replicas,
-// unless its function is known (the process-wide index, kept as libraries
-// come and go) and has no-writes; FCALL_RO is one only for a known
-// function without no-writes (Redis's fcallGetCommandFlags: a read-only
-// replica refuses it as a write).
+// TestFunctionWriteness: FCALL and FCALL_RO are writes, for routing and
+// replicas, when their function is known (the process-wide index, kept as
+// libraries come and go) and lacks no-writes (Redis's
+// fcallGetCommandFlags: a read-only replica refuses it as a write); an
+// unknown function leaves FCALL's own flags: not a write, but it may
+// replicate (CLIENT PAUSE WRITE postpones it).
 func TestFunctionWriteness(t *testing.T) {
 	table, db := NewTable(), New()
 	run := func(argv ...string) {
@@ -418,19 +419,30 @@ func TestFunctionWriteness(t *testing.T) {
 			}
 		}
 	}
+	mayReplicate := func(when, line string, want bool) {
+		t.Helper()
+		argv := toBytes(strings.Fields(line))
+		cmd, _ := table.Resolve(argv)
+		if got := cmd.MayReplicateCall(argv); got != want {
+			t.Errorf("%s: %s: MayReplicateCall %v, want %v", when, line, got, want)
+		}
+	}
 	const lib = "#!lua name=wlib\nredis.register_function('wr_w', function() return 1 end)\n" +
 		"redis.register_function{function_name='wr_r', callback=function() return 1 end, flags={'no-writes'}}"
-	check("unknown", map[string]bool{"FCALL wr_w 0": true, "FCALL wr_r 0": true, "FCALL_RO wr_w 0": false, "FCALL_RO wr_r 0": false})
+	check("unknown", map[string]bool{"FCALL wr_w 0": false, "FCALL wr_r 0": false, "FCALL_RO wr_w 0": false, "FCALL_RO wr_r 0": false})
+	mayReplicate("unknown", "FCALL wr_r 0", true)
+	mayReplicate("unknown", "FCALL_RO wr_r 0", false)
 	run("FUNCTION", "LOAD", lib)
+	mayReplicate("loaded", "FCALL wr_r 0", false)
 	check("loaded", map[string]bool{"FCALL wr_w 0": true, "FCALL wr_r 0": false, "FCALL WR_R 0": false,
 		"FCALL_RO wr_w 0": true, "FCALL_RO wr_r 0": false, "FUNCTION LIST": false, "FUNCTION LOAD x": true})
 	run("FUNCTION", "LOAD", "REPLACE", strings.ReplaceAll(lib, "{'no-writes'}", "{}"))
 	check("replaced", map[string]bool{"FCALL wr_r 0": true, "FCALL_RO wr_r 0": true})
 	run("FUNCTION", "DELETE", "wlib")
-	check("deleted", map[string]bool{"FCALL wr_r 0": true, "FCALL_RO wr_r 0": false})
+	check("deleted", map[string]bool{"FCALL wr_r 0": false, "FCALL_RO wr_r 0": false})
 	run("FUNCTION", "LOAD", lib)
 	run("FUNCTION", "FLUSH")
-	check("flushed", map[string]bool{"FCALL wr_r 0": true, "FCALL_RO wr_w 0": false})
+	check("flushed", map[string]bool{"FCALL wr_r 0": false, "FCALL_RO wr_w 0": false})
 	if table.Lookup([]byte("fcall")).IsWrite() {
 		t.Error("FCALL's flags say write")
 	}

@@ -47,6 +47,7 @@ func (c *conn) block(dc *engine.Command, argv [][]byte, call *callInfo) Ticket {
 		stopInput func()
 	)
 	res := c.s.backend.Block(ctx, &c.state, argv, c.w, func() {
+		c.endPauseTurn() // a blocked command lets the next postponed one run
 		blockedAt = time.Now()
 		c.s.stats.info.blocked.Add(1)
 		c.mu.Lock()

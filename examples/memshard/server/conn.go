@@ -77,6 +77,9 @@ type conn struct {
 	// trackPending: invalidations this connection's command caused for
 	// itself, sent after its reply (tracking.go).
 	trackPending []pendingPush
+	// pauseTurn ends the turn of a command that was postponed by CLIENT
+	// PAUSE, so that the next one runs (pause.go).
+	pauseTurn func()
 	// The keyspace notifications the running command sends to this
 	// connection, placed in its reply (notify.go); pushesFirst puts them
 	// before it; notifyReached, if set, is closed once the others have

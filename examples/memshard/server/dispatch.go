@@ -33,6 +33,7 @@ func (c *conn) execute(argv [][]byte) {
 		c.holdingMessages = true
 	}
 	t := c.dispatch(argv, &call)
+	c.endPauseTurn()
 	c.recordCall(&call)
 	c.placePushes()
 	c.endReply(t)

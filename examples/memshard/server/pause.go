@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 
@@ -32,6 +33,13 @@ type pauseState struct {
 	timer *time.Timer
 	// over is closed when the pause ends (made anew for each pause).
 	over chan struct{}
+	// line holds the postponed commands, by the number each got when it
+	// was postponed: once the pause ends they run one after another in
+	// that order, as Redis runs its postponed clients (each takes its turn
+	// when it is at the head; moved, a broadcast on turn).
+	line []uint64
+	next uint64
+	turn *sync.Cond
 }
 
 // pause starts or extends a pause: the stricter mode and the later end of
@@ -83,6 +91,9 @@ func (s *Server) unpauseLocked() {
 	p.mode, p.end = pauseNone, time.Time{}
 	close(p.over)
 	s.backend.PauseExpiry(false)
+	if p.turn != nil {
+		p.turn.Broadcast()
+	}
 }
 
 // pausedFor returns the pause's mode and the channel closed when it ends.
@@ -119,11 +130,14 @@ func (c *conn) postponed(mode int, cc *connCommand, dc *engine.Command, argv [][
 }
 
 // waitPause postpones the command while the pause lasts (a pause may be
-// extended or replaced meanwhile). The replies before it leave first; the
-// client's input is still read, so that a client that goes away is seen.
-// It reports false if the connection is going away.
+// extended or replaced meanwhile), then until the commands postponed
+// before it have run. The replies before it leave first; the client's
+// input is still read, so that a client that goes away is seen. It reports
+// false if the connection is going away. Once it has returned true, the
+// command's turn ends with c.endPauseTurn, after the command ran (or
+// blocked).
 func (c *conn) waitPause(cc *connCommand, dc *engine.Command, argv [][]byte) bool {
-	mode, over := c.s.pausedFor()
+	mode, _ := c.s.pausedFor()
 	if !c.postponed(mode, cc, dc, argv) {
 		return true
 	}
@@ -141,15 +155,51 @@ func (c *conn) waitPause(cc *connCommand, dc *engine.Command, argv [][]byte) boo
 		c.setPostponed(false)
 		c.s.stats.info.blocked.Add(-1)
 	}()
-	for {
-		select {
-		case <-over:
-		case <-ctx.Done():
+	p := &c.s.paused
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.turn == nil {
+		p.turn = sync.NewCond(&p.mu)
+	}
+	n := p.next
+	p.next++
+	p.line = append(p.line, n)
+	stop := context.AfterFunc(ctx, func() {
+		p.mu.Lock()
+		p.turn.Broadcast()
+		p.mu.Unlock()
+	})
+	defer stop()
+	for p.mode != pauseNone && c.postponed(p.mode, cc, dc, argv) || p.line[0] != n {
+		if ctx.Err() != nil {
+			p.leaveLineLocked(n)
 			return false
 		}
-		if mode, over = c.s.pausedFor(); !c.postponed(mode, cc, dc, argv) {
-			return true
-		}
+		p.turn.Wait()
+	}
+	c.pauseTurn = func() {
+		p.mu.Lock()
+		p.leaveLineLocked(n)
+		p.mu.Unlock()
+	}
+	return true
+}
+
+// leaveLineLocked takes postponed command n out of the line: the next one
+// may run.
+func (p *pauseState) leaveLineLocked(n uint64) {
+	if i := slices.Index(p.line, n); i >= 0 {
+		p.line = slices.Delete(p.line, i, i+1)
+		p.turn.Broadcast()
+	}
+}
+
+// endPauseTurn lets the next postponed command run, once this one has run
+// or blocked.
+func (c *conn) endPauseTurn() {
+	if c.pauseTurn != nil {
+		c.pauseTurn()
+		c.pauseTurn = nil
 	}
 }
 

@@ -34,6 +34,16 @@ func pauseScenarios() []bscenario {
 			bsend(1, "EVALSHA", "e0e1f9fabfc9d4800c877a703b823ac0578ff8db", "0"), bblocked(4), // unknown: may replicate
 			bdo(0, "CLIENT", "UNPAUSE"), bread(2), bread(3), bread(4), bread(1), bdo(4, "EXEC"),
 		}},
+		{"WRITE: functions", []bstep{
+			bdo(1, "FUNCTION", "LOAD", "#!lua name=plib\nredis.register_function{function_name='r', callback=function() return 1 end, flags={'no-writes'}}\n"+
+				"redis.register_function('w', function() return 2 end)"),
+			bdo(1, "CLIENT", "PAUSE", "100000", "WRITE"),
+			bdo(1, "FCALL", "r", "0"), bdo(1, "FCALL_RO", "r", "0"),
+			bsend(2, "FCALL", "nosuch", "0"), bblocked(1), // unknown: may replicate
+			bsend(3, "FCALL", "w", "0"), bblocked(2),
+			bsend(4, "FUNCTION", "DELETE", "plib"), bblocked(3),
+			bdo(1, "CLIENT", "UNPAUSE"), bread(2), bread(3), bread(4),
+		}},
 		{"a later pause extends, a stricter one wins", []bstep{
 			bdo(1, "CLIENT", "PAUSE", "100000", "WRITE"), bdo(1, "CLIENT", "PAUSE", "10", "WRITE"),
 			bsend(2, "SET", "x", "1"), bblocked(1), bdo(1, "GET", "x"),

@@ -32,6 +32,11 @@ func TestShard_FunctionsReplicateAndSurviveASnapshot(t *testing.T) {
 			t.Errorf("%q on the replica = %q", argv, got)
 		}
 	}
+	// A function nobody loaded: not a write (as Redis, which has no flags
+	// for it), so the replica answers as Redis's does.
+	if got, _ := ts.do(r, "FCALL", "nosuch", "0"); got != "-ERR Function not found\r\n" {
+		t.Errorf("FCALL of an unknown function on the replica = %q", got)
+	}
 
 	res, err := TakeSnapshot(t.Context(), ts.log, "shard1", store, true)
 	if err != nil || !res.Trimmed {
