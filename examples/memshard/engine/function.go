@@ -64,6 +64,18 @@ func newFunctionLibs(indexed bool) *functionLibs {
 	return &functionLibs{libs: make(map[string]*library), funcs: make(map[string]*luaFunction), indexed: indexed}
 }
 
+// ScriptCounts returns INFO memory's number_of_cached_scripts,
+// number_of_functions and number_of_libraries.
+func (db *DB) ScriptCounts() (scripts, functions, libraries int) {
+	if db.scripts != nil {
+		scripts = len(db.scripts.scripts)
+	}
+	if db.functions != nil {
+		functions, libraries = len(db.functions.funcs), len(db.functions.libs)
+	}
+	return scripts, functions, libraries
+}
+
 func (db *DB) functionLibs() *functionLibs {
 	if db.functions == nil {
 		db.functions = newFunctionLibs(true)

@@ -138,6 +138,9 @@ type Backend interface {
 	// error, SCRIPT KILL, FUNCTION KILL and FUNCTION STATS, answered
 	// without waiting for the script.
 	Scripts() *engine.ScriptMonitor
+	// ScriptCounts returns the scripts cached and the functions and
+	// libraries loaded (INFO memory); it waits for a running script.
+	ScriptCounts() (scripts, functions, libraries int)
 	// Watch makes a later Exec of conn fail if any of keys changes first.
 	Watch(conn *ConnState, keys [][]byte)
 	// Unwatch forgets conn's watched keys (EXEC, DISCARD, UNWATCH, RESET, close).

@@ -65,3 +65,16 @@ func TestFunctionNoCluster(t *testing.T) {
 		}
 	}
 }
+
+// TestDiffScriptCounts: INFO memory counts cached scripts, functions and
+// libraries as Redis does, as they come and go.
+func TestDiffScriptCounts(t *testing.T) {
+	diffScenarios(t, []bscenario{{"counts", []bstep{
+		bquiet(1, "SCRIPT", "FLUSH"), bquiet(1, "FUNCTION", "FLUSH"), bdo(1, "INFO", "memory"),
+		bquiet(1, "SCRIPT", "LOAD", "return 1"), bquiet(1, "EVAL", "return 2", "0"), bquiet(1, "EVAL", "return 2", "0"),
+		bquiet(1, "FUNCTION", "LOAD", serverLibrary), bdo(1, "INFO", "memory"),
+		bquiet(1, "FUNCTION", "LOAD", "#!lua name=two\nredis.register_function('two', function() return 2 end)"), bdo(1, "INFO", "memory"),
+		bquiet(1, "FUNCTION", "DELETE", "srv"), bquiet(1, "SCRIPT", "FLUSH"), bdo(1, "INFO", "memory"),
+		bquiet(1, "FLUSHALL"), bdo(1, "INFO", "memory"),
+	}}})
+}

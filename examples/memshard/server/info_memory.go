@@ -57,6 +57,7 @@ func readHeapObjects() uint64 {
 }
 
 func (s *Server) memoryFields() []infoField {
+	scripts, functions, libraries := s.backend.ScriptCounts()
 	is := &s.stats.info
 	m := readMemory()
 	used := m.heapObjects
@@ -106,9 +107,9 @@ func (s *Server) memoryFields() []infoField {
 		{"used_memory_vm_eval", "0"},
 		{"used_memory_lua_human", "0B"},
 		{"used_memory_scripts_eval", "0"},
-		{"number_of_cached_scripts", "0"},
-		{"number_of_functions", "0"},
-		{"number_of_libraries", "0"},
+		{"number_of_cached_scripts", strconv.Itoa(scripts)},
+		{"number_of_functions", strconv.Itoa(functions)},
+		{"number_of_libraries", strconv.Itoa(libraries)},
 		{"used_memory_vm_functions", "0"},
 		{"used_memory_vm_total", "0"},
 		{"used_memory_vm_total_human", "0B"},

@@ -100,6 +100,8 @@ func runScenario(t *testing.T, addr string, steps []bstep) []string {
 			case len(args) > 1 && args[0] == "INFO" && args[1] == "stats":
 				s = infoLineOf(s, "pubsub_channels") + " " + infoLineOf(s, "pubsub_patterns") + " " + infoLineOf(s, "pubsubshard_channels") +
 					" " + infoLineOf(s, "tracking_total_keys") + " " + infoLineOf(s, "tracking_total_items") + " " + infoLineOf(s, "tracking_total_prefixes")
+			case len(args) > 1 && args[0] == "INFO" && args[1] == "memory":
+				s = infoLineOf(s, "number_of_cached_scripts") + " " + infoLineOf(s, "number_of_functions") + " " + infoLineOf(s, "number_of_libraries")
 			case len(args) > 0 && args[0] == "INFO":
 				s = infoLineOf(s, "blocked_clients") + " " + infoLineOf(s, "tracking_clients")
 			case len(args) > 1 && args[0] == "FUNCTION" && args[1] == "STATS":

@@ -137,6 +137,13 @@ func (s *Standalone) Do(conn *ConnState, argv [][]byte, w *resp.Writer) Ticket {
 // Scripts implements Backend.
 func (s *Standalone) Scripts() *engine.ScriptMonitor { return &s.scripts }
 
+// ScriptCounts implements Backend.
+func (s *Standalone) ScriptCounts() (scripts, functions, libraries int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.db.ScriptCounts()
+}
+
 // eventsLocked hands the keyspace notifications c raised to the server.
 func (s *Standalone) eventsLocked(conn *ConnState, c *engine.Call) {
 	if ev := c.Events(); len(ev) > 0 && s.events != nil {

@@ -220,3 +220,10 @@ func splitAddr(addr string) (host, port string) {
 
 // Scripts returns the monitor of the script running here (server.Backend).
 func (s *Shard) Scripts() *engine.ScriptMonitor { return &s.scripts }
+
+// ScriptCounts implements server.Backend.
+func (s *Shard) ScriptCounts() (scripts, functions, libraries int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.db.ScriptCounts()
+}
