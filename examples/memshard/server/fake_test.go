@@ -96,7 +96,7 @@ func (f *fakeBackend) OnModified(func(by *ConnState, mods []Modified))       {}
 func (f *fakeBackend) PauseExpiry(bool)                                      {}
 
 func (f *fakeBackend) Scripts() *engine.ScriptMonitor { return &f.scripts }
-func (f *fakeBackend) ScriptCounts() (int, int, int)   { return 0, 0, 0 }
+func (f *fakeBackend) ScriptCounts() (int, int, int)  { return 0, 0, 0 }
 func (f *fakeBackend) SetNotify(flags int) {
 	f.mu.Lock()
 	f.notify = flags
