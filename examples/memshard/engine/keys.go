@@ -102,6 +102,9 @@ func keysRenameGeneric(db *DB, c *Call, nx bool) {
 		c.Out.Int(0)
 		return
 	}
+	// src goes first: Redis signals the change of src, then of dst (the
+	// order CLIENT TRACKING invalidates them in).
+	db.Delete(string(src))
 	moved, _ := db.store(string(dst), e.Value, e.ExpireAt) // the same object, in Redis
 	db.signalCreated(string(dst), e.Value)                 // Redis deletes dst, then adds it
 	db.notify(c, NotifyNew, "new", dst)
@@ -110,7 +113,6 @@ func keysRenameGeneric(db *DB, c *Call, nx bool) {
 		moved.execArg = true
 		db.execArgs = append(db.execArgs, moved)
 	}
-	db.Delete(string(src))
 	db.notify(c, NotifyGeneric, "rename_from", src)
 	db.notify(c, NotifyGeneric, "rename_to", dst)
 	if nx {

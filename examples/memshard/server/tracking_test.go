@@ -30,6 +30,8 @@ func trackingScenarios() []bscenario {
 			bdo(1, "EXISTS", "x"), bdo(1, "TTL", "y"), bdo(1, "STRLEN", "z"),
 			bdo(2, "MSET", "x", "1", "y", "2", "z", "3"), bread(1), bread(1), bread(1), bdo(1, "PING"),
 			bdo(1, "CLIENT", "GETREDIR"), bdo(1, "CLIENT", "TRACKINGINFO"), bdo(0, "CLIENT", "LIST"),
+			bdo(2, "SET", "src", "1"), bdo(1, "GET", "src"), bdo(1, "GET", "dst"),
+			bdo(2, "RENAME", "src", "dst"), bread(1), bread(1), bdo(1, "PING"), // src, then dst
 		}},
 		{"a write's own invalidation follows its reply", []bstep{
 			resp3(1), bdo(1, "CLIENT", "TRACKING", "ON"), bdo(1, "GET", "k"),
