@@ -24,10 +24,9 @@ type ConnState struct {
 	// command's reply is written in: Exec sets it on the writer before
 	// running the command. Nil: the writer's throughout.
 	Protos []int
-	// TrackReads, set while the connection tracks keys (CLIENT TRACKING),
-	// remembers keys for its scripts' reads (engine.Call.TrackReads); the
-	// backend calls it with its lock.
-	TrackReads func(keys [][]byte)
+	// Tracking: the connection tracks keys (CLIENT TRACKING), so the
+	// backend reports what its scripts read (Modifications.ReadsOf).
+	Tracking bool
 
 	owner *conn // the server's connection (keyspace notifications)
 }
@@ -37,6 +36,10 @@ type ConnState struct {
 type Modified struct {
 	Key     string
 	Flushed bool
+	// Read: not a change but a read of Key by a script of the connection
+	// whose command it was, which remembers the key (CLIENT TRACKING), in
+	// its place among the changes, as Redis remembers it.
+	Read bool
 }
 
 // BlockResult is how a blocking command ended.

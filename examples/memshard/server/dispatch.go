@@ -129,9 +129,6 @@ func (c *conn) dispatch(argv [][]byte, call *callInfo) Ticket {
 			return 0
 		}
 		call.outcome = callRan
-		if c.tracking.Load() && trackedRead(dc) {
-			c.s.tracker.remember(c, dc.Keys(argv))
-		}
 		if dc.HasFlag(engine.FlagBlocking) {
 			return c.block(dc, argv, call)
 		}

@@ -101,13 +101,6 @@ func execCmd(c *conn, argv [][]byte) Ticket {
 		}
 		data = append(data, argv)
 	}
-	if c.tracking.Load() {
-		for _, argv := range data {
-			if dc, _ := c.s.backend.Table().Resolve(argv); dc != nil && trackedRead(dc) {
-				c.s.tracker.remember(c, dc.Keys(argv))
-			}
-		}
-	}
 	defer c.discard()
 	if len(data) == len(queued) {
 		return c.s.backend.Exec(&c.state, queued, c.w)

@@ -185,7 +185,7 @@ func (t *tracker) enableLocked(c *conn, st *trackState, redir int64, bcast, opti
 		st = &trackState{c: c}
 		t.clients[c.id] = st
 		c.tracking.Store(true)
-		c.state.TrackReads = func(keys [][]byte) { t.remember(c, keys) }
+		c.state.Tracking = true
 		t.used.Store(true)
 	}
 	st.bcast, st.optin, st.optout, st.noloop = bcast, optin, optout, noloop
@@ -226,7 +226,7 @@ func (t *tracker) disable(c *conn) {
 	}
 	delete(t.clients, c.id)
 	c.tracking.Store(false)
-	c.state.TrackReads = nil
+	c.state.Tracking = false
 }
 
 // remember is trackingRememberKeys, called before a read-only command of
@@ -236,18 +236,30 @@ func (t *tracker) disable(c *conn) {
 func (t *tracker) remember(c *conn, keys [][]byte) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	st := t.clients[c.id]
-	if st == nil || st.bcast || st.optin && !st.caching || st.optout && st.caching {
+	if st := t.clients[c.id]; st != nil {
+		ks := make([]string, len(keys))
+		for i, k := range keys {
+			ks[i] = string(k)
+		}
+		t.rememberLocked(st, ks)
+	}
+}
+
+// rememberLocked remembers keys for st's connection unless its mode says
+// not to.
+func (t *tracker) rememberLocked(st *trackState, keys []string) {
+	if st.bcast || st.optin && !st.caching || st.optout && st.caching {
 		return
 	}
+	id := st.c.id
 	for _, k := range keys {
-		ids := t.keys[string(k)]
+		ids := t.keys[k]
 		if ids == nil {
 			ids = map[int64]struct{}{}
-			t.keys[string(k)] = ids
+			t.keys[k] = ids
 		}
-		if _, ok := ids[c.id]; !ok {
-			ids[c.id] = struct{}{}
+		if _, ok := ids[id]; !ok {
+			ids[id] = struct{}{}
 			t.items++
 		}
 	}
@@ -317,6 +329,12 @@ func (t *tracker) modified(by *ConnState, mods []Modified) {
 	defer t.mu.Unlock()
 	var bcastKeys map[string]map[string]int64 // prefix → key → who changed it
 	for _, m := range mods {
+		if m.Read {
+			if st := t.clients[byID]; st != nil {
+				t.rememberLocked(st, []string{m.Key})
+			}
+			continue
+		}
 		if m.Flushed {
 			for _, st := range t.sortedClientsLocked() {
 				t.sendLocked(st, byID, nullFor(st.c.protocol()))
@@ -447,9 +465,9 @@ type pendingPush struct {
 	msg []byte
 }
 
-// trackedRead reports whether a command's keys are remembered: read-only
-// commands but the read-only script commands, whose inner reads are
-// remembered instead (ConnState.TrackReads).
+// trackedRead reports whether a command's keys are remembered (by the
+// backend, once it has run: Modifications.Ran): read-only commands but the
+// read-only script commands, whose inner reads are remembered instead.
 func trackedRead(dc *engine.Command) bool {
 	switch dc.Name {
 	case "eval_ro", "evalsha_ro", "fcall_ro", "spublish":

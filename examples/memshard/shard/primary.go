@@ -40,8 +40,9 @@ func (s *Shard) Do(conn *server.ConnState, argv [][]byte, w *resp.Writer) server
 		return 0
 	}
 	calls := s.effectCalls
-	c := &engine.Call{Argv: argv, Out: w, Now: nowMs(), TrackReads: conn.TrackReads}
+	c := &engine.Call{Argv: argv, Out: w, Now: nowMs(), TrackReads: s.mods.ReadsOf(conn)}
 	t := s.execLocked(c)
+	s.mods.Ran(conn, s.table, argv)
 	if s.effectCalls != calls {
 		s.noteWriterLocked(conn)
 	}
@@ -83,9 +84,10 @@ func (s *Shard) Block(ctx context.Context, conn *server.ConnState, argv [][]byte
 		w.Error(errNotServing)
 		return server.BlockResult{}
 	}
-	c := &engine.Call{Argv: argv, Out: w, Now: nowMs(), MayBlock: true, TrackReads: conn.TrackReads}
+	c := &engine.Call{Argv: argv, Out: w, Now: nowMs(), MayBlock: true, TrackReads: s.mods.ReadsOf(conn)}
 	calls := s.effectCalls
 	t := s.execLocked(c)
+	s.mods.Ran(conn, s.table, argv)
 	if s.effectCalls != calls {
 		s.noteWriterLocked(conn)
 	}
@@ -258,8 +260,9 @@ func (s *Shard) Exec(conn *server.ConnState, queued [][][]byte, w *resp.Writer) 
 		if conn.Protos != nil {
 			w.SetProto(conn.Protos[i])
 		}
-		c := &engine.Call{Argv: argv, Out: w, Now: nowMs(), TrackReads: conn.TrackReads}
+		c := &engine.Call{Argv: argv, Out: w, Now: nowMs(), TrackReads: s.mods.ReadsOf(conn)}
 		t := s.execLocked(c)
+		s.mods.Ran(conn, s.table, argv)
 		ticket = max(ticket, t)
 		s.eventsLocked(conn, t, c)
 	}
