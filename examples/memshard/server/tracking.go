@@ -26,10 +26,13 @@ import (
 //
 // Ordering is what makes a cache correct: an invalidation must not reach
 // a client before the reply of a read that preceded the change, or the
-// client would cache the old value after dropping it. Keys are remembered
-// before the read runs, and a tracking connection holds back the messages
-// sent to it while it executes commands (replyQueue.holdMessages) until
-// their replies are queued. An invalidation for the connection's own change
+// client would cache the old value after dropping it. The backend
+// remembers a command's keys once it has run, under the lock the command
+// ran under (Modifications.Ran; a script's, as its reads happen), in order
+// with the changes, so no change falls between the read and the
+// remembering; and a tracking connection holds back the messages sent to
+// it while it executes commands (replyQueue.holdMessages) until their
+// replies are queued. An invalidation for the connection's own change
 // follows that command's reply, as Redis 7.0 sends it.
 
 // trackingChannel is where invalidations go for a RESP2 redirect target.
