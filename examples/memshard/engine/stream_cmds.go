@@ -523,7 +523,7 @@ func xsetidCommand(db *DB, c *Call) {
 	if maxDel != (streamID{}) {
 		s.maxDeleted = maxDel
 	}
-	db.Touch(string(c.Argv[1]))
+	db.dirty++ // Redis signals no modification: WATCH and CLIENT TRACKING miss it
 	c.PropagateAsIs()
 	c.Out.OK()
 	db.notify(c, NotifyStream, "xsetid", c.Argv[1])

@@ -30,6 +30,33 @@ import (
 // and longer streams, from MEMSHARD_RANDOM_SEED_BASE; NOTIFY_DEBUG=1 logs
 // every step and what both servers sent.
 func TestNotifyRandom(t *testing.T) {
+	runNotifyRandom(t, func(seed int) notifyMode {
+		if seed%2 == 1 {
+			return notifySelf
+		}
+		return notifySubscriber
+	})
+}
+
+// TestTrackingRandom runs cmdgen's random streams as TestNotifyRandom
+// does, on a RESP3 connection with CLIENT TRACKING ON instead (and no
+// keyspace notifications): the invalidations it reads, for the keys its
+// own reads remembered and the two connections' writes changed, must be
+// Redis's, in the same places among its replies.
+func TestTrackingRandom(t *testing.T) {
+	runNotifyRandom(t, func(int) notifyMode { return notifyTracking })
+}
+
+// notifyMode is how a notifySide reads what a command sent.
+type notifyMode int
+
+const (
+	notifySubscriber notifyMode = iota // a separate connection subscribed to __key*__:*
+	notifySelf                         // the command's connection is subscribed itself (RESP3)
+	notifyTracking                     // the command's connection tracks keys (RESP3)
+)
+
+func runNotifyRandom(t *testing.T, modeOf func(seed int) notifyMode) {
 	rs := redisdiff.Start(t)
 	_, addr := startServer(t, Config{})
 	seeds, steps := 4, 600
@@ -46,9 +73,9 @@ func TestNotifyRandom(t *testing.T) {
 	for seed := base; seed < base+seeds; seed++ {
 		t.Run(fmt.Sprintf("seed%d", seed), func(t *testing.T) {
 			flushBoth(t, rs.Addr, addr)
-			self := seed%2 == 1
-			r := newNotifySide(t, rs.Addr, self)
-			m := newNotifySide(t, addr, self)
+			how := modeOf(seed)
+			r := newNotifySide(t, rs.Addr, how)
+			m := newNotifySide(t, addr, how)
 			g := cmdgen.New(uint64(seed))
 			g.Watchers = true
 			var sent [][]string
@@ -97,12 +124,20 @@ type notifySide struct {
 	multi bool
 }
 
-func newNotifySide(t *testing.T, addr string, self bool) *notifySide {
-	s := &notifySide{t: t, cmd: [2]*redisdiff.Conn{dial(t, addr), dial(t, addr)}, self: self}
+func newNotifySide(t *testing.T, addr string, mode notifyMode) *notifySide {
+	s := &notifySide{t: t, cmd: [2]*redisdiff.Conn{dial(t, addr), dial(t, addr)}, self: mode != notifySubscriber}
+	if mode == notifyTracking {
+		s.cmd[1].Do("CONFIG", "SET", "notify-keyspace-events", "")
+		s.cmd[0].Do("HELLO", "3")
+		if got := s.cmd[0].Do("CLIENT", "TRACKING", "ON"); string(got) != "+OK\r\n" {
+			t.Fatalf("CLIENT TRACKING ON on %s = %q", addr, got)
+		}
+		return s
+	}
 	if got := s.cmd[1].Do("CONFIG", "SET", "notify-keyspace-events", "AKEnm"); string(got) != "+OK\r\n" {
 		t.Fatalf("CONFIG SET notify-keyspace-events on %s = %q", addr, got)
 	}
-	if self {
+	if s.self {
 		s.cmd[0].Do("HELLO", "3")
 		s.cmd[0].Do("PSUBSCRIBE", "__key*__:*")
 		return s

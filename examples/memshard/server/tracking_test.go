@@ -32,6 +32,9 @@ func trackingScenarios() []bscenario {
 			bdo(1, "CLIENT", "GETREDIR"), bdo(1, "CLIENT", "TRACKINGINFO"), bdo(0, "CLIENT", "LIST"),
 			bdo(2, "SET", "src", "1"), bdo(1, "GET", "src"), bdo(1, "GET", "dst"),
 			bdo(2, "RENAME", "src", "dst"), bread(1), bread(1), bdo(1, "PING"), // src, then dst
+			bdo(2, "XADD", "st", "1-1", "f", "v"), bdo(1, "XLEN", "st"), bdo(2, "XSETID", "st", "9-9"), bdo(1, "PING"), // no signal
+			bdo(3, "WATCH", "st"), bdo(2, "XSETID", "st", "10-1"), bdo(3, "MULTI"), bdo(3, "PING"), bdo(3, "EXEC"),
+			bdo(2, "XADD", "st", "11-1", "f", "v"), bread(1), bdo(1, "PING"),
 		}},
 		{"a write's own invalidation follows its reply", []bstep{
 			resp3(1), bdo(1, "CLIENT", "TRACKING", "ON"), bdo(1, "GET", "k"),
