@@ -47,7 +47,6 @@ type conn struct {
 	writerDone chan struct{}
 	closeOnce  sync.Once
 	killed     atomic.Bool
-	tracking   atomic.Bool // CLIENT TRACKING is on (tracking.go)
 
 	// Reader goroutine only.
 	state      ConnState

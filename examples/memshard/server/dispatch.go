@@ -26,7 +26,7 @@ func (c *conn) execute(argv [][]byte) {
 	c.beginReply()
 	call := callInfo{argv: argv, replyFrom: c.replyStart}
 	c.redacted = c.redacted[:0]
-	tracking := c.tracking.Load()
+	tracking := c.state.Tracking
 	if tracking && !c.holdingMessages {
 		// Invalidations wait until the replies before them are queued.
 		c.q.holdMessages()
@@ -37,7 +37,7 @@ func (c *conn) execute(argv [][]byte) {
 	c.recordCall(&call)
 	c.placePushes()
 	c.endReply(t)
-	if tracking || c.tracking.Load() {
+	if tracking || c.state.Tracking {
 		c.flushTrackPending()
 		c.trackAfterCommand(argv)
 	}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -187,7 +188,6 @@ func (t *tracker) enableLocked(c *conn, st *trackState, redir int64, bcast, opti
 	if st == nil {
 		st = &trackState{c: c}
 		t.clients[c.id] = st
-		c.tracking.Store(true)
 		c.state.Tracking = true
 		t.used.Store(true)
 	}
@@ -212,7 +212,7 @@ func (t *tracker) enableLocked(c *conn, st *trackState, redir int64, bcast, opti
 // connection). The keys it read stay in the table until they change or
 // are flushed, as in Redis.
 func (t *tracker) disable(c *conn) {
-	if !c.tracking.Load() {
+	if !c.state.Tracking {
 		return
 	}
 	t.mu.Lock()
@@ -228,28 +228,13 @@ func (t *tracker) disable(c *conn) {
 		}
 	}
 	delete(t.clients, c.id)
-	c.tracking.Store(false)
 	c.state.Tracking = false
 }
 
-// remember is trackingRememberKeys, called before a read-only command of
-// a tracking connection runs (so that no change between the read and the
-// remembering is missed): OPTIN needs CLIENT CACHING YES first, OPTOUT
-// remembers unless CLIENT CACHING NO came first; BCAST remembers nothing.
-func (t *tracker) remember(c *conn, keys [][]byte) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if st := t.clients[c.id]; st != nil {
-		ks := make([]string, len(keys))
-		for i, k := range keys {
-			ks[i] = string(k)
-		}
-		t.rememberLocked(st, ks)
-	}
-}
-
-// rememberLocked remembers keys for st's connection unless its mode says
-// not to.
+// rememberLocked is trackingRememberKeys, for the keys a command of st's
+// connection read (Modified.Read): OPTIN needs CLIENT CACHING YES first,
+// OPTOUT remembers unless CLIENT CACHING NO came first, BCAST remembers
+// nothing.
 func (t *tracker) rememberLocked(st *trackState, keys []string) {
 	if st.bcast || st.optin && !st.caching || st.optout && st.caching {
 		return
@@ -358,9 +343,9 @@ func (t *tracker) modified(by *ConnState, mods []Modified) {
 		}
 		t.invalidateKeyLocked(m.Key, byID)
 	}
-	for _, p := range slices.Sorted(mapKeys(bcastKeys)) {
+	for _, p := range slices.Sorted(maps.Keys(bcastKeys)) {
 		changed := bcastKeys[p]
-		all := slices.Sorted(mapKeys(changed))
+		all := slices.Sorted(maps.Keys(changed))
 		for id := range t.prefixes[p] {
 			st := t.clients[id]
 			keys := all
@@ -369,16 +354,6 @@ func (t *tracker) modified(by *ConnState, mods []Modified) {
 			}
 			if len(keys) > 0 {
 				t.sendLocked(st, byID, keysArray(keys))
-			}
-		}
-	}
-}
-
-func mapKeys[V any](m map[string]V) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
 			}
 		}
 	}
