@@ -74,7 +74,17 @@ var clientListVolatile = regexp.MustCompile(`(id|addr|laddr|fd|age|idle|qbuf|qbu
 func runScenario(t *testing.T, addr string, steps []bstep) []string {
 	ctl := dial(t, addr)
 	ctl.Do("CLIENT", "UNPAUSE") // if a failed scenario left a pause
+	ctl.Do("CONFIG", "SET", "maxmemory", "0", "maxmemory-policy", "noeviction")
 	ctl.Do("FLUSHALL")
+	// The connections of the scenario before may still be closing (a
+	// subscriber CLIENT KILL TYPE pubsub would count): wait for them.
+	deadline := time.Now().Add(10 * time.Second)
+	for infoLineOf(string(ctl.Do("INFO", "clients")), "connected_clients") != "connected_clients:1" {
+		if time.Now().After(deadline) {
+			t.Fatal("the connections of an earlier scenario are still open")
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
 	conns := make([]*redisdiff.Conn, 5)
 	conns[0] = ctl
 	ids := make([]string, 5)
@@ -99,9 +109,11 @@ func runScenario(t *testing.T, addr string, steps []bstep) []string {
 				s = clientListVolatile.ReplaceAllString(s[strings.Index(s, "\r\n")+2:], "")
 			case len(args) > 1 && args[0] == "INFO" && args[1] == "stats":
 				s = infoLineOf(s, "pubsub_channels") + " " + infoLineOf(s, "pubsub_patterns") + " " + infoLineOf(s, "pubsubshard_channels") +
-					" " + infoLineOf(s, "tracking_total_keys") + " " + infoLineOf(s, "tracking_total_items") + " " + infoLineOf(s, "tracking_total_prefixes")
+					" " + infoLineOf(s, "tracking_total_keys") + " " + infoLineOf(s, "tracking_total_items") + " " + infoLineOf(s, "tracking_total_prefixes") +
+					" " + infoLineOf(s, "evicted_keys")
 			case len(args) > 1 && args[0] == "INFO" && args[1] == "memory":
-				s = infoLineOf(s, "number_of_cached_scripts") + " " + infoLineOf(s, "number_of_functions") + " " + infoLineOf(s, "number_of_libraries")
+				s = infoLineOf(s, "number_of_cached_scripts") + " " + infoLineOf(s, "number_of_functions") + " " + infoLineOf(s, "number_of_libraries") +
+					" " + infoLineOf(s, "maxmemory") + " " + infoLineOf(s, "maxmemory_human") + " " + infoLineOf(s, "maxmemory_policy")
 			case len(args) > 0 && args[0] == "INFO":
 				s = infoLineOf(s, "blocked_clients") + " " + infoLineOf(s, "tracking_clients")
 			case len(args) > 1 && args[0] == "FUNCTION" && args[1] == "STATS":
