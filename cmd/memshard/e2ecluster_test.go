@@ -51,6 +51,7 @@ const shardLog = "s1"
 type envOptions struct {
 	lease     time.Duration // memshard --lease; default 1s
 	snapshots []string      // memshard flags naming the snapshot store; default none
+	shard     []string      // extra memshard flags
 	logFlags  []string      // extra quorumlogd flags
 	// logDataDir, if set, is called with each QuorumLog node's data dir
 	// before the node starts (a test mounts a disk of its own there).
@@ -145,6 +146,7 @@ func newEnv(t *testing.T, opts envOptions) *env {
 		args := []string{"--id", id, "--addr", e.addrs[i], "--log-endpoints", e.logAddrs,
 			"--shard", shardLog, "--lease", opts.lease.String(), "--node-timeout", "1s", "--log-level", "info"}
 		args = append(args, opts.snapshots...)
+		args = append(args, opts.shard...)
 		e.nodes = append(e.nodes, proctest.New(t, "memshard "+id, mbin, args...))
 	}
 	for _, p := range e.nodes {

@@ -60,6 +60,8 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	procs := fs.Int("procs", 1, "OS threads running Go code at once (GOMAXPROCS). The keyspace is single-threaded, as in Redis; one thread also saves a cross-thread wake-up per request")
 	storeFlags := addSnapshotStoreFlags(fs, "directory of the shard's snapshots (memshard snapshot writes them): restore the newest before replaying the log, and again if the log is trimmed past this node; without a snapshot store a node replays the log from its first ID")
 	requirePass := fs.String("requirepass", "", "password clients must AUTH with")
+	maxmemory := fs.String("maxmemory", "0", "limit on the memory used (INFO used_memory), as Redis's maxmemory: 100mb, 4gb... (0: none). Over it a primary evicts keys by --maxmemory-policy, replicating each eviction through the log, or refuses writes (OOM); replicas apply their primary's evictions. CONFIG SET maxmemory changes it")
+	maxmemoryPolicy := fs.String("maxmemory-policy", "noeviction", "what a primary over --maxmemory does: noeviction (refuse writes), allkeys-lru, volatile-lru, allkeys-random, volatile-random or volatile-ttl")
 	standalone := fs.Bool("standalone", false, "no log: in-memory only (tests, comparisons)")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	debugAddr := fs.String("debug-addr", "", "if set, serve Go's pprof profiles over HTTP on this address")
@@ -138,7 +140,9 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		}
 		backend, runShard, clusterNodeTimeout = sh, sh.Run, *nodeTimeout
 	}
-	srv, err := server.New(server.Config{Backend: backend, RequirePass: *requirePass, Logger: logger, ClusterNodeTimeout: clusterNodeTimeout})
+	srv, err := server.New(server.Config{Backend: backend, RequirePass: *requirePass, Logger: logger, ClusterNodeTimeout: clusterNodeTimeout,
+		ConfigSet:   []string{"maxmemory-policy", *maxmemoryPolicy, "maxmemory", *maxmemory},
+		OnMaxmemory: goMemoryLimit()})
 	if err != nil {
 		lis.Close()
 		return err

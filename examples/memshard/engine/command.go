@@ -50,6 +50,19 @@ type Command struct {
 	// COMMAND INFO does not show: PFCOUNT, EVAL of a script without a
 	// shebang). CLIENT PAUSE WRITE postpones such calls.
 	MayReplicateFunc func(argv [][]byte) bool
+	// DenyOOMFunc, if set, says whether a call may grow memory though the
+	// command is not flagged denyoom, or not though it is (EVAL and FCALL:
+	// their script's flags), as Redis's getCommandFlags does.
+	DenyOOMFunc func(argv [][]byte) bool
+}
+
+// DenyOOMCall reports whether the call argv is refused when memory is
+// over maxmemory (Redis's denyoom flag, for these arguments).
+func (cmd *Command) DenyOOMCall(argv [][]byte) bool {
+	if cmd.DenyOOMFunc != nil {
+		return cmd.DenyOOMFunc(argv)
+	}
+	return cmd.HasFlag(FlagDenyOOM)
 }
 
 // IsWrite reports whether the command may modify the keyspace.
@@ -135,6 +148,10 @@ type Call struct {
 	// Scripts, if set, is the backend's monitor of the script this call
 	// runs (EVAL): BUSY replies and SCRIPT KILL (script_monitor.go).
 	Scripts *ScriptMonitor
+	// OOM: memory was over maxmemory when the command began (Redis's
+	// pre_command_oom_state), so a script it runs may not call a denyoom
+	// command before it has written.
+	OOM bool
 
 	effects [][][]byte
 	// events are the keyspace notifications raised (notify.go), nil

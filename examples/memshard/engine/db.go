@@ -86,6 +86,10 @@ type DB struct {
 	// notifyFlags are the keyspace notifications the commands raise
 	// (SetNotify, notify.go); 0: none.
 	notifyFlags int
+
+	// evictPool holds the best candidates for eviction seen so far, by
+	// ascending score (evict.go).
+	evictPool []evictionCandidate
 }
 
 // New returns an empty DB.

@@ -132,6 +132,17 @@ func fcallIsWrite(argv [][]byte, ro bool) bool {
 	return ok && f.(int)&scriptNoWrites == 0
 }
 
+// fcallDenyOOM: FCALL of a known function is refused when memory is over
+// maxmemory unless the function says no-writes or allow-oom; of an unknown
+// one, not (FCALL's own flags lack denyoom).
+func fcallDenyOOM(argv [][]byte) bool {
+	if len(argv) < 2 {
+		return false
+	}
+	f, ok := functionFlags.Load(asciiLower(argv[1]))
+	return ok && f.(int)&(scriptNoWrites|scriptAllowOOM) == 0
+}
+
 // fcallMayReplicate: FCALL keeps its may_replicate flag (CLIENT PAUSE
 // WRITE postpones it) unless the function is known, whose own flags then
 // decide (fcallIsWrite).
@@ -289,6 +300,7 @@ func functionCommands() []*Command {
 		cmd := scriptCaller(name, ro, func(argv [][]byte) bool { return fcallIsWrite(argv, ro) },
 			func(db *DB, c *Call) { fcallCommand(db, c, ro) })
 		cmd.MayReplicateFunc = func(argv [][]byte) bool { return fcallMayReplicate(argv, ro) }
+		cmd.DenyOOMFunc = fcallDenyOOM
 		return cmd
 	}
 	return []*Command{fcall("fcall", false), fcall("fcall_ro", true), function}
@@ -307,7 +319,8 @@ func fcallCommand(db *DB, c *Call, ro bool) {
 	}
 	fl.engine.execute(db, c, invocation{fn: f.fn, name: f.name, function: true,
 		keys: c.Argv[3 : 3+numkeys], args: c.Argv[3+numkeys:], readOnly: ro || f.flags&scriptNoWrites != 0,
-		running: runningScript{function: f.name, argv: c.Argv, libraries: len(fl.libs), functions: len(fl.funcs)}})
+		allowOOM: f.flags&scriptAllowOOM != 0,
+		running:  runningScript{function: f.name, argv: c.Argv, libraries: len(fl.libs), functions: len(fl.funcs)}})
 }
 
 func functionLoadCommand(db *DB, c *Call) {

@@ -93,6 +93,7 @@ func scriptCommands() []*Command {
 		cmd := scriptCaller(name, ro, func(argv [][]byte) bool { return scriptIsWrite(argv, sha) },
 			func(db *DB, c *Call) { evalCommand(db, c, sha, ro) })
 		cmd.MayReplicateFunc = func(argv [][]byte) bool { return !ro && scriptMayReplicate(argv, sha) }
+		cmd.DenyOOMFunc = func(argv [][]byte) bool { return scriptDenyOOM(argv, sha) }
 		return cmd
 	}
 	subs := []*Command{
@@ -150,6 +151,32 @@ func scriptIsWrite(argv [][]byte, sha bool) bool {
 		flags = f
 	}
 	return flags&(scriptCompat|scriptNoWrites) == 0
+}
+
+// scriptDenyOOM reports whether EVAL or EVALSHA is refused when memory is
+// over maxmemory (evalGetCommandFlags, scriptFlagsToCmdFlags): a script
+// with a shebang is, unless it says no-writes or allow-oom; one without a
+// shebang, or not known to EVALSHA, is not (EVAL's own flags lack
+// denyoom): its writes are checked as it runs.
+func scriptDenyOOM(argv [][]byte, sha bool) bool {
+	if len(argv) < 2 {
+		return false
+	}
+	var flags int
+	if sha {
+		f, ok := shaFlags.Load(strings.ToLower(string(argv[1])))
+		if !ok {
+			return false
+		}
+		flags = f.(int)
+	} else {
+		f, err := parseShebang(argv[1])
+		if err != "" {
+			return false
+		}
+		flags = f
+	}
+	return flags&(scriptCompat|scriptNoWrites|scriptAllowOOM) == 0
 }
 
 // scriptMayReplicate reports whether EVAL or EVALSHA keeps its
@@ -273,7 +300,8 @@ func evalCommand(db *DB, c *Call, evalsha, ro bool) {
 	}
 	readOnly := ro || s.flags&scriptNoWrites != 0
 	db.scripts.lua.execute(db, c, invocation{fn: s.fn, name: sha, keys: c.Argv[3 : 3+numkeys],
-		args: c.Argv[3+numkeys:], readOnly: readOnly, running: runningScript{argv: c.Argv}})
+		args: c.Argv[3+numkeys:], readOnly: readOnly, allowOOM: s.flags&scriptAllowOOM != 0,
+		running: runningScript{argv: c.Argv}})
 }
 
 // scriptNumKeys reads EVAL's and FCALL's numkeys, or replies Redis's

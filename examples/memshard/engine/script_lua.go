@@ -39,6 +39,8 @@ type scriptRun struct {
 	resp     int    // the protocol of redis.call's replies (redis.setresp)
 	readOnly bool   // EVAL_RO, or no-writes
 	repl     int    // redis.set_repl's flags
+	allowOOM bool   // the script says allow-oom
+	wrote    bool   // the script has called a write command (SCRIPT_WRITE_DIRTY)
 }
 
 // invocation is one run of a compiled script or function.
@@ -51,6 +53,7 @@ type invocation struct {
 	function   bool
 	keys, args [][]byte
 	readOnly   bool          // EVAL_RO, FCALL_RO, or no-writes
+	allowOOM   bool          // the script's flags say allow-oom
 	running    runningScript // what the monitor shows while it runs
 }
 
@@ -435,7 +438,7 @@ func (s *luaState) compile(code []byte, chunk string) (*lua.LFunction, string) {
 // reply (Redis's luaCallFunction).
 func (s *luaState) execute(db *DB, c *Call, inv invocation) {
 	L := s.L
-	s.run = &scriptRun{db: db, c: c, name: inv.name, resp: 2, readOnly: inv.readOnly, repl: replAll}
+	s.run = &scriptRun{db: db, c: c, name: inv.name, resp: 2, readOnly: inv.readOnly, repl: replAll, allowOOM: inv.allowOOM}
 	defer func() {
 		s.run = nil
 		s.restore()

@@ -164,6 +164,14 @@ func (s *luaState) execScriptCommand(argv [][]byte) ([]byte, string) {
 			return nil, "-" + errReplicaReadOnly
 		}
 	}
+	// scriptVerifyOOM: over maxmemory when the script began, it may not
+	// grow memory unless it has already written (it cannot stop halfway).
+	if run.c.OOM && !run.allowOOM && !run.wrote && cmd.DenyOOMCall(argv) {
+		return nil, "-" + ErrOOM
+	}
+	if cmd.IsWrite() {
+		run.wrote = true
+	}
 	w := resp.NewWriter(run.resp)
 	// Redis fixes the time for the whole script; a script never blocks.
 	sub := &Call{Argv: argv, Out: w, Now: run.c.Now, ReadOnlyReplica: run.c.ReadOnlyReplica}

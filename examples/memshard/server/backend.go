@@ -27,6 +27,10 @@ type ConnState struct {
 	// Tracking: the connection tracks keys (CLIENT TRACKING), so the
 	// backend reports what its scripts read (Modifications.ReadsOf).
 	Tracking bool
+	// OOM: memory was over maxmemory when the server let the command in
+	// (Backend.Evict said so): a script it runs may not grow memory until
+	// it has written (engine.Call.OOM).
+	OOM bool
 
 	owner *conn // the server's connection (keyspace notifications)
 }
@@ -123,6 +127,16 @@ type Backend interface {
 	// (CLIENT PAUSE): an expired key reads as missing but is not deleted,
 	// as on a replica, and active expiry waits.
 	PauseExpiry(paused bool)
+	// SetMaxmemory sets the node's maxmemory configuration (CONFIG SET
+	// maxmemory and friends: node-local, as in Redis).
+	SetMaxmemory(m engine.Maxmemory)
+	// Evict runs the maxmemory policy before a command, as Redis's
+	// performEvictions: a primary over the limit deletes keys by the
+	// policy and replicates each deletion. It reports whether memory is
+	// still over the limit, so that commands that may grow it are
+	// refused; never on a replica (it applies the primary's evictions),
+	// nor while clients are paused or the node is not serving.
+	Evict() (oom bool)
 	// SetNotify sets the keyspace notifications the engine raises
 	// (notify-keyspace-events, as engine.Notify flags; 0: none).
 	SetNotify(flags int)

@@ -374,9 +374,9 @@ func (s *Server) configRefusal(p *param, v string) string {
 		if v != "" {
 			return "memshard writes no RDB snapshots: save must be empty"
 		}
-	case "maxmemory":
-		if v != "0" {
-			return "memshard does not enforce maxmemory: it must be 0"
+	case "replica-ignore-maxmemory":
+		if v == "no" {
+			return "a memshard replica applies its primary's evictions from the log: replica-ignore-maxmemory must be yes"
 		}
 	case "maxmemory-policy":
 		// An LFU policy would make OBJECT FREQ answer and OBJECT
@@ -419,6 +419,8 @@ func (s *Server) applyParam(p *param, v string) {
 		s.config.latencyThreshold.Store(n)
 	case "client-output-buffer-limit":
 		s.config.setPubsubLimits(v)
+	case "maxmemory", "maxmemory-policy", "maxmemory-samples", "maxmemory-eviction-tenacity":
+		s.applyMaxmemory()
 	case "busy-reply-threshold":
 		s.config.busyThreshold.Store(n)
 	case "hll-sparse-max-bytes":

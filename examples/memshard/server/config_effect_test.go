@@ -396,7 +396,7 @@ func TestConfig_Refusals(t *testing.T) {
 		{"appendonly", "yes", failed("appendonly", "Unable to turn on AOF. Check server logs.")},
 		{"save", "100 10", failed("save", "memshard writes no RDB snapshots: save must be empty")},
 		{"save", "100 ", failed("save", "memshard writes no RDB snapshots: save must be empty")},
-		{"maxmemory", "1gb", failed("maxmemory", "memshard does not enforce maxmemory: it must be 0")},
+		{"replica-ignore-maxmemory", "no", failed("replica-ignore-maxmemory", "a memshard replica applies its primary's evictions from the log: replica-ignore-maxmemory must be yes")},
 		{"min-replicas-to-write", "1", failed("min-replicas-to-write", "memshard does not enforce min-replicas-to-write: it must be 0")},
 		{"min-slaves-to-write", "1", failed("min-slaves-to-write", "memshard does not enforce min-replicas-to-write: it must be 0")},
 		{"protected-mode", "yes", failed("protected-mode", "memshard has no protected mode: set requirepass, or listen on a loopback --addr")},

@@ -12,7 +12,12 @@ import (
 // Command execution follows Redis 7.0's processCommand: the security check
 // for HTTP requests, then lookup (unknown command, unknown subcommand,
 // arity), then authentication, then cluster redirection (MOVED,
-// CLUSTERDOWN, READONLY), then queueing inside MULTI, then the command.
+// CLUSTERDOWN, READONLY), then maxmemory (eviction, OOM), then queueing
+// inside MULTI, then the command. (Here the maxmemory step follows the
+// BUSY check, which Redis makes after it: Redis skips eviction while a
+// script is busy, and a command must not wait for the script's lock to
+// evict. A node that redirects never evicts, so the place of redirection
+// does not show.)
 
 const (
 	errNoAuth      = "NOAUTH Authentication required."
@@ -102,6 +107,9 @@ func (c *conn) dispatch(argv [][]byte, call *callInfo) Ticket {
 		}
 	}
 	if e := c.busyScript(cc, dc); e != "" {
+		return c.reject(isExec, e)
+	}
+	if e := c.checkMemory(cc, dc, argv); e != "" {
 		return c.reject(isExec, e)
 	}
 	if (cc == nil || cc.name != "quit") && !c.waitPause(cc, dc, argv) {

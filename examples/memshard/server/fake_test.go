@@ -97,6 +97,12 @@ func (f *fakeBackend) PauseExpiry(bool)                                      {}
 
 func (f *fakeBackend) Scripts() *engine.ScriptMonitor { return &f.scripts }
 func (f *fakeBackend) ScriptCounts() (int, int, int)  { return 0, 0, 0 }
+func (f *fakeBackend) SetMaxmemory(engine.Maxmemory)  {}
+
+// Evict implements Backend: the fake holds no keys and is never out of
+// memory.
+func (f *fakeBackend) Evict() bool { return false }
+
 func (f *fakeBackend) SetNotify(flags int) {
 	f.mu.Lock()
 	f.notify = flags

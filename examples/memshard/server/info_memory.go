@@ -79,6 +79,7 @@ func (s *Server) memoryFields() []infoField {
 		net = used - is.startupMem
 	}
 	maxPolicy := s.configValue("maxmemory-policy")
+	maxmem := s.maxmemory.Load()
 	ratio := func(a, b uint64) string {
 		if b == 0 {
 			return "0.00"
@@ -116,8 +117,8 @@ func (s *Server) memoryFields() []infoField {
 		{"used_memory_functions", "0"},
 		{"used_memory_scripts", "0"},
 		{"used_memory_scripts_human", "0B"},
-		{"maxmemory", "0"},
-		{"maxmemory_human", "0B"},
+		{"maxmemory", u64(maxmem)},
+		{"maxmemory_human", humanBytes(maxmem)},
 		{"maxmemory_policy", maxPolicy},
 		{"allocator_frag_ratio", ratio(active, used)},
 		{"allocator_frag_bytes", diff(active, used)},

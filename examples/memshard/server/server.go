@@ -50,6 +50,13 @@ type Config struct {
 	// ClusterNodeTimeout is the backend's node timeout, which CONFIG GET
 	// shows as cluster-node-timeout; zero shows Redis's default.
 	ClusterNodeTimeout time.Duration
+	// ConfigSet are parameters to set at start, name then value, as a
+	// Redis configuration file's directives (CONFIG SET's rules apply).
+	ConfigSet []string
+	// OnMaxmemory, if set, is called with the maxmemory parameter each
+	// time it is set (0: none): the process may tune its garbage
+	// collector to it.
+	OnMaxmemory func(limit uint64)
 }
 
 // Server accepts RESP connections and serves them: it parses requests,
@@ -66,16 +73,19 @@ type Server struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup // accept loops and connection goroutines
 
-	nextID  atomic.Int64
-	pass    atomic.Pointer[string] // requirepass; "" means none
-	slowlog slowLog
-	latency latencyMonitor
-	stats   serverStats
-	config  configState // CONFIG GET and SET (config.go); its own lock
-	pubsub  *pubsubRegistry
-	tracker *tracker   // CLIENT TRACKING (tracking.go)
-	paused  pauseState // CLIENT PAUSE (pause.go)
-	notify  *notifier  // keyspace notifications (notify.go)
+	nextID atomic.Int64
+	pass   atomic.Pointer[string] // requirepass; "" means none
+	// maxmemory is the maxmemory parameter (0: none), read on every
+	// command (checkMemory).
+	maxmemory atomic.Uint64
+	slowlog   slowLog
+	latency   latencyMonitor
+	stats     serverStats
+	config    configState // CONFIG GET and SET (config.go); its own lock
+	pubsub    *pubsubRegistry
+	tracker   *tracker   // CLIENT TRACKING (tracking.go)
+	paused    pauseState // CLIENT PAUSE (pause.go)
+	notify    *notifier  // keyspace notifications (notify.go)
 
 	mu        sync.Mutex
 	closed    bool
@@ -143,6 +153,18 @@ func New(cfg Config) (*Server, error) {
 	pass := cfg.RequirePass
 	s.pass.Store(&pass)
 	s.stats.info.init(cfg.Backend)
+	if len(cfg.ConfigSet)%2 != 0 {
+		return nil, errors.New("server: ConfigSet needs a value for each name")
+	}
+	if len(cfg.ConfigSet) > 0 {
+		pairs := make([][]byte, len(cfg.ConfigSet))
+		for i, v := range cfg.ConfigSet {
+			pairs[i] = []byte(v)
+		}
+		if msg := s.configSet(pairs); msg != "" {
+			return nil, errors.New("server: " + msg)
+		}
+	}
 	s.wg.Add(2)
 	go s.sampleStats()
 	go s.notify.loop(s.ctx)

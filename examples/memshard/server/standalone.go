@@ -33,6 +33,8 @@ type Standalone struct {
 	frozen   bool                             // PauseExpiry
 	expired  uint64                           // keys deleted by expiry
 	scripts  engine.ScriptMonitor             // the script running under mu, seen without it
+	maxmem   engine.Maxmemory                 // SetMaxmemory
+	evicted  EvictionStats
 	// events takes the keyspace notifications of each call
 	// (OnKeyspaceEvents); nil: nobody.
 	events func(conn *ConnState, t Ticket, events []engine.Event)
@@ -125,7 +127,7 @@ func (s *Standalone) Table() engine.Table { return s.table }
 func (s *Standalone) Do(conn *ConnState, argv [][]byte, w *resp.Writer) Ticket {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c := &engine.Call{Argv: argv, Out: w, Now: time.Now().UnixMilli(), Scripts: &s.scripts, TrackReads: s.mods.ReadsOf(conn), ReadOnlyReplica: s.frozen}
+	c := &engine.Call{Argv: argv, Out: w, Now: time.Now().UnixMilli(), Scripts: &s.scripts, TrackReads: s.mods.ReadsOf(conn), ReadOnlyReplica: s.frozen, OOM: conn.OOM}
 	s.table.Exec(s.db, c)
 	s.mods.Ran(conn, s.table, argv)
 	s.expired += uint64(c.ExpiredKeys())
@@ -133,6 +135,31 @@ func (s *Standalone) Do(conn *ConnState, argv [][]byte, w *resp.Writer) Ticket {
 	s.serveBlockedLocked()
 	s.mods.Report(conn)
 	return 0
+}
+
+// SetMaxmemory implements Backend.
+func (s *Standalone) SetMaxmemory(m engine.Maxmemory) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.maxmem = m
+	if m.Limit == 0 {
+		s.evicted.Note(engine.EvictResult{}) // no longer over a limit
+	}
+}
+
+// Evict implements Backend.
+func (s *Standalone) Evict() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.maxmem.Limit == 0 || s.frozen {
+		return false
+	}
+	c := &engine.Call{Now: time.Now().UnixMilli(), Out: resp.NewWriter(2)}
+	res := s.db.Evict(c, s.maxmem, heapMeter)
+	s.evicted.Note(res)
+	s.mods.Report(nil)
+	s.eventsLocked(nil, c)
+	return res.OOM
 }
 
 // Scripts implements Backend.
@@ -155,7 +182,7 @@ func (s *Standalone) eventsLocked(conn *ConnState, c *engine.Call) {
 // Block implements Backend.
 func (s *Standalone) Block(ctx context.Context, conn *ConnState, argv [][]byte, w *resp.Writer, onBlock func()) BlockResult {
 	s.mu.Lock()
-	c := &engine.Call{Argv: argv, Out: w, Now: time.Now().UnixMilli(), MayBlock: true, Scripts: &s.scripts, TrackReads: s.mods.ReadsOf(conn), ReadOnlyReplica: s.frozen}
+	c := &engine.Call{Argv: argv, Out: w, Now: time.Now().UnixMilli(), MayBlock: true, Scripts: &s.scripts, TrackReads: s.mods.ReadsOf(conn), ReadOnlyReplica: s.frozen, OOM: conn.OOM}
 	s.table.Exec(s.db, c)
 	s.mods.Ran(conn, s.table, argv)
 	s.expired += uint64(c.ExpiredKeys())
@@ -230,7 +257,7 @@ func (s *Standalone) Exec(conn *ConnState, queued [][][]byte, w *resp.Writer) Ti
 		if conn.Protos != nil {
 			w.SetProto(conn.Protos[i])
 		}
-		c := &engine.Call{Argv: argv, Out: w, Now: now, InExec: true, Scripts: &s.scripts, TrackReads: s.mods.ReadsOf(conn), ReadOnlyReplica: s.frozen}
+		c := &engine.Call{Argv: argv, Out: w, Now: now, InExec: true, Scripts: &s.scripts, TrackReads: s.mods.ReadsOf(conn), ReadOnlyReplica: s.frozen, OOM: conn.OOM}
 		s.table.Exec(s.db, c)
 		s.mods.Ran(conn, s.table, argv)
 		s.expired += uint64(c.ExpiredKeys())
@@ -365,7 +392,7 @@ func (s *Standalone) Info(section string) string {
 		}, "\r\n")
 	case "stats":
 		hits, misses := s.db.KeyspaceStats()
-		return fmt.Sprintf("expired_keys:%d\r\nevicted_keys:0\r\nkeyspace_hits:%d\r\nkeyspace_misses:%d", s.expired, hits, misses)
+		return fmt.Sprintf("expired_keys:%d\r\n%skeyspace_hits:%d\r\nkeyspace_misses:%d", s.expired, s.evicted.Info(), hits, misses)
 	}
 	return ""
 }

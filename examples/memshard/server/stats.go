@@ -45,7 +45,7 @@ const (
 
 // resettableBackendStats are the backend's stats fields Redis's CONFIG
 // RESETSTAT zeroes.
-var resettableBackendStats = []string{"expired_keys", "evicted_keys", "keyspace_hits", "keyspace_misses"}
+var resettableBackendStats = []string{"expired_keys", "evicted_keys", "total_eviction_exceeded_time", "keyspace_hits", "keyspace_misses"}
 
 // init prepares the counters of a new server.
 func (is *infoStats) init(b Backend) {

@@ -153,8 +153,10 @@ type Shard struct {
 	watches     map[int64]*watch     // WATCH state by connection ID
 	mods        server.Modifications // what commands changed, for CLIENT TRACKING (OnModified)
 	frozen      bool                 // clients are paused: no key expires (PauseExpiry)
-	inExec      bool                 // an EXEC block is running: its effects stay in one batch
-	maxRecord   int                  // the largest record to build (Config.MaxRecordBytes, or the log's)
+	maxmem      engine.Maxmemory     // SetMaxmemory: the primary evicts by it
+	evicted     server.EvictionStats
+	inExec      bool // an EXEC block is running: its effects stay in one batch
+	maxRecord   int  // the largest record to build (Config.MaxRecordBytes, or the log's)
 	// Keyspace notifications: the classes the engine raises (SetNotify;
 	// every new DB gets them) and who takes them (OnKeyspaceEvents).
 	notifyFlags int
