@@ -3,7 +3,14 @@ package engine
 import (
 	"runtime/metrics"
 	"sync"
+	"time"
 )
+
+// heapReadEvery is how long a reading of the heap serves: reading it
+// takes about half a microsecond, and every command asks (Redis reads a
+// counter). What a millisecond of commands allocates is small beside any
+// useful maxmemory.
+const heapReadEvery = time.Millisecond
 
 // HeapMeter is the MemoryMeter of a process: the Go heap's live objects
 // and the garbage not yet collected (INFO's used_memory), less what
@@ -21,6 +28,8 @@ type HeapMeter struct {
 	// pending is the bytes evicted since the last collection ended seen
 	// by the meter, and before it, since the one before.
 	pending, before uint64
+	heap            uint64    // the last reading
+	readAt          time.Time // when it was taken
 }
 
 // NewHeapMeter returns a meter of this process's heap.
@@ -35,8 +44,21 @@ func NewHeapMeter() *HeapMeter {
 func (m *HeapMeter) Used() uint64 {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if now := time.Now(); now.Sub(m.readAt) >= heapReadEvery {
+		m.read()
+		m.readAt = now
+	}
+	if m.pending+m.before >= m.heap {
+		return 0
+	}
+	return m.heap - m.pending - m.before
+}
+
+// read takes a new reading of the heap, and forgets what eviction freed
+// before the collections that ended since the last.
+func (m *HeapMeter) read() {
 	metrics.Read(m.samples[:])
-	heap := sampleUint(m.samples[0])
+	m.heap = sampleUint(m.samples[0])
 	switch cycles := sampleUint(m.samples[1]); {
 	case cycles == m.cycles+1:
 		m.before, m.pending = m.pending, 0
@@ -44,10 +66,6 @@ func (m *HeapMeter) Used() uint64 {
 		m.before, m.pending = 0, 0
 	}
 	m.cycles = sampleUint(m.samples[1])
-	if m.pending+m.before >= heap {
-		return 0
-	}
-	return heap - m.pending - m.before
 }
 
 // Freed implements MemoryMeter.

@@ -39,7 +39,10 @@ func (s *Server) applyMaxmemory() {
 // refused if a command it would run may grow memory.
 func (c *conn) checkMemory(cc *connCommand, dc *engine.Command, argv [][]byte) string {
 	c.state.OOM = false
-	if c.s.maxmemory.Load() == 0 || c.s.backend.Scripts().RunningFor() > 0 {
+	if limit := c.s.maxmemory.Load(); limit == 0 || heapMeter.Used() <= limit {
+		return "" // the common case: no need to ask the backend
+	}
+	if c.s.backend.Scripts().RunningFor() > 0 {
 		return "" // no eviction while a script runs (Redis: isInsideYieldingLongCommand)
 	}
 	if !c.s.backend.Evict() {
