@@ -61,7 +61,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	storeFlags := addSnapshotStoreFlags(fs, "directory of the shard's snapshots (memshard snapshot writes them): restore the newest before replaying the log, and again if the log is trimmed past this node; without a snapshot store a node replays the log from its first ID")
 	requirePass := fs.String("requirepass", "", "password clients must AUTH with")
 	maxmemory := fs.String("maxmemory", "0", "limit on the memory used (INFO used_memory), as Redis's maxmemory: 100mb, 4gb... (0: none). Over it a primary evicts keys by --maxmemory-policy, replicating each eviction through the log, or refuses writes (OOM); replicas apply their primary's evictions. CONFIG SET maxmemory changes it")
-	maxmemoryPolicy := fs.String("maxmemory-policy", "noeviction", "what a primary over --maxmemory does: noeviction (refuse writes), allkeys-lru, volatile-lru, allkeys-random, volatile-random or volatile-ttl")
+	maxmemoryPolicy := fs.String("maxmemory-policy", "noeviction", "what a primary over --maxmemory does: noeviction (refuse writes), allkeys-lru, volatile-lru, allkeys-lfu, volatile-lfu, allkeys-random, volatile-random or volatile-ttl")
 	standalone := fs.Bool("standalone", false, "no log: in-memory only (tests, comparisons)")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	debugAddr := fs.String("debug-addr", "", "if set, serve Go's pprof profiles over HTTP on this address")

@@ -211,7 +211,7 @@ func bitfieldCommand(db *DB, c *Call, readOnly bool) {
 	case created:
 		// Every write failed, yet Redis added the zeroed key (dbAdd),
 		// neither signalling WATCH nor counting a change.
-		db.keys.set(string(key), &Entry{Value: v, lru: db.clock, strEnc: strRaw})
+		db.keys.set(string(key), &Entry{Value: v, lru: db.newAccess(), strEnc: strRaw})
 	case grown:
 		e.Value = v // likewise grown silently
 	default:

@@ -90,6 +90,23 @@ type DB struct {
 	// evictPool holds the best candidates for eviction seen so far, by
 	// ascending score (evict.go).
 	evictPool []evictionCandidate
+	// maxmem is the node's maxmemory configuration (SetMaxmemory). Under
+	// an LFU policy (lfu) Entry.lru holds an access counter (lfu.go); with
+	// maxmemory set and an LRU or LFU policy, a small integer stored is a
+	// value of its own, not a shared object (noSharedInts), as in Redis,
+	// so each key has its own access field.
+	maxmem       Maxmemory
+	lfu          bool
+	noSharedInts bool
+}
+
+// SetMaxmemory sets the node's maxmemory configuration: it decides what
+// an access records (time or LFU counter) and whether small integers are
+// shared, for values stored from now on, as Redis's configuration does.
+func (db *DB) SetMaxmemory(m Maxmemory) {
+	db.maxmem = m
+	db.lfu = m.Policy.lfu()
+	db.noSharedInts = m.Limit > 0 && m.Policy != NoEviction && !m.Policy.random() && m.Policy != VolatileTTL
 }
 
 // New returns an empty DB.
@@ -185,11 +202,29 @@ func (db *DB) Lookup(c *Call, key []byte) *Entry {
 // touch records an access to e (OBJECT IDLETIME): at its own access time,
 // or, for a value Redis keeps as a shared integer, at that object's.
 func (db *DB) touch(e *Entry) {
-	if n, ok := e.sharedInt(); ok {
-		db.sharedLRU[n] = db.clock
+	field := db.accessField(e)
+	if db.lfu {
+		*field = db.lfuAccess(*field)
 		return
 	}
-	e.lru = db.clock
+	*field = db.clock
+}
+
+// accessField is where e's accesses are recorded: its own field, or that
+// of the shared integer it holds.
+func (db *DB) accessField(e *Entry) *uint32 {
+	if n, ok := e.sharedInt(); ok {
+		return &db.sharedLRU[n]
+	}
+	return &e.lru
+}
+
+// newAccess is a new value's access field: now, or a new LFU counter.
+func (db *DB) newAccess() uint32 {
+	if db.lfu {
+		return db.lfuNew()
+	}
+	return db.clock
 }
 
 // idle returns how many seconds ago e was last accessed.
@@ -276,7 +311,10 @@ func (db *DB) Set(c *Call, key string, value any, expireAt int64) *Entry {
 
 // store is Set without the notification: it reports whether key is new.
 func (db *DB) store(key string, value any, expireAt int64) (e *Entry, created bool) {
-	e = &Entry{Value: value, ExpireAt: expireAt, lru: db.clock}
+	e = &Entry{Value: value, ExpireAt: expireAt, lru: db.newAccess()}
+	if db.noSharedInts && e.isSmallInt() {
+		e.strEnc = strIntCopy // a new object, not a shared one
+	}
 	if created = db.keys.set(key, e); created && db.waiting != nil {
 		db.signalCreated(key, value)
 	}

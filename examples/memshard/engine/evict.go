@@ -19,8 +19,7 @@ const ErrOOM = "OOM command not allowed when used memory > 'maxmemory'."
 // EvictionPolicy is maxmemory-policy.
 type EvictionPolicy int
 
-// The policies memshard has: Redis's, except the LFU ones (memshard
-// tracks access times, not frequencies).
+// The policies, Redis's.
 const (
 	NoEviction EvictionPolicy = iota
 	AllKeysLRU
@@ -28,6 +27,8 @@ const (
 	AllKeysRandom
 	VolatileRandom
 	VolatileTTL
+	AllKeysLFU
+	VolatileLFU
 )
 
 var policyNames = map[string]EvictionPolicy{
@@ -37,6 +38,8 @@ var policyNames = map[string]EvictionPolicy{
 	"allkeys-random":  AllKeysRandom,
 	"volatile-random": VolatileRandom,
 	"volatile-ttl":    VolatileTTL,
+	"allkeys-lfu":     AllKeysLFU,
+	"volatile-lfu":    VolatileLFU,
 }
 
 // ParseEvictionPolicy returns the policy a maxmemory-policy value names.
@@ -46,8 +49,11 @@ func ParseEvictionPolicy(name string) (EvictionPolicy, bool) {
 }
 
 func (p EvictionPolicy) volatile() bool {
-	return p == VolatileLRU || p == VolatileRandom || p == VolatileTTL
+	return p == VolatileLRU || p == VolatileRandom || p == VolatileTTL || p == VolatileLFU
 }
+
+func (p EvictionPolicy) lfu() bool    { return p == AllKeysLFU || p == VolatileLFU }
+func (p EvictionPolicy) random() bool { return p == AllKeysRandom || p == VolatileRandom }
 
 // Maxmemory is a node's maxmemory configuration.
 type Maxmemory struct {
@@ -58,6 +64,9 @@ type Maxmemory struct {
 	// command may spend evicting before it lets the command run and
 	// leaves the rest to the next ones.
 	Tenacity int
+	// LFULogFactor and LFUDecayTime are lfu-log-factor and
+	// lfu-decay-time: how an LFU counter grows and decays (lfu.go).
+	LFULogFactor, LFUDecayTime int
 }
 
 // timeLimit is how long one Evict may run: evictionTimeLimitUs.
@@ -98,13 +107,14 @@ type evictionCandidate struct {
 	key   string
 }
 
-// Evict frees memory by m's policy if meter says it is over m.Limit
-// (Redis's performEvictions): it deletes keys, recording a DEL effect and
+// Evict frees memory by the policy SetMaxmemory set if meter says it is
+// over the limit (Redis's performEvictions): it deletes keys, recording a DEL effect and
 // an "evicted" event for each in c, until the estimated bytes freed bring
 // the use under the limit, nothing is left to evict, or the time limit
 // passes (then the result is not OOM: Redis lets the command run while its
 // eviction goes on).
-func (db *DB) Evict(c *Call, m Maxmemory, meter MemoryMeter) EvictResult {
+func (db *DB) Evict(c *Call, meter MemoryMeter) EvictResult {
+	m := db.maxmem
 	if m.Limit == 0 {
 		return EvictResult{}
 	}
@@ -178,9 +188,12 @@ func (db *DB) evictionPoolBest(m Maxmemory) (string, *Entry) {
 			break
 		}
 		var score uint64
-		if m.Policy == VolatileTTL {
+		switch {
+		case m.Policy == VolatileTTL:
 			score = math.MaxUint64 - uint64(e.ExpireAt)
-		} else {
+		case m.Policy.lfu():
+			score = 255 - uint64(db.lfuDecrAndReturn(*db.accessField(e)))
+		default:
 			score = uint64(db.idle(e))
 		}
 		db.poolInsert(evictionCandidate{score: score, key: key})

@@ -32,13 +32,18 @@ func evictDB(t *testing.T, n int) (*DB, Table) {
 	return db, table
 }
 
+func evictWith(db *DB, c *Call, m Maxmemory, meter MemoryMeter) EvictResult {
+	db.SetMaxmemory(m)
+	return db.Evict(c, meter)
+}
+
 func evictCall() *Call { return &Call{Out: resp.NewWriter(2), Now: time.Now().UnixMilli()} }
 
 func TestEvict_UnderTheLimitDoesNothing(t *testing.T) {
 	db, _ := evictDB(t, 10)
 	for _, m := range []Maxmemory{{}, {Limit: 1000, Policy: AllKeysLRU, Samples: 5}} {
 		c := evictCall()
-		res := db.Evict(c, m, &fakeMeter{used: 1000})
+		res := evictWith(db, c, m, &fakeMeter{used: 1000})
 		if res != (EvictResult{}) || db.Len() != 10 || len(c.Effects()) != 0 {
 			t.Fatalf("%+v: %+v, %d keys, effects %q", m, res, db.Len(), c.Effects())
 		}
@@ -47,7 +52,7 @@ func TestEvict_UnderTheLimitDoesNothing(t *testing.T) {
 
 func TestEvict_NoEvictionIsOutOfMemory(t *testing.T) {
 	db, _ := evictDB(t, 10)
-	res := db.Evict(evictCall(), Maxmemory{Limit: 1000, Policy: NoEviction, Samples: 5}, &fakeMeter{used: 1001})
+	res := evictWith(db, evictCall(), Maxmemory{Limit: 1000, Policy: NoEviction, Samples: 5}, &fakeMeter{used: 1001})
 	if !res.OOM || res.Evicted != 0 || db.Len() != 10 {
 		t.Fatalf("%+v, %d keys", res, db.Len())
 	}
@@ -63,7 +68,7 @@ func TestEvict_FreesWhatIsOver(t *testing.T) {
 	db.SetNotify(NotifyGeneric | NotifyEvicted | NotifyKeyspace)
 	c := evictCall()
 	meter := &fakeMeter{used: 10_000 + 3*per}
-	res := db.Evict(c, Maxmemory{Limit: 10_000, Policy: AllKeysRandom, Samples: 5}, meter)
+	res := evictWith(db, c, Maxmemory{Limit: 10_000, Policy: AllKeysRandom, Samples: 5}, meter)
 	if res.OOM || res.Evicted != 3 || db.Len() != 97 || meter.Used() > 10_000 {
 		t.Fatalf("%+v, %d keys, used %d", res, db.Len(), meter.Used())
 	}
@@ -98,7 +103,7 @@ func TestEvict_Policies(t *testing.T) {
 		db, _ := evictDB(t, n)
 		db.clock = n + 10 // now: every key idle since it was written
 		c := evictCall()
-		res := db.Evict(c, Maxmemory{Limit: 1, Policy: tc.policy, Samples: 1000, Tenacity: 100}, &fakeMeter{used: 1 << 40})
+		res := evictWith(db, c, Maxmemory{Limit: 1, Policy: tc.policy, Samples: 1000, Tenacity: 100}, &fakeMeter{used: 1 << 40})
 		if !res.OOM || db.Len() != tc.left || res.Evicted != n-tc.left {
 			t.Fatalf("policy %d: %+v, %d keys left", tc.policy, res, db.Len())
 		}
@@ -129,7 +134,7 @@ func TestEvict_LRUApproximation(t *testing.T) {
 	e := db.Raw("k0")
 	per := uint64(memKey+allocSize(4)) + uint64(memValue(e.Value, 5))
 	meter := &fakeMeter{used: 1_000_000 + n/2*per}
-	res := db.Evict(evictCall(), Maxmemory{Limit: 1_000_000, Policy: AllKeysLRU, Samples: 5, Tenacity: 100}, meter)
+	res := evictWith(db, evictCall(), Maxmemory{Limit: 1_000_000, Policy: AllKeysLRU, Samples: 5, Tenacity: 100}, meter)
 	if res.OOM || res.Evicted < n/2-n/50 {
 		t.Fatalf("%+v", res)
 	}
@@ -146,7 +151,7 @@ func TestEvict_LRUApproximation(t *testing.T) {
 
 func TestEvict_TimeLimitLetsTheCommandRun(t *testing.T) {
 	db, _ := evictDB(t, 100)
-	res := db.Evict(evictCall(), Maxmemory{Limit: 1, Policy: AllKeysRandom, Samples: 5, Tenacity: 0}, &fakeMeter{used: 1 << 40})
+	res := evictWith(db, evictCall(), Maxmemory{Limit: 1, Policy: AllKeysRandom, Samples: 5, Tenacity: 0}, &fakeMeter{used: 1 << 40})
 	if res.OOM || res.Evicted != 16 {
 		t.Fatalf("tenacity 0: %+v (want 16 keys evicted, the first check of the clock, and no OOM)", res)
 	}
@@ -161,5 +166,38 @@ func TestHeapMeter(t *testing.T) {
 	m.Freed(used + 1)
 	if got := m.Used(); got != 0 {
 		t.Fatalf("after freeing more than the heap, used %d", got)
+	}
+}
+
+// TestEvict_LFU: under an LFU policy the keys accessed least often go
+// first: of 20 keys, the 10 read since they were written stay.
+func TestEvict_LFU(t *testing.T) {
+	for _, policy := range []EvictionPolicy{AllKeysLFU, VolatileLFU} {
+		db, table := New(), NewTable()
+		m := Maxmemory{Limit: 1_000_000, Policy: policy, Samples: 1000, Tenacity: 100, LFULogFactor: 10, LFUDecayTime: 1}
+		db.SetMaxmemory(m)
+		now := time.Now().UnixMilli()
+		run := func(argv ...string) {
+			table.Exec(db, &Call{Argv: toBytes(argv), Out: resp.NewWriter(2), Now: now})
+		}
+		for i := range 20 {
+			run("SET", fmt.Sprint("k", i), string(make([]byte, 100)), "EX", "1000")
+		}
+		for i := 10; i < 20; i++ {
+			for range 20 {
+				run("GET", fmt.Sprint("k", i))
+			}
+		}
+		e := db.Raw("k0")
+		per := uint64(memKey+allocSize(3)) + uint64(memValue(e.Value, 5))
+		res := db.Evict(evictCall(), &fakeMeter{used: 1_000_000 + 10*per})
+		if res.Evicted != 10 {
+			t.Fatalf("policy %d: %+v", policy, res)
+		}
+		for i := 10; i < 20; i++ {
+			if db.Raw(fmt.Sprint("k", i)) == nil {
+				t.Fatalf("policy %d evicted k%d, read 20 times, and kept a key never read", policy, i)
+			}
+		}
 	}
 }

@@ -67,6 +67,9 @@ func incrBy(db *DB, c *Call, by int64) {
 	val := strconv.AppendInt(nil, v, 10)
 	if e != nil {
 		e.Value, e.strEnc, e.execArg = val, strEncoded, false
+		if db.noSharedInts && e.isSmallInt() {
+			e.strEnc = strIntCopy
+		}
 		db.Touch(string(key))
 	} else {
 		db.Set(c, string(key), val, 0)

@@ -3,9 +3,8 @@ package engine
 import "math"
 
 // OBJECT ENCODING | REFCOUNT | IDLETIME | FREQ | HELP, as Redis 7.0 answers
-// them with its default maxmemory-policy (noeviction): idle times are
-// tracked, access frequencies are not. memshard never evicts, and CONFIG
-// SET refuses an LFU policy, under which Redis would answer otherwise.
+// them: IDLETIME unless the maxmemory-policy is an LFU one, FREQ only
+// then.
 
 func objectCommands() []*Command {
 	keyed := func(name string, h func(db *DB, c *Call, e *Entry)) *Command {
@@ -23,8 +22,20 @@ func objectCommands() []*Command {
 	subs := []*Command{
 		keyed("encoding", func(_ *DB, c *Call, e *Entry) { c.Out.BulkString(e.encoding()) }),
 		keyed("refcount", func(_ *DB, c *Call, e *Entry) { c.Out.Int(e.refcount()) }),
-		keyed("idletime", func(db *DB, c *Call, e *Entry) { c.Out.Int(int64(db.idle(e))) }),
-		keyed("freq", func(_ *DB, c *Call, _ *Entry) { c.Out.Error(errObjectFreq) }),
+		keyed("idletime", func(db *DB, c *Call, e *Entry) {
+			if db.lfu {
+				c.Out.Error(errObjectIdle)
+				return
+			}
+			c.Out.Int(int64(db.idle(e)))
+		}),
+		keyed("freq", func(db *DB, c *Call, e *Entry) {
+			if !db.lfu {
+				c.Out.Error(errObjectFreq)
+				return
+			}
+			c.Out.Int(int64(db.lfuDecrAndReturn(*db.accessField(e))))
+		}),
 		{Name: "object|help", Arity: 2, Flags: []string{FlagLoading, FlagStale}, Handler: objectHelp},
 	}
 	object := &Command{Name: "object", Arity: -2, Subcommands: map[string]*Command{}}
@@ -40,6 +51,9 @@ func objectCommands() []*Command {
 	}
 	return []*Command{object}
 }
+
+const errObjectIdle = "ERR An LFU maxmemory policy is selected, idle time not tracked. " +
+	"Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
 
 const errObjectFreq = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. " +
 	"Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
@@ -133,6 +147,17 @@ func (e *Entry) refcount() int64 {
 		return 2
 	}
 	return 1
+}
+
+// isSmallInt reports whether e's value would be one of Redis's shared
+// integers if stored whole (sharedInt).
+func (e *Entry) isSmallInt() bool {
+	v, ok := e.Value.([]byte)
+	if !ok || len(v) > 4 {
+		return false
+	}
+	n, ok := parseInt(v)
+	return ok && n >= 0
 }
 
 // sharedInt reports whether e's value is one of Redis's shared integers,

@@ -378,12 +378,6 @@ func (s *Server) configRefusal(p *param, v string) string {
 		if v == "no" {
 			return "a memshard replica applies its primary's evictions from the log: replica-ignore-maxmemory must be yes"
 		}
-	case "maxmemory-policy":
-		// An LFU policy would make OBJECT FREQ answer and OBJECT
-		// IDLETIME fail in Redis; memshard tracks access times only.
-		if strings.HasSuffix(v, "-lfu") {
-			return "memshard tracks no access frequencies: maxmemory-policy cannot be an LFU policy"
-		}
 	case "min-replicas-to-write":
 		if v != "0" {
 			return "memshard does not enforce min-replicas-to-write: it must be 0"
@@ -419,7 +413,7 @@ func (s *Server) applyParam(p *param, v string) {
 		s.config.latencyThreshold.Store(n)
 	case "client-output-buffer-limit":
 		s.config.setPubsubLimits(v)
-	case "maxmemory", "maxmemory-policy", "maxmemory-samples", "maxmemory-eviction-tenacity":
+	case "maxmemory", "maxmemory-policy", "maxmemory-samples", "maxmemory-eviction-tenacity", "lfu-log-factor", "lfu-decay-time":
 		s.applyMaxmemory()
 	case "busy-reply-threshold":
 		s.config.busyThreshold.Store(n)

@@ -419,17 +419,6 @@ func TestConfig_Refusals(t *testing.T) {
 			t.Errorf("after the refused SET, maxmemory-policy = %q, want noeviction", got)
 		}
 	}
-	// An LFU policy: OBJECT FREQ and IDLETIME would then answer otherwise
-	// in Redis.
-	for _, lfu := range []string{"allkeys-lfu", "volatile-lfu"} {
-		want := failed("maxmemory-policy", "memshard tracks no access frequencies: maxmemory-policy cannot be an LFU policy")
-		if got := string(c.Do("CONFIG", "SET", "maxmemory-policy", lfu)); got != want {
-			t.Errorf("CONFIG SET maxmemory-policy %s = %q, want %q", lfu, got, want)
-		}
-		if got := configGet(t, c, "maxmemory-policy"); got != "noeviction" {
-			t.Errorf("after the refused SET, maxmemory-policy = %q, want noeviction", got)
-		}
-	}
 	// What memshard is already doing is accepted.
 	for _, kv := range [][2]string{
 		{"port", port}, {"bind", "127.0.0.1"}, {"appendonly", "no"}, {"save", ""}, {"maxmemory", "0"},

@@ -18,8 +18,11 @@ func (s *Server) applyMaxmemory() {
 	policy, _ := engine.ParseEvictionPolicy(s.configValue("maxmemory-policy"))
 	samples, _ := strconv.Atoi(s.configValue("maxmemory-samples"))
 	tenacity, _ := strconv.Atoi(s.configValue("maxmemory-eviction-tenacity"))
+	logFactor, _ := strconv.Atoi(s.configValue("lfu-log-factor"))
+	decayTime, _ := strconv.Atoi(s.configValue("lfu-decay-time"))
 	s.maxmemory.Store(limit)
-	s.backend.SetMaxmemory(engine.Maxmemory{Limit: limit, Policy: policy, Samples: samples, Tenacity: tenacity})
+	s.backend.SetMaxmemory(engine.Maxmemory{Limit: limit, Policy: policy, Samples: samples, Tenacity: tenacity,
+		LFULogFactor: logFactor, LFUDecayTime: decayTime})
 	if s.cfg.OnMaxmemory != nil {
 		s.cfg.OnMaxmemory(limit)
 	}

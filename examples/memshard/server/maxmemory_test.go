@@ -121,11 +121,50 @@ func TestDiffMaxmemory(t *testing.T) {
 		bdo(0, "CONFIG", "SET", "notify-keyspace-events", ""),
 	}
 
+	// An LFU policy counts accesses instead of timing them; with a limit
+	// and an LRU or LFU policy, small integers are values of their own.
+	lfu := []bstep{
+		bdo(0, "CONFIG", "SET", "maxmemory-policy", "allkeys-lfu"),
+		bdo(1, "SET", "a", "x"),
+		bdo(1, "OBJECT", "FREQ", "a"),
+		bdo(1, "GET", "a"),
+		bdo(1, "OBJECT", "FREQ", "a"), // the first access always counts
+		bdo(1, "OBJECT", "IDLETIME", "a"),
+		bdo(1, "SET", "n", "100"),
+		bdo(1, "OBJECT", "REFCOUNT", "n"),
+		bdo(0, "CONFIG", "SET", "maxmemory", "1gb"),
+		bdo(1, "SET", "m", "100"),
+		bdo(1, "OBJECT", "REFCOUNT", "m"),
+		bdo(1, "OBJECT", "ENCODING", "m"),
+		bdo(1, "OBJECT", "FREQ", "m"),
+		bdo(1, "INCR", "m"),
+		bdo(1, "OBJECT", "REFCOUNT", "m"),
+		bdo(1, "MSET", "m2", "5", "m3", "10000"),
+		bdo(1, "OBJECT", "REFCOUNT", "m2"),
+		bdo(1, "OBJECT", "REFCOUNT", "m3"),
+		bdo(1, "OBJECT", "FREQ", "nosuch"),
+		bdo(0, "CONFIG", "SET", "maxmemory-policy", "volatile-lru"),
+		bdo(1, "SET", "o", "7"),
+		bdo(1, "OBJECT", "REFCOUNT", "o"),
+		bdo(1, "OBJECT", "IDLETIME", "o"),
+		bdo(1, "OBJECT", "FREQ", "o"),
+		bdo(0, "CONFIG", "SET", "maxmemory-policy", "allkeys-random"),
+		bdo(1, "SET", "r", "7"),
+		bdo(1, "OBJECT", "REFCOUNT", "r"),
+		bdo(0, "CONFIG", "SET", "maxmemory-policy", "volatile-ttl"),
+		bdo(1, "INCRBY", "t", "7"),
+		bdo(1, "OBJECT", "REFCOUNT", "t"),
+		bdo(0, "CONFIG", "SET", "maxmemory-policy", "allkeys-lru", "maxmemory", "0"),
+		bdo(1, "SET", "s", "7"),
+		bdo(1, "OBJECT", "REFCOUNT", "s"),
+	}
+
 	scenarios := []bscenario{
 		{"noeviction", noeviction},
 		{"events", events},
+		{"lfu", lfu},
 	}
-	for _, p := range []string{"allkeys-lru", "volatile-lru", "allkeys-random", "volatile-random", "volatile-ttl"} {
+	for _, p := range []string{"allkeys-lru", "volatile-lru", "allkeys-random", "volatile-random", "volatile-ttl", "allkeys-lfu", "volatile-lfu"} {
 		scenarios = append(scenarios, bscenario{p, evicting(p)})
 	}
 	diffScenarios(t, scenarios)

@@ -142,6 +142,7 @@ func (s *Standalone) SetMaxmemory(m engine.Maxmemory) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.maxmem = m
+	s.db.SetMaxmemory(m)
 	if m.Limit == 0 {
 		s.evicted.Note(engine.EvictResult{}) // no longer over a limit
 	}
@@ -155,7 +156,7 @@ func (s *Standalone) Evict() bool {
 		return false
 	}
 	c := &engine.Call{Now: time.Now().UnixMilli(), Out: resp.NewWriter(2)}
-	res := s.db.Evict(c, s.maxmem, heapMeter)
+	res := s.db.Evict(c, heapMeter)
 	s.evicted.Note(res)
 	s.mods.Report(nil)
 	s.eventsLocked(nil, c)

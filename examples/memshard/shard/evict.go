@@ -15,6 +15,7 @@ func (s *Shard) SetMaxmemory(m engine.Maxmemory) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.maxmem = m
+	s.db.SetMaxmemory(m)
 	if m.Limit == 0 {
 		s.evicted.Note(engine.EvictResult{}) // no longer over a limit
 	}
@@ -32,7 +33,7 @@ func (s *Shard) Evict() bool {
 		return false
 	}
 	c := &engine.Call{Now: nowMs(), Out: resp.NewWriter(2)}
-	res := s.db.Evict(c, s.maxmem, server.ProcessMeter())
+	res := s.db.Evict(c, server.ProcessMeter())
 	s.evicted.Note(res)
 	if effects := c.Effects(); len(effects) > 0 {
 		t := s.addEffectsLocked(effects)

@@ -248,6 +248,7 @@ func (s *Shard) reset() {
 	db := engine.New()
 	s.setHooksLocked(db)
 	db.SetNotify(s.notifyFlags)
+	db.SetMaxmemory(s.maxmem)
 	s.db = db
 	if old != nil {
 		s.db.AddKeyspaceStats(old.KeyspaceStats()) // INFO's keyspace_hits/misses outlive the keyspace
