@@ -148,6 +148,10 @@ type Call struct {
 	// Scripts, if set, is the backend's monitor of the script this call
 	// runs (EVAL): BUSY replies and SCRIPT KILL (script_monitor.go).
 	Scripts *ScriptMonitor
+	// Monitor, if set, is called after each command this call runs (the
+	// call's own, then each a script runs: script set), unless Redis keeps
+	// it from MONITOR (flags admin, skip_monitor).
+	Monitor func(argv [][]byte, script bool)
 	// OOM: memory was over maxmemory when the command began (Redis's
 	// pre_command_oom_state), so a script it runs may not call a denyoom
 	// command before it has written.
@@ -284,5 +288,20 @@ func (t Table) Exec(db *DB, c *Call) {
 	if db.created == 0 {
 		db.created = db.clock
 	}
+	// MONITOR shows a command once it has run, but EVAL and FCALL
+	// (skip_monitor) before they run, so that they come before the
+	// commands they run, whatever becomes of them.
+	monitor := c.Monitor != nil && cmd.Monitored()
+	before := monitor && cmd.HasFlag("skip_monitor")
+	if before {
+		c.Monitor(c.Argv, false)
+	}
 	cmd.Handler(db, c)
+	if monitor && !before {
+		c.Monitor(c.Argv, false)
+	}
 }
+
+// Monitored reports whether MONITOR shows the command's calls: Redis
+// hides admin commands.
+func (cmd *Command) Monitored() bool { return !cmd.HasFlag(FlagAdmin) }

@@ -176,6 +176,9 @@ func (s *luaState) execScriptCommand(argv [][]byte) ([]byte, string) {
 	// Redis fixes the time for the whole script; a script never blocks.
 	sub := &Call{Argv: argv, Out: w, Now: run.c.Now, ReadOnlyReplica: run.c.ReadOnlyReplica}
 	cmd.Handler(run.db, sub)
+	if run.c.Monitor != nil && cmd.Monitored() {
+		run.c.Monitor(argv, true)
+	}
 	if run.c.TrackReads != nil && cmd.HasFlag(FlagReadOnly) {
 		// Redis remembers its caller's keys: the script's declared keys.
 		run.c.TrackReads(scriptKeys(run.c.Argv))
@@ -269,6 +272,9 @@ func (s *luaState) execServerCommand(name string, argv [][]byte) ([]byte, string
 		default:
 			w.OK()
 		}
+	}
+	if s.run.c.Monitor != nil {
+		s.run.c.Monitor(argv, true) // PING, ECHO, TIME, SELECT: none is admin
 	}
 	return w.Bytes(), ""
 }

@@ -27,6 +27,10 @@ type ConnState struct {
 	// Tracking: the connection tracks keys (CLIENT TRACKING), so the
 	// backend reports what its scripts read (Modifications.ReadsOf).
 	Tracking bool
+	// Monitor, if set, is called with each command the backend runs for
+	// the connection (and each a script runs: script set), as
+	// engine.Call.Monitor: the server shows them to MONITOR clients.
+	Monitor func(argv [][]byte, script bool)
 	// OOM: memory was over maxmemory when the server let the command in
 	// (Backend.Evict said so): a script it runs may not grow memory until
 	// it has written (engine.Call.OOM).

@@ -111,6 +111,9 @@ func (c *conn) infoLine(now time.Time) string {
 	subs := c.subCounts
 	c.mu.Unlock()
 	flags := ""
+	if c.monitoring.Load() {
+		flags += "O"
+	}
 	if subs[kindChannel]+subs[kindPattern]+subs[kindShard] > 0 {
 		flags += "P"
 	}

@@ -251,6 +251,9 @@ func (c *conn) recordCall(call *callInfo) {
 			st.rejected.Add(1)
 		}
 	case callRan:
+		if call.cc != nil && call.cc.monitored() {
+			c.s.feedMonitors(c, call.argv, false, c.redacted) // data commands: the backend feeds them
+		}
 		c.s.stats.commands.Add(1)
 		if st == nil {
 			return

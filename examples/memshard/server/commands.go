@@ -55,6 +55,7 @@ func buildConnTable() map[string]*connCommand {
 		{name: "reset", arity: 1, flags: fConn, acl: aConn, group: "connection", summary: "Reset the connection", runsInMulti: true, handler: resetCmd},
 		{name: "readonly", arity: 1, flags: []string{"loading", "stale", "fast"}, acl: aConn, group: "cluster", summary: "Enables read queries for a connection to a cluster replica node", handler: readonlyCmd},
 		{name: "readwrite", arity: 1, flags: []string{"loading", "stale", "fast"}, acl: aConn, group: "cluster", summary: "Disables read queries for a connection to a cluster replica node", handler: readwriteCmd},
+		{name: "monitor", arity: 1, flags: []string{"admin", "noscript", "loading", "stale"}, acl: []string{"@admin", "@slow", "@dangerous"}, group: "server", summary: "Listen for all requests received by the server in real time", handler: monitorCmd},
 		{name: "time", arity: 1, flags: []string{"loading", "stale", "fast"}, acl: []string{"@fast"}, group: "server", summary: "Return the current server time", handler: timeCmd},
 		{name: "role", arity: 1, flags: []string{"noscript", "loading", "stale", "fast", "sentinel"}, acl: []string{"@admin", "@fast", "@dangerous"}, group: "server", summary: "Return the role of the instance in the context of replication", handler: roleCmd},
 		{name: "wait", arity: 3, flags: []string{"noscript"}, acl: aSlowC, group: "generic", summary: "Wait for the synchronous replication of all the write commands sent in the context of the current connection", handler: waitCmd},

@@ -34,6 +34,10 @@ const (
 // executes requests, and a writer goroutine (writeLoop) that releases the
 // replies in order as their tickets settle.
 type conn struct {
+	// monitoring: the connection sent MONITOR (monitor.go).
+	monitoring atomic.Bool
+	// inExec: EXEC is running the connection's queued commands.
+	inExec     bool
 	s          *Server
 	nc         net.Conn
 	id         int64
@@ -132,6 +136,7 @@ func newConn(s *Server, nc net.Conn) *conn {
 	}
 	c.ctx, c.cancel = context.WithCancel(s.ctx)
 	c.state.owner = c
+	c.state.Monitor = func(argv [][]byte, script bool) { s.feedMonitors(c, argv, script, nil) }
 	return c
 }
 
@@ -171,6 +176,7 @@ func (c *conn) serve() {
 		c.s.backend.Unwatch(&c.state)
 	}
 	c.unsubscribeAll()
+	c.stopMonitoring()
 	c.s.tracker.disable(c)
 	c.s.removeConn(c)
 }

@@ -230,6 +230,7 @@ func quitCmd(c *conn, argv [][]byte) Ticket {
 func resetCmd(c *conn, argv [][]byte) Ticket {
 	c.discard()
 	c.unsubscribeAll()
+	c.stopMonitoring()
 	c.s.tracker.disable(c)
 	c.setProto(2)
 	c.authed = c.s.password() == ""

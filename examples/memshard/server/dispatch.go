@@ -112,6 +112,9 @@ func (c *conn) dispatch(argv [][]byte, call *callInfo) Ticket {
 	if e := c.checkMemory(cc, dc, argv); e != "" {
 		return c.reject(isExec, e)
 	}
+	if c.monitorRefuses(cc, dc, argv) {
+		return c.reject(isExec, errMonitorKeyspace)
+	}
 	if (cc == nil || cc.name != "quit") && !c.waitPause(cc, dc, argv) {
 		return 0
 	}

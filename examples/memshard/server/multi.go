@@ -126,7 +126,12 @@ func execCmd(c *conn, argv [][]byte) Ticket {
 		mark := c.w.Len()
 		if cc := c.queuedConnCommand(argv); cc != nil {
 			c.redacted = c.redacted[:0]
+			c.inExec = true
 			cc.handler(c, argv)
+			c.inExec = false
+			if cc.monitored() {
+				c.s.feedMonitors(c, argv, false, c.redacted)
+			}
 			if len(c.redacted) > 0 { // for the slow log (recordExec)
 				if c.execRedact == nil {
 					c.execRedact = make([][]int, len(queued))

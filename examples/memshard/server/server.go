@@ -86,6 +86,7 @@ type Server struct {
 	tracker   *tracker   // CLIENT TRACKING (tracking.go)
 	paused    pauseState // CLIENT PAUSE (pause.go)
 	notify    *notifier  // keyspace notifications (notify.go)
+	monitors  monitorSet // MONITOR connections (monitor.go)
 
 	mu        sync.Mutex
 	closed    bool
