@@ -13,6 +13,7 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"google.golang.org/grpc"
@@ -34,7 +35,9 @@ writes it, and the others follow it and serve reads as replicas (cluster
 clients are redirected with MOVED). A replica stands for election when the
 primary has been silent for --lease plus a random back-off; CLUSTER
 FAILOVER sent to a replica hands the primary over to it at once, losing
-nothing (planned maintenance).
+nothing (planned maintenance). A primary stopped by SHUTDOWN or SIGTERM
+hands over the same way before it exits (for at most shutdown-timeout,
+10s; SHUTDOWN NOW does not).
 With --standalone the node keeps data in memory only, with no log: for
 tests and comparisons, not for data you want to keep.
 
@@ -140,9 +143,14 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		}
 		backend, runShard, clusterNodeTimeout = sh, sh.Run, *nodeTimeout
 	}
+	// SHUTDOWN ends the process as a signal does, once the server has
+	// handed over (Server.Shutdown); a signal hands over first below.
+	exited := make(chan struct{})
+	var exitOnce sync.Once
 	srv, err := server.New(server.Config{Backend: backend, RequirePass: *requirePass, Logger: logger, ClusterNodeTimeout: clusterNodeTimeout,
 		ConfigSet:   []string{"maxmemory-policy", *maxmemoryPolicy, "maxmemory", *maxmemory},
-		OnMaxmemory: goMemoryLimit()})
+		OnMaxmemory: goMemoryLimit(),
+		Exit:        func() { exitOnce.Do(func() { close(exited) }) }})
 	if err != nil {
 		lis.Close()
 		return err
@@ -155,6 +163,11 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	logger.Info("memshard serving", "addr", *addr, "shard", *shardLog, "standalone", *standalone)
 	select {
 	case <-ctx.Done():
+		// SIGTERM or SIGINT: as SHUTDOWN, a primary hands over first.
+		if err := srv.Shutdown(context.Background(), false); err != nil {
+			logger.Warn("shutdown", "err", err)
+		}
+	case <-exited:
 	case err = <-errc:
 	}
 	return errors.Join(err, srv.Close())

@@ -79,6 +79,9 @@ func (c *conn) dispatch(argv [][]byte, call *callInfo) Ticket {
 	if c.authRequired() && (cc == nil || !cc.noAuth) {
 		return c.reject(isExec, errNoAuth)
 	}
+	if c.multi && cc != nil && hasFlag(cc.flags, "no_multi") {
+		return c.reject(isExec, "ERR Command not allowed inside a transaction")
+	}
 	if c.inPubSubMode() && c.w.Proto() == 2 && (cc == nil || !allowedWhileSubscribed[cc.name]) {
 		// After cluster redirection, as in processCommand.
 		if dc != nil {

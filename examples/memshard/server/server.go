@@ -53,6 +53,9 @@ type Config struct {
 	// ConfigSet are parameters to set at start, name then value, as a
 	// Redis configuration file's directives (CONFIG SET's rules apply).
 	ConfigSet []string
+	// Exit, if set, ends the process (SHUTDOWN); without it SHUTDOWN
+	// fails. It is called once Shutdown has prepared the node.
+	Exit func()
 	// OnMaxmemory, if set, is called with the maxmemory parameter each
 	// time it is set (0: none): the process may tune its garbage
 	// collector to it.
@@ -83,10 +86,11 @@ type Server struct {
 	stats     serverStats
 	config    configState // CONFIG GET and SET (config.go); its own lock
 	pubsub    *pubsubRegistry
-	tracker   *tracker   // CLIENT TRACKING (tracking.go)
-	paused    pauseState // CLIENT PAUSE (pause.go)
-	notify    *notifier  // keyspace notifications (notify.go)
-	monitors  monitorSet // MONITOR connections (monitor.go)
+	tracker   *tracker      // CLIENT TRACKING (tracking.go)
+	paused    pauseState    // CLIENT PAUSE (pause.go)
+	notify    *notifier     // keyspace notifications (notify.go)
+	monitors  monitorSet    // MONITOR connections (monitor.go)
+	shutdown  shutdownState // SHUTDOWN in progress (shutdown.go)
 
 	mu        sync.Mutex
 	closed    bool
