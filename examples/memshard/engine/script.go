@@ -128,29 +128,33 @@ func scriptKeys(argv [][]byte) [][]byte {
 	return argv[3 : 3+n : 3+n]
 }
 
+// scriptFlagsOf returns the flags of the script EVAL (or EVALSHA: sha)
+// would run, as evalGetCommandFlags finds them before running it: its
+// shebang's, or scriptCompat for one without a shebang; known is false if
+// they cannot be told (a script unknown to EVALSHA, an invalid shebang),
+// and EVAL's own flags then stand.
+func scriptFlagsOf(argv [][]byte, sha bool) (flags int, known bool) {
+	if len(argv) < 2 {
+		return 0, false
+	}
+	if sha {
+		f, ok := shaFlags.Load(strings.ToLower(string(argv[1])))
+		if !ok {
+			return 0, false
+		}
+		return f.(int), true
+	}
+	f, err := parseShebang(argv[1])
+	return f, err == ""
+}
+
 // scriptIsWrite is Redis 7.0's evalGetCommandFlags: a script with a
 // shebang is a write unless it says no-writes; one without (or unknown to
 // EVALSHA, or whose shebang is invalid) keeps EVAL's flags, which are no
 // write's: its writes are checked one by one as it runs.
 func scriptIsWrite(argv [][]byte, sha bool) bool {
-	if len(argv) < 2 {
-		return false
-	}
-	var flags int
-	if sha {
-		f, ok := shaFlags.Load(strings.ToLower(string(argv[1])))
-		if !ok {
-			return false
-		}
-		flags = f.(int)
-	} else {
-		f, err := parseShebang(argv[1])
-		if err != "" {
-			return false
-		}
-		flags = f
-	}
-	return flags&(scriptCompat|scriptNoWrites) == 0
+	flags, known := scriptFlagsOf(argv, sha)
+	return known && flags&(scriptCompat|scriptNoWrites) == 0
 }
 
 // scriptDenyOOM reports whether EVAL or EVALSHA is refused when memory is
@@ -159,24 +163,8 @@ func scriptIsWrite(argv [][]byte, sha bool) bool {
 // shebang, or not known to EVALSHA, is not (EVAL's own flags lack
 // denyoom): its writes are checked as it runs.
 func scriptDenyOOM(argv [][]byte, sha bool) bool {
-	if len(argv) < 2 {
-		return false
-	}
-	var flags int
-	if sha {
-		f, ok := shaFlags.Load(strings.ToLower(string(argv[1])))
-		if !ok {
-			return false
-		}
-		flags = f.(int)
-	} else {
-		f, err := parseShebang(argv[1])
-		if err != "" {
-			return false
-		}
-		flags = f
-	}
-	return flags&(scriptCompat|scriptNoWrites|scriptAllowOOM) == 0
+	flags, known := scriptFlagsOf(argv, sha)
+	return known && flags&(scriptCompat|scriptNoWrites|scriptAllowOOM) == 0
 }
 
 // scriptMayReplicate reports whether EVAL or EVALSHA keeps its
@@ -184,15 +172,8 @@ func scriptDenyOOM(argv [][]byte, sha bool) bool {
 // does, or one whose flags are not known; one with a shebang has its own
 // flags instead (a write unless no-writes: scriptIsWrite).
 func scriptMayReplicate(argv [][]byte, sha bool) bool {
-	if len(argv) < 2 {
-		return true
-	}
-	if sha {
-		_, known := shaFlags.Load(strings.ToLower(string(argv[1])))
-		return !known
-	}
-	flags, err := parseShebang(argv[1])
-	return err != "" || flags&scriptCompat != 0
+	flags, known := scriptFlagsOf(argv, sha)
+	return !known || flags&scriptCompat != 0
 }
 
 // parseShebang returns a script's flags from its "#!lua flags=a,b" first
