@@ -370,3 +370,25 @@ func (c *conn) verbatim(s string) {
 	}
 	c.w.Raw([]byte("=" + strconv.Itoa(len(s)+4) + "\r\ntxt:" + s + "\r\n"))
 }
+
+// askingCmd is ASKING. A cluster client sends it before retrying a command
+// on the node an -ASK redirect named, during a slot migration; a shard
+// owns every slot and never migrates one, so it only says OK.
+func askingCmd(c *conn, argv [][]byte) Ticket {
+	c.w.OK()
+	return 0
+}
+
+// failoverCmd is FAILOVER, which a Redis in cluster mode, as memshard
+// answers, refuses: a shard's primary changes through CLUSTER FAILOVER.
+func failoverCmd(c *conn, argv [][]byte) Ticket {
+	c.errorReply("ERR FAILOVER not allowed in cluster mode. Use CLUSTER FAILOVER command instead.")
+	return 0
+}
+
+// replicaofCmd is REPLICAOF and SLAVEOF, which a Redis in cluster mode
+// refuses: the log, not a command, decides who a node follows.
+func replicaofCmd(c *conn, argv [][]byte) Ticket {
+	c.errorReply("ERR REPLICAOF not allowed in cluster mode.")
+	return 0
+}

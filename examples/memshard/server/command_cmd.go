@@ -29,6 +29,7 @@ func commandSubcommands() map[string]*connCommand {
 		&connCommand{name: "docs", arity: -2, flags: f, acl: aSlowC, handler: commandDocsCmd},
 		&connCommand{name: "list", arity: -2, flags: f, acl: aSlowC, handler: commandListCmd},
 		&connCommand{name: "getkeys", arity: -4, flags: f, acl: aSlowC, handler: commandGetKeysCmd},
+		&connCommand{name: "getkeysandflags", arity: -4, flags: f, acl: aSlowC, handler: commandGetKeysAndFlagsCmd},
 		&connCommand{name: "help", arity: 2, flags: f, acl: aSlowC, handler: commandHelpCmd},
 	)
 }
@@ -289,33 +290,7 @@ func commandListCmd(c *conn, argv [][]byte) Ticket {
 	return 0
 }
 
-func commandGetKeysCmd(c *conn, argv [][]byte) Ticket {
-	args := argv[2:]
-	cc, dc, errMsg := c.s.lookup(args)
-	switch {
-	case cc == nil && dc == nil && !strings.HasPrefix(errMsg, "ERR wrong number"):
-		c.errorReply("ERR Invalid command specified")
-		return 0
-	case errMsg != "":
-		c.errorReply("ERR Invalid number of arguments specified for command")
-		return 0
-	}
-	var keys [][]byte
-	switch {
-	case dc != nil && (dc.FirstKey != 0 || dc.KeysFunc != nil):
-		keys = dc.Keys(args)
-	case cc != nil && cc.firstKey != 0:
-		keys = args[cc.firstKey:]
-	default:
-		c.errorReply("ERR The command has no key arguments")
-		return 0
-	}
-	c.w.Array(len(keys))
-	for _, k := range keys {
-		c.w.Bulk(k)
-	}
-	return 0
-}
+func commandGetKeysCmd(c *conn, argv [][]byte) Ticket { return c.getKeys(argv, false) }
 
 func commandHelpCmd(c *conn, argv [][]byte) Ticket {
 	c.help("COMMAND", []string{
@@ -329,6 +304,7 @@ func commandHelpCmd(c *conn, argv [][]byte) Ticket {
 		"    If no command names are given, documentation details for all",
 		"    commands are returned.",
 		"GETKEYS <full-command>", "    Return the keys from a full Redis command.",
+		"GETKEYSANDFLAGS <full-command>", "    Return the keys and the access flags from a full Redis command.",
 	})
 	return 0
 }
