@@ -194,12 +194,14 @@ func TestConfig_Timeout(t *testing.T) {
 	mustConfigSet(t, admin, "timeout", "1")
 	t.Run("idle", func(t *testing.T) {
 		t.Parallel()
+		// From before the dial: the server's idle time may start as soon
+		// as it accepts, before Dial returns here.
+		start := time.Now()
 		nc, err := net.Dial("tcp", addr)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer nc.Close()
-		start := time.Now()
 		if got := waitClosed(t, nc, 5*time.Second); len(got) != 0 {
 			t.Errorf("idle connection got %q before closing", got)
 		}

@@ -67,9 +67,18 @@ func TestShard_FailoverHandsOver(t *testing.T) {
 	}
 	close(stop)
 	wg.Wait()
-	if top := ts.nodes[p].s.Topology(); top.Role == rolePrimary {
-		t.Fatalf("the old primary still reads as primary: %+v", top)
+	// The old primary serves nothing from the moment it hands over; it
+	// turns replica once its ELECT's append returns, which may come after
+	// its successor has applied that ELECT.
+	if top := ts.nodes[p].s.Topology(); top.Role == rolePrimary && top.Serving {
+		t.Fatalf("the old primary still serves as primary: %+v", top)
 	}
+	quorumtest.WaitFor(t, 10*time.Second, func() error {
+		if top := ts.nodes[p].s.Topology(); top.Role == rolePrimary {
+			return fmt.Errorf("the old primary still reads as primary: %+v", top)
+		}
+		return nil
+	})
 	if got, _ := ts.do(p, "SET", "after", "x"); got == "+OK\r\n" {
 		t.Fatal("the old primary acknowledged a write after handing over")
 	}
