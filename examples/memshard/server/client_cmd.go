@@ -107,6 +107,7 @@ func clientListCmd(c *conn, argv [][]byte) Ticket {
 // order. Buffer sizes are memshard's own approximations.
 func (c *conn) infoLine(now time.Time) string {
 	c.mu.Lock()
+	user := c.user
 	name, cmd, active, proto, ro, multiLen, blocked := c.name, c.lastCmd, c.lastActive, c.proto, c.readOnly, c.multiLen, c.unblock != nil || c.postponedCmd
 	subs := c.subCounts
 	c.mu.Unlock()
@@ -131,9 +132,9 @@ func (c *conn) infoLine(now time.Time) string {
 	if cmd == "" {
 		cmd = "NULL"
 	}
-	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=0 sub=%d psub=%d ssub=%d multi=%d qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=%d rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=%s user=default redir=%d resp=%d\n",
+	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=0 sub=%d psub=%d ssub=%d multi=%d qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=%d rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=%s user=%s redir=%d resp=%d\n",
 		c.id, c.addr, c.laddr, c.fd, name, int64(now.Sub(c.created).Seconds()), int64(now.Sub(active).Seconds()),
-		flags, subs[kindChannel], subs[kindPattern], subs[kindShard], multiLen, readSize, cmd, redir, proto)
+		flags, subs[kindChannel], subs[kindPattern], subs[kindShard], multiLen, readSize, cmd, user, redir, proto)
 }
 
 // clientKillCmd: CLIENT KILL addr (old form: +OK, or an error if none) and

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"github.com/quorumlog/quorumlog/examples/memshard/acl"
 	"net"
 	"slices"
 	"sync"
@@ -47,13 +48,21 @@ type conn struct {
 	writerDone chan struct{}
 	closeOnce  sync.Once
 	killed     atomic.Bool
+	// deletingUsers: the connection runs ACL DELUSER, and is closed after
+	// its reply if it deletes its own user, not at once.
+	deletingUsers atomic.Bool
 
 	// Reader goroutine only.
-	state      ConnState
-	p          parser
-	w          *resp.Writer // replies of the requests being executed
-	segs       []seg        // where each of w's replies ends, and its ticket
-	authed     bool
+	state    ConnState
+	p        parser
+	w        *resp.Writer // replies of the requests being executed
+	segs     []seg        // where each of w's replies ends, and its ticket
+	authed   bool
+	userName string // the connection's user (user, for other goroutines)
+	// seenUsers is the users set the connection last checked against, and
+	// seenUser its user in it (nil: deleted).
+	seenUsers  *acl.Users
+	seenUser   *acl.User
 	multi      bool
 	multiErr   bool       // a command failed while queueing: EXEC aborts
 	queued     [][][]byte // MULTI's commands, copied
@@ -90,6 +99,7 @@ type conn struct {
 	// What CLIENT LIST shows of the connection, read by other connections.
 	mu         sync.Mutex
 	name       string
+	user       string // the connection's user
 	lastCmd    string
 	lastActive time.Time
 	proto      int
@@ -125,7 +135,9 @@ func newConn(s *Server, nc net.Conn) *conn {
 		state:      ConnState{ID: id},
 		p:          parser{maxBulk: s.config.protoMaxBulkLen.Load(), maxMultibulk: s.cfg.MaxMultibulkLen},
 		w:          resp.NewWriter(2),
-		authed:     s.password() == "",
+		authed:     s.defaultAuthed(),
+		userName:   defaultUsername,
+		user:       defaultUsername,
 		lastActive: time.Now(),
 		proto:      2,
 		multiLen:   -1,

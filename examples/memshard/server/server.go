@@ -10,6 +10,9 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/quorumlog/quorumlog/examples/memshard/acl"
+	"github.com/quorumlog/quorumlog/examples/memshard/engine"
 )
 
 // Defaults of Config, Redis 7.0's.
@@ -66,8 +69,15 @@ type Server struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup // accept loops and connection goroutines
 
-	nextID  atomic.Int64
-	pass    atomic.Pointer[string] // requirepass; "" means none
+	nextID atomic.Int64
+	pass   atomic.Pointer[string] // requirepass; "" means none
+	// users is the set of users this node serves (acl.go): the backend's,
+	// with requirepass laid over its default user. usersMu orders its
+	// writers; readers only load it.
+	users   atomic.Pointer[acl.Users]
+	usersMu sync.Mutex
+	aclCmds sync.Map // command name → *acl.Command (acl.go)
+	aclLog  aclLog
 	slowlog slowLog
 	latency latencyMonitor
 	stats   serverStats
@@ -142,6 +152,8 @@ func New(cfg Config) (*Server, error) {
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	pass := cfg.RequirePass
 	s.pass.Store(&pass)
+	cfg.Backend.OnUsers(s.aclRefresh)
+	s.aclRefresh(engine.UsersChange{Users: cfg.Backend.Users()})
 	s.stats.info.init(cfg.Backend)
 	s.wg.Add(2)
 	go s.sampleStats()

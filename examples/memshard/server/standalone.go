@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/quorumlog/quorumlog/examples/memshard/acl"
 	"strings"
 	"sync"
 	"time"
@@ -24,6 +25,7 @@ type Standalone struct {
 	stop  chan struct{}
 	done  chan struct{}
 	once  sync.Once
+	users engine.UsersBoard // the DB's users, published for the command path
 
 	mu       sync.Mutex
 	db       *engine.DB
@@ -77,6 +79,8 @@ func NewStandalone(cfg StandaloneConfig) *Standalone {
 	}
 	s.db.SetModifiedHook(s.touched)
 	s.db.SetFlushHook(s.mods.Flushed)
+	s.db.SetUsersHook(s.users.Publish)
+	s.users.Publish(engine.UsersChange{Users: s.db.Users()})
 	go s.expireLoop()
 	return s
 }
@@ -120,6 +124,12 @@ func (s *Standalone) touched(key string) {
 
 // Table implements Backend.
 func (s *Standalone) Table() engine.Table { return s.table }
+
+// Users implements Backend.
+func (s *Standalone) Users() *acl.Users { return s.users.Load() }
+
+// OnUsers implements Backend.
+func (s *Standalone) OnUsers(f func(engine.UsersChange)) { s.users.OnChange(f) }
 
 // Do implements Backend.
 func (s *Standalone) Do(conn *ConnState, argv [][]byte, w *resp.Writer) Ticket {

@@ -96,6 +96,9 @@ type Shard struct {
 	// scripts watches the script running under mu (EVAL), for BUSY
 	// replies and SCRIPT KILL, which must not wait for it.
 	scripts engine.ScriptMonitor
+	// users publishes the DB's ACL users to the command path, which reads
+	// them without mu; every DB that becomes s.db publishes its own.
+	users engine.UsersBoard
 
 	cfg    Config
 	logger *slog.Logger
