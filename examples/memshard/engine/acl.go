@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"sync"
 	"sync/atomic"
 
@@ -43,7 +44,12 @@ func (db *DB) setUsers(us *acl.Users, deleted []string) {
 func aclCommands() []*Command {
 	always := func([][]byte) bool { return true }
 	flags := []string{FlagAdmin, FlagNoScript, FlagLoading, FlagStale}
-	acl := &Command{Name: "acl", Arity: -2, Subcommands: map[string]*Command{
+	// The container says it too: a backend that looks up argv[0] alone
+	// (a replica refusing writes) must see SETUSER and DELUSER as writes.
+	isWrite := func(argv [][]byte) bool {
+		return len(argv) > 1 && (bytes.EqualFold(argv[1], []byte("setuser")) || bytes.EqualFold(argv[1], []byte("deluser")))
+	}
+	acl := &Command{Name: "acl", Arity: -2, WriteFunc: isWrite, Subcommands: map[string]*Command{
 		"setuser": {Name: "acl|setuser", Arity: -3, Flags: flags, WriteFunc: always, Handler: aclSetUser},
 		"deluser": {Name: "acl|deluser", Arity: -3, Flags: flags, WriteFunc: always, Handler: aclDelUser},
 	}}
