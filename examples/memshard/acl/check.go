@@ -30,9 +30,8 @@ func (u *User) Open() bool { return u.open }
 
 // Check is ACLCheckAllUserCommandPerm: whether the user may run argv,
 // whose command is c. idx is the argument a key or channel denial is
-// about. fallback, if not nil, returns the keys of argv when c's key specs
-// cannot find them (Redis's getkeys_proc).
-func (u *User) Check(c *Command, argv [][]byte, fallback func() []KeyRef) (r Result, idx int) {
+// about.
+func (u *User) Check(c *Command, argv [][]byte) (r Result, idx int) {
 	if u.open {
 		return OK, 0
 	}
@@ -42,7 +41,7 @@ func (u *User) Check(c *Command, argv [][]byte, fallback func() []KeyRef) (r Res
 	for _, s := range u.selectors {
 		res, i := s.check(c, argv, func() []KeyRef {
 			if !keysDone {
-				keys, keysDone = commandKeys(c, argv, fallback), true
+				keys, keysDone = commandKeys(c, argv), true
 			}
 			return keys
 		})
@@ -158,8 +157,9 @@ func (u *User) ChannelAllowed(channel []byte, literal bool) bool {
 	return false
 }
 
-// commandKeys is getKeysFromCommandWithSpecs.
-func commandKeys(c *Command, argv [][]byte, fallback func() []KeyRef) []KeyRef {
+// commandKeys is getKeysFromCommandWithSpecs: the key specs, or the
+// command's getkeys_proc where they cannot say (procKeys).
+func commandKeys(c *Command, argv [][]byte) []KeyRef {
 	hasKeySpec, varFlags := false, false
 	for _, ks := range c.keySpecs {
 		if ks.flags&keyNotKey == 0 {
@@ -174,10 +174,7 @@ func commandKeys(c *Command, argv [][]byte, fallback func() []KeyRef) []KeyRef {
 			return keys
 		}
 	}
-	if fallback != nil {
-		return fallback()
-	}
-	return nil
+	return procKeys(c, argv)
 }
 
 // keysFromSpecs is getKeysUsingKeySpecs; ok is false for a spec that
@@ -278,19 +275,137 @@ func canonicalInt(b []byte) bool {
 	return true
 }
 
-// KeyRefsOf returns refs for keys, the arguments of argv a command's own
-// key finder returned (slices of argv's elements), with spec flags
-// (every flag of c's key specs, as a getkeys_proc without flags gives).
-func KeyRefsOf(c *Command, argv [][]byte, keys [][]byte) []KeyRef {
-	flags := 0
-	var refs []KeyRef
-	for _, k := range keys {
-		for i := 1; i < len(argv); i++ {
-			if len(k) > 0 && len(argv[i]) > 0 && &argv[i][0] == &k[0] && len(argv[i]) == len(k) {
-				refs = append(refs, KeyRef{Pos: i, flags: flags})
+// Key spec flags as getkeys_procs set them.
+const (
+	keysRWAccessUpdate = keyAccess | keyUpdate
+	keysOWUpdate       = keyUpdate
+	keysROAccess       = keyAccess
+)
+
+// procKeys is the getkeys_proc of the commands whose key specs cannot
+// find their keys or their flags (Redis 7.0's setGetKeys,
+// bitfieldGetKeys, sortGetKeys, sortROGetKeys, migrateGetKeys); other
+// commands' procs find no key where the specs failed (genericGetKeys on a
+// bad key count), so none is returned.
+func procKeys(c *Command, argv [][]byte) []KeyRef {
+	argc := len(argv)
+	is := func(i int, word string) bool { return strings.EqualFold(string(cBytes(argv[i])), word) }
+	switch c.Name {
+	case "set":
+		for i := 3; i < argc; i++ {
+			if is(i, "get") {
+				return []KeyRef{{Pos: 1, flags: keysRWAccessUpdate}}
+			}
+		}
+		return []KeyRef{{Pos: 1, flags: keysOWUpdate}}
+	case "bitfield":
+		readonly := true
+	scan:
+		for i := 2; i < argc; i++ {
+			rem := argc - i - 1
+			switch {
+			case is(i, "get") && rem >= 2:
+				i += 2
+			case (is(i, "set") || is(i, "incrby")) && rem >= 3:
+				readonly = false
+				break scan
+			case is(i, "overflow") && rem >= 1:
+				i++
+			default:
+				readonly = false // a syntax error: safer to assume a write
+				break scan
+			}
+		}
+		if readonly {
+			return []KeyRef{{Pos: 1, flags: keysROAccess}}
+		}
+		return []KeyRef{{Pos: 1, flags: keysRWAccessUpdate}}
+	case "sort":
+		keys := []KeyRef{{Pos: 1, flags: keysROAccess}}
+		store := 0
+		for i := 2; i < argc; i++ {
+			switch {
+			case is(i, "limit"):
+				i += 2
+			case is(i, "get"), is(i, "by"):
+				i++
+			case is(i, "store") && i+1 < argc:
+				store = i + 1 // the last STORE counts, as SORT runs it
+			}
+		}
+		if store > 0 {
+			keys = append(keys, KeyRef{Pos: store, flags: keysOWUpdate})
+		}
+		return keys
+	case "sort_ro":
+		return []KeyRef{{Pos: 1, flags: keysROAccess}}
+	case "migrate":
+		first, num := 3, 1
+		if argc > 6 {
+			for i := 6; i < argc; i++ {
+				if is(i, "keys") {
+					if len(argv[3]) > 0 {
+						return nil
+					}
+					first, num = i+1, argc-i-1
+					break
+				}
+				switch {
+				case is(i, "auth"):
+					i++
+				case is(i, "auth2"):
+					i += 2
+				}
+			}
+		}
+		var keys []KeyRef
+		for i := 0; i < num && first+i < argc; i++ {
+			keys = append(keys, KeyRef{Pos: first + i, flags: keyAccess | keyDelete})
+		}
+		return keys
+	}
+	return nil
+}
+
+// ChannelPatterns returns the channel patterns of every selector, and
+// whether a selector allows every channel.
+func (u *User) ChannelPatterns() (patterns []string, all bool) {
+	for _, s := range u.selectors {
+		if s.allChannels {
+			return nil, true
+		}
+		patterns = append(patterns, s.channels...)
+	}
+	return patterns, false
+}
+
+// KeepsChannelsOf reports whether u allows every channel pattern old
+// listed (ACLKillPubsubClientsIfNeeded's first two shortcuts): the clients
+// of old need no check.
+func (u *User) KeepsChannelsOf(old *User) bool {
+	upcoming, all := u.ChannelPatterns()
+	if all {
+		return true
+	}
+	prev, _ := old.ChannelPatterns()
+	for _, p := range prev {
+		found := false
+		for _, q := range upcoming {
+			if p == q {
+				found = true
 				break
 			}
 		}
+		if !found {
+			return false
+		}
 	}
-	return refs
+	return true
+}
+
+// PubsubAllowed reports whether a client subscribed to channel (a
+// pattern if isPattern, compared literally) may stay so under the
+// patterns ChannelPatterns returned.
+func PubsubAllowed(patterns []string, channel []byte, isPattern bool) bool {
+	return channelAllowed(patterns, channel, isPattern)
 }

@@ -132,6 +132,11 @@ type Call struct {
 	// remembers then for the script's caller when it tracks keys (CLIENT
 	// TRACKING), not the keys the command read.
 	TrackReads func(keys [][]byte)
+	// ScriptACL, if set, checks each command a script calls against the
+	// permissions of the script's caller (Redis's scriptVerifyACL): it
+	// returns the script error of a denial ("" if allowed), which it logs
+	// if log is set (redis.call, redis.pcall; not redis.acl_check_cmd).
+	ScriptACL func(argv [][]byte, log bool) string
 	// Scripts, if set, is the backend's monitor of the script this call
 	// runs (EVAL): BUSY replies and SCRIPT KILL (script_monitor.go).
 	Scripts *ScriptMonitor

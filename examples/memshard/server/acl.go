@@ -28,8 +28,13 @@ import (
 // ch deleted (Redis frees them, ACLFreeUserAndKillClients).
 func (s *Server) aclRefresh(ch engine.UsersChange) {
 	s.usersMu.Lock()
-	s.users.Store(s.servedUsers(ch.Users))
+	old := s.users.Load()
+	cur := s.servedUsers(ch.Users)
+	s.users.Store(cur)
 	s.usersMu.Unlock()
+	if old != nil {
+		s.killRevokedSubscribers(old, cur)
+	}
 	if len(ch.Deleted) == 0 {
 		return
 	}
@@ -40,6 +45,41 @@ func (s *Server) aclRefresh(ch engine.UsersChange) {
 				c.kill()
 			}
 		}
+	}
+}
+
+// killRevokedSubscribers disconnects the Pub/Sub clients of each changed
+// user that are subscribed to a channel or pattern the user may no longer
+// use (ACLKillPubsubClientsIfNeeded).
+func (s *Server) killRevokedSubscribers(old, cur *acl.Users) {
+	var revoked map[string][]string // user → its new channel patterns
+	for _, name := range cur.Names() {
+		o, n := old.Get(name), cur.Get(name)
+		if o == nil || o == n || n.KeepsChannelsOf(o) {
+			continue
+		}
+		if revoked == nil {
+			revoked = make(map[string][]string)
+		}
+		revoked[name], _ = n.ChannelPatterns()
+	}
+	if revoked == nil {
+		return
+	}
+	victims := make(map[*conn]bool)
+	s.pubsub.mu.RLock()
+	for k := range s.pubsub.subs {
+		for name, conns := range s.pubsub.subs[k] {
+			for _, c := range conns {
+				if patterns, ok := revoked[c.username()]; ok && !acl.PubsubAllowed(patterns, []byte(name), subKind(k) == kindPattern) {
+					victims[c] = true
+				}
+			}
+		}
+	}
+	s.pubsub.mu.RUnlock()
+	for c := range victims {
+		c.kill()
 	}
 }
 
@@ -115,8 +155,10 @@ func (c *conn) passwordOK(user, pass []byte) bool {
 func (c *conn) checkACL(cc *connCommand, dc *engine.Command, argv [][]byte) string {
 	u := c.aclUser()
 	if u != nil && u.Open() {
+		c.state.ScriptACL = nil
 		return ""
 	}
+	c.state.ScriptACL = c.scriptACLFn
 	if u == nil {
 		// The user was deleted while the connection was busy: Redis would
 		// have closed it already.
@@ -127,7 +169,7 @@ func (c *conn) checkACL(cc *connCommand, dc *engine.Command, argv [][]byte) stri
 	if ac == nil {
 		return ""
 	}
-	r, idx := u.Check(ac, argv, c.s.keyFallback(argv, ac))
+	r, idx := u.Check(ac, argv)
 	return c.aclDenied(r, idx, ac, argv, c.multi)
 }
 
@@ -146,6 +188,75 @@ func (c *conn) aclDenied(r acl.Result, idx int, ac *acl.Command, argv [][]byte, 
 	}
 	return ""
 }
+
+// scriptACL checks a command a script of the connection calls
+// (scriptVerifyACL), for engine.Call.ScriptACL.
+func (c *conn) scriptACL(argv [][]byte, log bool) string {
+	u := c.aclUser()
+	if u == nil || u.Open() {
+		return ""
+	}
+	ac := acl.Redis().LookupArgv(argv)
+	if ac == nil {
+		return ""
+	}
+	r, idx := u.Check(ac, argv)
+	var e aclEntry
+	msg := ""
+	switch r {
+	case acl.DeniedCmd:
+		e, msg = aclEntry{reason: "command", object: ac.Name}, "The user executing the script can't run this command or subcommand"
+	case acl.DeniedKey:
+		e, msg = aclEntry{reason: "key", object: string(argv[idx])}, "The user executing the script can't access at least one of the keys mentioned in the command arguments"
+	case acl.DeniedChannel:
+		e, msg = aclEntry{reason: "channel", object: string(argv[idx])}, "The user executing the script can't publish to the channel mentioned in the command"
+	}
+	if msg != "" && log {
+		e.context = "lua"
+		c.s.aclLog.add(c, e, false)
+	}
+	return msg
+}
+
+// execDenials checks each command of a MULTI block again at EXEC
+// (execCommand): the error of each one the user may no longer run, ""
+// for the others.
+func (c *conn) execDenials(queued [][][]byte) []string {
+	out := make([]string, len(queued))
+	u := c.aclUser()
+	if u != nil && u.Open() {
+		return out
+	}
+	for i, argv := range queued {
+		cc, dc, msg := c.s.lookup(argv)
+		if msg != "" || (cc == nil && dc == nil) {
+			continue
+		}
+		if u == nil {
+			out[i] = execNoPerm + "no permission to execute the command or subcommand"
+			continue
+		}
+		ac := c.s.aclCommand(cc, dc)
+		if ac == nil {
+			continue
+		}
+		r, idx := u.Check(ac, argv)
+		switch r {
+		case acl.DeniedCmd:
+			c.s.aclLog.add(c, aclEntry{reason: "command", object: ac.Name, context: "multi"}, true)
+			out[i] = execNoPerm + "no permission to execute the command or subcommand"
+		case acl.DeniedKey:
+			c.s.aclLog.add(c, aclEntry{reason: "key", object: string(argv[idx]), context: "multi"}, true)
+			out[i] = execNoPerm + "no permission to touch the specified keys"
+		case acl.DeniedChannel:
+			c.s.aclLog.add(c, aclEntry{reason: "channel", object: string(argv[idx]), context: "multi"}, true)
+			out[i] = execNoPerm + "no permission to access one of the channels used as arguments"
+		}
+	}
+	return out
+}
+
+const execNoPerm = "NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. This command is no longer allowed for the following reason: "
 
 func commandName(cc *connCommand, dc *engine.Command) string {
 	if cc != nil {

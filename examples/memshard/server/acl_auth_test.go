@@ -25,7 +25,7 @@ func runACLScenario(t *testing.T, steps []aclStep) {
 			rcs, mcs = append(rcs, dial(t, rs.Addr)), append(mcs, dial(t, addr))
 		}
 		want, got := normalizeACL(rcs[st.conn].Do(st.argv...)), normalizeACL(mcs[st.conn].Do(st.argv...))
-		want, got = clientFields(normalizeHello(want)), clientFields(normalizeHello(got))
+		want, got = normalizeACLLog(clientFields(normalizeHello(want))), normalizeACLLog(clientFields(normalizeHello(got)))
 		if !bytes.Equal(got, want) {
 			t.Errorf("conn %d %q:\n got  %q\n want %q (redis-server)", st.conn, st.argv, got, want)
 		}

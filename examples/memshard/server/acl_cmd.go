@@ -211,7 +211,7 @@ func aclDryRunCmd(c *conn, argv [][]byte) Ticket {
 		c.errorReply("ERR wrong number of arguments for '" + ac.Name + "' command")
 		return 0
 	}
-	r, idx := u.Check(ac, cmdArgv, c.s.keyFallback(cmdArgv, ac))
+	r, idx := u.Check(ac, cmdArgv)
 	switch r {
 	case acl.OK:
 		c.w.OK()
@@ -223,19 +223,6 @@ func aclDryRunCmd(c *conn, argv [][]byte) Ticket {
 		c.w.BulkString("This user has no permissions to access the '" + string(cmdArgv[idx]) + "' channel")
 	}
 	return 0
-}
-
-// keyFallback returns the keys of argv as the engine finds them, for a
-// command whose key specs cannot (Redis's getkeys_proc); nil for a
-// command the engine does not have.
-func (s *Server) keyFallback(argv [][]byte, ac *acl.Command) func() []acl.KeyRef {
-	return func() []acl.KeyRef {
-		dc, msg := s.backend.Table().Resolve(argv)
-		if msg != "" || dc == nil {
-			return nil
-		}
-		return acl.KeyRefsOf(ac, argv, dc.Keys(argv))
-	}
 }
 
 func aclHelpCmd(c *conn, argv [][]byte) Ticket {

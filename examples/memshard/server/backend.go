@@ -28,6 +28,10 @@ type ConnState struct {
 	// Tracking: the connection tracks keys (CLIENT TRACKING), so the
 	// backend reports what its scripts read (Modifications.ReadsOf).
 	Tracking bool
+	// ScriptACL checks what the connection's scripts call against its
+	// user's permissions (engine.Call.ScriptACL); nil while the user may
+	// run anything. The backend hands it to the engine.
+	ScriptACL func(argv [][]byte, log bool) string
 
 	owner *conn // the server's connection (keyspace notifications)
 }

@@ -162,6 +162,8 @@ func clientKillCmd(c *conn, argv [][]byte) Ticket {
 		skipMe      = true
 		none        bool   // a filter no connection matches
 		onlyType    string // "normal" or "pubsub": connections of that type
+		user        string // with byUser: connections logged in as user
+		byUser      bool
 	)
 	for i := 2; i < len(argv); i += 2 {
 		v := argv[i+1]
@@ -188,10 +190,11 @@ func clientKillCmd(c *conn, argv [][]byte) Ticket {
 				return 0
 			}
 		case "user":
-			if string(v) != defaultUsername {
+			if c.s.aclUsersNow().Get(string(v)) == nil {
 				c.errorReply("ERR No such user '" + cString(v, len(v)) + "'")
 				return 0
 			}
+			user, byUser = string(v), true
 		case "skipme":
 			switch strings.ToLower(string(v)) {
 			case "yes":
@@ -213,6 +216,9 @@ func clientKillCmd(c *conn, argv [][]byte) Ticket {
 			continue
 		}
 		if onlyType != "" && o.isPubSub() != (onlyType == "pubsub") {
+			continue
+		}
+		if byUser && o.username() != user {
 			continue
 		}
 		c.killConn(o)

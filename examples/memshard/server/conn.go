@@ -61,18 +61,21 @@ type conn struct {
 	userName string // the connection's user (user, for other goroutines)
 	// seenUsers is the users set the connection last checked against, and
 	// seenUser its user in it (nil: deleted).
-	seenUsers  *acl.Users
-	seenUser   *acl.User
-	multi      bool
-	multiErr   bool       // a command failed while queueing: EXEC aborts
-	queued     [][][]byte // MULTI's commands, copied
-	watching   bool
-	closing    bool    // stop reading; close once the replies so far are sent
-	replyFlags int     // replyOff, replySkipNext, replySkip
-	replyStart int     // w.Len() when the current command started
-	replyKept  bool    // the command's reply already lacks what replyFlags hid (EXEC)
-	redacted   []int   // arguments of the running command the slow log must not show
-	execRedact [][]int // the same, for each command EXEC ran
+	seenUsers *acl.Users
+	seenUser  *acl.User
+	// scriptACLFn is scriptACL, made once: state.ScriptACL while the user
+	// is restricted.
+	scriptACLFn func(argv [][]byte, log bool) string
+	multi       bool
+	multiErr    bool       // a command failed while queueing: EXEC aborts
+	queued      [][][]byte // MULTI's commands, copied
+	watching    bool
+	closing     bool    // stop reading; close once the replies so far are sent
+	replyFlags  int     // replyOff, replySkipNext, replySkip
+	replyStart  int     // w.Len() when the current command started
+	replyKept   bool    // the command's reply already lacks what replyFlags hid (EXEC)
+	redacted    []int   // arguments of the running command the slow log must not show
+	execRedact  [][]int // the same, for each command EXEC ran
 	// Input read while a blocking command waited (blocking.go), for the
 	// read loop to parse next; inputGone: the client disconnected then.
 	blockedInput []byte
@@ -142,6 +145,7 @@ func newConn(s *Server, nc net.Conn) *conn {
 		proto:      2,
 		multiLen:   -1,
 	}
+	c.scriptACLFn = c.scriptACL
 	c.ctx, c.cancel = context.WithCancel(s.ctx)
 	c.state.owner = c
 	return c

@@ -135,7 +135,7 @@ func (s *Standalone) OnUsers(f func(engine.UsersChange)) { s.users.OnChange(f) }
 func (s *Standalone) Do(conn *ConnState, argv [][]byte, w *resp.Writer) Ticket {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c := &engine.Call{Argv: argv, Out: w, Now: time.Now().UnixMilli(), Scripts: &s.scripts, TrackReads: s.mods.ReadsOf(conn), ReadOnlyReplica: s.frozen}
+	c := &engine.Call{Argv: argv, Out: w, Now: time.Now().UnixMilli(), Scripts: &s.scripts, TrackReads: s.mods.ReadsOf(conn), ScriptACL: conn.ScriptACL, ReadOnlyReplica: s.frozen}
 	s.table.Exec(s.db, c)
 	s.mods.Ran(conn, s.table, argv)
 	s.expired += uint64(c.ExpiredKeys())
@@ -165,7 +165,7 @@ func (s *Standalone) eventsLocked(conn *ConnState, c *engine.Call) {
 // Block implements Backend.
 func (s *Standalone) Block(ctx context.Context, conn *ConnState, argv [][]byte, w *resp.Writer, onBlock func()) BlockResult {
 	s.mu.Lock()
-	c := &engine.Call{Argv: argv, Out: w, Now: time.Now().UnixMilli(), MayBlock: true, Scripts: &s.scripts, TrackReads: s.mods.ReadsOf(conn), ReadOnlyReplica: s.frozen}
+	c := &engine.Call{Argv: argv, Out: w, Now: time.Now().UnixMilli(), MayBlock: true, Scripts: &s.scripts, TrackReads: s.mods.ReadsOf(conn), ScriptACL: conn.ScriptACL, ReadOnlyReplica: s.frozen}
 	s.table.Exec(s.db, c)
 	s.mods.Ran(conn, s.table, argv)
 	s.expired += uint64(c.ExpiredKeys())
@@ -240,7 +240,7 @@ func (s *Standalone) Exec(conn *ConnState, queued [][][]byte, w *resp.Writer) Ti
 		if conn.Protos != nil {
 			w.SetProto(conn.Protos[i])
 		}
-		c := &engine.Call{Argv: argv, Out: w, Now: now, InExec: true, Scripts: &s.scripts, TrackReads: s.mods.ReadsOf(conn), ReadOnlyReplica: s.frozen}
+		c := &engine.Call{Argv: argv, Out: w, Now: now, InExec: true, Scripts: &s.scripts, TrackReads: s.mods.ReadsOf(conn), ScriptACL: conn.ScriptACL, ReadOnlyReplica: s.frozen}
 		s.table.Exec(s.db, c)
 		s.mods.Ran(conn, s.table, argv)
 		s.expired += uint64(c.ExpiredKeys())
