@@ -36,15 +36,22 @@ func (u *User) Check(c *Command, argv [][]byte) (r Result, idx int) {
 		return OK, 0
 	}
 	relevant, last := DeniedCmd, 0
+	// The keys are found once, for every selector, in buf if they fit:
+	// the check allocates nothing for most commands.
+	var buf [8]KeyRef
 	var keys []KeyRef
 	keysDone := false
 	for _, s := range u.selectors {
-		res, i := s.check(c, argv, func() []KeyRef {
+		res, i := s.checkCommand(c, argv)
+		if res == OK && !s.allKeys && len(c.keySpecs) > 0 {
 			if !keysDone {
-				keys, keysDone = commandKeys(c, argv), true
+				keys, keysDone = appendCommandKeys(buf[:0], c, argv), true
 			}
-			return keys
-		})
+			res, i = s.checkKeys(argv, keys)
+		}
+		if res == OK {
+			res, i = s.checkChannels(c, argv)
+		}
 		if res == OK {
 			return OK, 0
 		}
@@ -55,43 +62,50 @@ func (u *User) Check(c *Command, argv [][]byte) (r Result, idx int) {
 	return relevant, last
 }
 
-func (s *Selector) check(c *Command, argv [][]byte, keys func() []KeyRef) (Result, int) {
-	if !s.allCommands && !c.noAuth && !s.bit(c.ID) {
-		args := s.firstArgs[c.ID]
-		if len(argv) < 2 || args == nil {
-			return DeniedCmd, 0
-		}
-		at := 1
-		if c.parent != nil {
-			at = 2
-		}
-		found := false
-		for _, a := range args {
-			if at < len(argv) && bytesEqualFold(cBytes(argv[at]), cPrefix(a)) {
-				found = true
-				break
-			}
-		}
-		if !found {
-			return DeniedCmd, 0
+// checkCommand is the command part of ACLSelectorCheckCmd: the command's
+// bit, or one of its allowed first arguments.
+func (s *Selector) checkCommand(c *Command, argv [][]byte) (Result, int) {
+	if s.allCommands || c.noAuth || s.bit(c.ID) {
+		return OK, 0
+	}
+	args := s.firstArgs[c.ID]
+	if len(argv) < 2 || args == nil {
+		return DeniedCmd, 0
+	}
+	at := 1
+	if c.parent != nil {
+		at = 2
+	}
+	for _, a := range args {
+		if at < len(argv) && bytesEqualFold(cBytes(argv[at]), cPrefix(a)) {
+			return OK, 0
 		}
 	}
-	if !s.allKeys && len(c.keySpecs) > 0 {
-		for _, k := range keys() {
-			if !s.keyAllowed(argv[k.Pos], k.flags) {
-				return DeniedKey, k.Pos
-			}
+	return DeniedCmd, 0
+}
+
+// checkKeys is the key part of ACLSelectorCheckCmd.
+func (s *Selector) checkKeys(argv [][]byte, keys []KeyRef) (Result, int) {
+	for _, k := range keys {
+		if !s.keyAllowed(argv[k.Pos], k.flags) {
+			return DeniedKey, k.Pos
 		}
 	}
-	if !s.allChannels && c.channels != noChannels {
-		from, to := 1, len(argv)
-		if c.channels == firstChannel {
-			to = 2
-		}
-		for j := from; j < to && j < len(argv); j++ {
-			if !channelAllowed(s.channels, argv[j], c.channels == allPatterns) {
-				return DeniedChannel, j
-			}
+	return OK, 0
+}
+
+// checkChannels is the channel part of ACLSelectorCheckCmd.
+func (s *Selector) checkChannels(c *Command, argv [][]byte) (Result, int) {
+	if s.allChannels || c.channels == noChannels {
+		return OK, 0
+	}
+	to := len(argv)
+	if c.channels == firstChannel {
+		to = min(2, len(argv))
+	}
+	for j := 1; j < to; j++ {
+		if !channelAllowed(s.channels, argv[j], c.channels == allPatterns) {
+			return DeniedChannel, j
 		}
 	}
 	return OK, 0
@@ -157,9 +171,10 @@ func (u *User) ChannelAllowed(channel []byte, literal bool) bool {
 	return false
 }
 
-// commandKeys is getKeysFromCommandWithSpecs: the key specs, or the
-// command's getkeys_proc where they cannot say (procKeys).
-func commandKeys(c *Command, argv [][]byte) []KeyRef {
+// appendCommandKeys is getKeysFromCommandWithSpecs: it appends to dst the
+// keys the key specs find, or the command's getkeys_proc where they cannot
+// say (procKeys).
+func appendCommandKeys(dst []KeyRef, c *Command, argv [][]byte) []KeyRef {
 	hasKeySpec, varFlags := false, false
 	for _, ks := range c.keySpecs {
 		if ks.flags&keyNotKey == 0 {
@@ -170,16 +185,17 @@ func commandKeys(c *Command, argv [][]byte) []KeyRef {
 		}
 	}
 	if hasKeySpec && !varFlags {
-		if keys, ok := keysFromSpecs(c, argv); ok {
+		if keys, ok := appendSpecKeys(dst, c, argv); ok {
 			return keys
 		}
 	}
-	return procKeys(c, argv)
+	return append(dst, procKeys(c, argv)...)
 }
 
-// keysFromSpecs is getKeysUsingKeySpecs; ok is false for a spec that
-// cannot find its keys (unknown, incomplete or out of bounds).
-func keysFromSpecs(c *Command, argv [][]byte) (keys []KeyRef, ok bool) {
+// appendSpecKeys is getKeysUsingKeySpecs, appending to keys; ok is false
+// for a spec that cannot find its keys (unknown, incomplete or out of
+// bounds).
+func appendSpecKeys(keys []KeyRef, c *Command, argv [][]byte) (_ []KeyRef, ok bool) {
 	argc := len(argv)
 	for _, ks := range c.keySpecs {
 		if ks.flags&keyNotKey != 0 {

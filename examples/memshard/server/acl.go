@@ -160,9 +160,10 @@ func (c *conn) checkACL(cc *connCommand, dc *engine.Command, argv [][]byte) stri
 	}
 	c.state.ScriptACL = c.scriptACLFn
 	if u == nil {
-		// The user was deleted while the connection was busy: Redis would
-		// have closed it already.
-		c.closing = true
+		// The node's users lack the connection's user: a deleted user's
+		// clients are closed as the deletion is applied (aclRefresh), so
+		// this is a node rebuilding its keyspace, whose users come back
+		// with the log it replays: refuse, without closing.
 		return "NOPERM this user has no permissions to run the '" + commandName(cc, dc) + "' command"
 	}
 	ac := c.s.aclCommand(cc, dc)
