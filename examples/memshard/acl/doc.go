@@ -7,8 +7,8 @@
 // written by make command-docs from redis-server 7.0.15): rules may name
 // every Redis command, whether or not memshard implements it.
 //
-// A User is immutable once built: SetUser returns a new one, and a Users
-// set is replaced as a whole. Connections read the current set through
+// A User is immutable once built: Set returns a new one, and a Users set
+// is replaced as a whole. Connections read the current set through
 // an atomic pointer, without a lock, on every command.
 //
 // One difference from Redis remains: Redis describes single commands in

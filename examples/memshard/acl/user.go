@@ -90,8 +90,14 @@ const (
 
 // NewUser returns a user as ACL SETUSER creates it: off, no password,
 // no command, key or channel.
-func NewUser(cat *Catalog, name string) *User {
-	return &User{Name: name, flags: flagDisabled, selectors: []*Selector{newSelector(cat, true)}}
+func NewUser(cat *Catalog, name string) *User { return NewUserWith(cat, name, false) }
+
+// NewUserWith is NewUser under acl-pubsub-default: with allChannels
+// (allchannels) the user starts with every channel.
+func NewUserWith(cat *Catalog, name string, allChannels bool) *User {
+	s := newSelector(cat, true)
+	s.allChannels = allChannels
+	return &User{Name: name, flags: flagDisabled, selectors: []*Selector{s}}
 }
 
 // DefaultUser returns the default user as Redis creates it: on, nopass,
@@ -174,13 +180,19 @@ func subtleEqual(a, b []byte) bool {
 // (ACLMergeSelectorArguments); an unmatched parenthesis is an
 // *UnmatchedError.
 func (u *User) Set(cat *Catalog, rules ...string) (*User, error) {
+	return u.SetWith(cat, false, rules...)
+}
+
+// SetWith is Set under acl-pubsub-default: with allChannels
+// (allchannels), a new selector and "reset" give every channel.
+func (u *User) SetWith(cat *Catalog, allChannels bool, rules ...string) (*User, error) {
 	merged, bad := MergeSelectors(rules)
 	if bad >= 0 {
 		return nil, &UnmatchedError{Arg: rules[bad]}
 	}
 	n := u.clone()
 	for _, op := range merged {
-		if reason := n.apply(cat, op); reason != "" {
+		if reason := n.apply(cat, op, allChannels); reason != "" {
 			return nil, &Error{Op: op, Reason: reason}
 		}
 	}
@@ -228,7 +240,7 @@ func MergeSelectors(args []string) (merged []string, bad int) {
 }
 
 // apply is ACLSetUser: it returns Redis's reason if op is refused.
-func (u *User) apply(cat *Catalog, op string) string {
+func (u *User) apply(cat *Catalog, op string, allChannels bool) string {
 	if len(op) == 0 {
 		return ""
 	}
@@ -280,6 +292,7 @@ func (u *User) apply(cat *Catalog, op string) string {
 		u.passwords = slices.Delete(u.passwords, i, i+1)
 	case op[0] == '(' && op[len(op)-1] == ')':
 		s := newSelector(cat, false)
+		s.allChannels = allChannels
 		args, ok := splitargs.Split([]byte(op[1 : len(op)-1]))
 		if !ok {
 			args = nil // sdssplitargs fails: Redis applies no rule
@@ -294,8 +307,9 @@ func (u *User) apply(cat *Catalog, op string) string {
 		u.selectors = u.selectors[:1]
 	case strings.EqualFold(word, "reset"):
 		for _, r := range []string{"resetpass", "resetkeys", "resetchannels", "off", "sanitize-payload", "clearselectors", "-@all"} {
-			u.apply(cat, r)
+			u.apply(cat, r, allChannels)
 		}
+		u.selectors[0].allChannels = allChannels
 	default:
 		return u.selectors[0].apply(cat, op)
 	}

@@ -30,6 +30,10 @@ func (db *DB) Users() *acl.Users {
 	return db.users
 }
 
+// SetACLPubsubDefault sets acl-pubsub-default: allChannels for
+// allchannels, else resetchannels (Redis 7.0's default).
+func (db *DB) SetACLPubsubDefault(allChannels bool) { db.aclAllChannels = allChannels }
+
 // SetUsersHook sets f to be called, under the caller's lock, with each
 // change of the users.
 func (db *DB) SetUsersHook(f func(UsersChange)) { db.usersHook = f }
@@ -67,12 +71,16 @@ func aclSetUser(db *DB, c *Call) {
 	}
 	us := db.Users()
 	u := us.Get(name)
-	if u == nil || c.Replay {
+	allChannels := db.aclAllChannels && !c.Replay
+	switch {
+	case c.Replay:
 		// An effect holds the user's every rule: it rebuilds the user
 		// from nothing, as the primary has it.
 		u = acl.NewUser(cat, name)
+	case u == nil:
+		u = acl.NewUserWith(cat, name, allChannels)
 	}
-	nu, err := u.Set(cat, rules...)
+	nu, err := u.SetWith(cat, allChannels, rules...)
 	if err != nil {
 		c.Out.Error("ERR " + err.Error())
 		return

@@ -97,3 +97,22 @@ func TestACLEffects(t *testing.T) {
 		t.Errorf("restored users:\n%s\nprimary's:\n%s", got, want)
 	}
 }
+
+// TestACLEffects_PubsubDefault: a user made under acl-pubsub-default
+// allchannels on the primary is the same on a replica whose setting is
+// resetchannels: the effect spells its channels out.
+func TestACLEffects_PubsubDefault(t *testing.T) {
+	table := NewTable()
+	primary, replica := New(), New()
+	primary.SetACLPubsubDefault(true)
+	for _, argv := range [][]string{
+		{"ACL", "SETUSER", "a", "on", "(~x +get)"}, {"ACL", "SETUSER", "b", "reset"}, {"ACL", "SETUSER", "c", "resetchannels", "&n"},
+	} {
+		_, effects := aclRun(t, table, primary, argv...)
+		replay(t, table, replica, effects)
+	}
+	got, want := describeAll(replica), describeAll(primary)
+	if got != want || !strings.Contains(want, "a on &* -@all (~x &* -@all +get)") {
+		t.Errorf("replica's users:\n%s\nprimary's:\n%s", got, want)
+	}
+}

@@ -89,6 +89,10 @@ type DB struct {
 	// for: the default user only. usersHook hears of each change.
 	users     *acl.Users
 	usersHook func(UsersChange)
+	// aclAllChannels is acl-pubsub-default allchannels: a user ACL
+	// SETUSER creates, its new selectors and "reset" get every channel.
+	// An effect spells the channels out, so a replay never reads it.
+	aclAllChannels bool
 
 	// notifyFlags are the keyspace notifications the commands raise
 	// (SetNotify, notify.go); 0: none.

@@ -218,3 +218,17 @@ func TestACLRevokedChannelsCloseSubscribers(t *testing.T) {
 		}
 	}
 }
+
+// TestACLPubsubDefaultDiff: acl-pubsub-default allchannels gives a user
+// ACL SETUSER creates, its new selectors and "reset" every channel; the
+// users made before keep theirs.
+func TestACLPubsubDefaultDiff(t *testing.T) {
+	runACLScenario(t, []aclStep{
+		s(0, "ACL", "SETUSER", "before", "on"), s(0, "CONFIG", "SET", "acl-pubsub-default", "allchannels"),
+		s(0, "ACL", "SETUSER", "after", "on", "(~x +get)"), s(0, "ACL", "SETUSER", "before", "(~y +set)"),
+		s(0, "ACL", "SETUSER", "r", "resetchannels", "&c", "reset"), s(0, "ACL", "SETUSER", "n", "&c"),
+		s(0, "ACL", "LIST"), s(0, "CONFIG", "SET", "acl-pubsub-default", "resetchannels"),
+		s(0, "ACL", "SETUSER", "later", "(~z)"), s(0, "ACL", "SETUSER", "r", "reset"), s(0, "ACL", "LIST"),
+		s(0, "CONFIG", "GET", "acl-pubsub-default"),
+	})
+}

@@ -32,29 +32,6 @@ func TestACLKnownDiff_SingleCommandOrder(t *testing.T) {
 	}
 }
 
-// TestACLKnownDiff_PubsubDefault: CONFIG SET acl-pubsub-default
-// allchannels gives Redis's new users every channel; memshard accepts the
-// setting and ignores it (new users get no channel, Redis 7.0's default):
-// a node-local setting would make a new user differ between the nodes
-// of a shard.
-func TestACLKnownDiff_PubsubDefault(t *testing.T) {
-	rs := redisdiff.Start(t)
-	_, addr := startServer(t, Config{})
-	rc, mc := dial(t, rs.Addr), dial(t, addr)
-	for _, c := range []*redisdiff.Conn{rc, mc} {
-		if got := string(c.Do("CONFIG", "SET", "acl-pubsub-default", "allchannels")); got != "+OK\r\n" {
-			t.Fatalf("CONFIG SET acl-pubsub-default = %q", got)
-		}
-		c.Do("ACL", "SETUSER", "p")
-	}
-	if got := string(rc.Do("ACL", "LIST")); !strings.Contains(got, "user p off &* -@all") {
-		t.Errorf("redis-server's ACL LIST = %q, want p with &*", got)
-	}
-	if got := string(mc.Do("ACL", "LIST")); !strings.Contains(got, "user p off resetchannels -@all") {
-		t.Errorf("memshard's ACL LIST = %q, want p without channels", got)
-	}
-}
-
 // TestACLInfoStatsAsRedis: Redis 7.0.15's INFO stats has no
 // acl_access_denied_* fields (they came with 7.2): memshard has none
 // either.

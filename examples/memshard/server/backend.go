@@ -174,6 +174,9 @@ type Backend interface {
 	// Route summarises Topology for the command path; it is called for
 	// every command, so it must not contend with Do.
 	Route() Route
+	// SetACLPubsubDefault sets acl-pubsub-default for the users ACL
+	// SETUSER makes on this node (engine.DB.SetACLPubsubDefault).
+	SetACLPubsubDefault(allChannels bool)
 	// Users returns the shard's ACL users as last published: lock-free,
 	// it is read on every command.
 	Users() *acl.Users

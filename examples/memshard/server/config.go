@@ -436,6 +436,8 @@ func (s *Server) configRefusal(p *param, v string) string {
 func (s *Server) applyParam(p *param, v string) {
 	n, _ := strconv.ParseInt(v, 10, 64)
 	switch p.name {
+	case "acl-pubsub-default":
+		s.backend.SetACLPubsubDefault(v == "allchannels")
 	case "requirepass":
 		s.pass.Store(&v)
 		s.aclRefresh(engine.UsersChange{Users: s.backend.Users()})

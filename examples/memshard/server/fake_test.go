@@ -178,5 +178,6 @@ func routeOf(t Topology) Route {
 	return Route{Serving: t.Serving, Primary: t.Role == "master", PrimaryAddr: t.Primary.Addr}
 }
 
+func (f *fakeBackend) SetACLPubsubDefault(bool)            {}
 func (f *fakeBackend) Users() *acl.Users                   { return f.users.Load() }
 func (f *fakeBackend) OnUsers(fn func(engine.UsersChange)) { f.users.OnChange(fn) }

@@ -125,6 +125,13 @@ func (s *Standalone) touched(key string) {
 // Table implements Backend.
 func (s *Standalone) Table() engine.Table { return s.table }
 
+// SetACLPubsubDefault implements Backend.
+func (s *Standalone) SetACLPubsubDefault(allChannels bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.db.SetACLPubsubDefault(allChannels)
+}
+
 // Users implements Backend.
 func (s *Standalone) Users() *acl.Users { return s.users.Load() }
 

@@ -69,6 +69,14 @@ func (s *Shard) SetNotify(flags int) {
 	s.db.SetNotify(flags)
 }
 
+// SetACLPubsubDefault implements server.Backend.
+func (s *Shard) SetACLPubsubDefault(allChannels bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.aclAllChannels = allChannels
+	s.db.SetACLPubsubDefault(allChannels)
+}
+
 // OnKeyspaceEvents implements server.Backend.
 func (s *Shard) OnKeyspaceEvents(deliver func(conn *server.ConnState, t server.Ticket, events []engine.Event)) {
 	s.mu.Lock()

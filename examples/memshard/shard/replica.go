@@ -135,6 +135,7 @@ func (s *Shard) restoreSnapshot(ctx context.Context) error {
 	}
 	s.setHooksLocked(db)
 	db.SetNotify(s.notifyFlags)
+	db.SetACLPubsubDefault(s.aclAllChannels)
 	db.AddKeyspaceStats(s.db.KeyspaceStats())
 	s.db = db
 	s.restored = info

@@ -162,6 +162,9 @@ type Shard struct {
 	// every new DB gets them) and who takes them (OnKeyspaceEvents).
 	notifyFlags int
 	events      func(conn *server.ConnState, t server.Ticket, events []engine.Event)
+	// aclAllChannels is acl-pubsub-default (SetACLPubsubDefault; every new
+	// DB gets it).
+	aclAllChannels bool
 
 	// Written under mu, read without it by the connections' goroutines on
 	// every command (Route) and every held reply (Wait): the shard's lock
@@ -249,6 +252,7 @@ func (s *Shard) reset() {
 	db := engine.New()
 	s.setHooksLocked(db)
 	db.SetNotify(s.notifyFlags)
+	db.SetACLPubsubDefault(s.aclAllChannels)
 	s.db = db
 	if old != nil {
 		s.db.AddKeyspaceStats(old.KeyspaceStats()) // INFO's keyspace_hits/misses outlive the keyspace
