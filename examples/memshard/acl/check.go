@@ -298,13 +298,66 @@ const (
 	keysROAccess       = keyAccess
 )
 
-// procKeys is the getkeys_proc of the commands whose key specs cannot
-// find their keys or their flags (Redis 7.0's setGetKeys,
-// bitfieldGetKeys, sortGetKeys, sortROGetKeys, migrateGetKeys); other
-// commands' procs find no key where the specs failed (genericGetKeys on a
-// bad key count), so none is returned.
+// genericProcs are the commands whose getkeys_proc is Redis's
+// genericGetKeys(storeKeyOfs, keyCountOfs, firstKeyOfs, keyStep): it
+// reads the key count with atoi where the key spec wants a clean integer.
+var genericProcs = map[string][3]int{
+	"zunionstore": {1, 2, 3}, "zinterstore": {1, 2, 3}, "zdiffstore": {1, 2, 3},
+	"zunion": {0, 1, 2}, "zinter": {0, 1, 2}, "zdiff": {0, 1, 2},
+	"eval": {0, 2, 3}, "evalsha": {0, 2, 3}, "eval_ro": {0, 2, 3}, "evalsha_ro": {0, 2, 3},
+	"fcall": {0, 2, 3}, "fcall_ro": {0, 2, 3},
+	"lmpop": {0, 1, 2}, "blmpop": {0, 2, 3}, "zmpop": {0, 1, 2}, "bzmpop": {0, 2, 3},
+	"sintercard": {0, 1, 2}, "zintercard": {0, 1, 2},
+}
+
+// atoi is C's atoi: blanks, a sign, then digits up to the first other byte.
+func atoi(b []byte) int64 {
+	i := 0
+	for i < len(b) && (b[i] == ' ' || (b[i] >= '\t' && b[i] <= '\r')) {
+		i++
+	}
+	neg := false
+	if i < len(b) && (b[i] == '+' || b[i] == '-') {
+		neg = b[i] == '-'
+		i++
+	}
+	var n int64
+	for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
+		n = n*10 + int64(b[i]-'0')
+		if n > 1<<32 {
+			break // beyond any key count: the sanity check refuses it
+		}
+	}
+	if neg {
+		return -n
+	}
+	return n
+}
+
+// procKeys is the getkeys_proc of a command whose key specs cannot find
+// its keys or their flags (Redis 7.0's setGetKeys, bitfieldGetKeys,
+// sortGetKeys, sortROGetKeys, migrateGetKeys, genericGetKeys); other
+// commands' procs find no key where the specs failed, so none is returned.
 func procKeys(c *Command, argv [][]byte) []KeyRef {
 	argc := len(argv)
+	if g, ok := genericProcs[c.Name]; ok {
+		store, count, first := g[0], g[1], g[2]
+		if count >= argc {
+			return nil
+		}
+		num := atoi(argv[count])
+		if num < 1 || num > int64(argc-first) {
+			return nil // the command will answer a syntax error
+		}
+		keys := make([]KeyRef, 0, num+1)
+		for i := range int(num) {
+			keys = append(keys, KeyRef{Pos: first + i})
+		}
+		if store > 0 {
+			keys = append(keys, KeyRef{Pos: store})
+		}
+		return keys
+	}
 	is := func(i int, word string) bool { return strings.EqualFold(string(cBytes(argv[i])), word) }
 	switch c.Name {
 	case "set":

@@ -30,6 +30,11 @@ func TestACLKeysAndChannelsDiff(t *testing.T) {
 		s(1, "BITFIELD", "w1", "SET", "u8", "0", "1"), s(1, "BITFIELD_RO", "r1", "GET", "u8", "0"), s(1, "GEOSEARCHSTORE", "w1", "r1", "FROMLONLAT", "0", "0", "BYRADIUS", "1", "km"),
 		s(1, "OBJECT", "ENCODING", "r1"), s(1, "OBJECT", "ENCODING", "w1"), s(1, "TYPE", "w1"), s(1, "TOUCH", "w1"), s(1, "EXPIRE", "r1", "10"),
 		s(1, "WATCH", "r1"), s(1, "WATCH", "w1"), s(1, "UNWATCH"),
+		// Key counts the key specs cannot read: Redis's getkeys_procs read
+		// them with atoi.
+		s(1, "SINTERCARD", "1.5", "t1"), s(1, "SINTERCARD", "1.5", "rw1"), s(1, "SINTERCARD", "x", "t1"),
+		s(1, "ZUNIONSTORE", "t9", "2x", "r1", "rw1"), s(1, "ZUNIONSTORE", "w9", "9", "r1"), s(1, "EVAL", "return 1", " 1", "t1"),
+		s(1, "LMPOP", "1abc", "t1", "LEFT"), s(1, "ZINTERCARD", "-1", "t1"),
 		s(1, "PUBLISH", "news.a", "m"), s(1, "PUBLISH", "other", "m"), s(1, "SPUBLISH", "exact", "m"), s(1, "SPUBLISH", "exactly", "m"),
 		s(2, "AUTH", "k", "x"), s(2, "SUBSCRIBE", "other"), s(2, "SUBSCRIBE", "news.x", "exact"), s(2, "UNSUBSCRIBE", "news.x", "exact"),
 		s(2, "PSUBSCRIBE", "news.*"), s(2, "PSUBSCRIBE", "news.a*"), s(2, "PSUBSCRIBE", "news.*", "x"), s(2, "PUNSUBSCRIBE", "news.*", "news.a*"),
