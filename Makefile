@@ -63,6 +63,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodePubsubRecord$$' -fuzztime 30s ./examples/memshard/shard
 	$(GO) test -run '^$$' -fuzz '^FuzzHLL$$' -fuzztime 30s ./examples/memshard/engine
 	$(GO) test -run '^$$' -fuzz '^FuzzFunctionPayload$$' -fuzztime 30s ./examples/memshard/engine
+	$(GO) test -run '^$$' -fuzz '^FuzzACLRules$$' -fuzztime 30s ./examples/memshard/acl
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt:"; echo "$$out"; exit 1; fi
@@ -75,7 +76,9 @@ proto:
 
 # Regenerates memshard's COMMAND DOCS data
 # (examples/memshard/server/internal/commanddocs/docs.json) from Debian's
-# redis-server 7.0.15, for exactly the commands memshard's tables implement.
+# redis-server 7.0.15, for exactly the commands memshard's tables implement,
+# and the ACL catalog (examples/memshard/acl/commands.json): every command of
+# redis-server 7.0.15, with its ACL categories and key specs.
 command-docs: deps
 	$(GO) generate ./examples/memshard/server/internal/commanddocs
 

@@ -62,7 +62,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	gatherWait := fs.Duration("gather-wait", shard.DefaultGatherWait, "how long the primary may hold a batch after a commit for the writers it released to send again, so they share one record (0: never; below --lease/10)")
 	procs := fs.Int("procs", 1, "OS threads running Go code at once (GOMAXPROCS). The keyspace is single-threaded, as in Redis; one thread also saves a cross-thread wake-up per request")
 	storeFlags := addSnapshotStoreFlags(fs, "directory of the shard's snapshots (memshard snapshot writes them): restore the newest before replaying the log, and again if the log is trimmed past this node; without a snapshot store a node replays the log from its first ID")
-	requirePass := fs.String("requirepass", "", "password clients must AUTH with")
+	requirePass := fs.String("requirepass", "", "the default user's password, which clients must AUTH with, until ACL SETUSER default or CONFIG SET requirepass (the shard's writes, made on the primary) sets it for the whole shard; give every node of a shard the same")
 	maxmemory := fs.String("maxmemory", "0", "limit on the memory used (INFO used_memory), as Redis's maxmemory: 100mb, 4gb... (0: none). Over it a primary evicts keys by --maxmemory-policy, replicating each eviction through the log, or refuses writes (OOM); replicas apply their primary's evictions. CONFIG SET maxmemory changes it")
 	maxmemoryPolicy := fs.String("maxmemory-policy", "noeviction", "what a primary over --maxmemory does: noeviction (refuse writes), allkeys-lru, volatile-lru, allkeys-lfu, volatile-lfu, allkeys-random, volatile-random or volatile-ttl")
 	standalone := fs.Bool("standalone", false, "no log: in-memory only (tests, comparisons)")

@@ -145,6 +145,11 @@ type Call struct {
 	// remembers then for the script's caller when it tracks keys (CLIENT
 	// TRACKING), not the keys the command read.
 	TrackReads func(keys [][]byte)
+	// ScriptACL, if set, checks each command a script calls against the
+	// permissions of the script's caller (Redis's scriptVerifyACL): it
+	// returns the script error of a denial ("" if allowed), which it logs
+	// if log is set (redis.call, redis.pcall; not redis.acl_check_cmd).
+	ScriptACL func(argv [][]byte, log bool) string
 	// Scripts, if set, is the backend's monitor of the script this call
 	// runs (EVAL): BUSY replies and SCRIPT KILL (script_monitor.go).
 	Scripts *ScriptMonitor
@@ -204,7 +209,7 @@ type Table map[string]*Command
 func NewTable() Table {
 	t := make(Table)
 	for _, family := range [][]*Command{
-		keyCommands(), stringCommands(), hashCommands(), listCommands(), setCommands(), zsetCommands(), objectCommands(), memoryCommands(), blockingCommands(), hllCommands(), scriptCommands(), functionCommands(), geoCommands(), bitfieldCommands(), streamCommands(),
+		keyCommands(), stringCommands(), hashCommands(), listCommands(), setCommands(), zsetCommands(), objectCommands(), memoryCommands(), blockingCommands(), hllCommands(), scriptCommands(), functionCommands(), geoCommands(), bitfieldCommands(), streamCommands(), aclCommands(),
 	} {
 		for _, cmd := range family {
 			if _, dup := t[cmd.Name]; dup {

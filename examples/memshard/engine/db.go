@@ -1,5 +1,7 @@
 package engine
 
+import "github.com/quorumlog/quorumlog/examples/memshard/acl"
+
 // Value types held by keys.
 const (
 	TypeString = "string"
@@ -82,6 +84,15 @@ type DB struct {
 
 	scripts   *scriptCache  // EVAL's script cache and Lua state (script.go)
 	functions *functionLibs // the function libraries and their Lua state (function.go)
+
+	// users are the shard's ACL users (acl.go); nil until first asked
+	// for: the default user only. usersHook hears of each change.
+	users     *acl.Users
+	usersHook func(UsersChange)
+	// aclAllChannels is acl-pubsub-default allchannels: a user ACL
+	// SETUSER creates, its new selectors and "reset" get every channel.
+	// An effect spells the channels out, so a replay never reads it.
+	aclAllChannels bool
 
 	// notifyFlags are the keyspace notifications the commands raise
 	// (SetNotify, notify.go); 0: none.

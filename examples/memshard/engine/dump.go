@@ -10,9 +10,10 @@ import (
 const dumpChunk = 512
 
 // Dump calls emit with commands that, executed in order on an empty DB as
-// effects (Call.Replay), rebuild every function library it holds (first,
-// by name: FUNCTION LOAD REPLACE with the library's code) and every key:
-// its value, in its iteration order, and its expiry. It is how a snapshot
+// effects (Call.Replay), rebuild every ACL user (first, by name: ACL
+// SETUSER with the user's canonical rules), every function library it
+// holds (then, by name: FUNCTION LOAD REPLACE with the library's code)
+// and every key: its value, in its iteration order, and its expiry. It is how a snapshot
 // is written. Keys come in no particular order. argv is emit's to keep.
 //
 // Keys past their expiry are dumped too, with it: as on a replica, a key
@@ -24,6 +25,9 @@ const dumpChunk = 512
 // an RDB file: a set or hash that grew past the listpack or intset limits
 // and shrank again comes back in the compact encoding.
 func (db *DB) Dump(emit func(argv [][]byte) error) error {
+	if err := db.dumpUsers(emit); err != nil {
+		return err
+	}
 	err := db.dumpFunctions(emit)
 	if err != nil {
 		return err

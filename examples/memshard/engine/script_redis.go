@@ -156,6 +156,11 @@ func (s *luaState) execScriptCommand(argv [][]byte) ([]byte, string) {
 	if cmd.HasFlag(FlagNoScript) {
 		return nil, "This Redis command is not allowed from script"
 	}
+	if run.c.ScriptACL != nil {
+		if msg := run.c.ScriptACL(argv, true); msg != "" {
+			return nil, msg
+		}
+	}
 	if cmd.IsWrite() {
 		if run.readOnly {
 			return nil, "Write commands are not allowed from read-only scripts."
@@ -241,6 +246,11 @@ func (s *luaState) execServerCommand(name string, argv [][]byte) ([]byte, string
 	}
 	if _, refused := scriptNoScript[full]; refused {
 		return nil, "This Redis command is not allowed from script"
+	}
+	if acl := s.run.c.ScriptACL; acl != nil {
+		if msg := acl(argv, true); msg != "" {
+			return nil, msg
+		}
 	}
 	w := resp.NewWriter(s.run.resp)
 	switch full {
@@ -457,7 +467,8 @@ func (s *luaState) redisACLCheckCmd(L *lua.LState) int {
 	if cmd == nil {
 		raise(L, "Invalid command passed to redis.acl_check_cmd()")
 	}
-	L.Push(lua.LTrue) // memshard has one user, allowed everything
+	allowed := s.run.c.ScriptACL == nil || s.run.c.ScriptACL(argv, false) == ""
+	L.Push(lua.LBool(allowed))
 	return 1
 }
 

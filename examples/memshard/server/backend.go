@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 
+	"github.com/quorumlog/quorumlog/examples/memshard/acl"
 	"github.com/quorumlog/quorumlog/examples/memshard/engine"
 	"github.com/quorumlog/quorumlog/examples/memshard/resp"
 )
@@ -35,6 +36,10 @@ type ConnState struct {
 	// (Backend.Evict said so): a script it runs may not grow memory until
 	// it has written (engine.Call.OOM).
 	OOM bool
+	// ScriptACL checks what the connection's scripts call against its
+	// user's permissions (engine.Call.ScriptACL); nil while the user may
+	// run anything. The backend hands it to the engine.
+	ScriptACL func(argv [][]byte, log bool) string
 
 	owner *conn // the server's connection (keyspace notifications)
 }
@@ -187,6 +192,16 @@ type Backend interface {
 	// Route summarises Topology for the command path; it is called for
 	// every command, so it must not contend with Do.
 	Route() Route
+	// SetACLPubsubDefault sets acl-pubsub-default for the users ACL
+	// SETUSER makes on this node (engine.DB.SetACLPubsubDefault).
+	SetACLPubsubDefault(allChannels bool)
+	// Users returns the shard's ACL users as last published: lock-free,
+	// it is read on every command.
+	Users() *acl.Users
+	// OnUsers sets the function the backend calls with each change of the
+	// users (ACL SETUSER, ACL DELUSER, applied from the log or not, or a
+	// keyspace replaced), with its lock held: it must not block.
+	OnUsers(f func(engine.UsersChange))
 	// Info returns the backend's INFO fields for section (keyspace,
 	// persistence, replication, stats, memory), "name:value" lines without
 	// the header; "" if it has none.

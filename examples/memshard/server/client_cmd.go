@@ -107,6 +107,7 @@ func clientListCmd(c *conn, argv [][]byte) Ticket {
 // order. Buffer sizes are memshard's own approximations.
 func (c *conn) infoLine(now time.Time) string {
 	c.mu.Lock()
+	user := c.user
 	name, cmd, active, proto, ro, multiLen, blocked := c.name, c.lastCmd, c.lastActive, c.proto, c.readOnly, c.multiLen, c.unblock != nil || c.postponedCmd
 	subs := c.subCounts
 	c.mu.Unlock()
@@ -134,9 +135,9 @@ func (c *conn) infoLine(now time.Time) string {
 	if cmd == "" {
 		cmd = "NULL"
 	}
-	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=0 sub=%d psub=%d ssub=%d multi=%d qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=%d rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=%s user=default redir=%d resp=%d\n",
+	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=0 sub=%d psub=%d ssub=%d multi=%d qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=%d rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=%s user=%s redir=%d resp=%d\n",
 		c.id, c.addr, c.laddr, c.fd, name, int64(now.Sub(c.created).Seconds()), int64(now.Sub(active).Seconds()),
-		flags, subs[kindChannel], subs[kindPattern], subs[kindShard], multiLen, readSize, cmd, redir, proto)
+		flags, subs[kindChannel], subs[kindPattern], subs[kindShard], multiLen, readSize, cmd, user, redir, proto)
 }
 
 // clientKillCmd: CLIENT KILL addr (old form: +OK, or an error if none) and
@@ -164,6 +165,8 @@ func clientKillCmd(c *conn, argv [][]byte) Ticket {
 		skipMe      = true
 		none        bool   // a filter no connection matches
 		onlyType    string // "normal" or "pubsub": connections of that type
+		user        string // with byUser: connections logged in as user
+		byUser      bool
 	)
 	for i := 2; i < len(argv); i += 2 {
 		v := argv[i+1]
@@ -190,10 +193,11 @@ func clientKillCmd(c *conn, argv [][]byte) Ticket {
 				return 0
 			}
 		case "user":
-			if string(v) != defaultUsername {
+			if c.s.aclUsersNow().Get(string(v)) == nil {
 				c.errorReply("ERR No such user '" + cString(v, len(v)) + "'")
 				return 0
 			}
+			user, byUser = string(v), true
 		case "skipme":
 			switch strings.ToLower(string(v)) {
 			case "yes":
@@ -215,6 +219,9 @@ func clientKillCmd(c *conn, argv [][]byte) Ticket {
 			continue
 		}
 		if onlyType != "" && o.isPubSub() != (onlyType == "pubsub") {
+			continue
+		}
+		if byUser && o.username() != user {
 			continue
 		}
 		c.killConn(o)

@@ -40,6 +40,9 @@ func TestCommandStats_Table(t *testing.T) {
 		}
 	}
 	for name, dc := range st.Table() {
+		if connTable[name] != nil {
+			continue // the server answers it (ACL, whose writes the engine runs)
+		}
 		if got := cs.of(nil, dc); got == nil || got.name != name {
 			t.Errorf("no counters for %s", name)
 		}

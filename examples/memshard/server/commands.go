@@ -90,6 +90,7 @@ func buildConnTable() map[string]*connCommand {
 		{name: "publish", arity: 3, flags: []string{"pubsub", "loading", "stale", "fast"}, acl: []string{"@pubsub", "@fast"}, group: "pubsub", summary: "Post a message to a channel", handler: publishCmd(false)},
 		{name: "spublish", arity: 3, flags: []string{"pubsub", "loading", "stale", "fast"}, acl: []string{"@pubsub", "@fast"}, group: "pubsub", summary: "Post a message to a shard channel", firstKey: 1, lastKey: 1, step: 1, handler: publishCmd(true)},
 		{name: "pubsub", arity: -2, acl: []string{"@slow"}, group: "pubsub", summary: "A container for Pub/Sub commands", subs: pubsubSubcommands()},
+		{name: "acl", arity: -2, acl: []string{"@slow"}, group: "server", summary: "A container for Access List Control commands", subs: aclSubcommands()},
 		{name: "slowlog", arity: -2, acl: []string{"@slow"}, group: "server", summary: "A container for slow log commands", subs: slowlogSubcommands()},
 	}
 	t := make(map[string]*connCommand, len(cmds))

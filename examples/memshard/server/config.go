@@ -2,7 +2,6 @@ package server
 
 import (
 	"fmt"
-	"github.com/quorumlog/quorumlog/examples/memshard/engine"
 	"os"
 	"slices"
 	"strconv"
@@ -10,6 +9,9 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/quorumlog/quorumlog/examples/memshard/engine"
+	"github.com/quorumlog/quorumlog/examples/memshard/resp"
 )
 
 // CONFIG GET|SET|RESETSTAT|REWRITE|HELP, as Redis 7.0.15 answers them.
@@ -193,12 +195,46 @@ func configSetCmd(c *conn, argv [][]byte) Ticket {
 			c.redact(j + 1)
 		}
 	}
+	pass, setsPass := requirepassOf(argv[2:])
+	if setsPass && !c.s.backend.Route().Primary {
+		// The default user's password is the shard's (acl.go).
+		c.errorReply(errReadOnly)
+		return 0
+	}
 	if msg := c.s.configSet(argv[2:]); msg != "" {
 		c.errorReply("ERR " + msg)
 		return 0
 	}
+	if setsPass {
+		return c.setDefaultPassword(pass)
+	}
 	c.w.OK()
 	return 0
+}
+
+// requirepassOf returns the requirepass value among CONFIG SET's pairs.
+func requirepassOf(pairs [][]byte) (string, bool) {
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if e := lookupParam(string(pairs[i])); e != nil && e.p.name == "requirepass" {
+			return string(pairs[i+1]), true
+		}
+	}
+	return "", false
+}
+
+// setDefaultPassword makes pass the shard's default user's password, as
+// Redis's ACLUpdateDefaultUserPassword does ("" for nopass), through the
+// backend, and replies CONFIG SET's OK once that write has settled.
+func (c *conn) setDefaultPassword(pass string) Ticket {
+	rule := "nopass"
+	if pass != "" {
+		rule = ">" + pass
+	}
+	argv := [][]byte{[]byte("ACL"), []byte("SETUSER"), []byte(defaultUsername), []byte("resetpass"), []byte(rule)}
+	w := resp.NewWriter(2)
+	t := c.s.backend.Do(&c.state, argv, w)
+	c.w.OK()
+	return t
 }
 
 // configChange is one name and value of a CONFIG SET.
@@ -394,8 +430,11 @@ func (s *Server) configRefusal(p *param, v string) string {
 func (s *Server) applyParam(p *param, v string) {
 	n, _ := strconv.ParseInt(v, 10, 64)
 	switch p.name {
+	case "acl-pubsub-default":
+		s.backend.SetACLPubsubDefault(v == "allchannels")
 	case "requirepass":
 		s.pass.Store(&v)
+		s.aclRefresh(engine.UsersChange{Users: s.backend.Users()})
 	case "maxclients":
 		s.config.maxClients.Store(n)
 	case "proto-max-bulk-len":

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"github.com/quorumlog/quorumlog/examples/memshard/acl"
 	"net"
 	"slices"
 	"sync"
@@ -51,23 +52,34 @@ type conn struct {
 	writerDone chan struct{}
 	closeOnce  sync.Once
 	killed     atomic.Bool
+	// deletingUsers: the connection runs ACL DELUSER, and is closed after
+	// its reply if it deletes its own user, not at once.
+	deletingUsers atomic.Bool
 
 	// Reader goroutine only.
-	state      ConnState
-	p          parser
-	w          *resp.Writer // replies of the requests being executed
-	segs       []seg        // where each of w's replies ends, and its ticket
-	authed     bool
-	multi      bool
-	multiErr   bool       // a command failed while queueing: EXEC aborts
-	queued     [][][]byte // MULTI's commands, copied
-	watching   bool
-	closing    bool    // stop reading; close once the replies so far are sent
-	replyFlags int     // replyOff, replySkipNext, replySkip
-	replyStart int     // w.Len() when the current command started
-	replyKept  bool    // the command's reply already lacks what replyFlags hid (EXEC)
-	redacted   []int   // arguments of the running command the slow log must not show
-	execRedact [][]int // the same, for each command EXEC ran
+	state    ConnState
+	p        parser
+	w        *resp.Writer // replies of the requests being executed
+	segs     []seg        // where each of w's replies ends, and its ticket
+	authed   bool
+	userName string // the connection's user (user, for other goroutines)
+	// seenUsers is the users set the connection last checked against, and
+	// seenUser its user in it (nil: deleted).
+	seenUsers *acl.Users
+	seenUser  *acl.User
+	// scriptACLFn is scriptACL, made once: state.ScriptACL while the user
+	// is restricted.
+	scriptACLFn func(argv [][]byte, log bool) string
+	multi       bool
+	multiErr    bool       // a command failed while queueing: EXEC aborts
+	queued      [][][]byte // MULTI's commands, copied
+	watching    bool
+	closing     bool    // stop reading; close once the replies so far are sent
+	replyFlags  int     // replyOff, replySkipNext, replySkip
+	replyStart  int     // w.Len() when the current command started
+	replyKept   bool    // the command's reply already lacks what replyFlags hid (EXEC)
+	redacted    []int   // arguments of the running command the slow log must not show
+	execRedact  [][]int // the same, for each command EXEC ran
 	// Input read while a blocking command waited (blocking.go), for the
 	// read loop to parse next; inputGone: the client disconnected then.
 	blockedInput []byte
@@ -94,6 +106,7 @@ type conn struct {
 	// What CLIENT LIST shows of the connection, read by other connections.
 	mu         sync.Mutex
 	name       string
+	user       string // the connection's user
 	lastCmd    string
 	lastActive time.Time
 	proto      int
@@ -129,11 +142,14 @@ func newConn(s *Server, nc net.Conn) *conn {
 		state:      ConnState{ID: id},
 		p:          parser{maxBulk: s.config.protoMaxBulkLen.Load(), maxMultibulk: s.cfg.MaxMultibulkLen},
 		w:          resp.NewWriter(2),
-		authed:     s.password() == "",
+		authed:     s.defaultAuthed(),
+		userName:   defaultUsername,
+		user:       defaultUsername,
 		lastActive: time.Now(),
 		proto:      2,
 		multiLen:   -1,
 	}
+	c.scriptACLFn = c.scriptACL
 	c.ctx, c.cancel = context.WithCancel(s.ctx)
 	c.state.owner = c
 	c.state.Monitor = func(argv [][]byte, script bool) { s.feedMonitors(c, argv, script, nil) }

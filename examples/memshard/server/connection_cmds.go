@@ -1,7 +1,6 @@
 package server
 
 import (
-	"crypto/subtle"
 	"net"
 	"slices"
 	"strconv"
@@ -55,7 +54,7 @@ func helloCmd(c *conn, argv [][]byte) Ticket {
 	for _, o := range opts {
 		if o.auth {
 			c.redact(o.at, o.at+1)
-			if !c.authenticate(argv[o.at], argv[o.at+1]) {
+			if !c.authenticate(argv[o.at], argv[o.at+1], argv[0]) {
 				c.errorReply(errWrongPass)
 				return 0
 			}
@@ -97,22 +96,6 @@ func helloCmd(c *conn, argv [][]byte) Ticket {
 	w.BulkString("modules")
 	w.Array(0)
 	return 0
-}
-
-// authenticate checks user and pass against the default user, the only
-// one: with no requirepass it takes any password.
-func (c *conn) authenticate(user, pass []byte) bool {
-	if !c.passwordOK(user, pass) {
-		return false
-	}
-	c.authed = true
-	return true
-}
-
-// passwordOK reports whether user and pass would authenticate.
-func (c *conn) passwordOK(user, pass []byte) bool {
-	want := c.s.password()
-	return string(user) == defaultUsername && (want == "" || subtle.ConstantTimeCompare(pass, []byte(want)) == 1)
 }
 
 // helloOption is one AUTH or SETNAME option of HELLO: at is the index
@@ -191,14 +174,14 @@ func authCmd(c *conn, argv [][]byte) Ticket {
 	}
 	user, pass := []byte(defaultUsername), argv[1]
 	if len(argv) == 2 {
-		if c.s.password() == "" {
+		if d := c.s.users.Load().Get(defaultUsername); d == nil || d.NoPass() {
 			c.errorReply("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?")
 			return 0
 		}
 	} else {
 		user, pass = argv[1], argv[2]
 	}
-	if !c.authenticate(user, pass) {
+	if !c.authenticate(user, pass, argv[0]) {
 		c.errorReply(errWrongPass)
 		return 0
 	}
@@ -233,7 +216,8 @@ func resetCmd(c *conn, argv [][]byte) Ticket {
 	c.stopMonitoring()
 	c.s.tracker.disable(c)
 	c.setProto(2)
-	c.authed = c.s.password() == ""
+	c.setUser(defaultUsername)
+	c.authed = c.s.defaultAuthed()
 	c.setReadOnly(false)
 	c.mu.Lock()
 	c.name = ""

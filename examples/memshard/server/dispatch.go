@@ -82,6 +82,9 @@ func (c *conn) dispatch(argv [][]byte, call *callInfo) Ticket {
 	if c.multi && cc != nil && hasFlag(cc.flags, "no_multi") {
 		return c.reject(isExec, "ERR Command not allowed inside a transaction")
 	}
+	if e := c.checkACL(cc, dc, argv); e != "" {
+		return c.reject(isExec, e)
+	}
 	if c.inPubSubMode() && c.w.Proto() == 2 && (cc == nil || !allowedWhileSubscribed[cc.name]) {
 		// After cluster redirection, as in processCommand.
 		if dc != nil {
@@ -175,7 +178,9 @@ func (c *conn) errorReply(msg string) {
 	c.w.Error(msg)
 }
 
-func (c *conn) authRequired() bool { return !c.authed && c.s.password() != "" }
+// authRequired is Redis's authRequired: the default user has a password
+// or is off, and the connection has not authenticated.
+func (c *conn) authRequired() bool { return !c.authed && !c.s.defaultAuthed() }
 
 // touch records the command for CLIENT LIST (cmd=, idle=). It returns
 // the time it used, from which INFO times the command: a clock read costs

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"github.com/quorumlog/quorumlog/examples/memshard/acl"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -20,6 +21,7 @@ type fakeBackend struct {
 	handingOver atomic.Bool
 	handoverEnd atomic.Value
 	scripts     engine.ScriptMonitor // no script ever runs
+	users       engine.UsersBoard    // the default user only
 
 	mu      sync.Mutex
 	cond    sync.Cond
@@ -34,6 +36,7 @@ type fakeBackend struct {
 func newFakeBackend() *fakeBackend {
 	f := &fakeBackend{settled: map[Ticket]string{}}
 	f.cond.L = &f.mu
+	f.users.Publish(engine.UsersChange{Users: acl.NewUsers(acl.Redis())})
 	nop := func(*engine.DB, *engine.Call) {}
 	f.table = engine.Table{
 		"set":      {Name: "set", Arity: -3, Flags: []string{engine.FlagWrite}, FirstKey: 1, LastKey: 1, Step: 1, Handler: nop},
@@ -180,3 +183,7 @@ func (f *fakeBackend) Forget(_ context.Context, id string) error {
 func routeOf(t Topology) Route {
 	return Route{Serving: t.Serving, Primary: t.Role == "master", PrimaryAddr: t.Primary.Addr}
 }
+
+func (f *fakeBackend) SetACLPubsubDefault(bool)            {}
+func (f *fakeBackend) Users() *acl.Users                   { return f.users.Load() }
+func (f *fakeBackend) OnUsers(fn func(engine.UsersChange)) { f.users.OnChange(fn) }

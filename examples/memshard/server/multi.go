@@ -85,11 +85,13 @@ func execCmd(c *conn, argv [][]byte) Ticket {
 		return 0
 	}
 	queued := c.queued
+	// Permissions are checked again: they may have changed since queueing.
+	denied := c.execDenials(queued)
 	// The shard may have changed role or stopped serving since queueing:
 	// redirect the whole transaction, as Redis's EXEC does.
 	var data [][][]byte
-	for _, argv := range queued {
-		if lookupConn(connTable, argv[0]) != nil {
+	for i, argv := range queued {
+		if lookupConn(connTable, argv[0]) != nil || denied[i] != "" {
 			continue
 		}
 		if dc, _ := c.s.backend.Table().Resolve(argv); dc != nil {
@@ -106,7 +108,7 @@ func execCmd(c *conn, argv [][]byte) Ticket {
 		return c.s.backend.Exec(&c.state, queued, c.w)
 	}
 	// A HELLO in the block switches the protocol of the replies after it.
-	c.state.Protos = c.blockProtos(queued)
+	c.state.Protos = c.blockProtos(queued, denied)
 	defer func() { c.state.Protos = nil }()
 	tmp := resp.NewWriter(c.w.Proto())
 	t := c.s.backend.Exec(&c.state, data, tmp)
@@ -124,7 +126,9 @@ func execCmd(c *conn, argv [][]byte) Ticket {
 	}
 	for i, argv := range queued {
 		mark := c.w.Len()
-		if cc := c.queuedConnCommand(argv); cc != nil {
+		if denied[i] != "" {
+			c.errorReply(denied[i])
+		} else if cc := c.queuedConnCommand(argv); cc != nil {
 			c.redacted = c.redacted[:0]
 			c.inExec = true
 			cc.handler(c, argv)
@@ -151,10 +155,13 @@ func execCmd(c *conn, argv [][]byte) Ticket {
 
 // blockProtos returns the protocol each data command of queued answers
 // in, if a HELLO among them changes it; else nil.
-func (c *conn) blockProtos(queued [][][]byte) []int {
+func (c *conn) blockProtos(queued [][][]byte, denied []string) []int {
 	var protos []int
 	p, switched := c.w.Proto(), false
-	for _, argv := range queued {
+	for i, argv := range queued {
+		if denied[i] != "" {
+			continue
+		}
 		if cc := c.queuedConnCommand(argv); cc != nil {
 			if cc.name == "hello" {
 				next := c.helloProto(argv, p)

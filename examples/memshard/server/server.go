@@ -10,6 +10,9 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/quorumlog/quorumlog/examples/memshard/acl"
+	"github.com/quorumlog/quorumlog/examples/memshard/engine"
 )
 
 // Defaults of Config, Redis 7.0's.
@@ -78,6 +81,13 @@ type Server struct {
 
 	nextID atomic.Int64
 	pass   atomic.Pointer[string] // requirepass; "" means none
+	// users is the set of users this node serves (acl.go): the backend's,
+	// with requirepass laid over its default user. usersMu orders its
+	// writers; readers only load it.
+	users   atomic.Pointer[acl.Users]
+	usersMu sync.Mutex
+	aclCmds sync.Map // command name → *acl.Command (acl.go)
+	aclLog  aclLog
 	// maxmemory is the maxmemory parameter (0: none), read on every
 	// command (checkMemory).
 	maxmemory atomic.Uint64
@@ -157,6 +167,8 @@ func New(cfg Config) (*Server, error) {
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	pass := cfg.RequirePass
 	s.pass.Store(&pass)
+	cfg.Backend.OnUsers(s.aclRefresh)
+	s.aclRefresh(engine.UsersChange{Users: cfg.Backend.Users()})
 	s.stats.info.init(cfg.Backend)
 	if len(cfg.ConfigSet)%2 != 0 {
 		return nil, errors.New("server: ConfigSet needs a value for each name")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/quorumlog/quorumlog/examples/memshard/acl"
 	"strings"
 	"sync"
 	"time"
@@ -24,6 +25,7 @@ type Standalone struct {
 	stop  chan struct{}
 	done  chan struct{}
 	once  sync.Once
+	users engine.UsersBoard // the DB's users, published for the command path
 
 	mu       sync.Mutex
 	db       *engine.DB
@@ -79,6 +81,8 @@ func NewStandalone(cfg StandaloneConfig) *Standalone {
 	}
 	s.db.SetModifiedHook(s.touched)
 	s.db.SetFlushHook(s.mods.Flushed)
+	s.db.SetUsersHook(s.users.Publish)
+	s.users.Publish(engine.UsersChange{Users: s.db.Users()})
 	go s.expireLoop()
 	return s
 }
@@ -123,11 +127,24 @@ func (s *Standalone) touched(key string) {
 // Table implements Backend.
 func (s *Standalone) Table() engine.Table { return s.table }
 
+// SetACLPubsubDefault implements Backend.
+func (s *Standalone) SetACLPubsubDefault(allChannels bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.db.SetACLPubsubDefault(allChannels)
+}
+
+// Users implements Backend.
+func (s *Standalone) Users() *acl.Users { return s.users.Load() }
+
+// OnUsers implements Backend.
+func (s *Standalone) OnUsers(f func(engine.UsersChange)) { s.users.OnChange(f) }
+
 // Do implements Backend.
 func (s *Standalone) Do(conn *ConnState, argv [][]byte, w *resp.Writer) Ticket {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c := &engine.Call{Argv: argv, Out: w, Now: time.Now().UnixMilli(), Scripts: &s.scripts, TrackReads: s.mods.ReadsOf(conn), ReadOnlyReplica: s.frozen, OOM: conn.OOM, Monitor: conn.Monitor}
+	c := &engine.Call{Argv: argv, Out: w, Now: time.Now().UnixMilli(), Scripts: &s.scripts, TrackReads: s.mods.ReadsOf(conn), ScriptACL: conn.ScriptACL, ReadOnlyReplica: s.frozen, OOM: conn.OOM, Monitor: conn.Monitor}
 	s.table.Exec(s.db, c)
 	s.mods.Ran(conn, s.table, argv)
 	s.expired += uint64(c.ExpiredKeys())
@@ -183,7 +200,7 @@ func (s *Standalone) eventsLocked(conn *ConnState, c *engine.Call) {
 // Block implements Backend.
 func (s *Standalone) Block(ctx context.Context, conn *ConnState, argv [][]byte, w *resp.Writer, onBlock func()) BlockResult {
 	s.mu.Lock()
-	c := &engine.Call{Argv: argv, Out: w, Now: time.Now().UnixMilli(), MayBlock: true, Scripts: &s.scripts, TrackReads: s.mods.ReadsOf(conn), ReadOnlyReplica: s.frozen, OOM: conn.OOM, Monitor: conn.Monitor}
+	c := &engine.Call{Argv: argv, Out: w, Now: time.Now().UnixMilli(), MayBlock: true, Scripts: &s.scripts, TrackReads: s.mods.ReadsOf(conn), ScriptACL: conn.ScriptACL, ReadOnlyReplica: s.frozen, OOM: conn.OOM, Monitor: conn.Monitor}
 	s.table.Exec(s.db, c)
 	s.mods.Ran(conn, s.table, argv)
 	s.expired += uint64(c.ExpiredKeys())
@@ -258,7 +275,7 @@ func (s *Standalone) Exec(conn *ConnState, queued [][][]byte, w *resp.Writer) Ti
 		if conn.Protos != nil {
 			w.SetProto(conn.Protos[i])
 		}
-		c := &engine.Call{Argv: argv, Out: w, Now: now, InExec: true, Scripts: &s.scripts, TrackReads: s.mods.ReadsOf(conn), ReadOnlyReplica: s.frozen, OOM: conn.OOM, Monitor: conn.Monitor}
+		c := &engine.Call{Argv: argv, Out: w, Now: now, InExec: true, Scripts: &s.scripts, TrackReads: s.mods.ReadsOf(conn), ScriptACL: conn.ScriptACL, ReadOnlyReplica: s.frozen, OOM: conn.OOM, Monitor: conn.Monitor}
 		s.table.Exec(s.db, c)
 		s.mods.Ran(conn, s.table, argv)
 		s.expired += uint64(c.ExpiredKeys())

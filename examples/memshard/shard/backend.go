@@ -3,6 +3,7 @@ package shard
 import (
 	"context"
 	"fmt"
+	"github.com/quorumlog/quorumlog/examples/memshard/acl"
 	"sort"
 	"strings"
 	"time"
@@ -111,11 +112,19 @@ func (s *Shard) modified(key string) {
 func (s *Shard) setHooksLocked(db *engine.DB) {
 	db.SetModifiedHook(s.modified)
 	db.SetFlushHook(s.mods.Flushed)
+	db.SetUsersHook(s.users.Publish)
+	s.users.Publish(engine.UsersChange{Users: db.Users()})
 	if s.db != nil {
 		s.mods.Flushed()
 		s.mods.Report(nil)
 	}
 }
+
+// Users implements server.Backend.
+func (s *Shard) Users() *acl.Users { return s.users.Load() }
+
+// OnUsers implements server.Backend.
+func (s *Shard) OnUsers(f func(engine.UsersChange)) { s.users.OnChange(f) }
 
 // PauseExpiry implements server.Backend.
 func (s *Shard) PauseExpiry(paused bool) {

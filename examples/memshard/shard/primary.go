@@ -40,7 +40,7 @@ func (s *Shard) Do(conn *server.ConnState, argv [][]byte, w *resp.Writer) server
 		return 0
 	}
 	calls := s.effectCalls
-	c := &engine.Call{Argv: argv, Out: w, Now: nowMs(), TrackReads: s.mods.ReadsOf(conn), OOM: conn.OOM, Monitor: conn.Monitor}
+	c := &engine.Call{Argv: argv, Out: w, Now: nowMs(), TrackReads: s.mods.ReadsOf(conn), ScriptACL: conn.ScriptACL, OOM: conn.OOM, Monitor: conn.Monitor}
 	t := s.execLocked(c)
 	s.mods.Ran(conn, s.table, argv)
 	if s.effectCalls != calls {
@@ -69,6 +69,14 @@ func (s *Shard) SetNotify(flags int) {
 	s.db.SetNotify(flags)
 }
 
+// SetACLPubsubDefault implements server.Backend.
+func (s *Shard) SetACLPubsubDefault(allChannels bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.aclAllChannels = allChannels
+	s.db.SetACLPubsubDefault(allChannels)
+}
+
 // OnKeyspaceEvents implements server.Backend.
 func (s *Shard) OnKeyspaceEvents(deliver func(conn *server.ConnState, t server.Ticket, events []engine.Event)) {
 	s.mu.Lock()
@@ -84,7 +92,7 @@ func (s *Shard) Block(ctx context.Context, conn *server.ConnState, argv [][]byte
 		w.Error(errNotServing)
 		return server.BlockResult{}
 	}
-	c := &engine.Call{Argv: argv, Out: w, Now: nowMs(), MayBlock: true, TrackReads: s.mods.ReadsOf(conn), OOM: conn.OOM, Monitor: conn.Monitor}
+	c := &engine.Call{Argv: argv, Out: w, Now: nowMs(), MayBlock: true, TrackReads: s.mods.ReadsOf(conn), ScriptACL: conn.ScriptACL, OOM: conn.OOM, Monitor: conn.Monitor}
 	calls := s.effectCalls
 	t := s.execLocked(c)
 	s.mods.Ran(conn, s.table, argv)
@@ -260,7 +268,7 @@ func (s *Shard) Exec(conn *server.ConnState, queued [][][]byte, w *resp.Writer) 
 		if conn.Protos != nil {
 			w.SetProto(conn.Protos[i])
 		}
-		c := &engine.Call{Argv: argv, Out: w, Now: nowMs(), TrackReads: s.mods.ReadsOf(conn), OOM: conn.OOM, Monitor: conn.Monitor}
+		c := &engine.Call{Argv: argv, Out: w, Now: nowMs(), TrackReads: s.mods.ReadsOf(conn), ScriptACL: conn.ScriptACL, OOM: conn.OOM, Monitor: conn.Monitor}
 		t := s.execLocked(c)
 		s.mods.Ran(conn, s.table, argv)
 		ticket = max(ticket, t)

@@ -136,6 +136,7 @@ func (s *Shard) restoreSnapshot(ctx context.Context) error {
 	s.setHooksLocked(db)
 	db.SetNotify(s.notifyFlags)
 	db.SetMaxmemory(s.maxmem)
+	db.SetACLPubsubDefault(s.aclAllChannels)
 	db.AddKeyspaceStats(s.db.KeyspaceStats())
 	s.db = db
 	s.restored = info

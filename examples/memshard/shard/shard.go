@@ -96,6 +96,9 @@ type Shard struct {
 	// scripts watches the script running under mu (EVAL), for BUSY
 	// replies and SCRIPT KILL, which must not wait for it.
 	scripts engine.ScriptMonitor
+	// users publishes the DB's ACL users to the command path, which reads
+	// them without mu; every DB that becomes s.db publishes its own.
+	users engine.UsersBoard
 
 	cfg    Config
 	logger *slog.Logger
@@ -161,6 +164,9 @@ type Shard struct {
 	// every new DB gets them) and who takes them (OnKeyspaceEvents).
 	notifyFlags int
 	events      func(conn *server.ConnState, t server.Ticket, events []engine.Event)
+	// aclAllChannels is acl-pubsub-default (SetACLPubsubDefault; every new
+	// DB gets it).
+	aclAllChannels bool
 
 	// Written under mu, read without it by the connections' goroutines on
 	// every command (Route) and every held reply (Wait): the shard's lock
@@ -249,6 +255,7 @@ func (s *Shard) reset() {
 	s.setHooksLocked(db)
 	db.SetNotify(s.notifyFlags)
 	db.SetMaxmemory(s.maxmem)
+	db.SetACLPubsubDefault(s.aclAllChannels)
 	s.db = db
 	if old != nil {
 		s.db.AddKeyspaceStats(old.KeyspaceStats()) // INFO's keyspace_hits/misses outlive the keyspace

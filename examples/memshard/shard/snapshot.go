@@ -220,16 +220,21 @@ func ReadSnapshot(f io.ReadSeeker) (SnapshotInfo, *engine.DB, error) {
 
 // dumpCommands are the commands engine.Dump writes (a stream is rebuilt
 // with XADD, XTRIM, XDEL and XSETID, its groups with XGROUP CREATE and
-// CREATECONSUMER and XCLAIM), besides a library's FUNCTION LOAD REPLACE.
+// CREATECONSUMER and XCLAIM), besides a library's FUNCTION LOAD REPLACE
+// and a user's ACL SETUSER.
 var dumpCommands = map[string]bool{
 	"SET": true, "RPUSH": true, "SADD": true, "HSET": true, "ZADD": true, "PEXPIREAT": true,
 	"XADD": true, "XTRIM": true, "XDEL": true, "XSETID": true, "XGROUP": true, "XCLAIM": true,
 }
 
 // isDumpCommand reports whether argv is a command engine.Dump writes: one
-// of dumpCommands, or FUNCTION LOAD REPLACE <code> (no other FUNCTION).
+// of dumpCommands, FUNCTION LOAD REPLACE <code> (no other FUNCTION) or
+// ACL SETUSER <user> [rule ...] (no other ACL).
 func isDumpCommand(argv [][]byte) bool {
 	name := strings.ToUpper(string(argv[0]))
+	if name == "ACL" {
+		return len(argv) >= 3 && strings.EqualFold(string(argv[1]), "setuser")
+	}
 	if name == "FUNCTION" {
 		return len(argv) == 4 && strings.EqualFold(string(argv[1]), "load") && strings.EqualFold(string(argv[2]), "replace")
 	}

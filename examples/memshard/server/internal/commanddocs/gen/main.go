@@ -52,6 +52,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("gen", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	dir := fs.String("dir", ".", "directory to write docs.json and info.json to")
+	aclDir := fs.String("acldir", "../../../acl", "directory to write the ACL catalog, commands.json, to")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -63,6 +64,13 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	names := server.CommandNames(engine.NewTable())
 	docs, info, err := capture(ctx, rs.Addr, names)
 	if err != nil {
+		return err
+	}
+	aclData, err := captureACLFile(ctx, rs.Addr, info.RedisVersion)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(*aclDir, "commands.json"), aclData, 0o644); err != nil {
 		return err
 	}
 	docsData, err := encodeDocs(docs)
@@ -81,6 +89,23 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	fmt.Fprintf(stderr, "gen: COMMAND DOCS and INFO of %d commands from redis-server %s: docs.json %d bytes, info.json %d bytes\n",
 		len(names), docs.RedisVersion, len(docsData), len(infoData))
 	return nil
+}
+
+// captureACLFile returns commands.json for the redis-server at addr.
+func captureACLFile(ctx context.Context, addr, version string) ([]byte, error) {
+	c3, err := dial(ctx, addr)
+	if err != nil {
+		return nil, err
+	}
+	defer c3.close()
+	if _, _, err := c3.do("HELLO", "3"); err != nil {
+		return nil, err
+	}
+	f, err := captureACL(c3, version)
+	if err != nil {
+		return nil, err
+	}
+	return encodeACL(f)
 }
 
 // capture asks the redis-server at addr for the docs and the COMMAND INFO
