@@ -122,7 +122,10 @@ func (r *rdbReader) readLen() (n uint64, encoded, ok bool) {
 		return uint64(h[0] & 0x3f), false, true
 	case 1:
 		b, ok := r.take(1)
-		return uint64(h[0]&0x3f)<<8 | uint64(b[0]), false, ok
+		if !ok {
+			return 0, false, false
+		}
+		return uint64(h[0]&0x3f)<<8 | uint64(b[0]), false, true
 	case 3:
 		return uint64(h[0] & 0x3f), true, true
 	}

@@ -165,18 +165,18 @@ func restoreCmd(db *DB, c *Call) {
 // 24-bit clock.
 const lruClockMax = 1<<24 - 1
 
-// setIdle sets e's access time idle seconds back, as objectSetLRUOrLFU
-// does on Redis's wrapping 24-bit clock: an idle time longer than the
-// clock's value puts the access half the clock's period ahead, which
-// OBJECT IDLETIME then reads as a long idle time. A shared integer's
-// access time is the shared object's.
+// setIdle sets e's access time idle seconds back as Redis 7.0's
+// objectSetLRUOrLFU does it, on its 24-bit LRU clock of seconds: the idle
+// time in milliseconds (which wraps past 64 bits) back to seconds, the
+// access time that far back on the clock (its low 24 bits: an idle time
+// longer than the clock's value wraps around), which OBJECT IDLETIME then
+// reads back (estimateObjectIdleTime). A shared integer's access time is
+// the shared object's.
 func (db *DB) setIdle(e *Entry, idle int64) {
 	clock := int64(db.clock) & lruClockMax
-	at := clock - idle
-	if at < 0 {
-		at = (clock + lruClockMax/2) % lruClockMax
-	}
-	shown := clock - at // estimateObjectIdleTime
+	idle = int64(uint64(idle)*1000) / 1000
+	at := (clock - idle) & lruClockMax
+	shown := clock - at
 	if at > clock {
 		shown = clock + lruClockMax - at
 	}
