@@ -48,7 +48,8 @@ func dumpPayload(e *Entry) []byte {
 	var b []byte
 	switch v := e.Value.(type) {
 	case []byte:
-		b = appendRDBString(append(b, rdbTypeString), v)
+		// Room for the footer too: a 512 MB string is copied once.
+		b = appendRDBString(append(make([]byte, 0, len(v)+32), rdbTypeString), v)
 	case *List:
 		b = appendQuicklist(append(b, rdbTypeListQuicklist2), v)
 	case *Set:

@@ -214,3 +214,23 @@ func diffPayload(h *harness, key string) {
 	h.t.Errorf("DUMP %s: %d bytes, redis-server's %d, differ from byte %d:\n got  %q\n want %q",
 		key, len(got), len(want), i, got[from:min(len(got), i+60)], want[from:min(len(want), i+60)])
 }
+
+// TestDumpRestore_BigString: 40 MB strings, one LZF compresses, one it
+// hardly does, go through DUMP and RESTORE whole, their payloads Redis's
+// byte for byte.
+func TestDumpRestore_BigString(t *testing.T) {
+	h := newHarness(t)
+	random := make([]byte, 40<<20)
+	for i := range random {
+		random[i] = byte(i*7919 + i>>11*31 + i>>17)
+	}
+	for key, v := range map[string]string{"compressible": strings.Repeat("0123456789", 4<<20), "random": string(random)} {
+		h.diff("SET", key, v)
+		diffPayload(h, key)
+		p := bulk(t, h.exec("DUMP", key))
+		h.diff("RESTORE", key+"-copy", "0", p)
+		if got := string(h.exec("GET", key+"-copy")); got != "$"+strconv.Itoa(len(v))+"\r\n"+v+"\r\n" {
+			t.Errorf("GET %s-copy: %d bytes, not the value", key, len(got))
+		}
+	}
+}
