@@ -22,7 +22,9 @@ const dumpChunk = 512
 //
 // Encodings are those a fresh build of each value gets, as when Redis loads
 // an RDB file: a set or hash that grew past the listpack or intset limits
-// and shrank again comes back in the compact encoding.
+// and shrank again comes back in the compact encoding. A value in an
+// encoding only RESTORE or a shrunk intset gives (keepsPayloadEncoding),
+// which Redis's RDB file keeps, is dumped as RESTORE of its payload.
 func (db *DB) Dump(emit func(argv [][]byte) error) error {
 	err := db.dumpFunctions(emit)
 	if err != nil {
@@ -42,6 +44,11 @@ func (db *DB) Dump(emit func(argv [][]byte) error) error {
 }
 
 func dumpValue(key string, v any, emit func(argv [][]byte) error) error {
+	if keepsPayloadEncoding(v) {
+		// An encoding no build by commands gives, which Redis keeps
+		// through an RDB file: the value goes in as its DUMP payload.
+		return emit([][]byte{[]byte("RESTORE"), []byte(key), []byte("0"), dumpPayload(&Entry{Value: v}), []byte("REPLACE")})
+	}
 	var (
 		argv [][]byte
 		head int // the command name and key
@@ -109,4 +116,39 @@ func dumpValue(key string, v any, emit func(argv [][]byte) error) error {
 		}
 	}
 	return flush()
+}
+
+// keepsPayloadEncoding reports whether v is in an encoding commands do not
+// build afresh but Redis keeps through an RDB file: a listpack hash or
+// sorted set holding an element longer than 64 bytes (as RESTORE leaves
+// one), an intset wider than its integers need (one shrank).
+func keepsPayloadEncoding(v any) bool {
+	switch v := v.(type) {
+	case *Hash:
+		long := false
+		if v.listpack {
+			v.Each(func(f, val string) bool {
+				long = len(f) > hashMaxListpackValue || len(val) > hashMaxListpackValue
+				return !long
+			})
+		}
+		return long
+	case *ZSet:
+		if !v.big {
+			for m := range v.dict {
+				if len(m) > zsetMaxListpackValue {
+					return true
+				}
+			}
+		}
+	case *Set:
+		if v.ht == nil {
+			need := 2
+			for _, i := range v.ints {
+				need = max(need, intsetWidth(i))
+			}
+			return v.width > need
+		}
+	}
+	return false
 }

@@ -179,7 +179,11 @@ func (r *rdbReader) str() ([]byte, bool) {
 			return nil, false
 		}
 		comp, ok := r.take(clen)
-		if !ok {
+		if !ok || ulen > stringsMaxLen {
+			// A compressed string longer than 512 MB (proto-max-bulk-len's
+			// default; a constant, so that replicas decide alike) is
+			// refused before it is allocated: Redis would try to allocate
+			// it, up to 88 times the compressed size.
 			return nil, false
 		}
 		return lzfDecompress(comp, ulen)

@@ -1,9 +1,13 @@
 package engine
 
 import (
+	"bytes"
 	"encoding/binary"
+	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/quorumlog/quorumlog/examples/memshard/resp"
 )
 
 // withFooter ends obj as a DUMP payload of the given RDB version.
@@ -154,5 +158,71 @@ func TestRestoreTTLAndIdle(t *testing.T) {
 	h.checkReplica()
 	if got := h.replica.Raw("t").ExpireAt; got != h.db.Raw("t").ExpireAt || got == 0 {
 		t.Errorf("replica's expiry of t = %d, primary's %d", got, h.db.Raw("t").ExpireAt)
+	}
+}
+
+// TestRestoreStreamV1Diff: a stream of Redis 6's format (no count of
+// entries added, no greatest deleted ID, groups without entries read)
+// restores as in Redis 7.0, which estimates what it lacks.
+func TestRestoreStreamV1Diff(t *testing.T) {
+	h := newHarness(t)
+	s := &Stream{}
+	for i := uint64(1); i <= 3; i++ {
+		s.add(streamID{5, i}, []string{"f", "v", "g", strings.Repeat("w", int(i))})
+	}
+	s.remove(streamID{5, 2})
+	b := appendRDBLen([]byte{rdbTypeStreamListpacks}, 1)
+	b = appendRDBString(b, rawStreamID(s.nodes[0].master))
+	b = appendRDBString(b, s.nodes[0].listpack())
+	b = appendRDBLen(appendRDBLen(appendRDBLen(b, 2), 5), 3) // length, last ID
+	b = appendRDBLen(b, 2)                                   // groups
+	for _, g := range []struct {
+		name string
+		last streamID
+	}{{"g1", streamID{5, 1}}, {"g2", streamID{0, 0}}} {
+		b = appendRDBString(b, []byte(g.name))
+		b = appendRDBLen(appendRDBLen(b, g.last.ms), g.last.seq)
+		if g.name == "g1" { // a PEL of 5-1, owned by c
+			b = appendRDBLen(b, 1)
+			b = append(b, rawStreamID(streamID{5, 1})...)
+			b = binary.LittleEndian.AppendUint64(b, 1700000000000)
+			b = appendRDBLen(b, 2)
+			b = appendRDBLen(b, 1)
+			b = appendRDBString(b, []byte("c"))
+			b = binary.LittleEndian.AppendUint64(b, 1700000000001)
+			b = append(appendRDBLen(b, 1), rawStreamID(streamID{5, 1})...)
+		} else {
+			b = appendRDBLen(appendRDBLen(b, 0), 0)
+		}
+	}
+	h.diff("RESTORE", "x", "0", withFooter(string(b), rdbVersion))
+	for _, argv := range [][]string{
+		{"XINFO", "STREAM", "x", "FULL"}, {"XINFO", "GROUPS", "x"}, {"XPENDING", "x", "g1", "-", "+", "10"},
+		{"XADD", "x", "6-1", "f", "v"}, {"XINFO", "GROUPS", "x"},
+	} {
+		h.diff(argv...)
+	}
+	diffPayload(h, "x")
+	h.checkReplica()
+}
+
+// TestRestore_HugeCompressedString: an LZF string that says it expands
+// past 512 MB is refused without allocating it (Redis would try): 7 MB of
+// literal runs that claim 600 MB.
+func TestRestore_HugeCompressedString(t *testing.T) {
+	db, table := New(), NewTable()
+	comp := bytes.Repeat([]byte{0x00, 'a'}, 7<<19)
+	obj := appendRDBLen(appendRDBLen([]byte{rdbTypeString, 0xC0 | rdbEncLZF}, uint64(len(comp))), 600<<20)
+	argv := toBytes([]string{"RESTORE", "k", "0", withFooter(string(append(obj, comp...)), rdbVersion)})
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	w := resp.NewWriter(2)
+	table.Exec(db, &Call{Argv: argv, Out: w})
+	runtime.ReadMemStats(&after)
+	if got := string(w.Bytes()); got != "-ERR Bad data format\r\n" {
+		t.Errorf("RESTORE = %q", got)
+	}
+	if n := after.TotalAlloc - before.TotalAlloc; n > 100<<20 {
+		t.Errorf("RESTORE allocated %d MB", n>>20)
 	}
 }
