@@ -19,6 +19,9 @@ const (
 	FlagStale    = "stale"
 	FlagRandom   = "random" // nondeterministic output (kept for COMMAND INFO compatibility)
 	FlagBlocking = "blocking"
+	// FlagAsking: served for a slot being imported after ASKING
+	// (RESTORE-ASKING, which MIGRATE sends).
+	FlagAsking = "asking"
 )
 
 // Command describes one command: what COMMAND INFO says of it, and its handler.

@@ -23,10 +23,6 @@ func restoreCommands() []*Command {
 	}
 }
 
-// FlagAsking is Redis's "asking" flag: the command is served for a slot
-// being imported after ASKING (RESTORE-ASKING, which MIGRATE sends).
-const FlagAsking = "asking"
-
 func dumpCmd(db *DB, c *Call) {
 	e := db.lookupRead(c, c.Argv[1])
 	if e == nil {

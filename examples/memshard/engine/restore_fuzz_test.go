@@ -20,46 +20,49 @@ func FuzzRestorePayload(f *testing.F) {
 		f.Add([]byte(obj))
 	}
 	table := NewTable()
-	f.Fuzz(func(t *testing.T, obj []byte) {
-		db, replica := New(), New()
-		now := time.Now().UnixMilli()
-		run := func(db *DB, argv ...[]byte) []byte {
-			c := &Call{Argv: argv, Out: resp.NewWriter(3), Now: now}
-			table.Exec(db, c)
-			for _, eff := range c.Effects() {
-				rc := &Call{Argv: eff, Out: resp.NewWriter(2), Now: now, Replay: true}
-				table.Exec(replica, rc)
-			}
-			return c.Out.Bytes()
+	f.Fuzz(func(t *testing.T, obj []byte) { fuzzRestore(t, table, obj) })
+}
+
+// fuzzRestore is one run of FuzzRestorePayload.
+func fuzzRestore(t *testing.T, table Table, obj []byte) {
+	db, replica := New(), New()
+	now := time.Now().UnixMilli()
+	run := func(db *DB, argv ...[]byte) []byte {
+		c := &Call{Argv: argv, Out: resp.NewWriter(3), Now: now}
+		table.Exec(db, c)
+		for _, eff := range c.Effects() {
+			rc := &Call{Argv: eff, Out: resp.NewWriter(2), Now: now, Replay: true}
+			table.Exec(replica, rc)
 		}
-		payload := []byte(withFooter(string(obj), rdbVersion))
-		reply := run(db, []byte("RESTORE"), []byte("k"), []byte("0"), payload)
-		if !bytes.Equal(reply, []byte("+OK\r\n")) {
-			if !bytes.Equal(reply, []byte("-ERR Bad data format\r\n")) {
-				t.Fatalf("RESTORE = %q", reply)
-			}
-			return
+		return c.Out.Bytes()
+	}
+	payload := []byte(withFooter(string(obj), rdbVersion))
+	reply := run(db, []byte("RESTORE"), []byte("k"), []byte("0"), payload)
+	if !bytes.Equal(reply, []byte("+OK\r\n")) {
+		if !bytes.Equal(reply, []byte("-ERR Bad data format\r\n")) {
+			t.Fatalf("RESTORE = %q", reply)
 		}
-		again := run(db, []byte("DUMP"), []byte("k"))
-		if len(again) == 0 || again[0] != '$' {
-			t.Fatalf("DUMP = %q", again)
+		return
+	}
+	again := run(db, []byte("DUMP"), []byte("k"))
+	if len(again) == 0 || again[0] != '$' {
+		t.Fatalf("DUMP = %q", again)
+	}
+	p := again[bytes.IndexByte(again, '\n')+1 : len(again)-2]
+	if r := run(db, []byte("RESTORE"), []byte("k2"), []byte("0"), p); !bytes.Equal(r, []byte("+OK\r\n")) {
+		t.Fatalf("RESTORE of memshard's own DUMP %q = %q", p, r)
+	}
+	if d := run(db, []byte("DUMP"), []byte("k2")); !bytes.Equal(d, again) {
+		t.Fatalf("DUMP of the restored copy = %q, want %q", d, again)
+	}
+	for _, argv := range fuzzReads[db.Raw("k").TypeName()] {
+		run(db, toBytes(argv)...)
+	}
+	for _, k := range []string{"k", "k2"} {
+		if got, want := string(dumpOf(replica, k)), string(dumpOf(db, k)); got != want {
+			t.Fatalf("replica's %s dumps %q, primary's %q", k, got, want)
 		}
-		p := again[bytes.IndexByte(again, '\n')+1 : len(again)-2]
-		if r := run(db, []byte("RESTORE"), []byte("k2"), []byte("0"), p); !bytes.Equal(r, []byte("+OK\r\n")) {
-			t.Fatalf("RESTORE of memshard's own DUMP %q = %q", p, r)
-		}
-		if d := run(db, []byte("DUMP"), []byte("k2")); !bytes.Equal(d, again) {
-			t.Fatalf("DUMP of the restored copy = %q, want %q", d, again)
-		}
-		for _, argv := range fuzzReads[db.Raw("k").TypeName()] {
-			run(db, toBytes(argv)...)
-		}
-		for _, k := range []string{"k", "k2"} {
-			if got, want := string(dumpOf(replica, k)), string(dumpOf(db, k)); got != want {
-				t.Fatalf("replica's %s dumps %q, primary's %q", k, got, want)
-			}
-		}
-	})
+	}
 }
 
 func dumpOf(db *DB, key string) []byte {
