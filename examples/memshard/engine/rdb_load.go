@@ -280,7 +280,17 @@ func (r *rdbReader) ziplistList() (any, bool) {
 	for _, e := range elems {
 		l.PushBack(e)
 	}
+	l.qlSet([]qlNode{lpNodeOf(elems)}) // one node, as Redis converts it
 	return l, true
+}
+
+// lpNodeOf is the node of a listpack holding elems.
+func lpNodeOf(elems []string) qlNode {
+	sz := lpEmpty
+	for _, e := range elems {
+		sz += lpStrElem(e)
+	}
+	return qlNode{count: int32(len(elems)), sz: int32(sz)}
 }
 
 func (r *rdbReader) intset() (any, bool) {
@@ -345,6 +355,7 @@ func (r *rdbReader) quicklist(v2 bool) (any, bool) {
 		return nil, false
 	}
 	l := NewList()
+	var nodes []qlNode // Redis keeps the payload's nodes
 	for range n {
 		container := uint64(quicklistPacked)
 		if v2 {
@@ -358,6 +369,7 @@ func (r *rdbReader) quicklist(v2 bool) (any, bool) {
 		}
 		if container == quicklistPlain {
 			l.PushBack(string(b))
+			nodes = append(nodes, qlNode{count: 1})
 			continue
 		}
 		var elems []string
@@ -372,6 +384,14 @@ func (r *rdbReader) quicklist(v2 bool) (any, bool) {
 		for _, e := range elems {
 			l.PushBack(e)
 		}
+		switch {
+		case len(elems) == 0: // skipped, as Redis skips an empty node
+		case v2:
+			nodes = append(nodes, qlNode{count: int32(len(elems)), sz: int32(len(b))})
+		default:
+			nodes = append(nodes, lpNodeOf(elems))
+		}
 	}
+	l.qlSet(nodes)
 	return l, l.Len() > 0
 }

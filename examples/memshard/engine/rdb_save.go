@@ -73,11 +73,13 @@ const (
 	quicklistOverhead     = 8 // SIZE_ESTIMATE_OVERHEAD: an element's listpack overhead, overestimated
 )
 
-// appendQuicklist writes l as the quicklist Redis builds by pushing its
+// appendQuicklist writes l as the quicklist of its modelled nodes
+// (quicklist.go), or, if it has none, as Redis builds it by pushing its
 // elements at the tail one by one (quicklistPushTail and
 // _quicklistNodeAllowInsert): a node takes an element while its listpack's
-// size plus the element's length and 8 bytes stays within 8 kB. A list built otherwise in Redis (LPUSH, LINSERT, LREM...) may
-// split elsewhere: the same elements, other node boundaries.
+// size plus the element's length and 8 bytes stays within 8 kB. A list
+// Redis edited inside (LINSERT, LREM...) may split elsewhere: the same
+// elements, other node boundaries.
 func appendQuicklist(b []byte, l *List) []byte {
 	type node struct {
 		plain []byte // a plain node's element
@@ -85,6 +87,9 @@ func appendQuicklist(b []byte, l *List) []byte {
 		sz    int // the listpack's size so far, as Redis's node->sz
 	}
 	var nodes []node
+	if model := l.qlModel(); model != nil {
+		return appendQuicklistNodes(b, l, model)
+	}
 	for i := range l.Len() {
 		v := l.At(i)
 		sz := len(v)
@@ -106,6 +111,26 @@ func appendQuicklist(b []byte, l *List) []byte {
 			continue
 		}
 		b = appendRDBString(appendRDBLen(b, quicklistPacked), n.lp.finish())
+	}
+	return b
+}
+
+// appendQuicklistNodes writes l's elements in the nodes given.
+func appendQuicklistNodes(b []byte, l *List, nodes []qlNode) []byte {
+	b = appendRDBLen(b, uint64(len(nodes)))
+	i := 0
+	for _, n := range nodes {
+		if n.sz == 0 {
+			b = appendRDBString(appendRDBLen(b, quicklistPlain), []byte(l.At(i)))
+			i++
+			continue
+		}
+		w := newLPWriter()
+		for range int(n.count) {
+			w.str(l.At(i))
+			i++
+		}
+		b = appendRDBString(appendRDBLen(b, quicklistPacked), w.finish())
 	}
 	return b
 }

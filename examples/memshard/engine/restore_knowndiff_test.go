@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -49,6 +50,8 @@ func TestRestoreKnownDiff(t *testing.T) {
 	}{
 		{"a listpack hash with a duplicate field (Redis checks only when sanitizing; converting it to a hashtable crashes)",
 			obj(rdbTypeHashListpack, lp("f", "1", "f", "2"))},
+		{"a hash of the plain RDB type with a duplicate field, small enough for a listpack (Redis checks only when sanitizing)",
+			withFooter("\x04\x02\x01f\x011\x01f\x012", rdbVersion)},
 		{"a listpack sorted set out of order (Redis's listpack lookups assume the order)",
 			obj(rdbTypeZSetListpack, lp("b", "2", "a", "1"))},
 		{"a listpack sorted set with a duplicate member",
@@ -78,25 +81,27 @@ func TestRestoreKnownDiff(t *testing.T) {
 }
 
 // TestDumpKnownDiff pins where memshard's DUMP is not Redis's bytes
-// though Redis's are deterministic: a list Redis built otherwise than by
-// pushes at its tail (here LPUSH) has other quicklist node boundaries
+// though Redis's are deterministic: a list edited inside (here LINSERT,
+// which splits a full node in Redis) has other quicklist node boundaries
 // than the ones memshard writes, which are those tail pushes make
-// (memshard keeps no nodes). The values are the same: each side's
-// payload restores on the other to the same list.
+// (memshard models nodes through pushes and pops only). The values are
+// the same: each side's payload restores on the other to the same list.
 func TestDumpKnownDiff(t *testing.T) {
 	h := newHarness(t)
-	argv := []string{"LPUSH", "l"}
-	for i := range 5000 {
+	argv := []string{"RPUSH", "l"}
+	for i := range 3000 {
 		argv = append(argv, strconv.Itoa(i))
 	}
 	h.diff(argv...)
+	h.diff("LINSERT", "l", "BEFORE", "1000", strings.Repeat("x", 200))
 	want, got := h.redis.Do("DUMP", "l"), h.exec("DUMP", "l")
 	if bytes.Equal(got, want) {
-		t.Errorf("DUMP of an LPUSH-built list is redis-server's: the difference pinned here is gone")
+		t.Errorf("DUMP of a list after LINSERT is redis-server's: the difference pinned here is gone")
 	}
 	h.diff("RESTORE", "fromredis", "0", bulk(t, want))
 	h.diff("RESTORE", "frommemshard", "0", bulk(t, got))
 	for _, k := range []string{"fromredis", "frommemshard"} {
 		h.diff("LRANGE", k, "0", "-1")
+		diffPayload(h, k) // RESTORE keeps the payload's nodes, on both
 	}
 }
