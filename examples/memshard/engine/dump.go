@@ -2,6 +2,7 @@ package engine
 
 import (
 	"math"
+	"slices"
 	"strconv"
 )
 
@@ -121,7 +122,8 @@ func dumpValue(key string, v any, emit func(argv [][]byte) error) error {
 // keepsPayloadEncoding reports whether v is in an encoding commands do not
 // build afresh but Redis keeps through an RDB file: a listpack hash or
 // sorted set holding an element longer than 64 bytes (as RESTORE leaves
-// one), an intset wider than its integers need (one shrank).
+// one), an intset wider than its integers need (one shrank), a list whose
+// quicklist nodes are not those of tail pushes (LPUSH built it).
 func keepsPayloadEncoding(v any) bool {
 	switch v := v.(type) {
 	case *Hash:
@@ -141,6 +143,9 @@ func keepsPayloadEncoding(v any) bool {
 				}
 			}
 		}
+	case *List:
+		model := v.qlModel()
+		return model != nil && !slices.Equal(model, tailPushNodes(v))
 	case *Set:
 		if v.ht == nil {
 			need := 2

@@ -148,8 +148,9 @@ func TestDump_NegativeZeroAsRedisReloads(t *testing.T) {
 }
 
 // TestDump_RestoredEncodingsAsRedisReloads: values in encodings only
-// RESTORE (or a shrunk intset) gives, rebuilt from a dump, keep the
-// encoding and payload redis-server keeps through DEBUG RELOAD.
+// RESTORE (or a shrunk intset, or LPUSH's quicklist nodes) gives, rebuilt
+// from a dump, keep the encoding and payload redis-server keeps through
+// DEBUG RELOAD.
 func TestDump_RestoredEncodingsAsRedisReloads(t *testing.T) {
 	h := newHarness(t)
 	lp := func(typ byte, elems ...string) string {
@@ -165,7 +166,7 @@ func TestDump_RestoredEncodingsAsRedisReloads(t *testing.T) {
 		{"RESTORE", "z", "0", lp(rdbTypeZSetListpack, long, "1.5")},
 		{"RESTORE", "s", "0", withFooter(string(appendRDBString([]byte{rdbTypeSetIntset}, intsetEncode([]int64{1, 2}, 8))), rdbVersion)},
 		{"SADD", "shrunk", "1", "5000000000", "2"}, {"SREM", "shrunk", "5000000000"},
-		{"HSET", "plain", "f", long}, {"PEXPIREAT", "h", "4102444800000"},
+		{"HSET", "plain", "f", long}, {"PEXPIREAT", "h", "4102444800000"}, lpush5000(),
 	} {
 		h.diff(argv...)
 	}
@@ -173,7 +174,7 @@ func TestDump_RestoredEncodingsAsRedisReloads(t *testing.T) {
 		t.Fatalf("DEBUG RELOAD: %q", r)
 	}
 	rebuilt := h.loadDump()
-	for _, k := range []string{"h", "z", "s", "shrunk", "plain"} {
+	for _, k := range []string{"h", "z", "s", "shrunk", "plain", "l"} {
 		for _, read := range [][]string{{"OBJECT", "ENCODING", k}, {"DUMP", k}, {"PEXPIRETIME", k}} {
 			if k == "plain" && read[0] == "DUMP" {
 				continue // a hashtable: in dict order
@@ -183,4 +184,14 @@ func TestDump_RestoredEncodingsAsRedisReloads(t *testing.T) {
 			}
 		}
 	}
+}
+
+// lpush5000 is LPUSH l of 5000 integers: several quicklist nodes, filled
+// from the head.
+func lpush5000() []string {
+	argv := []string{"LPUSH", "l"}
+	for i := range 5000 {
+		argv = append(argv, strconv.Itoa(i))
+	}
+	return argv
 }

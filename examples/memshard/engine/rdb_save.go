@@ -74,45 +74,34 @@ const (
 )
 
 // appendQuicklist writes l as the quicklist of its modelled nodes
-// (quicklist.go), or, if it has none, as Redis builds it by pushing its
-// elements at the tail one by one (quicklistPushTail and
-// _quicklistNodeAllowInsert): a node takes an element while its listpack's
-// size plus the element's length and 8 bytes stays within 8 kB. A list
-// Redis edited inside (LINSERT, LREM...) may split elsewhere: the same
-// elements, other node boundaries.
+// (quicklist.go), or, if it has none, of the nodes tail pushes of its
+// elements fill (tailPushNodes). A list Redis edited inside (LINSERT,
+// LREM...) may split elsewhere: the same elements, other node boundaries.
 func appendQuicklist(b []byte, l *List) []byte {
-	type node struct {
-		plain []byte // a plain node's element
-		lp    *lpWriter
-		sz    int // the listpack's size so far, as Redis's node->sz
+	nodes := l.qlModel()
+	if nodes == nil {
+		nodes = tailPushNodes(l)
 	}
-	var nodes []node
-	if model := l.qlModel(); model != nil {
-		return appendQuicklistNodes(b, l, model)
-	}
+	return appendQuicklistNodes(b, l, nodes)
+}
+
+// tailPushNodes returns the nodes Redis builds by pushing l's elements at
+// the tail one by one (quicklistPushTail and _quicklistNodeAllowInsert): a
+// node takes an element while its listpack's size plus the element's
+// length and 8 bytes stays within 8 kB; an element of 1 GB or more gets a
+// plain node.
+func tailPushNodes(l *List) []qlNode {
+	var nodes []qlNode
 	for i := range l.Len() {
 		v := l.At(i)
-		sz := len(v)
-		if sz >= quicklistPackedThresh {
-			nodes = append(nodes, node{plain: []byte(v)})
+		if n := len(nodes); n > 0 && qlAllows(&nodes[n-1], len(v)) {
+			nodes[n-1].count++
+			nodes[n-1].sz += int32(lpStrElem(v))
 			continue
 		}
-		if n := len(nodes); n == 0 || nodes[n-1].lp == nil || nodes[n-1].sz+sz+quicklistOverhead > quicklistNodeMax {
-			nodes = append(nodes, node{lp: newLPWriter()})
-		}
-		last := &nodes[len(nodes)-1]
-		last.lp.str(v)
-		last.sz = last.lp.size()
+		nodes = append(nodes, newQLNode(v))
 	}
-	b = appendRDBLen(b, uint64(len(nodes)))
-	for _, n := range nodes {
-		if n.lp == nil {
-			b = appendRDBString(appendRDBLen(b, quicklistPlain), n.plain)
-			continue
-		}
-		b = appendRDBString(appendRDBLen(b, quicklistPacked), n.lp.finish())
-	}
-	return b
+	return nodes
 }
 
 // appendQuicklistNodes writes l's elements in the nodes given.
