@@ -57,6 +57,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzAppendValidation$$' -fuzztime 30s ./quorum/server
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 30s ./examples/memshard/server
 	$(GO) test -run '^$$' -fuzz '^FuzzConn$$' -fuzztime 30s ./examples/memshard/server
+	$(GO) test -run '^$$' -fuzz '^FuzzRestorePayload$$' -fuzztime 30s -fuzzminimizetime 10s ./examples/memshard/engine
 	$(GO) test -run '^$$' -fuzz '^FuzzConfigSet$$' -fuzztime 30s ./examples/memshard/server
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeRecord$$' -fuzztime 30s ./examples/memshard/shard
 	$(GO) test -run '^$$' -fuzz '^FuzzReadSnapshot$$' -fuzztime 30s ./examples/memshard/shard

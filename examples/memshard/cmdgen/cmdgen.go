@@ -199,10 +199,13 @@ type genCmd struct {
 	typ  string // the prefix of the keys it mostly uses: s, h, l, t (sets), z; "" for any
 	mode Mode
 	gen  func(g *Gen) []string
+	// whole: never malformed (a script, whose compile errors are
+	// gopher-lua's, not Redis's).
+	whole bool
 }
 
 func c(typ, name string, gen func(g *Gen) []string) genCmd {
-	return genCmd{typ, Exact, func(g *Gen) []string { return append([]string{name}, gen(g)...) }}
+	return genCmd{typ: typ, mode: Exact, gen: func(g *Gen) []string { return append([]string{name}, gen(g)...) }}
 }
 
 func cSign(typ, name string, gen func(g *Gen) []string) genCmd {
@@ -585,7 +588,7 @@ func (g *Gen) draw() ([]string, Mode) {
 	g.typ = cmd.typ
 	args := cmd.gen(g)
 	// Not the random commands: without its count, one answers at random.
-	if g.r.IntN(10) == 0 && len(args) > 1 && cmd.mode != Sorted && cmd.mode != Random {
+	if g.r.IntN(10) == 0 && len(args) > 1 && cmd.mode != Sorted && cmd.mode != Random && !cmd.whole {
 		switch i := 1 + g.r.IntN(len(args)-1); g.r.IntN(3) {
 		case 0:
 			args = append(args[:i:i], args[i+1:]...)

@@ -19,6 +19,9 @@ const (
 	FlagStale    = "stale"
 	FlagRandom   = "random" // nondeterministic output (kept for COMMAND INFO compatibility)
 	FlagBlocking = "blocking"
+	// FlagAsking: served for a slot being imported after ASKING
+	// (RESTORE-ASKING, which MIGRATE sends).
+	FlagAsking = "asking"
 )
 
 // Command describes one command: what COMMAND INFO says of it, and its handler.
@@ -209,7 +212,7 @@ type Table map[string]*Command
 func NewTable() Table {
 	t := make(Table)
 	for _, family := range [][]*Command{
-		keyCommands(), stringCommands(), hashCommands(), listCommands(), setCommands(), zsetCommands(), objectCommands(), memoryCommands(), blockingCommands(), hllCommands(), scriptCommands(), functionCommands(), geoCommands(), bitfieldCommands(), streamCommands(), aclCommands(),
+		keyCommands(), stringCommands(), hashCommands(), listCommands(), setCommands(), zsetCommands(), objectCommands(), memoryCommands(), blockingCommands(), hllCommands(), scriptCommands(), functionCommands(), geoCommands(), bitfieldCommands(), streamCommands(), aclCommands(), restoreCommands(),
 	} {
 		for _, cmd := range family {
 			if _, dup := t[cmd.Name]; dup {

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"math"
+	"slices"
 	"strconv"
 )
 
@@ -23,7 +24,9 @@ const dumpChunk = 512
 //
 // Encodings are those a fresh build of each value gets, as when Redis loads
 // an RDB file: a set or hash that grew past the listpack or intset limits
-// and shrank again comes back in the compact encoding.
+// and shrank again comes back in the compact encoding. A value in an
+// encoding only RESTORE or a shrunk intset gives (keepsPayloadEncoding),
+// which Redis's RDB file keeps, is dumped as RESTORE of its payload.
 func (db *DB) Dump(emit func(argv [][]byte) error) error {
 	if err := db.dumpUsers(emit); err != nil {
 		return err
@@ -46,6 +49,11 @@ func (db *DB) Dump(emit func(argv [][]byte) error) error {
 }
 
 func dumpValue(key string, v any, emit func(argv [][]byte) error) error {
+	if keepsPayloadEncoding(v) {
+		// An encoding no build by commands gives, which Redis keeps
+		// through an RDB file: the value goes in as its DUMP payload.
+		return emit([][]byte{[]byte("RESTORE"), []byte(key), []byte("0"), dumpPayload(&Entry{Value: v}), []byte("REPLACE")})
+	}
 	var (
 		argv [][]byte
 		head int // the command name and key
@@ -113,4 +121,43 @@ func dumpValue(key string, v any, emit func(argv [][]byte) error) error {
 		}
 	}
 	return flush()
+}
+
+// keepsPayloadEncoding reports whether v is in an encoding commands do not
+// build afresh but Redis keeps through an RDB file: a listpack hash or
+// sorted set holding an element longer than 64 bytes (as RESTORE leaves
+// one), an intset wider than its integers need (one shrank), a list whose
+// quicklist nodes are not those of tail pushes (LPUSH built it).
+func keepsPayloadEncoding(v any) bool {
+	switch v := v.(type) {
+	case *Hash:
+		long := false
+		if v.listpack {
+			v.Each(func(f, val string) bool {
+				long = len(f) > hashMaxListpackValue || len(val) > hashMaxListpackValue
+				return !long
+			})
+		}
+		return long
+	case *ZSet:
+		if !v.big {
+			for m := range v.dict {
+				if len(m) > zsetMaxListpackValue {
+					return true
+				}
+			}
+		}
+	case *List:
+		model := v.qlModel()
+		return model != nil && !slices.Equal(model, tailPushNodes(v))
+	case *Set:
+		if v.ht == nil {
+			need := 2
+			for _, i := range v.ints {
+				need = max(need, intsetWidth(i))
+			}
+			return v.width > need
+		}
+	}
+	return false
 }

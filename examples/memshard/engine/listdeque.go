@@ -6,6 +6,10 @@ type List struct {
 	buf  []string // len(buf) is 0 or a power of two
 	head int      // index in buf of element 0
 	n    int
+	// nodes models the quicklist nodes Redis would hold (quicklist.go),
+	// unless noModel: an edit inside the list made them unknown.
+	nodes   qlNodes
+	noModel bool
 }
 
 // NewList returns an empty list.
@@ -20,7 +24,10 @@ func (l *List) pos(i int) int { return (l.head + i) & (len(l.buf) - 1) }
 func (l *List) At(i int) string { return l.buf[l.pos(i)] }
 
 // SetAt replaces element i (0 <= i < Len()).
-func (l *List) SetAt(i int, v string) { l.buf[l.pos(i)] = v }
+func (l *List) SetAt(i int, v string) {
+	l.buf[l.pos(i)] = v
+	l.qlForget()
+}
 
 // resize moves the elements into a buffer of capacity size.
 func (l *List) resize(size int) {
@@ -59,6 +66,7 @@ func (l *List) PushFront(v string) {
 	l.head = (l.head - 1) & (len(l.buf) - 1)
 	l.buf[l.head] = v
 	l.n++
+	l.qlPush(v, true)
 }
 
 // PushBack appends v.
@@ -66,6 +74,7 @@ func (l *List) PushBack(v string) {
 	l.grow()
 	l.buf[l.pos(l.n)] = v
 	l.n++
+	l.qlPush(v, false)
 }
 
 // PopFront removes and returns element 0. The list must not be empty.
@@ -75,6 +84,7 @@ func (l *List) PopFront() string {
 	l.head = (l.head + 1) & (len(l.buf) - 1)
 	l.n--
 	l.shrink()
+	l.qlPop(v, true)
 	return v
 }
 
@@ -85,12 +95,14 @@ func (l *List) PopBack() string {
 	l.buf[p] = ""
 	l.n--
 	l.shrink()
+	l.qlPop(v, false)
 	return v
 }
 
 // Insert inserts v so that it becomes element i (0 <= i <= Len()), moving
 // the shorter side.
 func (l *List) Insert(i int, v string) {
+	l.qlForget()
 	l.grow()
 	if i < l.n-i {
 		l.head = (l.head - 1) & (len(l.buf) - 1)
@@ -109,6 +121,7 @@ func (l *List) Insert(i int, v string) {
 
 // Trim keeps elements [start, start+n).
 func (l *List) Trim(start, n int) {
+	l.qlForget()
 	for i := 0; i < start; i++ {
 		l.buf[l.pos(i)] = ""
 	}
@@ -124,6 +137,7 @@ func (l *List) Trim(start, n int) {
 
 // Filter keeps the elements for which keep returns true, in order.
 func (l *List) Filter(keep func(i int, v string) bool) {
+	l.qlForget()
 	k := 0
 	for i := 0; i < l.n; i++ {
 		v := l.buf[l.pos(i)]
@@ -144,7 +158,7 @@ func (l *List) Encoding() string { return "quicklist" }
 
 // Clone returns a copy of l.
 func (l *List) Clone() *List {
-	c := &List{}
+	c := &List{nodes: l.nodes.clone(), noModel: l.noModel} // Redis's COPY duplicates the nodes
 	if l.n > 0 {
 		c.resize(max(8, len(l.buf)))
 		for i := 0; i < l.n; i++ {

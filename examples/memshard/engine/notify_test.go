@@ -74,7 +74,10 @@ func TestNotify_ReplicaRandom(t *testing.T) {
 	base, _ := strconv.Atoi(os.Getenv("MEMSHARD_RANDOM_SEED_BASE"))
 	for seed := base; seed < base+seeds; seed++ {
 		t.Run(fmt.Sprintf("seed%d", seed), func(t *testing.T) {
+			// Each seed's DB starts without libraries: so must redis-server's
+			// (FLUSHALL keeps them).
 			master.Do("FLUSHALL")
+			master.Do("FUNCTION", "FLUSH")
 			table, db, replica := NewTable(), New(), New()
 			replica.SetNotify(NotifyKeyspace | NotifyKeyevent | NotifyAll | NotifyNew | NotifyKeyMiss)
 			g := cmdgen.New(uint64(seed))

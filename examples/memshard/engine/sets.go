@@ -19,6 +19,10 @@ const setMaxIntsetEntries = 512
 type Set struct {
 	ints []int64 // the intset encoding, when ht is nil
 	ht   *hashTable[struct{}]
+	// width is the size of the intset's integers, which grows with the
+	// integers added and never shrinks, as Redis's intset encoding (DUMP
+	// writes it); 0 until an integer is added.
+	width int
 }
 
 // NewSet returns an empty set in the intset encoding.
@@ -72,6 +76,7 @@ func (s *Set) Add(m string) bool {
 				return false
 			}
 			s.ints = slices.Insert(s.ints, i, v)
+			s.width = max(s.width, intsetWidth(v))
 			if len(s.ints) > setMaxIntsetEntries {
 				s.toHashtable()
 			}
@@ -150,7 +155,7 @@ func (s *Set) Clone() *Set {
 	if s.ht != nil {
 		return &Set{ht: s.ht.clone()}
 	}
-	return &Set{ints: slices.Clone(s.ints)}
+	return &Set{ints: slices.Clone(s.ints), width: s.width}
 }
 
 func setCommands() []*Command {

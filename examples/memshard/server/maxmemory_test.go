@@ -1,7 +1,10 @@
 package server
 
 import (
+	"bytes"
 	"testing"
+
+	"github.com/quorumlog/quorumlog/examples/memshard/redisdiff"
 )
 
 // maxmemory 1 is over at once on both servers, whatever they hold, so
@@ -168,4 +171,33 @@ func TestDiffMaxmemory(t *testing.T) {
 		scenarios = append(scenarios, bscenario{p, evicting(p)})
 	}
 	diffScenarios(t, scenarios)
+}
+
+// TestDiffRestoreFreqAndIdle: RESTORE's FREQ sets the LFU counter under an
+// LFU policy and is checked and ignored under another (objectSetLRUOrLFU);
+// IDLETIME under an LFU policy leaves the new key's counter. (IDLETIME
+// under LRU is TestRestoreTTLAndIdle's, with a second's tolerance.)
+func TestDiffRestoreFreqAndIdle(t *testing.T) {
+	rs := redisdiff.Start(t)
+	_, addr := startServer(t, Config{})
+	rc, mc := dial(t, rs.Addr), dial(t, addr)
+	rc.Do("SET", "src", "value")
+	dump := rc.Do("DUMP", "src")
+	payload := string(dump[bytes.IndexByte(dump, '\n')+1 : len(dump)-2])
+	for _, policy := range []string{"allkeys-lfu", "allkeys-lru"} {
+		for _, argv := range [][]string{
+			{"CONFIG", "SET", "maxmemory-policy", policy},
+			{"RESTORE", "f-" + policy, "0", payload, "FREQ", "100"},
+			{"OBJECT", "FREQ", "f-" + policy},
+			{"RESTORE", "i-" + policy, "0", payload, "IDLETIME", "50"},
+			{"OBJECT", "FREQ", "i-" + policy},
+			{"RESTORE", "x-" + policy, "0", payload, "FREQ", "256"},
+		} {
+			want, got := rc.Do(argv...), mc.Do(argv...)
+			if !bytes.Equal(got, want) {
+				t.Errorf("%s %q:\nmemshard: %q\nredis:    %q", policy, argv[:min(len(argv), 3)], got, want)
+			}
+		}
+	}
+	rc.Do("CONFIG", "SET", "maxmemory-policy", "noeviction")
 }

@@ -220,11 +220,13 @@ func ReadSnapshot(f io.ReadSeeker) (SnapshotInfo, *engine.DB, error) {
 
 // dumpCommands are the commands engine.Dump writes (a stream is rebuilt
 // with XADD, XTRIM, XDEL and XSETID, its groups with XGROUP CREATE and
-// CREATECONSUMER and XCLAIM), besides a library's FUNCTION LOAD REPLACE
-// and a user's ACL SETUSER.
+// CREATECONSUMER and XCLAIM; a value in an encoding only RESTORE gives,
+// with RESTORE), besides a library's FUNCTION LOAD REPLACE and a user's
+// ACL SETUSER.
 var dumpCommands = map[string]bool{
 	"SET": true, "RPUSH": true, "SADD": true, "HSET": true, "ZADD": true, "PEXPIREAT": true,
 	"XADD": true, "XTRIM": true, "XDEL": true, "XSETID": true, "XGROUP": true, "XCLAIM": true,
+	"RESTORE": true,
 }
 
 // isDumpCommand reports whether argv is a command engine.Dump writes: one
