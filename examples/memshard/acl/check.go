@@ -23,7 +23,41 @@ const (
 type KeyRef struct {
 	Pos   int
 	flags int
+	// Names are the key's flags as COMMAND GETKEYSANDFLAGS shows them:
+	// its key spec's, or what the command's getkeys_proc sets (none for
+	// the generic ones, as Redis's genericGetKeys). Never modified.
+	Names []string
 }
+
+// CommandKeys returns the keys of the command line argv of c, as Redis's
+// getKeysFromCommandWithSpecs finds them (COMMAND GETKEYS and
+// GETKEYSANDFLAGS, and the key checks).
+func CommandKeys(c *Command, argv [][]byte) []KeyRef { return appendCommandKeys(nil, c, argv) }
+
+// HasKeys reports whether c has keys to find: a key spec of a real key, or
+// a getkeys_proc (Redis's doesCommandHaveKeys).
+func (c *Command) HasKeys() bool {
+	if _, ok := genericProcs[c.Name]; ok || procNames[c.Name] {
+		return true
+	}
+	for _, ks := range c.keySpecs {
+		if ks.flags&keyNotKey == 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// procNames are the commands with a getkeys_proc of their own (procKeys).
+var procNames = map[string]bool{"set": true, "bitfield": true, "sort": true, "sort_ro": true, "migrate": true}
+
+// The flag names the getkeys_procs set.
+var (
+	namesRWAccessUpdate = []string{"RW", "access", "update"}
+	namesOWUpdate       = []string{"OW", "update"}
+	namesROAccess       = []string{"RO", "access"}
+	namesRWAccessDelete = []string{"RW", "access", "delete"}
+)
 
 // Open reports whether the user may run anything: checks can be skipped.
 func (u *User) Open() bool { return u.open }
@@ -262,7 +296,7 @@ func appendSpecKeys(keys []KeyRef, c *Command, argv [][]byte) (_ []KeyRef, ok bo
 			return nil, false
 		}
 		for i := first; i <= last; i += max(step, 1) {
-			keys = append(keys, KeyRef{Pos: i, flags: ks.flags})
+			keys = append(keys, KeyRef{Pos: i, flags: ks.flags, Names: sp.Flags})
 		}
 		if ks.flags&keyIncomplete != 0 {
 			return nil, false
@@ -363,10 +397,10 @@ func procKeys(c *Command, argv [][]byte) []KeyRef {
 	case "set":
 		for i := 3; i < argc; i++ {
 			if is(i, "get") {
-				return []KeyRef{{Pos: 1, flags: keysRWAccessUpdate}}
+				return []KeyRef{{Pos: 1, flags: keysRWAccessUpdate, Names: namesRWAccessUpdate}}
 			}
 		}
-		return []KeyRef{{Pos: 1, flags: keysOWUpdate}}
+		return []KeyRef{{Pos: 1, flags: keysOWUpdate, Names: namesOWUpdate}}
 	case "bitfield":
 		readonly := true
 	scan:
@@ -386,11 +420,11 @@ func procKeys(c *Command, argv [][]byte) []KeyRef {
 			}
 		}
 		if readonly {
-			return []KeyRef{{Pos: 1, flags: keysROAccess}}
+			return []KeyRef{{Pos: 1, flags: keysROAccess, Names: namesROAccess}}
 		}
-		return []KeyRef{{Pos: 1, flags: keysRWAccessUpdate}}
+		return []KeyRef{{Pos: 1, flags: keysRWAccessUpdate, Names: namesRWAccessUpdate}}
 	case "sort":
-		keys := []KeyRef{{Pos: 1, flags: keysROAccess}}
+		keys := []KeyRef{{Pos: 1, flags: keysROAccess, Names: namesROAccess}}
 		store := 0
 		for i := 2; i < argc; i++ {
 			switch {
@@ -403,11 +437,11 @@ func procKeys(c *Command, argv [][]byte) []KeyRef {
 			}
 		}
 		if store > 0 {
-			keys = append(keys, KeyRef{Pos: store, flags: keysOWUpdate})
+			keys = append(keys, KeyRef{Pos: store, flags: keysOWUpdate, Names: namesOWUpdate})
 		}
 		return keys
 	case "sort_ro":
-		return []KeyRef{{Pos: 1, flags: keysROAccess}}
+		return []KeyRef{{Pos: 1, flags: keysROAccess, Names: namesROAccess}}
 	case "migrate":
 		first, num := 3, 1
 		if argc > 6 {
@@ -429,7 +463,7 @@ func procKeys(c *Command, argv [][]byte) []KeyRef {
 		}
 		var keys []KeyRef
 		for i := 0; i < num && first+i < argc; i++ {
-			keys = append(keys, KeyRef{Pos: first + i, flags: keyAccess | keyDelete})
+			keys = append(keys, KeyRef{Pos: first + i, flags: keyAccess | keyDelete, Names: namesRWAccessDelete})
 		}
 		return keys
 	}

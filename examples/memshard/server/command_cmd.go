@@ -290,8 +290,6 @@ func commandListCmd(c *conn, argv [][]byte) Ticket {
 	return 0
 }
 
-func commandGetKeysCmd(c *conn, argv [][]byte) Ticket { return c.getKeys(argv, false) }
-
 func commandHelpCmd(c *conn, argv [][]byte) Ticket {
 	c.help("COMMAND", []string{
 		"(no subcommand)", "    Return details about all Redis commands.",

@@ -28,6 +28,8 @@ func TestDiffGetKeysAndFlags(t *testing.T) {
 		{"MEMORY", "USAGE", "k"}, {"PING"}, {"GET"}, {"NOSUCH", "a"}, {"SET", "a", "b"}, {"BITFIELD_RO", "k", "GET", "u8", "0"},
 		{"SINTERCARD", "2", "a", "b", "LIMIT", "1"}, {"ZDIFF", "3", "a", "b"}, {"PFCOUNT", "a", "b"}, {"SUBSCRIBE", "c"},
 		{"PUBLISH", "c", "m"}, {"XINFO", "STREAM", "s"}, {"COMMAND", "INFO"}, {"EXISTS", "a", "b", "c"},
+		{"SINTERCARD", "1.5", "k"}, {"ZUNIONSTORE", "d", "1.0", "a"}, {"EVAL", "s", "+1", "a"}, {"EVAL", "s", "01", "a"},
+		{"LMPOP", "007", "a", "LEFT"}, {"SET", "k", "v", "GET"}, {"BITFIELD", "k", "GET", "u8", "0"},
 	}
 	g := cmdgen.New(7)
 	for range 3000 {
