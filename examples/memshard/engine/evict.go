@@ -96,6 +96,10 @@ type EvictResult struct {
 	// Over: memory was over the limit when Evict began (Redis's
 	// eviction-exceeded time counts while it is).
 	Over bool
+	// Running: the time limit cut the run short, over the limit still
+	// (Redis's EVICT_RUNNING): the caller goes on evicting in the
+	// background, as Redis's evictionTimeProc does.
+	Running bool
 }
 
 // evictionPoolSize is Redis's EVPOOL_SIZE: the best candidates kept
@@ -143,7 +147,8 @@ func (db *DB) Evict(c *Call, meter MemoryMeter) EvictResult {
 		c.Propagate([]byte("DEL"), []byte(key))
 		freed += n
 		res.Evicted++
-		if res.Evicted%16 == 0 && time.Since(start) > limit {
+		if res.Evicted%16 == 0 && time.Since(start) > limit && freed < toFree {
+			res.Running = true
 			break
 		}
 	}

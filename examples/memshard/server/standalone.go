@@ -36,6 +36,7 @@ type Standalone struct {
 	expired  uint64                           // keys deleted by expiry
 	scripts  engine.ScriptMonitor             // the script running under mu, seen without it
 	maxmem   engine.Maxmemory                 // SetMaxmemory
+	evicting bool                             // an eviction run was cut short: the expiry loop goes on
 	evicted  EvictionStats
 	// events takes the keyspace notifications of each call
 	// (OnKeyspaceEvents); nil: nobody.
@@ -108,6 +109,9 @@ func (s *Standalone) expireLoop() {
 			if !s.frozen {
 				s.expired += uint64(s.db.ActiveExpire(c, activeExpireMax))
 			}
+			if s.evicting {
+				s.evictLocked()
+			}
 			s.mods.Report(nil)
 			s.eventsLocked(nil, c)
 			s.mu.Unlock()
@@ -169,11 +173,20 @@ func (s *Standalone) SetMaxmemory(m engine.Maxmemory) {
 func (s *Standalone) Evict() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.evictLocked()
+}
+
+// evictLocked runs the maxmemory policy; it reports whether memory is
+// still over the limit. A run the time limit cut short goes on in the
+// expiry loop.
+func (s *Standalone) evictLocked() bool {
+	s.evicting = false
 	if s.maxmem.Limit == 0 || s.frozen {
 		return false
 	}
 	c := &engine.Call{Now: time.Now().UnixMilli(), Out: resp.NewWriter(2)}
 	res := s.db.Evict(c, heapMeter)
+	s.evicting = res.Running
 	s.evicted.Note(res)
 	s.mods.Report(nil)
 	s.eventsLocked(nil, c)

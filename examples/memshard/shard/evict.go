@@ -29,11 +29,20 @@ func (s *Shard) SetMaxmemory(m engine.Maxmemory) {
 func (s *Shard) Evict() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.evictLocked()
+}
+
+// evictLocked is Evict under s.mu. A run the time limit cut short goes on
+// in the expiry loop (s.evicting), as Redis's evictionTimeProc goes on
+// between commands.
+func (s *Shard) evictLocked() bool {
+	s.evicting = false
 	if s.maxmem.Limit == 0 || s.role != rolePrimary || s.frozen || !s.servingLocked(time.Now()) {
 		return false
 	}
 	c := &engine.Call{Now: nowMs(), Out: resp.NewWriter(2)}
 	res := s.db.Evict(c, server.ProcessMeter())
+	s.evicting = res.Running
 	s.evicted.Note(res)
 	if effects := c.Effects(); len(effects) > 0 {
 		t := s.addEffectsLocked(effects)

@@ -303,6 +303,9 @@ func (s *Shard) expireLoop(ctx context.Context) {
 				s.eventsLocked(nil, server.Ticket(t), c) // "expired", once the DELs commit
 			}
 		}
+		if s.evicting {
+			s.evictLocked()
+		}
 		s.mu.Unlock()
 	}
 }

@@ -157,6 +157,7 @@ type Shard struct {
 	mods        server.Modifications // what commands changed, for CLIENT TRACKING (OnModified)
 	frozen      bool                 // clients are paused: no key expires (PauseExpiry)
 	maxmem      engine.Maxmemory     // SetMaxmemory: the primary evicts by it
+	evicting    bool                 // an eviction run was cut short: the expiry loop goes on
 	evicted     server.EvictionStats
 	inExec      bool // an EXEC block is running: its effects stay in one batch
 	maxRecord   int  // the largest record to build (Config.MaxRecordBytes, or the log's)
