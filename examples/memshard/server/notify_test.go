@@ -82,19 +82,9 @@ func notifyClassRun(t *testing.T, addr, flags string) []byte {
 // or change nothing. A connection's output is read up to a marker: the
 // reply of a PING, or a message published to a channel it listens on.
 func TestNotifyScenarios(t *testing.T) {
-	cfg := func(flags string) bstep { return bquiet(4, "CONFIG", "SET", "notify-keyspace-events", flags) }
 	mark := func(conn int, m string) []bstep { return []bstep{bsend(conn, "PING", m), bupto(conn, m)} }
 	// publish marks the end of what subscriber conn 3 receives.
-	publish := func(m string) []bstep {
-		return []bstep{bquiet(2, "PUBLISH", "__keyevent@0__:mark", m), bupto(3, m)}
-	}
-	steps := func(parts ...[]bstep) []bstep {
-		var out []bstep
-		for _, p := range parts {
-			out = append(out, p...)
-		}
-		return out
-	}
+	cfg, publish, steps := notifyEvents, markEvents, concatSteps
 	diffScenarios(t, []bscenario{
 		{"own notifications inside the reply (RESP3)", steps(
 			[]bstep{cfg("KEA"), bquiet(1, "HELLO", "3"),

@@ -32,17 +32,7 @@ var (
 // replaces), invalidates tracked keys and dirties WATCHed ones; DUMP and
 // RESTORE run in MULTI and scripts.
 func TestRestoreScenarios(t *testing.T) {
-	cfg := func(flags string) bstep { return bquiet(4, "CONFIG", "SET", "notify-keyspace-events", flags) }
-	publish := func(m string) []bstep {
-		return []bstep{bquiet(2, "PUBLISH", "__keyevent@0__:mark", m), bupto(3, m)}
-	}
-	steps := func(parts ...[]bstep) []bstep {
-		var out []bstep
-		for _, p := range parts {
-			out = append(out, p...)
-		}
-		return out
-	}
+	cfg, publish, steps := notifyEvents, markEvents, concatSteps
 	diffScenarios(t, []bscenario{
 		{"blocked clients served", []bstep{
 			bsend(1, "BLPOP", "l", "0"), bblocked(1), bsend(2, "BZPOPMIN", "z", "0"), bblocked(2),

@@ -198,3 +198,23 @@ func waitBlockedClients(t *testing.T, ctl *redisdiff.Conn, n string) {
 		time.Sleep(2 * time.Millisecond)
 	}
 }
+
+// concatSteps joins the parts of a scenario.
+func concatSteps(parts ...[]bstep) []bstep {
+	var out []bstep
+	for _, p := range parts {
+		out = append(out, p...)
+	}
+	return out
+}
+
+// notifyEvents sets notify-keyspace-events from connection 4, unrecorded.
+func notifyEvents(flags string) bstep {
+	return bquiet(4, "CONFIG", "SET", "notify-keyspace-events", flags)
+}
+
+// markEvents publishes m on __keyevent@0__:mark from connection 2 and
+// records what subscriber connection 3 received up to it.
+func markEvents(m string) []bstep {
+	return []bstep{bquiet(2, "PUBLISH", "__keyevent@0__:mark", m), bupto(3, m)}
+}
