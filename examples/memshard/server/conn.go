@@ -37,6 +37,9 @@ const (
 type conn struct {
 	// monitoring: the connection sent MONITOR (monitor.go).
 	monitoring atomic.Bool
+	// monitorFeed shows the backend's commands to MONITOR connections;
+	// ConnState.Monitor holds it only while there is one (dispatch).
+	monitorFeed func(argv [][]byte, script bool)
 	// inExec: EXEC is running the connection's queued commands.
 	inExec     bool
 	s          *Server
@@ -152,7 +155,7 @@ func newConn(s *Server, nc net.Conn) *conn {
 	c.scriptACLFn = c.scriptACL
 	c.ctx, c.cancel = context.WithCancel(s.ctx)
 	c.state.owner = c
-	c.state.Monitor = func(argv [][]byte, script bool) { s.feedMonitors(c, argv, script, nil) }
+	c.monitorFeed = func(argv [][]byte, script bool) { s.feedMonitors(c, argv, script, nil) }
 	return c
 }
 

@@ -50,6 +50,12 @@ func (c *conn) execute(argv [][]byte) {
 
 // dispatch runs argv and says in call what it did, for INFO.
 func (c *conn) dispatch(argv [][]byte, call *callInfo) Ticket {
+	// The engine looks at a command's flags for MONITOR only if somebody
+	// monitors: without, the hook is nil.
+	c.state.Monitor = nil
+	if c.s.monitors.n.Load() > 0 {
+		c.state.Monitor = c.monitorFeed
+	}
 	if equalFold(argv[0], "post") || equalFold(argv[0], "host:") {
 		// securityWarningCommand: an HTTP request; close without a reply.
 		// Redis frees the client at once: replies not yet sent are dropped.
