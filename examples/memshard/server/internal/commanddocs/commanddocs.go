@@ -66,7 +66,7 @@ type Arg struct {
 	Name            string   `json:"name"`
 	Type            string   `json:"type"`                     // "key", "string", "oneof", "block", ...
 	KeySpecIndex    *int     `json:"key_spec_index,omitempty"` // nil: not a key
-	Token           string   `json:"token,omitempty"`
+	Token           *string  `json:"token,omitempty"`          // nil: none; MIGRATE's key form has the empty token ""
 	Summary         string   `json:"summary,omitempty"`
 	Since           string   `json:"since,omitempty"`
 	DeprecatedSince string   `json:"deprecated_since,omitempty"`
@@ -165,7 +165,7 @@ func writeArgs(w *resp.Writer, args []*Arg) {
 	w.Array(len(args))
 	for _, a := range args {
 		n := 2 // name, type
-		for _, present := range []bool{a.KeySpecIndex != nil, a.Token != "", a.Summary != "", a.Since != "",
+		for _, present := range []bool{a.KeySpecIndex != nil, a.Token != nil, a.Summary != "", a.Since != "",
 			a.DeprecatedSince != "", len(a.Flags) > 0, a.hasArguments()} {
 			if present {
 				n++
@@ -178,7 +178,10 @@ func writeArgs(w *resp.Writer, args []*Arg) {
 			w.BulkString("key_spec_index")
 			w.Int(int64(*a.KeySpecIndex))
 		}
-		field(w, "token", a.Token)
+		if a.Token != nil {
+			w.BulkString("token")
+			w.BulkString(*a.Token)
+		}
 		field(w, "summary", a.Summary)
 		field(w, "since", a.Since)
 		field(w, "deprecated_since", a.DeprecatedSince)

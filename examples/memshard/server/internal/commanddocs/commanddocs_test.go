@@ -57,8 +57,8 @@ func TestWrite(t *testing.T) {
 				{Name: "key", Type: "key", KeySpecIndex: &zero},
 				{Name: "seconds", Type: "integer"},
 				{Name: "condition", Type: "oneof", Since: "7.0.0", Flags: []string{"optional"}, Arguments: []*Arg{
-					{Name: "nx", Type: "pure-token", Token: "NX"},
-					{Name: "xx", Type: "pure-token", Token: "XX"},
+					{Name: "nx", Type: "pure-token", Token: ptr("NX")},
+					{Name: "xx", Type: "pure-token", Token: ptr("XX")},
 				}},
 			},
 		},
@@ -93,3 +93,5 @@ func TestWrite(t *testing.T) {
 		})
 	}
 }
+
+func ptr(s string) *string { return &s }

@@ -298,7 +298,12 @@ func toArg(n *node) (*commanddocs.Arg, error) {
 			i, err = integer(p.val)
 			a.KeySpecIndex = &i
 		case "token":
-			a.Token, err = bulk(p.val)
+			// Possibly empty: MIGRATE's key form is the token "".
+			if p.val.kind != '$' {
+				err = fmt.Errorf("%q, want a bulk string", p.val.kind)
+				break
+			}
+			a.Token = &p.val.text
 		case "summary":
 			a.Summary, err = bulk(p.val)
 		case "since":
