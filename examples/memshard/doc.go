@@ -8,6 +8,7 @@
 //	        clients blocked on keys (BLPOP and friends)
 //	server  connections: parsing with Redis's limits, pipelining, ordered held replies,
 //	        connection and server commands, MULTI/EXEC/WATCH, Pub/Sub
+//	migrate MIGRATE's sending side: the connections to its targets, Redis's exchange on them
 //	shard   write-behind replication, client blocking layer, election and leases,
 //	        off-box snapshots and recovery from snapshot + log, Pub/Sub between nodes
 //

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/quorumlog/quorumlog/examples/memshard/migrate"
 	"github.com/quorumlog/quorumlog/examples/memshard/resp"
 )
 
@@ -57,6 +58,11 @@ type Command struct {
 	// command is not flagged denyoom, or not though it is (EVAL and FCALL:
 	// their script's flags), as Redis's getCommandFlags does.
 	DenyOOMFunc func(argv [][]byte) bool
+	// External: the command acts on another server (MIGRATE), through
+	// Call.Migrate. The backend runs it alone, after the uncommitted
+	// writes of its keys commit; memshard refuses it inside MULTI and
+	// scripts, where it could not wait for them.
+	External bool
 }
 
 // DenyOOMCall reports whether the call argv is refused when memory is
@@ -164,6 +170,9 @@ type Call struct {
 	// pre_command_oom_state), so a script it runs may not call a denyoom
 	// command before it has written.
 	OOM bool
+	// Migrate, if set, makes MIGRATE's exchange with its target (see
+	// migrate.Pool); MIGRATE refuses to run without it.
+	Migrate func(migrate.Request) migrate.Result
 
 	effects [][][]byte
 	// events are the keyspace notifications raised (notify.go), nil

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/quorumlog/quorumlog/examples/memshard/migrate"
 	"github.com/quorumlog/quorumlog/examples/memshard/redisdiff"
 	"github.com/quorumlog/quorumlog/examples/memshard/resp"
 )
@@ -26,6 +27,7 @@ type harness struct {
 	// replicaLoaded says the replica was loaded from a dump of db, so
 	// checkReplica expects what Redis's loading of an RDB file keeps.
 	replicaLoaded bool
+	migrator      *migrate.Pool // MIGRATE's connections, once one runs
 }
 
 // redisServer is shared by the tests of this package (started in
@@ -51,12 +53,22 @@ func newHarness(t *testing.T) *harness {
 	return h
 }
 
+// migrate returns MIGRATE's exchange for the harness's calls: a pool of
+// its own, closed with the test.
+func (h *harness) migrate() func(migrate.Request) migrate.Result {
+	if h.migrator == nil {
+		h.migrator = migrate.NewPool()
+		h.t.Cleanup(h.migrator.Close)
+	}
+	return h.migrator.Migrate
+}
+
 // exec runs argv on the engine (as a primary) and replays its effects on
 // the replica; it returns the engine's reply.
 func (h *harness) exec(argv ...string) []byte {
 	h.t.Helper()
 	w := resp.NewWriter(h.proto)
-	c := &Call{Argv: toBytes(argv), Out: w, Now: time.Now().UnixMilli()}
+	c := &Call{Argv: toBytes(argv), Out: w, Now: time.Now().UnixMilli(), Migrate: h.migrate()}
 	h.table.Exec(h.db, c)
 	for _, eff := range c.Effects() {
 		rw := resp.NewWriter(2)

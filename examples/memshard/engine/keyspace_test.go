@@ -86,6 +86,8 @@ var keyspaceCases = map[string][]keyspaceCase{
 		{"DUMP str", 1, 0}, {"DUMP nokey", 0, 1}, {"DUMP xstr", 0, 1}, {"DUMP list", 1, 0},
 		{"RESTORE str 0 x", 0, 0}, {"RESTORE nokey 0 x", 0, 0}, {"RESTORE xstr 0 x", 0, 0}, {"RESTORE str 0 x REPLACE", 0, 0},
 		{"RESTORE-ASKING str 0 x", 0, 0}, {"RESTORE-ASKING nokey -1 x", 0, 0},
+		// No target listens on port 1: the keys are looked up first.
+		{"MIGRATE 127.0.0.1 1 str 0 10", 1, 0}, {"MIGRATE 127.0.0.1 1 nokey 0 10", 0, 1}, {"MIGRATE 127.0.0.1 1 xstr 0 10", 0, 1},
 		{"COPY str new DB 99", 0, 0}, {"COPY str new BADOPT", 0, 0}, {"COPY str xstr", 1, 0},
 		{"COPY xstr str REPLACE", 0, 1},
 		{"RANDOMKEY", 0, 0},

@@ -8,8 +8,8 @@ import (
 // DUMP key and RESTORE / RESTORE-ASKING key ttl payload [REPLACE] [ABSTTL]
 // [IDLETIME seconds] [FREQ frequency], as Redis 7.0's dumpCommand and
 // restoreCommand (cluster.c). The payload is rdb_save.go's and
-// rdb_load.go's. MIGRATE, which needs connections of its own, is not
-// implemented.
+// rdb_load.go's. MIGRATE, which sends them to another server, is in
+// migrate.go.
 
 func restoreCommands() []*Command {
 	restore := func(name string, flags ...string) *Command {
@@ -20,6 +20,7 @@ func restoreCommands() []*Command {
 		{Name: "dump", Arity: 2, Flags: []string{FlagReadOnly}, FirstKey: 1, LastKey: 1, Step: 1, Handler: dumpCmd},
 		restore("restore"),
 		restore("restore-asking", FlagAsking),
+		migrateCommandDef(),
 	}
 }
 

@@ -156,6 +156,9 @@ func (s *luaState) execScriptCommand(argv [][]byte) ([]byte, string) {
 	if cmd.HasFlag(FlagNoScript) {
 		return nil, "This Redis command is not allowed from script"
 	}
+	if cmd.External {
+		return nil, strings.TrimPrefix(ErrMigrateHere, "ERR ")
+	}
 	if run.c.ScriptACL != nil {
 		if msg := run.c.ScriptACL(argv, true); msg != "" {
 			return nil, msg

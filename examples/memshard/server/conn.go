@@ -155,7 +155,13 @@ func newConn(s *Server, nc net.Conn) *conn {
 	c.scriptACLFn = c.scriptACL
 	c.ctx, c.cancel = context.WithCancel(s.ctx)
 	c.state.owner = c
-	c.monitorFeed = func(argv [][]byte, script bool) { s.feedMonitors(c, argv, script, nil) }
+	c.monitorFeed = func(argv [][]byte, script bool) {
+		var redacted []int
+		if !script {
+			redacted = c.redacted // MIGRATE's passwords (dispatch)
+		}
+		s.feedMonitors(c, argv, script, redacted)
+	}
 	return c
 }
 

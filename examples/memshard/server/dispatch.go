@@ -88,6 +88,9 @@ func (c *conn) dispatch(argv [][]byte, call *callInfo) Ticket {
 	if c.multi && cc != nil && hasFlag(cc.flags, "no_multi") {
 		return c.reject(isExec, "ERR Command not allowed inside a transaction")
 	}
+	if c.multi && dc != nil && dc.External {
+		return c.reject(isExec, engine.ErrMigrateHere)
+	}
 	if e := c.checkACL(cc, dc, argv); e != "" {
 		return c.reject(isExec, e)
 	}
@@ -154,6 +157,9 @@ func (c *conn) dispatch(argv [][]byte, call *callInfo) Ticket {
 		call.outcome = callRan
 		if dc.HasFlag(engine.FlagBlocking) {
 			return c.block(dc, argv, call)
+		}
+		if dc.External {
+			c.redact(engine.MigrateRedactions(argv)...)
 		}
 		return c.s.backend.Do(&c.state, argv, c.w)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/quorumlog/quorumlog/examples/memshard/engine"
+	"github.com/quorumlog/quorumlog/examples/memshard/migrate"
 	"github.com/quorumlog/quorumlog/examples/memshard/resp"
 )
 
@@ -26,6 +27,8 @@ type Standalone struct {
 	done  chan struct{}
 	once  sync.Once
 	users engine.UsersBoard // the DB's users, published for the command path
+
+	migrator *migrate.Pool // MIGRATE's connections
 
 	mu       sync.Mutex
 	db       *engine.DB
@@ -77,6 +80,7 @@ func NewStandalone(cfg StandaloneConfig) *Standalone {
 		stop:     make(chan struct{}),
 		done:     make(chan struct{}),
 		db:       engine.New(),
+		migrator: migrate.NewPool(),
 		watchers: make(map[string]map[int64]*watchState),
 		watches:  make(map[int64]*watchState),
 	}
@@ -92,6 +96,7 @@ func NewStandalone(cfg StandaloneConfig) *Standalone {
 func (s *Standalone) Close() error {
 	s.once.Do(func() { close(s.stop) })
 	<-s.done
+	s.migrator.Close()
 	return nil
 }
 
@@ -149,6 +154,11 @@ func (s *Standalone) Do(conn *ConnState, argv [][]byte, w *resp.Writer) Ticket {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c := &engine.Call{Argv: argv, Out: w, Now: time.Now().UnixMilli(), Scripts: &s.scripts, TrackReads: s.mods.ReadsOf(conn), ScriptACL: conn.ScriptACL, ReadOnlyReplica: s.frozen, OOM: conn.OOM, Monitor: conn.Monitor}
+	if engine.IsMigrate(argv[0]) {
+		// With nothing to commit first, MIGRATE blocks the node for its
+		// exchange, as Redis's does.
+		c.Migrate = s.migrator.Migrate
+	}
 	s.table.Exec(s.db, c)
 	s.mods.Ran(conn, s.table, argv)
 	s.expired += uint64(c.ExpiredKeys())

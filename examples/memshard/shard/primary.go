@@ -33,6 +33,11 @@ func (s *Shard) servingLocked(now time.Time) bool {
 
 // Do runs one data command (server.Backend).
 func (s *Shard) Do(conn *server.ConnState, argv [][]byte, w *resp.Writer) server.Ticket {
+	if engine.IsMigrate(argv[0]) {
+		return s.doExternal(conn, s.table.Lookup(argv[0]), argv, w)
+	}
+	s.external.RLock()
+	defer s.external.RUnlock()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !s.servingLocked(time.Now()) {
@@ -86,9 +91,11 @@ func (s *Shard) OnKeyspaceEvents(deliver func(conn *server.ConnState, t server.T
 
 // Block runs a blocking command (server.Backend): BLPOP and friends.
 func (s *Shard) Block(ctx context.Context, conn *server.ConnState, argv [][]byte, w *resp.Writer, onBlock func()) server.BlockResult {
+	s.external.RLock()
 	s.mu.Lock()
 	if !s.servingLocked(time.Now()) {
 		s.mu.Unlock()
+		s.external.RUnlock()
 		w.Error(errNotServing)
 		return server.BlockResult{}
 	}
@@ -104,11 +111,13 @@ func (s *Shard) Block(ctx context.Context, conn *server.ConnState, argv [][]byte
 		s.serveBlockedLocked()
 		s.mods.Report(conn)
 		s.mu.Unlock()
+		s.external.RUnlock()
 		return server.BlockResult{Ticket: t}
 	}
 	wt := engine.NewWaiter(c, conn)
 	s.db.AddWaiter(wt)
 	s.mu.Unlock()
+	s.external.RUnlock()
 	onBlock()
 	switch wt.Wait(ctx, &s.mu) {
 	case engine.Served:
@@ -237,6 +246,8 @@ func (s *Shard) addEffectsLocked(effects [][][]byte) uint64 {
 // Exec runs a MULTI block atomically (server.Backend): its effects land in
 // one batch, so in one log record.
 func (s *Shard) Exec(conn *server.ConnState, queued [][][]byte, w *resp.Writer) server.Ticket {
+	s.external.RLock()
+	defer s.external.RUnlock()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !s.servingLocked(time.Now()) {

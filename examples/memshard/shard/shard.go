@@ -42,6 +42,7 @@ import (
 
 	"github.com/quorumlog/quorumlog/client"
 	"github.com/quorumlog/quorumlog/examples/memshard/engine"
+	"github.com/quorumlog/quorumlog/examples/memshard/migrate"
 	"github.com/quorumlog/quorumlog/examples/memshard/server"
 )
 
@@ -109,6 +110,11 @@ type Shard struct {
 	// stepped down (reset); capacity 1.
 	tailWake chan struct{}
 	tailing  atomic.Bool // a tail read is open (tests)
+
+	// external is the gate of commands: Do, Exec and Block hold it shared,
+	// MIGRATE (which releases mu while it waits for its target) alone.
+	external sync.RWMutex
+	migrator *migrate.Pool // MIGRATE's connections
 
 	mu sync.Mutex // the "single thread": guards everything below
 	db *engine.DB
@@ -226,6 +232,7 @@ func New(cfg Config) (*Shard, error) {
 		wake:     make(chan struct{}, 1),
 		tailWake: make(chan struct{}, 1),
 		epoch:    time.Now(),
+		migrator: migrate.NewPool(),
 	}
 	s.openSeq = 1 // ticket 0 means "no wait"
 	s.pubsubOut.wake = make(chan struct{}, 1)
@@ -336,7 +343,7 @@ func (s *Shard) Run(ctx context.Context) error {
 	}
 	var wg sync.WaitGroup
 	ctx, cancel := context.WithCancel(ctx)
-	defer func() { cancel(); wg.Wait() }()
+	defer func() { cancel(); wg.Wait(); s.migrator.Close() }()
 	for _, loop := range []func(context.Context){s.tailLoop, s.membersLoop, s.electionLoop, s.appendLoop, s.expireLoop,
 		s.pubsubAppendLoop, s.pubsubTailLoop, s.pubsubTrimLoop} {
 		wg.Add(1)
