@@ -12,6 +12,7 @@ package migrate
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"net"
 	"strconv"
 	"sync"
@@ -100,7 +101,8 @@ func (p *Pool) Close() {
 // exchange is what one attempt on a connection gave.
 type exchange struct {
 	acked      []bool
-	targetErr  string // the target's first error line, "-" removed
+	failed     bool   // the target refused a key
+	targetErr  string // its first error line, "-" removed
 	sockErr    error  // the connection failed
 	writing    bool   // ... while writing
 	inRestores bool   // ... while reading the RESTOREs' replies
@@ -133,7 +135,7 @@ func (p *Pool) Migrate(req Request) Result {
 			return Result{Acked: make([]bool, len(req.Restores)), Err: errConnect}
 		}
 		if x.sockErr == nil {
-			if x.targetErr != "" {
+			if x.failed {
 				cs.lastDB = -1 // the database selected there is no longer known
 				return Result{Acked: x.acked, Err: "ERR Target instance replied with error: " + x.targetErr}
 			}
@@ -141,8 +143,12 @@ func (p *Pool) Migrate(req Request) Result {
 			return Result{Acked: x.acked}
 		}
 		p.closeLocked(name)
-		if x.targetErr != "" {
+		if x.failed {
 			return Result{Acked: x.acked, Err: "ERR Target instance replied with error: " + x.targetErr}
+		}
+		var notRedis *notRedisError
+		if errors.As(x.sockErr, &notRedis) {
+			return Result{Acked: x.acked, Err: notRedis.Error()}
 		}
 		if (!x.inRestores || x.failedAt == 0) && mayRetry && !isTimeout(x.sockErr) {
 			continue
@@ -171,39 +177,59 @@ func (cs *cached) exchange(req Request) exchange {
 	var authReply, selectReply string
 	var err error
 	if req.Auth {
-		if authReply, err = cs.readLine(req.Timeout); err != nil {
+		if authReply, err = cs.replyLine(req.Timeout); err != nil {
 			x.sockErr = err
 			return x
 		}
 	}
 	if selectDB {
-		if selectReply, err = cs.readLine(req.Timeout); err != nil {
+		if selectReply, err = cs.replyLine(req.Timeout); err != nil {
 			x.sockErr = err
 			return x
 		}
 	}
 	x.inRestores = true
 	for j := range req.Restores {
-		line, err := cs.readLine(req.Timeout)
+		line, err := cs.replyLine(req.Timeout)
 		if err != nil {
 			x.sockErr, x.failedAt = err, j
 			return x
 		}
 		// An AUTH or SELECT error fails every key, the first error is
 		// the reply.
-		errLine := ""
+		failed, errLine := false, ""
 		for _, l := range []string{authReply, selectReply, line} {
-			if errLine == "" && len(l) > 0 && l[0] == '-' {
-				errLine = l[1:]
+			if !failed && len(l) > 0 && l[0] == '-' {
+				failed, errLine = true, l[1:] // possibly empty: "-"
 			}
 		}
-		if errLine == "" {
+		switch {
+		case !failed:
 			x.acked[j] = true
-		} else if x.targetErr == "" {
-			x.targetErr = errLine
+		case !x.failed:
+			x.failed, x.targetErr = true, errLine
 		}
 	}
 	return x
+}
+
+// notRedisError is a reply line that is neither +OK nor an error: the
+// target is not a Redis server (Redis would take it for success).
+type notRedisError struct{ line string }
+
+func (e *notRedisError) Error() string {
+	return fmt.Sprintf("IOERR the target's reply is not a Redis reply to RESTORE: %q", e.line)
+}
+
+// replyLine reads the reply line of AUTH, SELECT or RESTORE: +OK or an
+// error. Anything else is a notRedisError, so that a key is never deleted
+// on the word of a server that did not store it.
+func (cs *cached) replyLine(timeout time.Duration) (string, error) {
+	line, err := cs.readLine(timeout)
+	if err == nil && line != "+OK" && (line == "" || line[0] != '-') {
+		return "", &notRedisError{line: line}
+	}
+	return line, err
 }
 
 // readLine reads one reply line, without its CR LF, within timeout; a

@@ -127,3 +127,35 @@ func equalBools(a, b []bool) bool {
 	}
 	return true
 }
+
+// TestPool_NotARedisServer: a target that answers something other than
+// +OK or an error (an HTTP server here) acknowledges nothing, so no key is
+// deleted on its word (Redis would take any other line for success).
+func TestPool_NotARedisServer(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		nc, err := l.Accept()
+		if err != nil {
+			return
+		}
+		defer nc.Close()
+		_, _ = nc.Read(make([]byte, 4096))
+		_, _ = nc.Write([]byte("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"))
+		_, _ = nc.Read(make([]byte, 1)) // until the pool closes it
+	}()
+	host, port, _ := net.SplitHostPort(l.Addr().String())
+	p := NewPool()
+	res := p.Migrate(Request{Host: host, Port: port, Timeout: 5 * time.Second, Restores: [][][]byte{restore([]byte("x"), "k", "0")}})
+	p.Close()
+	<-done
+	want := `IOERR the target's reply is not a Redis reply to RESTORE: "HTTP/1.1 400 Bad Request"`
+	if res.Err != want || res.Acked[0] {
+		t.Fatalf("MIGRATE to an HTTP server: %+v, want nothing acked and %q", res, want)
+	}
+}
