@@ -30,6 +30,8 @@ func TestDiffGetKeysAndFlags(t *testing.T) {
 		{"PUBLISH", "c", "m"}, {"XINFO", "STREAM", "s"}, {"COMMAND", "INFO"}, {"EXISTS", "a", "b", "c"},
 		{"SINTERCARD", "1.5", "k"}, {"ZUNIONSTORE", "d", "1.0", "a"}, {"EVAL", "s", "+1", "a"}, {"EVAL", "s", "01", "a"},
 		{"LMPOP", "007", "a", "LEFT"}, {"SET", "k", "v", "GET"}, {"BITFIELD", "k", "GET", "u8", "0"},
+		{"MIGRATE", "h", "1", "k", "0", "5"}, {"MIGRATE", "h", "1", "", "0", "5", "KEYS", "a", "b"}, {"MIGRATE", "h", "1", "", "0", "5"},
+		{"MIGRATE", "h", "1", "", "0", "5", "AUTH", "keys", "KEYS", "a"}, {"MIGRATE", "h", "1", "", "0", "5", "COPY", "KEYS"},
 	}
 	g := cmdgen.New(7)
 	for range 3000 {
