@@ -3,6 +3,7 @@ package engine
 import (
 	"cmp"
 	"hash/maphash"
+	"math/bits"
 	"math/rand/v2"
 	"slices"
 )
@@ -25,6 +26,10 @@ type keyspace struct {
 	seed    maphash.Seed
 	n       int
 	buckets [1 << keyspaceBits]map[string]*Entry
+	// occupied has bit b set while bucket b holds keys, and filled counts
+	// them, so that random draws a non-empty bucket uniformly.
+	occupied [1 << keyspaceBits / 64]uint64
+	filled   int
 }
 
 func newKeyspace() *keyspace { return &keyspace{seed: maphash.MakeSeed()} }
@@ -51,17 +56,36 @@ func (ks *keyspace) set(key string, e *Entry) bool {
 	if len(*b) == n {
 		return false
 	}
+	if n == 0 {
+		ks.occupy(ks.bucketOf(maphash.String(ks.seed, key)), true)
+	}
 	ks.n++
 	return true
 }
 
+// occupy records whether bucket b holds keys.
+func (ks *keyspace) occupy(b int, full bool) {
+	word, bit := b/64, uint64(1)<<(b%64)
+	if full {
+		ks.occupied[word] |= bit
+		ks.filled++
+	} else {
+		ks.occupied[word] &^= bit
+		ks.filled--
+	}
+}
+
 // del removes key; it reports whether it was there.
 func (ks *keyspace) del(key string) bool {
-	b := ks.buckets[ks.bucketOf(maphash.String(ks.seed, key))]
+	i := ks.bucketOf(maphash.String(ks.seed, key))
+	b := ks.buckets[i]
 	if _, ok := b[key]; !ok {
 		return false
 	}
 	delete(b, key)
+	if len(b) == 0 {
+		ks.occupy(i, false)
+	}
 	ks.n--
 	return true
 }
@@ -79,23 +103,55 @@ func (ks *keyspace) each(f func(key string, e *Entry) bool) {
 
 func (ks *keyspace) clear() {
 	ks.buckets = [1 << keyspaceBits]map[string]*Entry{}
-	ks.n = 0
+	ks.occupied = [1 << keyspaceBits / 64]uint64{}
+	ks.n, ks.filled = 0, 0
 }
 
-// random returns a key drawn from a random bucket onward (the first of the
-// next non-empty bucket, in Go's randomized map order): O(1) on average
-// and no fairer than Redis's dictGetFairRandomKey. It returns nil if empty.
+// random returns a key of a bucket drawn uniformly among the non-empty
+// ones, itself drawn uniformly in its bucket: as Redis's dictGetRandomKey
+// draws a bucket, then an element of its chain. (Walking from a random
+// bucket to the next non-empty one, as this did, drew a key in proportion
+// to the empty buckets before it: in a sparse keyspace some keys were
+// almost never drawn, and eviction sampling never saw them.) The bucket
+// is found in the occupancy bitmap, 256 words; nil if empty.
 func (ks *keyspace) random() (string, *Entry) {
 	if ks.n == 0 {
 		return "", nil
 	}
-	start := rand.IntN(len(ks.buckets))
-	for i := range len(ks.buckets) {
-		for k, e := range ks.buckets[(start+i)%len(ks.buckets)] {
-			return k, e
+	if ks.filled*2 >= len(ks.buckets) {
+		// Mostly full (a keyspace of more than about 12k keys): drawing
+		// buckets until a non-empty one is as uniform, and cheaper.
+		for range 64 {
+			if b := ks.buckets[rand.IntN(len(ks.buckets))]; len(b) > 0 {
+				return randomIn(b)
+			}
 		}
 	}
-	return "", nil
+	r := rand.IntN(ks.filled)
+	for w, word := range ks.occupied {
+		c := bits.OnesCount64(word)
+		if r >= c {
+			r -= c
+			continue
+		}
+		for ; r > 0; r-- {
+			word &= word - 1 // drop the lowest set bit
+		}
+		return randomIn(ks.buckets[w*64+bits.TrailingZeros64(word)])
+	}
+	panic("keyspace: occupancy bitmap out of step with the buckets")
+}
+
+// randomIn returns a key of the non-empty bucket b, drawn uniformly.
+func randomIn(b map[string]*Entry) (string, *Entry) {
+	skip := rand.IntN(len(b))
+	for k, e := range b {
+		if skip == 0 {
+			return k, e
+		}
+		skip--
+	}
+	panic("keyspace: bucket changed while drawn from")
 }
 
 type scanItem struct {

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -522,5 +523,38 @@ func TestKeyspaceStats_Replica(t *testing.T) {
 	}
 	if db.Raw("old") == nil {
 		t.Error("a replica's read deleted an expired key")
+	}
+}
+
+// TestKeyspaceRandomDrawsEveryKey: in a sparse keyspace (20 keys in 16,384
+// buckets) every key is drawn about as often as the others, however many
+// empty buckets precede its own; and after keys come and go the draw still
+// finds only live keys.
+func TestKeyspaceRandomDrawsEveryKey(t *testing.T) {
+	ks := newKeyspace()
+	for i := range 40 {
+		ks.set(fmt.Sprint("k", i), &Entry{})
+	}
+	for i := 20; i < 40; i++ {
+		ks.del(fmt.Sprint("k", i))
+	}
+	drawn := make(map[string]int)
+	for range 20_000 {
+		k, e := ks.random()
+		if e == nil || ks.get(k) != e {
+			t.Fatalf("random() = %q, %v: not a live key", k, e)
+		}
+		drawn[k]++
+	}
+	// 1,000 draws each on average (500 for two keys sharing a bucket);
+	// below 200 is many standard deviations off.
+	for i := range 20 {
+		if n := drawn[fmt.Sprint("k", i)]; n < 200 {
+			t.Errorf("k%d drawn %d times of 20,000: %v", i, n, drawn)
+		}
+	}
+	ks.clear()
+	if k, e := ks.random(); e != nil {
+		t.Fatalf("random() on an empty keyspace = %q", k)
 	}
 }
