@@ -1,6 +1,7 @@
 package shard
 
 import (
+	"errors"
 	"net"
 	"strings"
 	"testing"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/quorumlog/quorumlog/client"
 	"github.com/quorumlog/quorumlog/examples/memshard/redisdiff"
+	"github.com/quorumlog/quorumlog/quorum/quorumtest"
 	"github.com/quorumlog/quorumlog/quorum/server/servertest"
 	"google.golang.org/grpc"
 )
@@ -150,5 +152,65 @@ func TestShard_MigrateToASlowTargetKeepsTheLease(t *testing.T) {
 	s.mu.Unlock()
 	if role != rolePrimary || now != term {
 		t.Fatalf("after the slow MIGRATE the node is %s (term %d, was %d): it lost its lease", role, now, term)
+	}
+}
+
+// TestShard_MigrateOfADeposedPrimaryDeletesNothing: a primary that loses
+// its lease while its target takes its time (the log holds its appends,
+// and the replica is elected) deletes nothing when the target answers: the
+// key was copied, not moved, it is still on the new primary, and the
+// client gets TRYAGAIN.
+func TestShard_MigrateOfADeposedPrimaryDeletesNothing(t *testing.T) {
+	gate := newAppendGate()
+	qc := servertest.StartWith(t, 3, servertest.Options{})
+	gated, err := client.New(t.Context(), client.Config{Endpoints: qc.Addrs, UnaryAppend: true,
+		DialOptions: []grpc.DialOption{grpc.WithChainUnaryInterceptor(gate.intercept)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { gated.Close() })
+	free, err := client.New(t.Context(), client.Config{Endpoints: qc.Addrs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { free.Close() })
+	// Node 0 appends through the gate and starts alone, so it is the
+	// primary; node 1 does not.
+	ts := &testShard{t: t, log: gated}
+	ts.start(0)
+	if p := ts.primary(); p != 0 {
+		t.Fatalf("primary %d, want 0", p)
+	}
+	ts.tune = func(cfg *Config) { cfg.Client = free }
+	ts.start(1)
+	m := redisdiff.Dial(t, ts.serveNode(0))
+	if got := m.Do("SET", "k", "v"); string(got) != "+OK\r\n" {
+		t.Fatalf("SET k = %q", got)
+	}
+	ts.waitEveryNode(map[string]string{"GET k": "$1\r\nv\r\n"})
+	target := redisdiff.Start(t).Addr
+	host, port, _ := net.SplitHostPort(target)
+	// The target holds its commands for 3 s; meanwhile the primary's
+	// appends are held and the replica is elected.
+	if got := redisdiff.Dial(t, target).Do("CLIENT", "PAUSE", "3000", "ALL"); string(got) != "+OK\r\n" {
+		t.Fatalf("CLIENT PAUSE on the target = %q", got)
+	}
+	m.Send(redisdiff.Encode("MIGRATE", host, port, "k", "0", "10000"))
+	gate.close()
+	quorumtest.WaitFor(t, 15*time.Second, func() error {
+		if top := ts.nodes[1].s.Topology(); top.Role != rolePrimary || !top.Serving {
+			return errors.New("node 1 is not a serving primary yet")
+		}
+		return nil
+	})
+	if got := string(m.Read()); got != "-"+errMigrateLost+"\r\n" {
+		t.Fatalf("MIGRATE = %q, want %q", got, errMigrateLost)
+	}
+	gate.open()
+	if got := redisdiff.Dial(t, target).Do("GET", "k"); string(got) != "$1\r\nv\r\n" {
+		t.Fatalf("GET k on the target = %q: the key was sent", got)
+	}
+	if got, err := ts.do(1, "GET", "k"); err != nil || got != "$1\r\nv\r\n" {
+		t.Fatalf("GET k on the new primary = %q, %v: the key must still be there", got, err)
 	}
 }
