@@ -73,3 +73,56 @@ func TestE2E_MigrateMovesKeysOut(t *testing.T) {
 	defer c.Close()
 	gone(q, c)
 }
+
+// TestE2E_ClusterImportFromRedis: `redis-cli --cluster import` moves a
+// redis-server's keys into a memshard shard of real processes with the
+// MIGRATE of the source, and RESTORE-ASKING on memshard's primary: the
+// keys are on every node, with their values and TTLs, and gone from the
+// source (no --cluster-copy). `redis-cli --cluster check` finds the shard
+// whole before and after.
+func TestE2E_ClusterImportFromRedis(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	p := e.primary()
+	src := redisdiff.Start(t)
+	sc := redisdiff.Dial(t, src.Addr)
+	for _, argv := range [][]string{
+		{"MSET", "a", "1", "b", "2"}, {"RPUSH", "list", "x", "y"}, {"HSET", "hash", "f", "v"},
+		{"SET", "ttl", "v", "EX", "1000"}, {"ZADD", "zset", "1", "m"},
+	} {
+		if r := sc.Do(argv...); r[0] == '-' {
+			t.Fatalf("%q on the source = %q", argv, r)
+		}
+	}
+	node := "127.0.0.1:" + port(e.addrs[p])
+	if out := cli(t, "redis-cli", "--cluster", "check", node); !strings.Contains(out, "[OK] All 16384 slots covered.") {
+		t.Fatalf("redis-cli --cluster check before the import:\n%s", out)
+	}
+	out := cli(t, "redis-cli", "--cluster", "import", node, "--cluster-from", src.Addr)
+	if strings.Count(out, ": \x1b[32;1mOK") != 6 && strings.Count(out, ": OK") != 6 {
+		t.Fatalf("redis-cli --cluster import did not migrate the 6 keys:\n%s", out)
+	}
+	if got := string(sc.Do("DBSIZE")); got != ":0\r\n" {
+		t.Fatalf("DBSIZE on the source after the import = %q", got)
+	}
+	e.onEveryNode(p, func(i int, c *redis.Client) {
+		ctx := t.Context()
+		if v, err := c.MGet(ctx, "a", "b").Result(); err != nil || len(v) != 2 || v[0] != "1" || v[1] != "2" {
+			t.Errorf("MGET a b on %s = %v, %v", e.ids[i], v, err)
+		}
+		if v, err := c.LRange(ctx, "list", 0, -1).Result(); err != nil || strings.Join(v, ",") != "x,y" {
+			t.Errorf("LRANGE list on %s = %v, %v", e.ids[i], v, err)
+		}
+		if v, err := c.HGet(ctx, "hash", "f").Result(); err != nil || v != "v" {
+			t.Errorf("HGET hash f on %s = %q, %v", e.ids[i], v, err)
+		}
+		if d, err := c.TTL(ctx, "ttl").Result(); err != nil || d <= 0 {
+			t.Errorf("TTL ttl on %s = %v, %v", e.ids[i], d, err)
+		}
+		if s, err := c.ZScore(ctx, "zset", "m").Result(); err != nil || s != 1 {
+			t.Errorf("ZSCORE zset m on %s = %v, %v", e.ids[i], s, err)
+		}
+	})
+	if out := cli(t, "redis-cli", "--cluster", "check", node); !strings.Contains(out, "[OK] All 16384 slots covered.") {
+		t.Fatalf("redis-cli --cluster check after the import:\n%s", out)
+	}
+}
