@@ -65,7 +65,7 @@ func init() { hllSparseMaxBytes.Store(3000) }
 // SetHLLSparseMaxBytes sets hll-sparse-max-bytes (Redis's default: 3000).
 func SetHLLSparseMaxBytes(n int64) { hllSparseMaxBytes.Store(n) }
 
-// hllCommands: PFADD PFCOUNT PFMERGE.
+// hllCommands: PFADD PFCOUNT PFMERGE PFDEBUG.
 func hllCommands() []*Command {
 	return []*Command{
 		{Name: "pfadd", Arity: -2, Flags: []string{FlagWrite, FlagDenyOOM, FlagFast}, FirstKey: 1, LastKey: 1, Step: 1, Handler: pfaddCommand},
@@ -74,6 +74,7 @@ func hllCommands() []*Command {
 		{Name: "pfcount", Arity: -2, Flags: []string{FlagReadOnly}, FirstKey: 1, LastKey: -1, Step: 1, Handler: pfcountCommand,
 			MayReplicateFunc: func([][]byte) bool { return true }}, // it may rewrite its keys' cache
 		{Name: "pfmerge", Arity: -2, Flags: []string{FlagWrite, FlagDenyOOM}, FirstKey: 1, LastKey: -1, Step: 1, Handler: pfmergeCommand},
+		pfdebugCommandDef(), // hll_debug.go
 	}
 }
 

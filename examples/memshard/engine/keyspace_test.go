@@ -322,6 +322,7 @@ var keyspaceCases = map[string][]keyspaceCase{
 		{"PFCOUNT nokey dst", 0, 2}, {"PFCOUNT nokey str list", 1, 1}, {"PFCOUNT list str", 1, 0}, {"PFCOUNT xstr nokey", 0, 2},
 		{"PFMERGE dst nokey", 0, 2}, {"PFMERGE dst", 0, 1}, {"PFMERGE dst str", 1, 1}, {"PFMERGE str", 1, 0},
 		{"PFMERGE dst xstr nokey", 0, 3}, {"PFMERGE dst list nokey", 1, 1}, {"PFMERGE xstr nokey", 0, 2}, {"PFMERGE list", 1, 0},
+		{"PFDEBUG ENCODING str", 0, 0}, {"PFDEBUG ENCODING nokey", 0, 0}, {"PFDEBUG GETREG xstr", 0, 0}, {"PFDEBUG TODENSE list", 0, 0},
 	},
 }
 

@@ -1,0 +1,43 @@
+package engine
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestHLL_Debug compares every PFDEBUG subcommand and error with
+// redis-server's, on sparse, dense and corrupted HLLs, and checks the
+// replica's bytes after GETREG and TODENSE turned values dense.
+func TestHLL_Debug(t *testing.T) {
+	e := hllE
+	h := newHarness(t)
+	h.diff("PFADD", "base", e(10, 2), e(500, 3), e(501, 3), e(9000, 1))
+	base := string(h.diff("GET", "base"))
+	base = base[strings.Index(base, "\r\n")+2 : len(base)-2] // the bulk string's bytes
+	hdr := base[:hllHdrSize]
+	zeros := func(n int) string { return string(hllAppendZeros(nil, n)) }
+	cut := hdr + zeros(64) + zeros(64) + zeros(64) + zeros(63) + "\x7f" // an XZERO cut short
+	hllScripts(t, map[string][][]string{
+		"subcommands": {
+			{"PFADD", "h", "a", "b", "c"}, {"PFDEBUG", "ENCODING", "h"}, {"PFDEBUG", "DECODE", "h"},
+			{"PFDEBUG", "GETREG", "h"}, {"GET", "h"}, {"PFDEBUG", "encoding", "h"}, {"PFDEBUG", "TODENSE", "h"},
+			{"PFDEBUG", "DECODE", "h"}, {"PFCOUNT", "h"},
+			{"PFADD", "h2", e(0, 1), e(16383, 32), e(7, 40)}, {"PFDEBUG", "decode", "h2"}, {"PFDEBUG", "todense", "h2"}, {"GET", "h2"},
+			{"PFDEBUG", "TODENSE", "h2"}, {"PFADD", "h2", "x"}, {"PFCOUNT", "h2"},
+			{"PFADD", "empty"}, {"PFDEBUG", "DECODE", "empty"},
+		},
+		"errors": {
+			{"PFADD", "h", "a"}, {"PFDEBUG", "FOO", "h"}, {"PFDEBUG", "FOO", "nokey"}, {"PFDEBUG", "GETREG", "nokey"},
+			{"SET", "s", "x"}, {"PFDEBUG", "GETREG", "s"}, {"PFDEBUG", "FOO", "s"}, {"RPUSH", "l", "x"}, {"PFDEBUG", "ENCODING", "l"},
+			{"PFDEBUG", "GETREG"}, {"PFDEBUG", "GETREG", "h", "x"}, {"PFDEBUG"},
+			// Unshared before the subcommand is known: OBJECT ENCODING says raw.
+			{"SET", "e", hdr + zeros(16384)}, {"OBJECT", "ENCODING", "e"}, {"PFDEBUG", "NOSUCH", "e"}, {"OBJECT", "ENCODING", "e"},
+		},
+		"corrupted": {
+			{"SET", "many", base + "\x00"}, {"PFDEBUG", "DECODE", "many"}, {"PFDEBUG", "TODENSE", "many"}, {"PFDEBUG", "GETREG", "many"},
+			{"PFDEBUG", "ENCODING", "many"},
+			{"SET", "few", base[:len(base)-2]}, {"PFDEBUG", "DECODE", "few"}, {"PFDEBUG", "TODENSE", "few"},
+			{"SET", "cut", cut}, {"PFDEBUG", "DECODE", "cut"}, {"PFDEBUG", "TODENSE", "cut"}, {"GET", "cut"},
+		},
+	})
+}
