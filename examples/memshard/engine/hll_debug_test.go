@@ -1,22 +1,13 @@
 package engine
 
-import (
-	"strings"
-	"testing"
-)
+import "testing"
 
 // TestHLL_Debug compares every PFDEBUG subcommand and error with
 // redis-server's, on sparse, dense and corrupted HLLs, and checks the
 // replica's bytes after GETREG and TODENSE turned values dense.
 func TestHLL_Debug(t *testing.T) {
-	e := hllE
-	h := newHarness(t)
-	h.diff("PFADD", "base", e(10, 2), e(500, 3), e(501, 3), e(9000, 1))
-	base := string(h.diff("GET", "base"))
-	base = base[strings.Index(base, "\r\n")+2 : len(base)-2] // the bulk string's bytes
-	hdr := base[:hllHdrSize]
-	zeros := func(n int) string { return string(hllAppendZeros(nil, n)) }
-	cut := hdr + zeros(64) + zeros(64) + zeros(64) + zeros(63) + "\x7f" // an XZERO cut short
+	e, zeros := hllE, hllZeros
+	base, hdr, cut := hllCorruptionBases(t)
 	hllScripts(t, map[string][][]string{
 		"subcommands": {
 			{"PFADD", "h", "a", "b", "c"}, {"PFDEBUG", "ENCODING", "h"}, {"PFDEBUG", "DECODE", "h"},

@@ -310,21 +310,31 @@ func TestHLL_NotAnHLL(t *testing.T) {
 	hllScripts(t, map[string][][]string{"values": script})
 }
 
+// hllCorruptionBases returns what corrupted HLLs are made from: a sparse
+// HLL's bytes as redis-server makes them, its header, and a value ending
+// in an XZERO opcode cut short, its second byte past the end (255 zeros,
+// then 0x7f, 16129 zeros if that byte reads 0).
+func hllCorruptionBases(t *testing.T) (base, hdr, cut string) {
+	h := newHarness(t)
+	h.diff("PFADD", "base", hllE(10, 2), hllE(500, 3), hllE(501, 3), hllE(9000, 1))
+	base = string(h.diff("GET", "base"))
+	base = base[strings.Index(base, "\r\n")+2 : len(base)-2] // the bulk string's bytes
+	hdr = base[:hllHdrSize]
+	cut = hdr + hllZeros(64) + hllZeros(64) + hllZeros(64) + hllZeros(63) + "\x7f"
+	return base, hdr, cut
+}
+
+// hllZeros is the sparse opcode for n zero registers.
+func hllZeros(n int) string { return string(hllAppendZeros(nil, n)) }
+
 // Corrupted sparse data (a value taken from GET, then tampered with and
 // SET back) reads as Redis reads it: counted only if its opcodes cover
 // exactly the 16384 registers; updated where an update finds its
 // register; an error where it does not, or where the HLL must turn dense.
 func TestHLL_Corrupted(t *testing.T) {
 	e := hllE
-	h := newHarness(t)
-	h.diff("PFADD", "base", e(10, 2), e(500, 3), e(501, 3), e(9000, 1))
-	base := string(h.diff("GET", "base"))
-	base = base[strings.Index(base, "\r\n")+2 : len(base)-2] // the bulk string's bytes
-	hdr := base[:hllHdrSize]
-	zeros := func(n int) string { return string(hllAppendZeros(nil, n)) }
-	// A value ending in an XZERO opcode cut short, its second byte past
-	// the end: 255 zeros, then 0x7f, 16129 zeros if that byte reads 0.
-	cut := hdr + zeros(64) + zeros(64) + zeros(64) + zeros(63) + "\x7f"
+	base, hdr, cut := hllCorruptionBases(t)
+	zeros := hllZeros
 	hllScripts(t, map[string][][]string{
 		"too many registers": {
 			{"SET", "k", base + "\x00"}, {"PFCOUNT", "k"}, {"OBJECT", "ENCODING", "k"},

@@ -161,28 +161,7 @@ func TestShard_MigrateToASlowTargetKeepsTheLease(t *testing.T) {
 // key was copied, not moved, it is still on the new primary, and the
 // client gets TRYAGAIN.
 func TestShard_MigrateOfADeposedPrimaryDeletesNothing(t *testing.T) {
-	gate := newAppendGate()
-	qc := servertest.StartWith(t, 3, servertest.Options{})
-	gated, err := client.New(t.Context(), client.Config{Endpoints: qc.Addrs, UnaryAppend: true,
-		DialOptions: []grpc.DialOption{grpc.WithChainUnaryInterceptor(gate.intercept)}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { gated.Close() })
-	free, err := client.New(t.Context(), client.Config{Endpoints: qc.Addrs})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { free.Close() })
-	// Node 0 appends through the gate and starts alone, so it is the
-	// primary; node 1 does not.
-	ts := &testShard{t: t, log: gated}
-	ts.start(0)
-	if p := ts.primary(); p != 0 {
-		t.Fatalf("primary %d, want 0", p)
-	}
-	ts.tune = func(cfg *Config) { cfg.Client = free }
-	ts.start(1)
+	ts, gate := newGatedPrimaryShard(t)
 	m := redisdiff.Dial(t, ts.serveNode(0))
 	if got := m.Do("SET", "k", "v"); string(got) != "+OK\r\n" {
 		t.Fatalf("SET k = %q", got)

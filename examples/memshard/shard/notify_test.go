@@ -160,28 +160,7 @@ func TestShard_KeyspaceEventsWaitForTheCommit(t *testing.T) {
 // lease, and the replica was elected meanwhile) gets TRYAGAIN, and its
 // notification is never published.
 func TestShard_KeyspaceEventsOfALostWriteAreDropped(t *testing.T) {
-	gate := newAppendGate()
-	qc := servertest.StartWith(t, 3, servertest.Options{})
-	gated, err := client.New(t.Context(), client.Config{Endpoints: qc.Addrs, UnaryAppend: true,
-		DialOptions: []grpc.DialOption{grpc.WithChainUnaryInterceptor(gate.intercept)}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { gated.Close() })
-	free, err := client.New(t.Context(), client.Config{Endpoints: qc.Addrs})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { free.Close() })
-	// Node 0 appends through the gate and starts alone, so it is the
-	// primary; node 1 does not.
-	ts := &testShard{t: t, log: gated}
-	ts.start(0)
-	if p := ts.primary(); p != 0 {
-		t.Fatalf("primary %d, want 0", p)
-	}
-	ts.tune = func(cfg *Config) { cfg.Client = free }
-	ts.start(1)
+	ts, gate := newGatedPrimaryShard(t)
 	addr := ts.serveNode(0)
 	redisdiff.Dial(t, addr).Do("CONFIG", "SET", "notify-keyspace-events", "E$")
 	sub := redisdiff.Dial(t, addr)
@@ -218,4 +197,34 @@ func TestShard_KeyspaceEventsOfALostWriteAreDropped(t *testing.T) {
 	if got := string(sub.Read()); !strings.HasSuffix(got, "$5\r\nafter\r\n") {
 		t.Fatalf("notification %q, want set after (and never set lost)", got)
 	}
+}
+
+// newGatedPrimaryShard starts a shard of two nodes on a real log: node 0,
+// the primary, appends through gate; node 1, a replica, does not, so it
+// can be elected while the gate holds node 0's appends.
+func newGatedPrimaryShard(t *testing.T) (*testShard, *appendGate) {
+	t.Helper()
+	gate := newAppendGate()
+	qc := servertest.StartWith(t, 3, servertest.Options{})
+	gated, err := client.New(t.Context(), client.Config{Endpoints: qc.Addrs, UnaryAppend: true,
+		DialOptions: []grpc.DialOption{grpc.WithChainUnaryInterceptor(gate.intercept)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { gated.Close() })
+	free, err := client.New(t.Context(), client.Config{Endpoints: qc.Addrs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { free.Close() })
+	// Node 0 appends through the gate and starts alone, so it is the
+	// primary; node 1 does not.
+	ts := &testShard{t: t, log: gated}
+	ts.start(0)
+	if p := ts.primary(); p != 0 {
+		t.Fatalf("primary %d, want 0", p)
+	}
+	ts.tune = func(cfg *Config) { cfg.Client = free }
+	ts.start(1)
+	return ts, gate
 }
