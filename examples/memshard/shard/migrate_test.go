@@ -7,11 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/quorumlog/quorumlog/client"
 	"github.com/quorumlog/quorumlog/examples/memshard/redisdiff"
 	"github.com/quorumlog/quorumlog/quorum/quorumtest"
-	"github.com/quorumlog/quorumlog/quorum/server/servertest"
-	"google.golang.org/grpc"
 )
 
 // TestShard_MigrateMovesKeysThroughTheLog: the keys a MIGRATE moved are on
@@ -68,15 +65,7 @@ func joinArgs(argv [][]byte) []byte {
 // could still be lost) and other commands go on; once the write commits,
 // the value written is the one migrated.
 func TestShard_MigrateWaitsForTheKeysWrites(t *testing.T) {
-	gate := newAppendGate()
-	qc := servertest.StartWith(t, 3, servertest.Options{})
-	c, err := client.New(t.Context(), client.Config{Endpoints: qc.Addrs, UnaryAppend: true,
-		DialOptions: []grpc.DialOption{grpc.WithChainUnaryInterceptor(gate.intercept)}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	ts := &testShard{t: t, log: c, tune: func(cfg *Config) { cfg.Lease = 2 * time.Second }}
+	ts, gate := newGatedShard(t)
 	ts.start(0)
 	p := ts.primary()
 	addr := ts.serveNode(p)

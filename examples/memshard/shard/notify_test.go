@@ -92,15 +92,7 @@ func (ts *testShard) serveNode(i int) string {
 // the effects the replica applies (SPOP shows as "srem" there, as on a
 // Redis replica).
 func TestShard_KeyspaceEventsWaitForTheCommit(t *testing.T) {
-	gate := newAppendGate()
-	qc := servertest.StartWith(t, 3, servertest.Options{})
-	c, err := client.New(t.Context(), client.Config{Endpoints: qc.Addrs, UnaryAppend: true,
-		DialOptions: []grpc.DialOption{grpc.WithChainUnaryInterceptor(gate.intercept)}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	ts := &testShard{t: t, log: c, tune: func(cfg *Config) { cfg.Lease = 2 * time.Second }}
+	ts, gate := newGatedShard(t)
 	ts.start(0)
 	ts.start(1)
 	p := ts.primary()
@@ -227,4 +219,20 @@ func newGatedPrimaryShard(t *testing.T) (*testShard, *appendGate) {
 	ts.tune = func(cfg *Config) { cfg.Client = free }
 	ts.start(1)
 	return ts, gate
+}
+
+// newGatedShard returns a shard, no node started, on a real log that
+// every node appends to through gate, with a 2 s lease (the gate may hold
+// appends for a while without a failover).
+func newGatedShard(t *testing.T) (*testShard, *appendGate) {
+	t.Helper()
+	gate := newAppendGate()
+	qc := servertest.StartWith(t, 3, servertest.Options{})
+	c, err := client.New(t.Context(), client.Config{Endpoints: qc.Addrs, UnaryAppend: true,
+		DialOptions: []grpc.DialOption{grpc.WithChainUnaryInterceptor(gate.intercept)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return &testShard{t: t, log: c, tune: func(cfg *Config) { cfg.Lease = 2 * time.Second }}, gate
 }
