@@ -16,6 +16,7 @@ import (
 	"net"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -72,7 +73,14 @@ type Pool struct {
 	conns  map[string]*cached
 	idle   *time.Timer // closes connections unused for cacheTTL
 	closed bool
+	// open is len(conns), read without mu (INFO's migrate_cached_sockets
+	// must not wait for a MIGRATE in progress).
+	open atomic.Int32
 }
+
+// Len returns how many connections the pool keeps open (INFO stats'
+// migrate_cached_sockets).
+func (p *Pool) Len() int { return int(p.open.Load()) }
 
 // cached is one connection to a target and the database selected on it.
 type cached struct {
@@ -311,6 +319,7 @@ func (p *Pool) connLocked(name string, req Request) (*cached, error) {
 	}
 	cs := &cached{nc: nc, r: bufio.NewReaderSize(nc, maxLine), lastDB: -1, lastUse: now}
 	p.conns[name] = cs
+	p.open.Store(int32(len(p.conns)))
 	return cs, nil
 }
 
@@ -318,6 +327,7 @@ func (p *Pool) closeLocked(name string) {
 	if cs := p.conns[name]; cs != nil {
 		cs.nc.Close()
 		delete(p.conns, name)
+		p.open.Store(int32(len(p.conns)))
 	}
 }
 

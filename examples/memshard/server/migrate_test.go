@@ -162,7 +162,8 @@ func TestDiffMigrate(t *testing.T) {
 			}
 		}
 		stats := string(sd.ctl.Do("INFO", "stats"))
-		replies[i] = append(replies[i], infoLineOf(stats, "keyspace_hits"), infoLineOf(stats, "keyspace_misses"))
+		replies[i] = append(replies[i], infoLineOf(stats, "keyspace_hits"), infoLineOf(stats, "keyspace_misses"),
+			infoLineOf(stats, "migrate_cached_sockets"))
 	}
 	for i := range max(len(replies[0]), len(replies[1])) {
 		var got, want string

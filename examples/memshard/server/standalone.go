@@ -433,7 +433,8 @@ func (s *Standalone) Info(section string) string {
 		}, "\r\n")
 	case "stats":
 		hits, misses := s.db.KeyspaceStats()
-		return fmt.Sprintf("expired_keys:%d\r\n%skeyspace_hits:%d\r\nkeyspace_misses:%d", s.expired, s.evicted.Info(), hits, misses)
+		return fmt.Sprintf("expired_keys:%d\r\n%skeyspace_hits:%d\r\nkeyspace_misses:%d\r\nmigrate_cached_sockets:%d",
+			s.expired, s.evicted.Info(), hits, misses, s.migrator.Len())
 	}
 	return ""
 }

@@ -187,7 +187,7 @@ func (s *Shard) Info(section string) string {
 	case "stats":
 		hits, misses := s.db.KeyspaceStats()
 		b.WriteString(s.evicted.Info())
-		fmt.Fprintf(&b, "keyspace_hits:%d\r\nkeyspace_misses:%d\r\n", hits, misses)
+		fmt.Fprintf(&b, "keyspace_hits:%d\r\nkeyspace_misses:%d\r\nmigrate_cached_sockets:%d\r\n", hits, misses, s.migrator.Len())
 	case "persistence":
 		fmt.Fprintf(&b, "loading:%d\r\nasync_loading:0\r\nrdb_changes_since_last_save:0\r\naof_enabled:0\r\nquorumlog_durable:1\r\n", boolInt(!s.caughtUp))
 		// The last snapshot restored stands for Redis's last RDB load.
