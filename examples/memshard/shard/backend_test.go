@@ -27,7 +27,7 @@ func TestShard_KeyspaceStats(t *testing.T) {
 	stats := func(i int, hits, misses int) {
 		t.Helper()
 		want := fmt.Sprintf("evicted_keys:0\r\ntotal_eviction_exceeded_time:0\r\ncurrent_eviction_exceeded_time:0\r\n"+
-			"keyspace_hits:%d\r\nkeyspace_misses:%d\r\n", hits, misses)
+			"keyspace_hits:%d\r\nkeyspace_misses:%d\r\nmigrate_cached_sockets:0\r\n", hits, misses)
 		if got := ts.nodes[i].s.Info("stats"); got != want {
 			t.Errorf("node %d: Info(stats) = %q, want %q", i, got, want)
 		}
