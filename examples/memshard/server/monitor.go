@@ -90,10 +90,15 @@ func (c *conn) stopMonitoring() {
 // "(redacted)" (AUTH's password). from's own line goes into its reply
 // after the command's, as in Redis.
 func (s *Server) feedMonitors(from *conn, argv [][]byte, script bool, redacted []int) {
+	s.feedMonitorsAt(time.Now(), from, argv, script, redacted)
+}
+
+// feedMonitorsAt is feedMonitors of a command run at a given time.
+func (s *Server) feedMonitorsAt(at time.Time, from *conn, argv [][]byte, script bool, redacted []int) {
 	if s.monitors.n.Load() == 0 {
 		return
 	}
-	line := monitorLine(time.Now(), from.addr, argv, script, redacted)
+	line := monitorLine(at, from.addr, argv, script, redacted)
 	s.monitors.mu.Lock()
 	conns := slices.Clone(s.monitors.conns)
 	s.monitors.mu.Unlock()
@@ -148,4 +153,60 @@ func appendRepr(b, s []byte) []byte {
 		}
 	}
 	return append(b, '"')
+}
+
+// execMonitor holds the MONITOR lines of the data commands of an EXEC
+// whose block also has connection commands, which the server runs after
+// the backend has run the data commands: each data command's lines (its
+// own, and those of the commands its script ran) are shown when the
+// server reaches its place in the block, so that MONITOR shows the block
+// in its order, as Redis does.
+type execMonitor struct {
+	lines  []execMonitorLine
+	groups map[*[]byte][]execMonitorLine // by the block command's argv[0]
+}
+
+type execMonitorLine struct {
+	at     time.Time
+	key    *[]byte // &argv[0] of the argv the backend was given
+	argv   [][]byte
+	script bool
+}
+
+// record is the Call.Monitor hook while the backend runs the block.
+func (m *execMonitor) record(argv [][]byte, script bool) {
+	// A script's arguments may be reused: kept as a copy.
+	kept := make([][]byte, len(argv))
+	for i, a := range argv {
+		kept[i] = slices.Clone(a)
+	}
+	m.lines = append(m.lines, execMonitorLine{time.Now(), &argv[0], kept, script})
+}
+
+// index groups the lines by block command: a command's own line (its
+// argv is the block's, so its argv[0] is the same slice element), then
+// the lines of the commands its script ran. A command hidden from
+// MONITOR (admin) has no group.
+func (m *execMonitor) index() {
+	if m == nil {
+		return
+	}
+	m.groups = make(map[*[]byte][]execMonitorLine)
+	var cur *[]byte
+	for _, l := range m.lines {
+		if !l.script {
+			cur = l.key
+		}
+		m.groups[cur] = append(m.groups[cur], l)
+	}
+}
+
+// feed shows the lines of the block command argv.
+func (m *execMonitor) feed(c *conn, argv [][]byte) {
+	if m == nil {
+		return
+	}
+	for _, l := range m.groups[&argv[0]] {
+		c.s.feedMonitorsAt(l.at, c, l.argv, l.script, nil)
+	}
 }

@@ -35,6 +35,11 @@ func TestDiffMonitor(t *testing.T) {
 			bdo(2, "MULTI"), bread(1),
 			bdo(2, "INCR", "n"), bdo(2, "EVAL", "return redis.call('incr','n')", "0"), bdo(2, "ECHO", "hi"),
 			bdo(2, "EXEC"), bread(1), bread(1), bread(1), bread(1), bread(1),
+			// connection commands among data commands: shown in the block's order
+			bdo(2, "MULTI"), bread(1),
+			bdo(2, "PING"), bdo(2, "SET", "x", "1"), bdo(2, "ECHO", "hi"), bdo(2, "EVAL", "return redis.call('incr','n')", "0"),
+			bdo(2, "CLIENT", "GETNAME"), bdo(2, "GET", "x"),
+			bdo(2, "EXEC"), bread(1), bread(1), bread(1), bread(1), bread(1), bread(1), bread(1), bread(1),
 			bdo(2, "MULTI"), bread(1), bdo(2, "NOSUCH"), bdo(2, "EXEC"), bread(1), // EXECABORT: EXEC ran
 			bdo(2, "WATCH", "w"), bread(1), bdo(2, "MULTI"), bread(1), bdo(2, "GET", "w"),
 			bdo(3, "SET", "w", "1"), bread(1),

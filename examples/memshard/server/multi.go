@@ -111,7 +111,16 @@ func execCmd(c *conn, argv [][]byte) Ticket {
 	c.state.Protos = c.blockProtos(queued, denied)
 	defer func() { c.state.Protos = nil }()
 	tmp := resp.NewWriter(c.w.Proto())
+	// MONITOR shows the block's commands in its order: the backend's
+	// lines wait for their place among the connection commands'.
+	var shown *execMonitor
+	if feed := c.state.Monitor; feed != nil {
+		shown = &execMonitor{}
+		c.state.Monitor = shown.record
+		defer func() { c.state.Monitor = feed }()
+	}
 	t := c.s.backend.Exec(&c.state, data, tmp)
+	shown.index()
 	c.pushesFirst = true // the offsets of its keyspace notifications are tmp's
 	replies, ok := splitArray(tmp.Bytes(), len(data))
 	if !ok { // a null array (WATCH) or an error: EXEC's whole reply
@@ -145,6 +154,7 @@ func execCmd(c *conn, argv [][]byte) Ticket {
 		} else {
 			c.w.Raw(replies[0])
 			replies = replies[1:]
+			shown.feed(c, argv)
 		}
 		if c.replyHidden() {
 			c.w.Truncate(mark)
