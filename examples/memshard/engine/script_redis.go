@@ -182,7 +182,7 @@ func (s *luaState) execScriptCommand(argv [][]byte) ([]byte, string) {
 	}
 	w := resp.NewWriter(run.resp)
 	// Redis fixes the time for the whole script; a script never blocks.
-	sub := &Call{Argv: argv, Out: w, Now: run.c.Now, ReadOnlyReplica: run.c.ReadOnlyReplica}
+	sub := &Call{Argv: argv, Out: w, Now: run.c.Now, ReadOnlyReplica: run.c.ReadOnlyReplica, Memory: run.c.Memory}
 	cmd.Handler(run.db, sub)
 	if run.c.Monitor != nil && cmd.Monitored() {
 		run.c.Monitor(argv, true)

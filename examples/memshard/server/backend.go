@@ -40,6 +40,9 @@ type ConnState struct {
 	// user's permissions (engine.Call.ScriptACL); nil while the user may
 	// run anything. The backend hands it to the engine.
 	ScriptACL func(argv [][]byte, log bool) string
+	// Memory returns the process's memory figures, as INFO memory shows
+	// them (engine.Call.Memory: MEMORY STATS and DOCTOR).
+	Memory func() engine.ProcessMemory
 
 	owner *conn // the server's connection (keyspace notifications)
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"runtime/metrics"
 	"strconv"
+
+	"github.com/quorumlog/quorumlog/examples/memshard/engine"
 )
 
 // INFO memory, in the Go runtime's terms. Redis reports what its allocator
@@ -56,19 +58,33 @@ func readHeapObjects() uint64 {
 	return s[0].Value.Uint64()
 }
 
-func (s *Server) memoryFields() []infoField {
-	scripts, functions, libraries := s.backend.ScriptCounts()
+// processMemory is the memory figures INFO memory and MEMORY STATS and
+// DOCTOR share (engine.ProcessMemory): one reading of the runtime's.
+func (s *Server) processMemory() engine.ProcessMemory {
 	is := &s.stats.info
 	m := readMemory()
 	used := m.heapObjects
-	is.notePeak(used) // INFO never shows a peak below the current figure
-	peak := is.peakMem.Load()
-	active := m.heapObjects + m.heapUnused
+	is.notePeak(used) // never a peak below the current figure
 	resident := m.total - m.released
 	rss := processRSS()
 	if rss == 0 {
 		rss = resident
 	}
+	return engine.ProcessMemory{
+		Used: used, Peak: is.peakMem.Load(), Startup: is.startupMem,
+		Active: m.heapObjects + m.heapUnused, Resident: resident, RSS: rss,
+		Allocator: memAllocator, Clients: int(s.open.Load()),
+	}
+}
+
+// memAllocator is INFO's mem_allocator.
+const memAllocator = "go"
+
+func (s *Server) memoryFields() []infoField {
+	scripts, functions, libraries := s.backend.ScriptCounts()
+	is := &s.stats.info
+	pm := s.processMemory()
+	used, peak, active, resident, rss := pm.Used, pm.Peak, pm.Active, pm.Resident, pm.RSS
 	sysMem := totalSystemMemory()
 	// memshard's own structures (connections, the command table) are part
 	// of the heap at startup; what grew since is the dataset.
@@ -135,7 +151,7 @@ func (s *Server) memoryFields() []infoField {
 		{"mem_clients_normal", "0"},
 		{"mem_cluster_links", "0"},
 		{"mem_aof_buffer", "0"},
-		{"mem_allocator", "go"},
+		{"mem_allocator", memAllocator},
 		{"active_defrag_running", "0"},
 		{"lazyfree_pending_objects", "0"},
 		{"lazyfreed_objects", "0"},
