@@ -25,7 +25,7 @@ import (
 //	  overhead.hashtable.main        keys × memKey, MEMORY USAGE's per-key bytes
 //	  overhead.hashtable.expires     keys with an expiry × memExpire
 //	  overhead.hashtable.slot-to-keys 0: memshard keeps no slot index
-//	overhead.total        startup.allocated plus the above
+//	overhead.total        startup.allocated plus the above: INFO's used_memory_overhead
 //	keys.count            the keys, expired ones not yet deleted included (DBSIZE)
 //	keys.bytes-per-key    (total.allocated - startup.allocated) / keys.count
 //	dataset.bytes         total.allocated - overhead.total
@@ -57,6 +57,18 @@ type ProcessMemory struct {
 // map[string]struct{} whose strings share the key's bytes: measured at
 // 19 bytes per key for 200,000 keys (the map's slot and its slack).
 const memExpire = 19
+
+// keyspaceOverhead is db.0's overhead.hashtable.main and .expires.
+func keyspaceOverhead(keys, expires int) (main, exp uint64) {
+	return uint64(keys) * memKey, uint64(expires) * memExpire
+}
+
+// Overhead is MEMORY STATS's overhead.total for p and a keyspace of keys
+// keys, expires of them with an expiry: INFO memory's used_memory_overhead,
+// which is the same figure in Redis.
+func Overhead(p ProcessMemory, keys, expires int) uint64 {
+	return memoryOverhead(p, keys, expires).overheadTotal
+}
 
 // memOverhead is Redis's redisMemOverhead, for one moment.
 type memOverhead struct {
@@ -95,8 +107,7 @@ func memoryOverhead(p ProcessMemory, keys, expires int) memOverhead {
 	if keys > 0 {
 		mh.hasKeys = true
 		mh.keys = uint64(keys)
-		mh.htMain = uint64(keys) * memKey
-		mh.htExpires = uint64(expires) * memExpire
+		mh.htMain, mh.htExpires = keyspaceOverhead(keys, expires)
 		total += mh.htMain + mh.htExpires
 	}
 	mh.overheadTotal = total

@@ -82,14 +82,17 @@ const memAllocator = "go"
 
 func (s *Server) memoryFields() []infoField {
 	scripts, functions, libraries := s.backend.ScriptCounts()
+	keys, expires := s.backend.KeyCounts()
 	is := &s.stats.info
 	pm := s.processMemory()
 	used, peak, active, resident, rss := pm.Used, pm.Peak, pm.Active, pm.Resident, pm.RSS
 	sysMem := totalSystemMemory()
 	// memshard's own structures (connections, the command table) are part
-	// of the heap at startup; what grew since is the dataset.
-	overhead := min(is.startupMem, used)
-	dataset := used - overhead
+	// of the heap at startup; with the keyspace's own, they are the
+	// overhead, as MEMORY STATS's overhead.total; what is left is the
+	// dataset (0, not Redis's wrapped size_t, if the heap shrank below).
+	overhead := engine.Overhead(pm, keys, expires)
+	dataset := used - min(overhead, used)
 	net := uint64(1)
 	if used > is.startupMem {
 		net = used - is.startupMem

@@ -212,6 +212,17 @@ func TestDiffMemoryStats(t *testing.T) {
 						dbsize, _ := strconv.ParseInt(strings.TrimSpace(string(side.conn.Do("DBSIZE")[1:])), 10, 64)
 						checkMemStats(t, side.who, memStatsOf(t, side.n, ""), dbsize)
 					}
+					// INFO memory shows the same overhead and startup: fixed
+					// figures while the keys do not change.
+					m := memStatsOf(t, gn, "")
+					info := string(mc.Do("INFO", "memory"))
+					for _, f := range []struct{ info, stats string }{
+						{"used_memory_overhead", "overhead.total"}, {"used_memory_startup", "startup.allocated"},
+					} {
+						if want := fmt.Sprintf("%s:%d\r\n", f.info, int64(m[f.stats])); !strings.Contains(info, want) {
+							t.Errorf("INFO memory has no %q (MEMORY STATS %s):\n%s", want, f.stats, info)
+						}
+					}
 				}
 				// Inside MULTI, the reply is EXEC's element: masked too.
 				var want, got []byte

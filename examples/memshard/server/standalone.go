@@ -213,6 +213,13 @@ func (s *Standalone) ScriptCounts() (scripts, functions, libraries int) {
 	return s.db.ScriptCounts()
 }
 
+// KeyCounts implements Backend.
+func (s *Standalone) KeyCounts() (keys, expires int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.db.Len(), s.db.Expiring()
+}
+
 // eventsLocked hands the keyspace notifications c raised to the server.
 func (s *Standalone) eventsLocked(conn *ConnState, c *engine.Call) {
 	if ev := c.Events(); len(ev) > 0 && s.events != nil {
