@@ -80,4 +80,20 @@ func TestKnownDiffMemory(t *testing.T) {
 	if got := string(rc.Do("MEMORY", "MALLOC-STATS")); strings.Contains(got, "Stats not supported") {
 		t.Errorf("redis-server MEMORY MALLOC-STATS = %q: built without jemalloc?", got)
 	}
+	// MEMORY STATS's figures for what memshard does not have are 0 (a
+	// replication backlog, client buffers, Lua and function caches...),
+	// where Redis counts its own: its function engine's, for one.
+	mc.Do("SET", "k", "v")
+	mn, _ := parseRESP(t, mc.Do("MEMORY", "STATS"))
+	rn, _ := parseRESP(t, rc.Do("MEMORY", "STATS"))
+	m, r := memStatsOf(t, mn, ""), memStatsOf(t, rn, "")
+	for _, f := range []string{"replication.backlog", "clients.slaves", "clients.normal", "cluster.links", "aof.buffer",
+		"lua.caches", "functions.caches", "db.0/overhead.hashtable.slot-to-keys"} {
+		if m[f] != 0 {
+			t.Errorf("memshard MEMORY STATS %s = %v, want 0", f, m[f])
+		}
+	}
+	if r["functions.caches"] == 0 {
+		t.Errorf("redis-server MEMORY STATS functions.caches = 0: has Redis stopped counting its function engine?")
+	}
 }
