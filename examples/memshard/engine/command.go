@@ -173,6 +173,10 @@ type Call struct {
 	// Migrate, if set, makes MIGRATE's exchange with its target (see
 	// migrate.Pool); MIGRATE refuses to run without it.
 	Migrate func(migrate.Request) migrate.Result
+	// Memory, if set, returns the process's memory figures (the server's,
+	// as INFO memory shows them) for MEMORY STATS and DOCTOR, which
+	// refuse to run without it.
+	Memory func() ProcessMemory
 
 	effects [][][]byte
 	// events are the keyspace notifications raised (notify.go), nil

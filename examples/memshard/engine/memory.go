@@ -11,9 +11,8 @@ import (
 // the sizes of its structures (measured per element, see memory_test.go),
 // with the element sizes of a collection sampled (SAMPLES n, default 5, 0
 // for all) and the average taken for the rest. The numbers are memshard's,
-// not Redis's: its structures are not Redis's. memshard does not implement
-// MEMORY STATS and DOCTOR: they would report allocator and client-buffer
-// figures it does not keep.
+// not Redis's: its structures are not Redis's. STATS and DOCTOR report
+// the server's figures (Call.Memory) and the keyspace's: memory_stats.go.
 
 func memoryCommands() []*Command {
 	subs := []*Command{
@@ -25,6 +24,8 @@ func memoryCommands() []*Command {
 			debug.FreeOSMemory()
 			c.Out.OK()
 		}},
+		{Name: "memory|stats", Arity: 2, Handler: memoryStats},
+		{Name: "memory|doctor", Arity: 2, Handler: memoryDoctor},
 		{Name: "memory|help", Arity: 2, Flags: []string{FlagLoading, FlagStale}, Handler: memoryHelp},
 	}
 	memory := &Command{Name: "memory", Arity: -2, Subcommands: map[string]*Command{}}
@@ -40,13 +41,17 @@ func memoryCommands() []*Command {
 	return []*Command{memory}
 }
 
-// memoryHelp is Redis 7.0's MEMORY HELP without DOCTOR and STATS.
+// memoryHelp is Redis 7.0's MEMORY HELP.
 func memoryHelp(_ *DB, c *Call) {
 	helpReply(c, "MEMORY", []string{
+		"DOCTOR",
+		"    Return memory problems reports.",
 		"MALLOC-STATS",
 		"    Return internal statistics report from the memory allocator.",
 		"PURGE",
 		"    Attempt to purge dirty pages for reclamation by the allocator.",
+		"STATS",
+		"    Return information about the memory usage of the server.",
 		"USAGE <key> [SAMPLES <count>]",
 		"    Return memory in bytes used by <key> and its value. Nested values are",
 		"    sampled up to <count> times (default: 5, 0 means sample all).",

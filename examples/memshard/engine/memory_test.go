@@ -92,3 +92,37 @@ func TestMemoryUsage_Estimates(t *testing.T) {
 		})
 	}
 }
+
+// TestMemoryStats_ExpiresEstimate keeps memExpire, MEMORY STATS's bytes
+// per key with an expiry (overhead.hashtable.expires), honest: keys set
+// with an expiry grow the heap by about that much more than keys set
+// without. (Redis counts the expires table's entries and slots, not the
+// key, which it shares: so does memExpire.)
+func TestMemoryStats_ExpiresEstimate(t *testing.T) {
+	heap := func() uint64 {
+		runtime.GC()
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	const n = 200000
+	grow := func(extra ...string) (uint64, *DB) {
+		table, db := NewTable(), New()
+		before := heap()
+		for k := range n {
+			argv := append([]string{"SET", fmt.Sprintf("key:%08d", k), "v"}, extra...)
+			table.Exec(db, &Call{Argv: toBytes(argv), Out: resp.NewWriter(2), Now: time.Now().UnixMilli()})
+		}
+		return heap() - before, db
+	}
+	plain, db1 := grow()
+	expiring, db2 := grow("EX", "1000")
+	if db1.Len() != n || db2.Expiring() != n {
+		t.Fatalf("%d keys, %d expiring; want %d", db1.Len(), db2.Expiring(), n)
+	}
+	perKey := (float64(expiring) - float64(plain)) / n
+	if ratio := perKey / memExpire; ratio < 0.75 || ratio > 1.25 {
+		t.Errorf("a key with an expiry costs %.1f bytes more, memExpire says %d (%.2f×)", perKey, memExpire, ratio)
+	}
+}

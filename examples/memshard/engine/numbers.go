@@ -92,3 +92,7 @@ func argPositive(c *Call, b []byte, msg string) (int64, bool) {
 	}
 	return argRange(c, b, 0, math.MaxInt64, msg)
 }
+
+// ParseInt parses b as Redis's string2ll does (see parseInt): for the
+// server's commands that take integers as Redis's getLongLongFromObject.
+func ParseInt(b []byte) (int64, bool) { return parseInt(b) }

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/quorumlog/quorumlog/examples/memshard/lolwut"
 	"github.com/quorumlog/quorumlog/examples/memshard/resp"
 	lua "github.com/yuin/gopher-lua"
 )
@@ -182,7 +183,7 @@ func (s *luaState) execScriptCommand(argv [][]byte) ([]byte, string) {
 	}
 	w := resp.NewWriter(run.resp)
 	// Redis fixes the time for the whole script; a script never blocks.
-	sub := &Call{Argv: argv, Out: w, Now: run.c.Now, ReadOnlyReplica: run.c.ReadOnlyReplica}
+	sub := &Call{Argv: argv, Out: w, Now: run.c.Now, ReadOnlyReplica: run.c.ReadOnlyReplica, Memory: run.c.Memory}
 	cmd.Handler(run.db, sub)
 	if run.c.Monitor != nil && cmd.Monitored() {
 		run.c.Monitor(argv, true)
@@ -227,7 +228,7 @@ var scriptNoScript = map[string]int{
 var scriptContainers = map[string]bool{"acl": true, "client": true, "cluster": true, "config": true,
 	"latency": true, "module": true}
 
-// execServerCommand answers, for a script, PING, ECHO, TIME and SELECT as
+// execServerCommand answers, for a script, PING, ECHO, TIME, SELECT and LOLWUT as
 // Redis does, refuses Redis's noscript commands, and calls the others
 // unknown (memshard's scripts cannot run them).
 func (s *luaState) execServerCommand(name string, argv [][]byte) ([]byte, string) {
@@ -238,7 +239,7 @@ func (s *luaState) execServerCommand(name string, argv [][]byte) ([]byte, string
 		}
 		full = name + "|" + strings.ToLower(string(argv[1]))
 	}
-	arity, known := map[string]int{"ping": -1, "echo": 2, "time": 1, "select": 2}[full]
+	arity, known := map[string]int{"ping": -1, "echo": 2, "time": 1, "select": 2, "lolwut": -1}[full]
 	if !known {
 		if arity, known = scriptNoScript[full]; !known {
 			return nil, "Unknown Redis command called from script"
@@ -268,6 +269,12 @@ func (s *luaState) execServerCommand(name string, argv [][]byte) ([]byte, string
 		}
 	case "echo":
 		w.Bulk(argv[1])
+	case "lolwut":
+		if text, errMsg := lolwut.Reply(argv[1:], redisVersion, parseInt); errMsg != "" {
+			w.Error(errMsg)
+		} else {
+			verbatim(w, text)
+		}
 	case "time":
 		// The clock, not the script's fixed time: Redis 7.0's TIME moves
 		// while a script runs (a script may wait on it).
@@ -287,7 +294,7 @@ func (s *luaState) execServerCommand(name string, argv [][]byte) ([]byte, string
 		}
 	}
 	if s.run.c.Monitor != nil {
-		s.run.c.Monitor(argv, true) // PING, ECHO, TIME, SELECT: none is admin
+		s.run.c.Monitor(argv, true) // PING, ECHO, TIME, SELECT, LOLWUT: none is admin
 	}
 	return w.Bytes(), ""
 }

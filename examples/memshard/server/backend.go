@@ -40,6 +40,9 @@ type ConnState struct {
 	// user's permissions (engine.Call.ScriptACL); nil while the user may
 	// run anything. The backend hands it to the engine.
 	ScriptACL func(argv [][]byte, log bool) string
+	// Memory returns the process's memory figures, as INFO memory shows
+	// them (engine.Call.Memory: MEMORY STATS and DOCTOR).
+	Memory func() engine.ProcessMemory
 
 	owner *conn // the server's connection (keyspace notifications)
 }
@@ -167,6 +170,10 @@ type Backend interface {
 	// ScriptCounts returns the scripts cached and the functions and
 	// libraries loaded (INFO memory); it waits for a running script.
 	ScriptCounts() (scripts, functions, libraries int)
+	// KeyCounts returns the keys, expired ones not yet deleted included,
+	// and those with an expiry (INFO memory's overhead, as MEMORY STATS
+	// counts it); it waits for a running script.
+	KeyCounts() (keys, expires int)
 	// Watch makes a later Exec of conn fail if any of keys changes first.
 	Watch(conn *ConnState, keys [][]byte)
 	// Unwatch forgets conn's watched keys (EXEC, DISCARD, UNWATCH, RESET, close).

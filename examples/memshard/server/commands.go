@@ -69,6 +69,7 @@ func buildConnTable() map[string]*connCommand {
 		{name: "time", arity: 1, flags: []string{"loading", "stale", "fast"}, acl: []string{"@fast"}, group: "server", summary: "Return the current server time", handler: timeCmd},
 		{name: "role", arity: 1, flags: []string{"noscript", "loading", "stale", "fast", "sentinel"}, acl: []string{"@admin", "@fast", "@dangerous"}, group: "server", summary: "Return the role of the instance in the context of replication", handler: roleCmd},
 		{name: "wait", arity: 3, flags: []string{"noscript"}, acl: aSlowC, group: "generic", summary: "Wait for the synchronous replication of all the write commands sent in the context of the current connection", handler: waitCmd},
+		{name: "lolwut", arity: -1, flags: []string{"readonly", "fast"}, acl: []string{"@read", "@fast"}, group: "server", summary: "Display some computer art and the Redis version", handler: lolwutCmd},
 		{name: "info", arity: -1, flags: []string{"loading", "stale", "sentinel"}, acl: []string{"@slow", "@dangerous"}, group: "server", summary: "Get information and statistics about the server", handler: infoCmd},
 		{name: "multi", arity: 1, flags: fMulti, acl: aTx, group: "transactions", summary: "Mark the start of a transaction block", runsInMulti: true, handler: multiCmd},
 		{name: "exec", arity: 1, flags: []string{"noscript", "loading", "stale", "skip_slowlog"}, acl: []string{"@slow", "@transaction"}, group: "transactions", summary: "Execute all commands issued after MULTI", runsInMulti: true, handler: execCmd},

@@ -142,7 +142,7 @@ func newConn(s *Server, nc net.Conn) *conn {
 		fd:         connFD(nc),
 		q:          newReplyQueue(maxQueuedReplyBytes, maxQueuedReplies),
 		writerDone: make(chan struct{}),
-		state:      ConnState{ID: id},
+		state:      ConnState{ID: id, Memory: s.processMemory},
 		p:          parser{maxBulk: s.config.protoMaxBulkLen.Load(), maxMultibulk: s.cfg.MaxMultibulkLen},
 		w:          resp.NewWriter(2),
 		authed:     s.defaultAuthed(),

@@ -100,6 +100,7 @@ func (f *fakeBackend) PauseExpiry(bool)                                      {}
 
 func (f *fakeBackend) Scripts() *engine.ScriptMonitor { return &f.scripts }
 func (f *fakeBackend) ScriptCounts() (int, int, int)  { return 0, 0, 0 }
+func (f *fakeBackend) KeyCounts() (int, int)          { return 0, 0 }
 func (f *fakeBackend) SetMaxmemory(engine.Maxmemory)  {}
 
 // Evict implements Backend: the fake holds no keys and is never out of

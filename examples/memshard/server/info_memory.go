@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"runtime/metrics"
 	"strconv"
+
+	"github.com/quorumlog/quorumlog/examples/memshard/engine"
 )
 
 // INFO memory, in the Go runtime's terms. Redis reports what its allocator
@@ -56,24 +58,41 @@ func readHeapObjects() uint64 {
 	return s[0].Value.Uint64()
 }
 
-func (s *Server) memoryFields() []infoField {
-	scripts, functions, libraries := s.backend.ScriptCounts()
+// processMemory is the memory figures INFO memory and MEMORY STATS and
+// DOCTOR share (engine.ProcessMemory): one reading of the runtime's.
+func (s *Server) processMemory() engine.ProcessMemory {
 	is := &s.stats.info
 	m := readMemory()
 	used := m.heapObjects
-	is.notePeak(used) // INFO never shows a peak below the current figure
-	peak := is.peakMem.Load()
-	active := m.heapObjects + m.heapUnused
+	is.notePeak(used) // never a peak below the current figure
 	resident := m.total - m.released
 	rss := processRSS()
 	if rss == 0 {
 		rss = resident
 	}
+	return engine.ProcessMemory{
+		Used: used, Peak: is.peakMem.Load(), Startup: is.startupMem,
+		Active: m.heapObjects + m.heapUnused, Resident: resident, RSS: rss,
+		Allocator: memAllocator, Clients: int(s.open.Load()),
+	}
+}
+
+// memAllocator is INFO's mem_allocator.
+const memAllocator = "go"
+
+func (s *Server) memoryFields() []infoField {
+	scripts, functions, libraries := s.backend.ScriptCounts()
+	keys, expires := s.backend.KeyCounts()
+	is := &s.stats.info
+	pm := s.processMemory()
+	used, peak, active, resident, rss := pm.Used, pm.Peak, pm.Active, pm.Resident, pm.RSS
 	sysMem := totalSystemMemory()
 	// memshard's own structures (connections, the command table) are part
-	// of the heap at startup; what grew since is the dataset.
-	overhead := min(is.startupMem, used)
-	dataset := used - overhead
+	// of the heap at startup; with the keyspace's own, they are the
+	// overhead, as MEMORY STATS's overhead.total; what is left is the
+	// dataset (0, not Redis's wrapped size_t, if the heap shrank below).
+	overhead := engine.Overhead(pm, keys, expires)
+	dataset := used - min(overhead, used)
 	net := uint64(1)
 	if used > is.startupMem {
 		net = used - is.startupMem
@@ -135,7 +154,7 @@ func (s *Server) memoryFields() []infoField {
 		{"mem_clients_normal", "0"},
 		{"mem_cluster_links", "0"},
 		{"mem_aof_buffer", "0"},
-		{"mem_allocator", "go"},
+		{"mem_allocator", memAllocator},
 		{"active_defrag_running", "0"},
 		{"lazyfree_pending_objects", "0"},
 		{"lazyfreed_objects", "0"},

@@ -106,6 +106,9 @@ type Server struct {
 	closed    bool
 	listeners map[net.Listener]struct{}
 	conns     map[int64]*conn // by ID
+	// open is len(conns), read without mu: MEMORY DOCTOR's client count
+	// is asked for under the backend's lock, which some holders of mu take.
+	open atomic.Int64
 }
 
 type serverStats struct {
@@ -252,6 +255,7 @@ func (s *Server) startConn(nc net.Conn) bool {
 	s.setKeepAlive(nc)
 	c := newConn(s, nc)
 	s.conns[c.id] = c
+	s.open.Add(1)
 	s.stats.connections.Add(1)
 	s.wg.Add(2)
 	go c.serve()
@@ -261,7 +265,10 @@ func (s *Server) startConn(nc net.Conn) bool {
 
 func (s *Server) removeConn(c *conn) {
 	s.mu.Lock()
-	delete(s.conns, c.id)
+	if _, ok := s.conns[c.id]; ok {
+		delete(s.conns, c.id)
+		s.open.Add(-1)
+	}
 	s.mu.Unlock()
 }
 

@@ -237,3 +237,10 @@ func (s *Shard) ScriptCounts() (scripts, functions, libraries int) {
 	defer s.mu.Unlock()
 	return s.db.ScriptCounts()
 }
+
+// KeyCounts implements server.Backend.
+func (s *Shard) KeyCounts() (keys, expires int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.db.Len(), s.db.Expiring()
+}
