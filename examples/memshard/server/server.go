@@ -303,7 +303,12 @@ func (s *Server) connList() []*conn {
 	s.mu.Lock()
 	out := make([]*conn, 0, len(s.conns))
 	for _, c := range s.conns {
-		out = append(out, c)
+		// A killed connection is gone for CLIENT LIST and KILL, as Redis
+		// frees a client it kills at once, though its goroutines may not
+		// have ended yet.
+		if !c.killed.Load() {
+			out = append(out, c)
+		}
 	}
 	s.mu.Unlock()
 	sortConns(out)
