@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -141,7 +142,7 @@ func migrateCommand(db *DB, c *Call) {
 	}
 	req := migrate.Request{
 		Host: string(c.Argv[1]), Port: string(c.Argv[2]),
-		Timeout: time.Duration(min(timeout, int64(time.Duration(1<<62)/time.Millisecond))) * time.Millisecond,
+		Timeout: time.Duration(min(timeout, math.MaxInt64/int64(time.Millisecond))) * time.Millisecond,
 		DB:      dbid, Username: a.username,
 	}
 	if a.auth {
