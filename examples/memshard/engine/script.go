@@ -106,6 +106,7 @@ func scriptCommands() []*Command {
 			c.Out.Error(errScriptNotBusy)
 		}},
 		{Name: "script|help", Arity: 2, Flags: []string{FlagLoading, FlagStale}, Handler: scriptHelp},
+		{Name: "script|debug", Arity: 3, Flags: []string{FlagNoScript}, Handler: scriptDebugCommand},
 	}
 	script := &Command{Name: "script", Arity: -2, Subcommands: map[string]*Command{}}
 	for _, s := range subs {
@@ -379,4 +380,32 @@ func scriptHelp(_ *DB, c *Call) {
 		"LOAD <script>",
 		"    Load a script into the scripts cache without executing it.",
 	})
+}
+
+// ErrScriptDebugger answers SCRIPT DEBUG YES and SYNC: memshard has no Lua
+// debugger (Redis's LDB), so it says so rather than accept a mode it
+// would not honour. SCRIPT DEBUG NO, the mode every script runs in, is OK.
+const ErrScriptDebugger = "ERR SCRIPT DEBUG YES and SYNC are not available on memshard: it has no Lua debugger (scripts run with SCRIPT DEBUG NO)"
+
+// ErrScriptDebugPipeline answers SCRIPT DEBUG while replies to the same
+// client are pending, as Redis's scriptCommand does: inside EXEC (its
+// array is pending), or after other commands of the same pipelined batch
+// (the server checks that one).
+const ErrScriptDebugPipeline = "ERR SCRIPT DEBUG must be called outside a pipeline"
+
+// scriptDebugCommand is SCRIPT DEBUG YES|SYNC|NO, with Redis's checks in
+// its order (scriptCommand): no reply pending, then the mode.
+func scriptDebugCommand(_ *DB, c *Call) {
+	if c.InExec {
+		c.Out.Error(ErrScriptDebugPipeline)
+		return
+	}
+	switch strings.ToLower(string(c.Argv[2])) {
+	case "no":
+		c.Out.OK()
+	case "yes", "sync":
+		c.Out.Error(ErrScriptDebugger)
+	default:
+		c.Out.Error("ERR Use SCRIPT DEBUG YES/SYNC/NO")
+	}
 }

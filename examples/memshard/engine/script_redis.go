@@ -218,7 +218,7 @@ var scriptNoScript = map[string]int{
 	"latency|doctor": 2, "latency|graph": 3, "latency|histogram": -2, "latency|history": 3, "latency|latest": 2,
 	"latency|reset": -2, "module|list": 2, "module|load": -3, "module|loadex": -3, "module|unload": 3,
 	"monitor": 1, "multi": 1, "psubscribe": -2, "psync": -3, "punsubscribe": -1, "quit": -1, "replconf": -1,
-	"replicaof": 3, "reset": 1, "role": 1, "save": 1, "script|debug": 3, "shutdown": -1, "slaveof": 3,
+	"replicaof": 3, "reset": 1, "role": 1, "save": 1, "shutdown": -1, "slaveof": 3,
 	"ssubscribe": -2, "subscribe": -2, "sunsubscribe": -1, "sync": 1, "unsubscribe": -1, "unwatch": 1,
 	"wait": 3, "watch": -2,
 }

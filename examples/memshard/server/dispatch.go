@@ -119,6 +119,12 @@ func (c *conn) dispatch(argv [][]byte, call *callInfo) Ticket {
 			if c.runningFunctionStats() {
 				return 0
 			}
+		case "script|debug":
+			if c.replyStart > 0 { // earlier replies of this batch are pending
+				call.outcome = callRan
+				c.errorReply(engine.ErrScriptDebugPipeline)
+				return 0
+			}
 		}
 	}
 	if e := c.busyScript(cc, dc); e != "" {
