@@ -9,30 +9,19 @@ import "fmt"
 
 // doctorFigures are what the report looks at.
 type doctorFigures struct {
-	total, peak    uint64 // total.allocated, peak.allocated
-	totalFrag      float32
-	totalFragBytes uint64
-	allocFrag      float32
-	allocFragBytes uint64
-	allocRSS       float32
-	allocRSSBytes  uint64
-	rssExtra       float32
-	rssExtraBytes  uint64
-	clientsNormal  uint64 // bytes of the normal clients' buffers
-	clientsSlaves  uint64 // bytes of the replicas' buffers
-	clients        int    // connected clients, replicas included
-	slaves         int
-	scripts        int // EVAL's cached scripts
-	allocator      string
+	total, peak uint64 // total.allocated, peak.allocated
+	memRatios
+	clientsNormal uint64 // bytes of the normal clients' buffers
+	clientsSlaves uint64 // bytes of the replicas' buffers
+	clients       int    // connected clients, replicas included
+	slaves        int
+	scripts       int // EVAL's cached scripts
+	allocator     string
 }
 
 func doctorFiguresOf(mh memOverhead, scripts int) doctorFigures {
 	return doctorFigures{
-		total: mh.p.Used, peak: mh.p.Peak,
-		totalFrag: mh.totalFrag, totalFragBytes: mh.totalFragBytes,
-		allocFrag: mh.allocFrag, allocFragBytes: mh.allocFragBytes,
-		allocRSS: mh.allocRSS, allocRSSBytes: mh.allocRSSBytes,
-		rssExtra: mh.rssExtra, rssExtraBytes: mh.rssExtraBytes,
+		total: mh.p.Used, peak: mh.p.Peak, memRatios: mh.memRatios,
 		clients: mh.p.Clients, scripts: scripts, allocator: mh.p.Allocator,
 	}
 }

@@ -12,9 +12,9 @@ import (
 func TestDoctorReport(t *testing.T) {
 	const mb = 1 << 20
 	// healthy: 100 MB used, nothing above a threshold.
-	healthy := doctorFigures{total: 100 * mb, peak: 100 * mb, totalFrag: 1.2, totalFragBytes: 20 * mb,
+	healthy := doctorFigures{total: 100 * mb, peak: 100 * mb, memRatios: memRatios{totalFrag: 1.2, totalFragBytes: 20 * mb,
 		allocFrag: 1.05, allocFragBytes: 5 * mb, allocRSS: 1.05, allocRSSBytes: 5 * mb,
-		rssExtra: 1.05, rssExtraBytes: 5 * mb, clients: 1, allocator: "go"}
+		rssExtra: 1.05, rssExtraBytes: 5 * mb}, clients: 1, allocator: "go"}
 	with := func(f func(*doctorFigures)) doctorFigures { d := healthy; f(&d); return d }
 	report := func(parts ...string) string { return doctorHead + strings.Join(parts, "") + doctorTail }
 	fragText := strings.Replace(doctorFrag, "%s", "go", 1)
@@ -23,7 +23,7 @@ func TestDoctorReport(t *testing.T) {
 		f    doctorFigures
 		want string
 	}{
-		{"empty", doctorFigures{total: 5*mb - 1, peak: 100 * mb, totalFrag: 9, totalFragBytes: 90 * mb}, doctorEmpty},
+		{"empty", doctorFigures{total: 5*mb - 1, peak: 100 * mb, memRatios: memRatios{totalFrag: 9, totalFragBytes: 90 * mb}}, doctorEmpty},
 		{"no issue at 5 MB", with(func(d *doctorFigures) { d.total, d.peak = 5*mb, 5*mb }), doctorNoIssue},
 		{"no issue", healthy, doctorNoIssue},
 		{"peak 150%", with(func(d *doctorFigures) { d.peak = 150 * mb }), doctorNoIssue},
@@ -44,8 +44,8 @@ func TestDoctorReport(t *testing.T) {
 		{"replica buffers, no replica", with(func(d *doctorFigures) { d.clientsSlaves = 20 * mb }), doctorNoIssue},
 		{"scripts", with(func(d *doctorFigures) { d.scripts = 1001 }), report(doctorScripts)},
 		{"1000 scripts", with(func(d *doctorFigures) { d.scripts = 1000 }), doctorNoIssue},
-		{"all, in Redis's order", doctorFigures{total: 100 * mb, peak: 200 * mb, totalFrag: 2, totalFragBytes: 100 * mb,
-			allocFrag: 2, allocFragBytes: 100 * mb, allocRSS: 2, allocRSSBytes: 100 * mb, rssExtra: 2, rssExtraBytes: 100 * mb,
+		{"all, in Redis's order", doctorFigures{total: 100 * mb, peak: 200 * mb, memRatios: memRatios{totalFrag: 2, totalFragBytes: 100 * mb,
+			allocFrag: 2, allocFragBytes: 100 * mb, allocRSS: 2, allocRSSBytes: 100 * mb, rssExtra: 2, rssExtraBytes: 100 * mb},
 			clients: 3, slaves: 1, clientsNormal: 1 << 30, clientsSlaves: 1 << 30, scripts: 5000, allocator: "go"},
 			report(doctorPeak, fragText, doctorAllocFrag, doctorAllocRSS, doctorProcRSS, doctorSlaveBuf, doctorClientBuf, doctorScripts)},
 		{"no clients counted", with(func(d *doctorFigures) { d.clients, d.clientsNormal = 0, 300*1024 }), report(doctorClientBuf)},

@@ -73,24 +73,31 @@ func Overhead(p ProcessMemory, keys, expires int) uint64 {
 
 // memOverhead is Redis's redisMemOverhead, for one moment.
 type memOverhead struct {
-	p                   ProcessMemory
-	hasKeys             bool
-	htMain, htExpires   uint64
-	overheadTotal       uint64
-	keys                uint64
-	bytesPerKey         uint64
-	dataset             uint64 // wraps below zero, as Redis's size_t
-	datasetPerc         float32
-	peakPerc            float32
-	totalFrag           float32
-	totalFragBytes      uint64
-	allocFrag           float32
-	allocFragBytes      uint64
-	allocRSS            float32
-	allocRSSBytes       uint64
-	rssExtra            float32
-	rssExtraBytes       uint64
+	p                 ProcessMemory
+	hasKeys           bool
+	htMain, htExpires uint64
+	overheadTotal     uint64
+	keys              uint64
+	bytesPerKey       uint64
+	dataset           uint64 // wraps below zero, as Redis's size_t
+	datasetPerc       float32
+	peakPerc          float32
+	memRatios
 	luaCaches, fnCaches uint64
+}
+
+// memRatios are the fragmentation and RSS ratios of the process's
+// figures and the bytes behind each, as MEMORY STATS writes them and
+// MEMORY DOCTOR judges them.
+type memRatios struct {
+	totalFrag      float32
+	totalFragBytes uint64
+	allocFrag      float32
+	allocFragBytes uint64
+	allocRSS       float32
+	allocRSSBytes  uint64
+	rssExtra       float32
+	rssExtraBytes  uint64
 }
 
 // memoryOverhead is getMemoryOverheadData on p and the keyspace's counts.
