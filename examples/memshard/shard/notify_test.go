@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -70,18 +69,7 @@ func (g *appendGate) intercept(ctx context.Context, method string, req, reply an
 // its address.
 func (ts *testShard) serveNode(i int) string {
 	ts.t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		ts.t.Fatal(err)
-	}
-	srv, err := server.New(server.Config{Backend: ts.nodes[i].s})
-	if err != nil {
-		ts.t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { defer close(done); _ = srv.Serve(l) }()
-	ts.t.Cleanup(func() { srv.Close(); <-done })
-	return l.Addr().String()
+	return ts.serveNodeWith(i, server.Config{})
 }
 
 // TestShard_KeyspaceEventsWaitForTheCommit runs a primary and a replica on
