@@ -18,6 +18,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/quorumlog/quorumlog/examples/memshard/resp"
 )
 
 // Redis's limits on cached connections: at most 64, each closed after 10 s
@@ -269,35 +271,27 @@ func (cs *cached) readLine(timeout time.Duration) (string, error) {
 // encode is the commands of one exchange in RESP: AUTH if asked, SELECT
 // if needed, then the RESTOREs.
 func encode(req Request, selectDB bool) []byte {
-	var b []byte
+	w := resp.NewWriter(2)
+	command := func(argv ...[]byte) {
+		w.Array(len(argv))
+		for _, a := range argv {
+			w.Bulk(a)
+		}
+	}
 	if req.Auth {
 		if req.Username != "" {
-			b = appendCommand(b, []byte("AUTH"), []byte(req.Username), []byte(req.Password))
+			command([]byte("AUTH"), []byte(req.Username), []byte(req.Password))
 		} else {
-			b = appendCommand(b, []byte("AUTH"), []byte(req.Password))
+			command([]byte("AUTH"), []byte(req.Password))
 		}
 	}
 	if selectDB {
-		b = appendCommand(b, []byte("SELECT"), strconv.AppendInt(nil, req.DB, 10))
+		command([]byte("SELECT"), strconv.AppendInt(nil, req.DB, 10))
 	}
 	for _, argv := range req.Restores {
-		b = appendCommand(b, argv...)
+		command(argv...)
 	}
-	return b
-}
-
-func appendCommand(b []byte, argv ...[]byte) []byte {
-	b = append(b, '*')
-	b = strconv.AppendInt(b, int64(len(argv)), 10)
-	b = append(b, '\r', '\n')
-	for _, a := range argv {
-		b = append(b, '$')
-		b = strconv.AppendInt(b, int64(len(a)), 10)
-		b = append(b, '\r', '\n')
-		b = append(b, a...)
-		b = append(b, '\r', '\n')
-	}
-	return b
+	return w.Bytes()
 }
 
 // connLocked returns the cached connection to name, or a new one.
