@@ -2,7 +2,7 @@
 # bench-shard.sh: redis-benchmark against a memshard primary on a fresh
 # 3-node QuorumLog dev cluster and, in the same run, against Debian's
 # redis-server with appendonly yes + appendfsync always and with persistence
-# off. Prints each command's ops/s and p50 for all three, the server-side CPU
+# off. Prints each command's ops/s and p50/p99/p999 latency for all three, the server-side CPU
 # per request (every process of the stack), and the ratios.
 # Usage: bench-shard.sh BIN_DIR [REQUESTS [REPLICAS]]   (REPLICAS: 0-2, default 2)
 # Env: TESTS, the redis-benchmark tests (default set,get,incr,lpush,hset,zadd)
@@ -41,22 +41,39 @@ for p in 16390 16391; do for _ in $(seq 50); do redis-cli -p $p PING >/dev/null 
 cpu() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{print $14+$15}' /proc/$p/stat))); done; echo $t; }
 tck=$(getconf CLK_TCK)
 
-run() { # port server-pids... -> "TEST rps p50 cpu-us-per-op" lines (server-side CPU: every process of the stack)
+# latency FILE N -> "rps p50 p99 p999" from redis-benchmark's full report. p50 and p99
+# are its summary's; p999 is the first line of its percentile distribution whose
+# cumulative count reaches 99.9% of the requests (HdrHistogram's value there).
+latency() {
+  tr '\r' '\n' <"$1" | awk -v n="$2" '
+    /throughput summary:/ { rps = $3 }
+    /^ *[0-9.]+% <= [0-9.]+ milliseconds \(cumulative count/ && !p999 {
+      c = $NF; sub(/\)/, "", c); if (c + 0 >= 0.999 * n) p999 = $3 }
+    /avg +min +p50 +p95 +p99 +max/ { getline; p50 = $3; p99 = $5 }
+    END { printf "%s %s %s %s", rps, p50, p99, p999 }'
+}
+
+run() { # port server-pids... -> "TEST rps p50 p99 p999 cpu-us-per-op" lines (server-side CPU: every process of the stack)
   local port=$1 t c0 c1; shift
   for t in ${tests//,/ }; do
     c0=$(cpu "$@")
-    redis-benchmark -p "$port" -c 50 -n "$n" -d 100 -r 1000000 -t "$t" --csv 2>/dev/null |
-      awk -F'","' 'NR>1 { gsub(/"/, "", $0); split($0, f, ","); printf "%s %s %s ", f[1], f[2], f[5] }'
+    redis-benchmark -p "$port" -c 50 -n "$n" -d 100 -r 1000000 -t "$t" >"$work/out" 2>/dev/null
     c1=$(cpu "$@")
-    echo "$(( (c1 - c0) * 1000000 / tck / n ))"
+    echo "$(tr '[:lower:]' '[:upper:]' <<<"$t") $(latency "$work/out" "$n") $(( (c1 - c0) * 1000000 / tck / n ))"
   done
 }
 run "$primary" "${pids[@]:0:nodes+1}" >"$work/memshard.txt"
 run 16390 "${pids[nodes+1]}" >"$work/aof.txt"
 run 16391 "${pids[nodes+2]}" >"$work/mem.txt"
 
-echo "ops/s and p50 of redis-benchmark -c 50 -n $n -d 100 -r 1000000; cpu: server-side CPU µs per request"
+echo "redis-benchmark -c 50 -n $n -d 100 -r 1000000: ops/s, latency in ms, server-side CPU µs per request"
 echo "(memshard: three QuorumLog nodes, the memshard primary and its replicas: $((nodes - 1)); redis: redis-server)"
-printf '%-6s %9s %7s %4s %9s %7s %4s %9s %7s %7s %7s\n' test memshard p50ms cpu redis-aof p50ms cpu redis-mem p50ms vs-aof vs-mem
+printf '%-6s %-9s %9s %7s %7s %7s %5s %7s %7s\n' test stack ops/s p50 p99 p999 cpu vs-aof vs-mem
 join <(sort "$work/memshard.txt") <(sort "$work/aof.txt") | join - <(sort "$work/mem.txt") |
-  awk '{ printf "%-6s %9.0f %7.3f %4d %9.0f %7.3f %4d %9.0f %7.3f %6.0f%% %6.0f%%\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, 100*$2/$5, 100*$2/$8 }'
+  awk '{
+    split("memshard redis-aof redis-mem", name)
+    for (i = 0; i < 3; i++) {
+      o = 2 + 5 * i
+      printf "%-6s %-9s %9.0f %7.3f %7.3f %7.3f %5d %6.0f%% %6.0f%%\n", (i ? "" : $1), name[i + 1], $o, $(o + 1), $(o + 2), $(o + 3), $(o + 4), 100 * $o / $7, 100 * $o / $12
+    }
+  }'
