@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -15,6 +16,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/backoff"
 	"google.golang.org/grpc/connectivity"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/quorumlog/quorumlog/api/quorumlogpb"
@@ -43,9 +45,14 @@ type Config struct {
 	// MaxRetryBackoff. Defaults 10ms and 1s.
 	RetryBackoff    time.Duration
 	MaxRetryBackoff time.Duration
-	// DialOptions are added after the client's own (insecure transport
-	// credentials, fast reconnect backoff, a dialer setting SO_REUSEADDR),
-	// so they may override them; see DialFrom.
+	// TLS, if set, secures every connection to the cluster: the servers'
+	// certificates are verified against TLS.RootCAs, and TLS.Certificates
+	// is presented when a server asks for a client certificate. nil
+	// connects in plaintext. LoadTLS builds one from PEM files.
+	TLS *tls.Config
+	// DialOptions are added after the client's own (transport credentials,
+	// fast reconnect backoff, a dialer setting SO_REUSEADDR), so they may
+	// override them; see DialFrom.
 	DialOptions []grpc.DialOption
 }
 
@@ -147,6 +154,9 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	}
 	cfg.Endpoints = slices.Clone(cfg.Endpoints)
 	cfg.DialOptions = slices.Clone(cfg.DialOptions)
+	if cfg.TLS != nil {
+		cfg.TLS = cfg.TLS.Clone() // credentials.NewTLS keeps it; so may the caller
+	}
 	cfg.setDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -158,8 +168,12 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		conns:   make(map[string]*conn),
 		streams: make(map[*appendStream]struct{}),
 	}
+	creds := insecure.NewCredentials()
+	if cfg.TLS != nil {
+		creds = credentials.NewTLS(cfg.TLS)
+	}
 	c.dialOps = append([]grpc.DialOption{
-		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithTransportCredentials(creds),
 		grpc.WithContextDialer(dialer(nil)), // SO_REUSEADDR (dial.go)
 		// A cluster's --max-record-bytes may exceed gRPC's default 4 MiB
 		// message, and a record it accepted must read back: the servers bound

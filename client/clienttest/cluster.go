@@ -89,8 +89,9 @@ func (l *fakeLog) info(name string) *quorumlogpb.LogInfo {
 }
 
 // Start runs a cluster of n nodes (zones a, b, c, …) on 127.0.0.1:0 with
-// node 0 as leader. Stop it with Close.
-func Start(n int) (*Cluster, error) {
+// node 0 as leader, their gRPC servers made with opts (such as TLS
+// credentials). Stop it with Close.
+func Start(n int, opts ...grpc.ServerOption) (*Cluster, error) {
 	c := &Cluster{
 		logs:    make(map[string]*fakeLog),
 		changed: make(chan struct{}),
@@ -109,7 +110,7 @@ func Start(n int) (*Cluster, error) {
 			ID:   fmt.Sprintf("n%d", i+1),
 			Zone: string(rune('a' + i%26)),
 			Addr: lis.Addr().String(),
-			srv:  grpc.NewServer(grpc.WaitForHandlers(true)),
+			srv:  grpc.NewServer(append([]grpc.ServerOption{grpc.WaitForHandlers(true)}, opts...)...),
 		}
 		quorumlogpb.RegisterLogServiceServer(nd.srv, &logService{n: nd})
 		quorumlogpb.RegisterClusterServiceServer(nd.srv, &clusterService{n: nd})
@@ -120,9 +121,9 @@ func Start(n int) (*Cluster, error) {
 }
 
 // New starts a cluster of n nodes and closes it when the test ends.
-func New(t testing.TB, n int) *Cluster {
+func New(t testing.TB, n int, opts ...grpc.ServerOption) *Cluster {
 	t.Helper()
-	c, err := Start(n)
+	c, err := Start(n, opts...)
 	if err != nil {
 		t.Fatalf("clienttest.Start(%d): %v", n, err)
 	}
