@@ -15,9 +15,11 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/backoff"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/connectivity"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
 
 	"github.com/quorumlog/quorumlog/api/quorumlogpb"
 )
@@ -271,7 +273,7 @@ func (c *Client) ready(ctx context.Context, cn *conn) error {
 		case connectivity.Idle:
 			cn.cc.Connect()
 		case connectivity.TransientFailure:
-			return &notSentError{fmt.Errorf("%s: cannot connect", cn.addr)}
+			return &notSentError{fmt.Errorf("%s: cannot connect%s", cn.addr, connectError(ctx, cn))}
 		case connectivity.Shutdown:
 			return &notSentError{ErrClosed}
 		}
@@ -279,6 +281,19 @@ func (c *Client) ready(ctx context.Context, cn *conn) error {
 			return &notSentError{fmt.Errorf("%s: connect: %w", cn.addr, ctx.Err())}
 		}
 	}
+}
+
+// connectError returns ": " and why cn's last connection attempt failed
+// (refused, a TLS handshake that failed, ...), or "" if gRPC does not say.
+// gRPC keeps that reason only for the RPCs it fails: so it asks for one, a
+// Status, which fails at once on a connection in transient failure (and is
+// harmless if the connection has just come back).
+func connectError(ctx context.Context, cn *conn) string {
+	_, err := cn.cluster.Status(ctx, &quorumlogpb.StatusRequest{})
+	if st, ok := status.FromError(err); ok && st.Code() == codes.Unavailable && st.Message() != "" {
+		return ": " + st.Message()
+	}
+	return ""
 }
 
 // sleep waits the backoff of the given retry (1, 2, …) or until ctx ends.

@@ -3,6 +3,7 @@ package client_test
 import (
 	"context"
 	"crypto/tls"
+	"strings"
 	"testing"
 	"time"
 
@@ -49,13 +50,27 @@ func TestClient_TLS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, cfg := range map[string]*tls.Config{"no client certificate": noCert, "plaintext": nil} {
-		c := newClient(t, fc, func(c *client.Config) { c.TLS = cfg; c.DialTimeout = time.Second })
-		ctx, cancel := context.WithTimeout(t.Context(), 3*time.Second)
+	otherCA, err := client.LoadTLS(clienttest.NewPKI(t).CAFile, cliCert, cliKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Each refusal names its cause: the client's error carries the failed
+	// connection's reason.
+	for _, tc := range []struct {
+		name string
+		cfg  *tls.Config
+		want string
+	}{
+		{"no client certificate", noCert, "tls: certificate required"},
+		{"server from an unknown CA", otherCA, "x509: certificate signed by unknown authority"},
+		{"plaintext", nil, "error reading server preface"},
+	} {
+		c := newClient(t, fc, func(c *client.Config) { c.TLS = tc.cfg; c.DialTimeout = time.Second })
+		ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
 		_, err := c.Describe(ctx, "l")
 		cancel()
-		if err == nil {
-			t.Errorf("%s: Describe succeeded, want it refused", name)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: Describe = %v, want an error saying %q", tc.name, err, tc.want)
 		}
 	}
 }
