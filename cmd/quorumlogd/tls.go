@@ -24,7 +24,7 @@ func (f *tlsFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.certFile, "tls-cert-file", "", "this node's certificate (PEM, intermediates after it), signed by --tls-ca-file and naming the hosts of --grpc-addr and --raft-addr; with --tls-key-file and --tls-ca-file, the gRPC port serves TLS only and raft uses mutual TLS")
 	fs.StringVar(&f.keyFile, "tls-key-file", "", "the private key of --tls-cert-file (PEM)")
 	fs.StringVar(&f.caFile, "tls-ca-file", "", "the CA certificates (PEM) that signed every node's certificate and, with --tls-client-auth, the clients'")
-	fs.BoolVar(&f.clientAuth, "tls-client-auth", true, "with TLS, require of gRPC clients a certificate signed by --tls-ca-file (false: any client that trusts the CA may connect; raft between nodes is mutual TLS either way)")
+	fs.BoolVar(&f.clientAuth, "tls-client-auth", true, "with TLS, require of gRPC clients a certificate signed by --tls-ca-file (false: ask clients for none, any TLS client may connect; raft between nodes is mutual TLS either way)")
 }
 
 // nodeTLS is what a node's TLS flags load to; nil means plaintext.
