@@ -265,7 +265,7 @@ func (c *Client) ready(ctx context.Context, cn *conn) error {
 		case connectivity.Idle:
 			cn.cc.Connect()
 		case connectivity.TransientFailure:
-			if why := cn.failure.get(); why != nil {
+			if why := cn.failure.report(); why != nil {
 				return &notSentError{fmt.Errorf("%s: cannot connect: %w", cn.addr, why)}
 			}
 			return &notSentError{fmt.Errorf("%s: cannot connect", cn.addr)}
@@ -273,7 +273,7 @@ func (c *Client) ready(ctx context.Context, cn *conn) error {
 			return &notSentError{ErrClosed}
 		}
 		if !cn.cc.WaitForStateChange(ctx, s) {
-			if why := cn.failure.get(); why != nil {
+			if why := cn.failure.report(); why != nil {
 				return &notSentError{fmt.Errorf("%s: connect: %w (last attempt: %w)", cn.addr, ctx.Err(), why)}
 			}
 			return &notSentError{fmt.Errorf("%s: connect: %w", cn.addr, ctx.Err())}

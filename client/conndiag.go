@@ -4,9 +4,9 @@ package client
 // as TRANSIENT_FAILURE, or at best as "error reading server preface: EOF",
 // which says nothing of the usual causes: a plaintext client and a TLS
 // server (or the reverse), a CA that did not sign the server's
-// certificate, a server that requires a client certificate. diagCreds
-// wraps the transport credentials to note the cause per connection, and
-// Client.ready puts it in the error.
+// certificate, a server that requires a client certificate the client
+// lacks. diagCreds wraps the transport credentials to note the cause per
+// connection, and Client.ready puts it in the error.
 
 import (
 	"context"
@@ -21,34 +21,65 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 )
 
-// connFailure holds the last noted cause of a failed connection to addr;
-// safe for concurrent use. Each new cause is logged once, at Warn: a
-// caller that retries without a deadline (a memshard node) would
-// otherwise retry in silence.
+// connFailure holds the cause noted for the failure of the connection to
+// addr; safe for concurrent use.
 type connFailure struct {
 	addr   string
 	logger *slog.Logger
-	err    atomic.Pointer[error]
-	logged atomic.Pointer[string] // the last cause logged; nil after a success
+	cause  atomic.Pointer[cause]
+	logged atomic.Pointer[string] // the last cause reported; nil after a success
 }
 
-func (f *connFailure) note(err error) {
-	f.err.Store(&err)
-	msg := err.Error()
-	if old := f.logged.Swap(&msg); old == nil || *old != msg {
-		f.logger.Warn("client: cannot connect", "peer", f.addr, "err", err)
+// A cause is a noted reason for a failure, with how sure it is: a cause
+// replaces one as sure or less.
+type cause struct {
+	err  error
+	sure int // guessed, alert or known
+}
+
+const (
+	guessed = iota // the server hung up: why is a guess
+	alert          // the server's TLS alert says it
+	known          // the client's handshake says it
+)
+
+// note records err as the cause if it is at least as sure as the one
+// noted.
+func (f *connFailure) note(err error, sure int) {
+	c := &cause{err: err, sure: sure}
+	for {
+		old := f.cause.Load()
+		if old != nil && old.sure > sure || f.cause.CompareAndSwap(old, c) {
+			return
+		}
 	}
 }
 
 // clear forgets the cause once the server has answered.
-func (f *connFailure) clear() { f.err.Store(nil); f.logged.Store(nil) }
+func (f *connFailure) clear() { f.cause.Store(nil); f.logged.Store(nil) }
 
-// get returns the last cause noted, or nil.
+// get returns the cause noted, or nil.
 func (f *connFailure) get() error {
-	if p := f.err.Load(); p != nil {
-		return *p
+	if c := f.cause.Load(); c != nil {
+		return c.err
 	}
 	return nil
+}
+
+// report returns the cause noted, or nil, and logs it at Warn the first
+// time it is reported: a caller that retries without a deadline (a
+// memshard node) never sees the error, and would otherwise retry in
+// silence.
+func (f *connFailure) report() error {
+	err := f.get()
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	if old := f.logged.Swap(&msg); old == nil || *old != msg {
+		f.logger.Warn("client: cannot connect", "peer", f.addr, "err", err)
+	}
+	return err
 }
 
 // diagCreds wraps transport credentials (TLS or insecure) to note in
@@ -65,14 +96,25 @@ func newDiagCreds(cfg *tls.Config, failure *connFailure) *diagCreds {
 	if cfg == nil {
 		return &diagCreds{TransportCredentials: insecure.NewCredentials(), failure: failure}
 	}
-	if len(cfg.Certificates) == 0 && cfg.GetClientCertificate == nil {
+	if cfg.GetClientCertificate == nil {
+		// What crypto/tls does without the callback, noting why no
+		// certificate goes out: with TLS 1.3 the client's side of the
+		// handshake ends before the server refuses it, and the refusal is
+		// seldom read before the connection closes.
 		cfg = cfg.Clone()
-		cfg.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
-			// TLS 1.3: the client's side of the handshake ends before the
-			// server checks the client's certificate; its refusal comes
-			// next, and is seldom read before the connection closes.
-			failure.note(errors.New("the server requires a client certificate, and none is configured"))
-			return new(tls.Certificate), nil // none: as without the callback
+		certs := cfg.Certificates
+		cfg.GetClientCertificate = func(cri *tls.CertificateRequestInfo) (*tls.Certificate, error) {
+			for i := range certs {
+				if cri.SupportsCertificate(&certs[i]) == nil {
+					return &certs[i], nil
+				}
+			}
+			if len(certs) == 0 {
+				failure.note(errors.New("the server requires a client certificate, and none is configured"), known)
+			} else {
+				failure.note(errors.New("the server requires a client certificate signed by a CA it trusts, and the client's is not"), known)
+			}
+			return new(tls.Certificate), nil // none
 		}
 	}
 	return &diagCreds{TransportCredentials: credentials.NewTLS(cfg), tls: true, failure: failure}
@@ -81,7 +123,7 @@ func newDiagCreds(cfg *tls.Config, failure *connFailure) *diagCreds {
 func (d *diagCreds) ClientHandshake(ctx context.Context, authority string, raw net.Conn) (net.Conn, credentials.AuthInfo, error) {
 	conn, info, err := d.TransportCredentials.ClientHandshake(ctx, authority, raw)
 	if err != nil {
-		d.failure.note(fmt.Errorf("TLS handshake: %w", err))
+		d.failure.note(fmt.Errorf("TLS handshake: %w", err), known)
 		return conn, info, err
 	}
 	return &diagConn{Conn: conn, creds: d}, info, nil
@@ -92,7 +134,7 @@ func (d *diagCreds) Clone() credentials.TransportCredentials {
 }
 
 // diagConn notes why a connection ended before the server's first byte:
-// after a TLS handshake, the server's refusal of the client's
+// after a TLS handshake, most likely the server's refusal of the client's
 // certificate; in plaintext, a TLS server hanging up on a client that
 // does not speak TLS.
 type diagConn struct {
@@ -107,12 +149,30 @@ func (c *diagConn) Read(b []byte) (int, error) {
 		c.read.Store(true)
 		c.creds.failure.clear()
 	}
-	if err != nil && n == 0 && !c.read.Load() && c.creds.failure.get() == nil {
-		if c.creds.tls {
-			c.creds.failure.note(fmt.Errorf("the server refused the connection: %w", err))
-		} else {
-			c.creds.failure.note(fmt.Errorf("the server hung up before answering: %w (it may require TLS)", err))
-		}
+	if err != nil && n == 0 {
+		c.failed(err)
 	}
 	return n, err
+}
+
+func (c *diagConn) Write(b []byte) (int, error) {
+	n, err := c.Conn.Write(b)
+	if err != nil {
+		c.failed(err)
+	}
+	return n, err
+}
+
+// failed notes err if no byte came from the server yet.
+func (c *diagConn) failed(err error) {
+	var oe *net.OpError // crypto/tls reports the peer's alert as a "remote error"
+	switch {
+	case c.read.Load():
+	case !c.creds.tls:
+		c.creds.failure.note(fmt.Errorf("the server hung up before answering: %w (it may require TLS)", err), guessed)
+	case errors.As(err, &oe) && oe.Op == "remote error":
+		c.creds.failure.note(fmt.Errorf("the server refused the connection: %w", err), alert)
+	default:
+		c.creds.failure.note(fmt.Errorf("the server closed the connection after the TLS handshake, before answering (did it refuse the client's certificate?): %w", err), guessed)
+	}
 }
