@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -209,5 +210,31 @@ func TestTLSTransport_HandshakesDoNotWedgeTheListener(t *testing.T) {
 	held[0].SetReadDeadline(time.Now().Add(30 * time.Second))
 	if _, err := io.Copy(io.Discard, held[0]); err != nil {
 		t.Errorf("the silent connection: %v, want b to close it", err)
+	}
+}
+
+// Config.Validate refuses a RaftTLS that cannot secure both directions,
+// and one beside a replacement Transport, which it would not apply to.
+func TestConfig_RaftTLSValidation(t *testing.T) {
+	good := raftTLSConfig(t, clienttest.NewPKI(t), "n1")
+	noCert, noCA := good.Clone(), good.Clone()
+	noCert.Certificates = nil
+	noCA.RootCAs = nil
+	_, inmem := raft.NewInmemTransport("n1")
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+		want string
+	}{
+		{"no certificate", Config{RaftAddr: "127.0.0.1:0", RaftTLS: noCert}, "needs this node's certificate"},
+		{"no CA", Config{RaftAddr: "127.0.0.1:0", RaftTLS: noCA}, "needs the CA"},
+		{"beside Transport", Config{Transport: inmem, RaftTLS: good}, "TCP transport only"},
+		{"good", Config{RaftAddr: "127.0.0.1:0", RaftTLS: good}, ""},
+	} {
+		tc.cfg.ID, tc.cfg.Zone, tc.cfg.DataDir = "n1", "a", t.TempDir()
+		err := tc.cfg.Validate()
+		if tc.want == "" && err != nil || tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)) {
+			t.Errorf("%s: Validate = %v, want %q", tc.name, err, tc.want)
+		}
 	}
 }
