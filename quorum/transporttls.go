@@ -33,7 +33,8 @@ type raftTLS struct {
 // both directions.
 func validateRaftTLS(c *tls.Config) error {
 	switch {
-	case len(c.Certificates) == 0 && c.GetCertificate == nil:
+	case len(c.Certificates) == 0:
+		// Not GetCertificate: the same certificate goes out when dialling.
 		return errors.New("quorum: raft TLS needs this node's certificate (Certificates)")
 	case c.RootCAs == nil:
 		return errors.New("quorum: raft TLS needs the CA that signed the nodes' certificates (RootCAs)")
