@@ -15,11 +15,7 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/backoff"
-	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/connectivity"
-	"google.golang.org/grpc/credentials"
-	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/status"
 
 	"github.com/quorumlog/quorumlog/api/quorumlogpb"
 )
@@ -111,8 +107,8 @@ func (cfg *Config) Validate() error {
 type Client struct {
 	cfg     Config
 	logger  *slog.Logger
-	dialOps []grpc.DialOption
-	slots   chan struct{} // in-flight stream appends; see Config.MaxInFlight
+	dialOps []grpc.DialOption // after the credentials, which are per conn (conndiag.go)
+	slots   chan struct{}     // in-flight stream appends; see Config.MaxInFlight
 
 	wg sync.WaitGroup // append stream goroutines; Add only under mu while !closed
 
@@ -134,6 +130,7 @@ type conn struct {
 	cc      *grpc.ClientConn
 	log     quorumlogpb.LogServiceClient
 	cluster quorumlogpb.ClusterServiceClient
+	failure connFailure // why connecting last failed (conndiag.go)
 
 	// maxMessage is the largest request the node accepts, once asked
 	// (appendsize.go): 0 not asked since the stream last opened, -1 the
@@ -170,12 +167,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		conns:   make(map[string]*conn),
 		streams: make(map[*appendStream]struct{}),
 	}
-	creds := insecure.NewCredentials()
-	if cfg.TLS != nil {
-		creds = credentials.NewTLS(cfg.TLS)
-	}
 	c.dialOps = append([]grpc.DialOption{
-		grpc.WithTransportCredentials(creds),
 		grpc.WithContextDialer(dialer(nil)), // SO_REUSEADDR (dial.go)
 		// A cluster's --max-record-bytes may exceed gRPC's default 4 MiB
 		// message, and a record it accepted must read back: the servers bound
@@ -246,16 +238,16 @@ func (c *Client) conn(addr string) (*conn, error) {
 	if cn := c.conns[addr]; cn != nil {
 		return cn, nil
 	}
-	cc, err := grpc.NewClient(addr, c.dialOps...)
+	cn := &conn{addr: addr}
+	cn.failure.addr, cn.failure.logger = addr, c.logger
+	creds := newDiagCreds(c.cfg.TLS, &cn.failure)
+	cc, err := grpc.NewClient(addr, append([]grpc.DialOption{grpc.WithTransportCredentials(creds)}, c.dialOps...)...)
 	if err != nil {
 		return nil, fmt.Errorf("%w: endpoint %q: %w", ErrInvalidArgument, addr, err)
 	}
-	cn := &conn{
-		addr:    addr,
-		cc:      cc,
-		log:     quorumlogpb.NewLogServiceClient(cc),
-		cluster: quorumlogpb.NewClusterServiceClient(cc),
-	}
+	cn.cc = cc
+	cn.log = quorumlogpb.NewLogServiceClient(cc)
+	cn.cluster = quorumlogpb.NewClusterServiceClient(cc)
 	c.conns[addr] = cn
 	return cn, nil
 }
@@ -273,27 +265,20 @@ func (c *Client) ready(ctx context.Context, cn *conn) error {
 		case connectivity.Idle:
 			cn.cc.Connect()
 		case connectivity.TransientFailure:
-			return &notSentError{fmt.Errorf("%s: cannot connect%s", cn.addr, connectError(ctx, cn))}
+			if why := cn.failure.report(); why != nil {
+				return &notSentError{fmt.Errorf("%s: cannot connect: %w", cn.addr, why)}
+			}
+			return &notSentError{fmt.Errorf("%s: cannot connect", cn.addr)}
 		case connectivity.Shutdown:
 			return &notSentError{ErrClosed}
 		}
 		if !cn.cc.WaitForStateChange(ctx, s) {
+			if why := cn.failure.report(); why != nil {
+				return &notSentError{fmt.Errorf("%s: connect: %w (last attempt: %w)", cn.addr, ctx.Err(), why)}
+			}
 			return &notSentError{fmt.Errorf("%s: connect: %w", cn.addr, ctx.Err())}
 		}
 	}
-}
-
-// connectError returns ": " and why cn's last connection attempt failed
-// (refused, a TLS handshake that failed, ...), or "" if gRPC does not say.
-// gRPC keeps that reason only for the RPCs it fails: so it asks for one, a
-// Status, which fails at once on a connection in transient failure (and is
-// harmless if the connection has just come back).
-func connectError(ctx context.Context, cn *conn) string {
-	_, err := cn.cluster.Status(ctx, &quorumlogpb.StatusRequest{})
-	if st, ok := status.FromError(err); ok && st.Code() == codes.Unavailable && st.Message() != "" {
-		return ": " + st.Message()
-	}
-	return ""
 }
 
 // sleep waits the backoff of the given retry (1, 2, …) or until ctx ends.

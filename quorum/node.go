@@ -150,13 +150,17 @@ func (n *Node) open() error {
 	if n.cfg.Transport != nil {
 		n.trans = n.cfg.Transport
 	} else {
+		var rt *raftTLS // nil: plaintext
+		if n.cfg.RaftTLS != nil {
+			rt = newRaftTLS(n.cfg.RaftTLS)
+		}
 		t, err := newTCPTransport(n.cfg.RaftAddr, &raft.NetworkTransportConfig{
 			MaxPool: 4,
 			Timeout: 10 * time.Second,
 			Logger:  newHCLog(n.logger),
 			// Pipelined replication, made safe by tcpTransport.
 			MaxRPCsInFlight: maxRPCsInFlight,
-		})
+		}, rt)
 		if err != nil {
 			return fmt.Errorf("raft transport on %s: %w", n.cfg.RaftAddr, err)
 		}

@@ -21,12 +21,12 @@ func TestPipelinedTransport_ARefusedAppendDoesNotWedgeThePipeline(t *testing.T) 
 	const refused = 4 // the request the follower refuses
 	quiet := hclog.NewNullLogger()
 	for _, inFlight := range []int{2, maxRPCsInFlight} {
-		leader, err := newTCPTransport("127.0.0.1:0", &raft.NetworkTransportConfig{MaxPool: 2, Timeout: 10 * time.Second, MaxRPCsInFlight: inFlight, Logger: quiet})
+		leader, err := newTCPTransport("127.0.0.1:0", &raft.NetworkTransportConfig{MaxPool: 2, Timeout: 10 * time.Second, MaxRPCsInFlight: inFlight, Logger: quiet}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer leader.Close()
-		follower, err := newTCPTransport("127.0.0.1:0", &raft.NetworkTransportConfig{MaxPool: 2, Timeout: 10 * time.Second, Logger: quiet})
+		follower, err := newTCPTransport("127.0.0.1:0", &raft.NetworkTransportConfig{MaxPool: 2, Timeout: 10 * time.Second, Logger: quiet}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

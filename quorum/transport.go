@@ -22,8 +22,9 @@ type tcpTransport struct {
 // dials from addr's IP. raft's own dials from whatever source the kernel
 // picks: for nodes on one host's loopback addresses (127.0.0.1, .2, .3 as
 // zones), 127.0.0.1 for every one of them, so a peer, a firewall rule or a
-// packet capture could not tell the nodes' raft traffic apart.
-func newTCPTransport(addr string, cfg *raft.NetworkTransportConfig) (*tcpTransport, error) {
+// packet capture could not tell the nodes' raft traffic apart. With rt
+// (from Config.RaftTLS) every connection, both ways, is mutual TLS.
+func newTCPTransport(addr string, cfg *raft.NetworkTransportConfig, rt *raftTLS) (*tcpTransport, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
@@ -33,7 +34,7 @@ func newTCPTransport(addr string, cfg *raft.NetworkTransportConfig) (*tcpTranspo
 		ln.Close()
 		return nil, fmt.Errorf("%s is not an address peers can reach: give the node's own IP", addr)
 	}
-	s := &tcpStreamLayer{ln: ln, local: &net.TCPAddr{IP: bound.IP}, stop: make(chan struct{})}
+	s := &tcpStreamLayer{ln: ln, local: &net.TCPAddr{IP: bound.IP}, tls: rt, stop: make(chan struct{})}
 	cfg.Stream = s
 	return &tcpTransport{NetworkTransport: raft.NewNetworkTransportWithConfig(cfg), stream: s}, nil
 }
@@ -41,10 +42,12 @@ func newTCPTransport(addr string, cfg *raft.NetworkTransportConfig) (*tcpTranspo
 // refusedRetry is how often Dial tries a peer that refused again.
 const refusedRetry = 25 * time.Millisecond
 
-// tcpStreamLayer is a raft.StreamLayer over TCP that dials from local.
+// tcpStreamLayer is a raft.StreamLayer over TCP that dials from local,
+// over TLS if tls is set.
 type tcpStreamLayer struct {
 	ln       net.Listener
 	local    *net.TCPAddr
+	tls      *raftTLS      // nil: plaintext
 	stop     chan struct{} // closed by stopRetrying
 	stopOnce sync.Once
 }
@@ -55,12 +58,17 @@ type tcpStreamLayer struct {
 // few seconds down, the peer would get no entries for as long again,
 // though heartbeats resume at once. So Dial tries a refusing peer again
 // every refusedRetry until timeout, as a dial into a partition waits for
-// its answer, and the peer gets its entries once it listens again.
+// its answer, and the peer gets its entries once it listens again. With
+// TLS the handshake is done here, within the same timeout, so that a peer
+// whose certificate fails fails the dial.
 func (s *tcpStreamLayer) Dial(address raft.ServerAddress, timeout time.Duration) (net.Conn, error) {
 	deadline := time.Now().Add(timeout)
 	for {
 		d := net.Dialer{Deadline: deadline, LocalAddr: s.local, Control: reuseAddr}
 		c, err := d.Dial("tcp", string(address))
+		if err == nil && s.tls != nil {
+			return s.tls.dial(c, string(address), deadline)
+		}
 		if err == nil || !errors.Is(err, syscall.ECONNREFUSED) || time.Until(deadline) < refusedRetry {
 			return c, err
 		}
@@ -94,6 +102,15 @@ func reuseAddr(_, _ string, c syscall.RawConn) error {
 // in Dial.
 func (s *tcpStreamLayer) stopRetrying() { s.stopOnce.Do(func() { close(s.stop) }) }
 
-func (s *tcpStreamLayer) Accept() (net.Conn, error) { return s.ln.Accept() }
-func (s *tcpStreamLayer) Close() error              { s.stopRetrying(); return s.ln.Close() }
-func (s *tcpStreamLayer) Addr() net.Addr            { return s.ln.Addr() }
+// Accept returns the next connection; with TLS, its handshake is left to
+// its first Read or Write (transporttls.go).
+func (s *tcpStreamLayer) Accept() (net.Conn, error) {
+	c, err := s.ln.Accept()
+	if err != nil || s.tls == nil {
+		return c, err
+	}
+	return s.tls.accept(c), nil
+}
+
+func (s *tcpStreamLayer) Close() error   { s.stopRetrying(); return s.ln.Close() }
+func (s *tcpStreamLayer) Addr() net.Addr { return s.ln.Addr() }

@@ -17,7 +17,7 @@ import (
 // address is refused: peers could not reach it.
 func TestTCPTransport_DialsFromItsOwnAddress(t *testing.T) {
 	cfg := &raft.NetworkTransportConfig{MaxPool: 1, Timeout: time.Second}
-	a, err := newTCPTransport("127.0.0.2:0", cfg)
+	a, err := newTCPTransport("127.0.0.2:0", cfg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +56,7 @@ func TestTCPTransport_DialsFromItsOwnAddress(t *testing.T) {
 		t.Errorf("transport advertises %q, want 127.0.0.2:port", got)
 	}
 
-	if tr, err := newTCPTransport("0.0.0.0:0", &raft.NetworkTransportConfig{MaxPool: 1, Timeout: time.Second}); err == nil {
+	if tr, err := newTCPTransport("0.0.0.0:0", &raft.NetworkTransportConfig{MaxPool: 1, Timeout: time.Second}, nil); err == nil {
 		tr.Close()
 		t.Error("a transport on 0.0.0.0 was made; want an error: peers cannot reach that address")
 	}
@@ -67,7 +67,7 @@ func TestTCPTransport_DialsFromItsOwnAddress(t *testing.T) {
 // after failed AppendEntries does not grow while the peer is down; once
 // the node closes, a dial gives up at once.
 func TestTCPStreamLayer_DialWaitsForARefusingPeer(t *testing.T) {
-	tr, err := newTCPTransport("127.0.0.1:0", &raft.NetworkTransportConfig{MaxPool: 1, Timeout: time.Second})
+	tr, err := newTCPTransport("127.0.0.1:0", &raft.NetworkTransportConfig{MaxPool: 1, Timeout: time.Second}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -54,6 +54,7 @@ type env struct {
 	stderr    io.Writer
 	endpoints string
 	timeout   time.Duration
+	tls       tlsFiles
 	cmd       *command
 }
 
@@ -108,10 +109,11 @@ func (e *env) globalFlags(fs *flag.FlagSet) {
 	}
 	fs.StringVar(&e.endpoints, "endpoints", endpoints, "comma-separated gRPC `addresses` of cluster members")
 	fs.DurationVar(&e.timeout, "timeout", timeout, "time limit of each operation (not of read --follow or bench); 0 for none")
+	e.tls.register(fs)
 }
 
 func (e *env) mainUsage(w io.Writer) {
-	fmt.Fprintln(w, "usage: logctl [--endpoints A,B,C] [--timeout D] COMMAND [ARGS]")
+	fmt.Fprintln(w, "usage: logctl [--endpoints A,B,C] [--timeout D] [--tls-ca-file F [--tls-cert-file F --tls-key-file F]] COMMAND [ARGS]")
 	fmt.Fprintln(w, "\ncommands:")
 	for _, cmd := range commands {
 		summary, _, _ := strings.Cut(cmd.summary, "\n")
@@ -199,7 +201,11 @@ func (e *env) client(mod ...func(*client.Config)) (*client.Client, error) {
 			eps = append(eps, ep)
 		}
 	}
-	cfg := client.Config{Endpoints: eps}
+	tlsCfg, err := e.tls.load()
+	if err != nil {
+		return nil, err
+	}
+	cfg := client.Config{Endpoints: eps, TLS: tlsCfg}
 	for _, f := range mod {
 		f(&cfg)
 	}

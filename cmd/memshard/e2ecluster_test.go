@@ -7,6 +7,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"strconv"
@@ -18,6 +19,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/quorumlog/quorumlog/client"
+	"github.com/quorumlog/quorumlog/client/clienttest"
 	"github.com/quorumlog/quorumlog/cmd/internal/proctest"
 	"github.com/quorumlog/quorumlog/examples/memshard/shard"
 )
@@ -60,6 +62,10 @@ type envOptions struct {
 	// nodes, one each (default 127.0.0.1): distinct ones let
 	// proctest.Partition cut one node off.
 	logHosts, shardHosts []string
+	// logPKI, if set, turns TLS on in the log cluster (each node a
+	// certificate of its own from it); the test's log client and the
+	// memshard nodes (--log-tls-*) present client certificates of it.
+	logPKI *clienttest.PKI
 }
 
 // hostOf returns hosts[i], or 127.0.0.1.
@@ -121,13 +127,27 @@ func newEnv(t *testing.T, opts envOptions) *env {
 			"--grpc-addr", qa[i], "--raft-addr", qa[3+i], "--log-level", "warn",
 			"--bootstrap", strings.Join(peers, ","),
 		}
+		if opts.logPKI != nil {
+			cert, key := opts.logPKI.Issue(t, id)
+			args = append(args, "--tls-ca-file", opts.logPKI.CAFile, "--tls-cert-file", cert, "--tls-key-file", key)
+		}
 		e.logNodes = append(e.logNodes, proctest.New(t, "quorumlogd "+id, qbin, append(args, opts.logFlags...)...))
 	}
 	for _, p := range e.logNodes {
 		p.Start(t)
 	}
+	var logTLS *tls.Config
+	var shardTLSFlags []string // memshard's --log-tls-*
+	if opts.logPKI != nil {
+		cert, key := opts.logPKI.Issue(t, "memshard")
+		shardTLSFlags = []string{"--log-tls-ca-file", opts.logPKI.CAFile, "--log-tls-cert-file", cert, "--log-tls-key-file", key}
+		var err error
+		if logTLS, err = client.LoadTLS(opts.logPKI.CAFile, cert, key); err != nil {
+			t.Fatal(err)
+		}
+	}
 	cl, err := client.New(t.Context(), client.Config{
-		Endpoints: grpcAddrs, DialTimeout: 2 * time.Second,
+		TLS: logTLS, Endpoints: grpcAddrs, DialTimeout: 2 * time.Second,
 		RetryBackoff: 5 * time.Millisecond, MaxRetryBackoff: 200 * time.Millisecond,
 	})
 	if err != nil {
@@ -146,6 +166,7 @@ func newEnv(t *testing.T, opts envOptions) *env {
 		args := []string{"--id", id, "--addr", e.addrs[i], "--log-endpoints", e.logAddrs,
 			"--shard", shardLog, "--lease", opts.lease.String(), "--node-timeout", "1s", "--log-level", "info"}
 		args = append(args, opts.snapshots...)
+		args = append(args, shardTLSFlags...)
 		args = append(args, opts.shard...)
 		e.nodes = append(e.nodes, proctest.New(t, "memshard "+id, mbin, args...))
 	}

@@ -68,7 +68,12 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	standalone := fs.Bool("standalone", false, "no log: in-memory only (tests, comparisons)")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	debugAddr := fs.String("debug-addr", "", "if set, serve Go's pprof profiles over HTTP on this address")
+	logTLS := addLogTLSFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	logTLSConfig, err := logTLS.load()
+	if err != nil {
 		return err
 	}
 	var level slog.Level
@@ -129,7 +134,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		// The log is dialled from the IP this node serves on: the log
 		// nodes (and firewalls) see the shard node's traffic come from its
 		// own address, as QuorumLog's nodes dial each other from theirs.
-		c, err := client.New(ctx, client.Config{Endpoints: splitList(*endpoints), Logger: logger,
+		c, err := client.New(ctx, client.Config{Endpoints: splitList(*endpoints), Logger: logger, TLS: logTLSConfig,
 			DialOptions: []grpc.DialOption{client.DialFrom(lis.Addr().(*net.TCPAddr).IP)}})
 		if err != nil {
 			lis.Close()

@@ -41,7 +41,12 @@ func runSnapshot(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	storeFlags := addSnapshotStoreFlags(fs, "directory of the shard's snapshots, shared with the nodes (created if missing)")
 	trim := fs.Bool("trim", true, "trim the shard log through the snapshot's ID once the snapshot is stored and reads back")
 	every := fs.Duration("every", 0, "keep running and take a snapshot at this interval (0: take one and exit)")
+	logTLS := addLogTLSFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	logTLSConfig, err := logTLS.load()
+	if err != nil {
 		return err
 	}
 	if *every < 0 {
@@ -54,7 +59,7 @@ func runSnapshot(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if store == nil {
 		return usageError{errors.New("--snapshot-dir or --snapshot-s3 is required")}
 	}
-	c, err := client.New(ctx, client.Config{Endpoints: splitList(*endpoints)})
+	c, err := client.New(ctx, client.Config{Endpoints: splitList(*endpoints), TLS: logTLSConfig})
 	if err != nil {
 		return err
 	}

@@ -26,6 +26,8 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	logLevel := fs.String("log-level", "warn", "debug, info, warn or error")
 	debugAddr := fs.String("debug-addr", "", "if set, serve Prometheus metrics (/metrics, a node label per node) and Go's pprof profiles (/debug/pprof/) of all three nodes over HTTP on this address")
 	basePort := fs.Int("base-port", 7100, "gRPC ports are base+1..base+3, raft ports base+101..base+103")
+	var tf tlsFlags // as a node's; one certificate serves the three
+	tf.register(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -68,6 +70,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			raftAddr:  fmt.Sprintf("127.0.0.1:%d", *basePort+101+i),
 			bootstrap: bootstrap, logStore: *logStore, maxRecordBytes: server.DefaultMaxRecordBytes,
 			raftLogBytes: quorum.DefaultRaftLogBytes, maxSyncDuration: quorum.DefaultMaxSyncDuration,
+			tls: tf,
 		}
 		if f.logStore == "" {
 			f.logStore = quorum.DefaultLogStore
@@ -86,7 +89,11 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		fmt.Fprintf(stdout, "node %s  zone %s  grpc %s  raft %s  data %s\n", f.id, z, f.grpcAddr, f.raftAddr, f.dataDir)
 	}
 	fmt.Fprintf(stdout, "QuorumLog dev cluster up; data under %s\n", *dataDir)
-	fmt.Fprintf(stdout, "try: logctl --endpoints %s status\n", strings.Join(endpoints, ","))
+	tlsArgs := ""
+	if tf.certFile != "" {
+		tlsArgs = fmt.Sprintf(" --tls-ca-file %s --tls-cert-file CERT --tls-key-file KEY", tf.caFile)
+	}
+	fmt.Fprintf(stdout, "try: logctl --endpoints %s%s status\n", strings.Join(endpoints, ","), tlsArgs)
 	<-ctx.Done()
 	fmt.Fprintln(stdout, "shutting down")
 	return nil

@@ -7,6 +7,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +19,7 @@ import (
 	"time"
 
 	"github.com/quorumlog/quorumlog/client"
+	"github.com/quorumlog/quorumlog/client/clienttest"
 	"github.com/quorumlog/quorumlog/cmd/internal/proctest"
 )
 
@@ -33,6 +35,9 @@ type clusterOptions struct {
 	raftLogBytes      int64    // --raft-log-bytes; 0 for the default
 	allowZoneMajority bool
 	extraArgs         []string // more flags for every node
+	// pki, if set, turns TLS on: every node gets a certificate of its own
+	// from it (--tls-*), and the test's clients present one too.
+	pki *clienttest.PKI
 }
 
 // node is one quorumlogd subprocess and what it needs to restart.
@@ -54,6 +59,10 @@ type cluster struct {
 	opts  clusterOptions
 	nodes []*node
 	probe *client.Client // for StatusOf; knows every node
+	// tls is what the test's clients connect with: nil, or a client
+	// certificate of opts.pki (tlsFiles are its files, for logctl).
+	tls      *tls.Config
+	tlsFiles []string
 }
 
 // newCluster starts a bootstrapped cluster and waits until it has a leader
@@ -100,7 +109,15 @@ func prepareCluster(t *testing.T, opts clusterOptions) *cluster {
 	for _, nd := range c.nodes {
 		nd.args = append(c.nodeArgs(nd), "--bootstrap", bootstrap)
 	}
-	probe, err := client.New(t.Context(), client.Config{Endpoints: c.grpcAddrs(), DialTimeout: time.Second})
+	if opts.pki != nil {
+		cert, key := opts.pki.Issue(t, "test-client")
+		c.tlsFiles = []string{"--tls-ca-file", opts.pki.CAFile, "--tls-cert-file", cert, "--tls-key-file", key}
+		var err error
+		if c.tls, err = client.LoadTLS(opts.pki.CAFile, cert, key); err != nil {
+			t.Fatal(err)
+		}
+	}
+	probe, err := client.New(t.Context(), client.Config{Endpoints: c.grpcAddrs(), DialTimeout: time.Second, TLS: c.tls})
 	if err != nil {
 		t.Fatalf("client.New: %v", err)
 	}
@@ -126,6 +143,10 @@ func (c *cluster) nodeArgs(nd *node) []string {
 	}
 	if c.opts.allowZoneMajority {
 		args = append(args, "--allow-zone-majority")
+	}
+	if c.opts.pki != nil {
+		cert, key := c.opts.pki.Issue(c.t, nd.id)
+		args = append(args, "--tls-ca-file", c.opts.pki.CAFile, "--tls-cert-file", cert, "--tls-key-file", key)
 	}
 	return append(args, c.opts.extraArgs...)
 }
@@ -283,19 +304,22 @@ func (c *cluster) waitReady() {
 // client returns a client of every node, closed in t.Cleanup.
 func (c *cluster) client() *client.Client {
 	c.t.Helper()
-	return newTestClient(c.t, c.grpcAddrs()...)
+	return newTestClient(c.t, c.tls, c.grpcAddrs()...)
 }
 
 // nodeClient returns a client of node i alone: its reads and Describes are
 // served by node i (serializable unless Linearizable is asked for).
 func (c *cluster) nodeClient(i int) *client.Client {
 	c.t.Helper()
-	return newTestClient(c.t, c.nodes[i].grpcAddr)
+	return newTestClient(c.t, c.tls, c.nodes[i].grpcAddr)
 }
 
-func newTestClient(t *testing.T, endpoints ...string) *client.Client {
+// newTestClient returns a client of endpoints, over TLS with tlsCfg if it
+// is set, closed in t.Cleanup.
+func newTestClient(t *testing.T, tlsCfg *tls.Config, endpoints ...string) *client.Client {
 	t.Helper()
 	cl, err := client.New(t.Context(), client.Config{
+		TLS:             tlsCfg,
 		Endpoints:       endpoints,
 		DialTimeout:     2 * time.Second,
 		RetryBackoff:    5 * time.Millisecond,

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -14,6 +15,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/keepalive"
 
 	"github.com/quorumlog/quorumlog/quorum"
@@ -26,7 +29,7 @@ type usageError struct{ error }
 const usage = `Usage:
   quorumlogd --id ID --zone ZONE --data-dir DIR --grpc-addr HOST:PORT --raft-addr HOST:PORT
              [--bootstrap ID=RAFTADDR@ZONE,...] [--join GRPCADDR] [flags]
-  quorumlogd dev [--data-dir DIR] [--raft-log-store bolt|wal] [--debug-addr HOST:PORT]
+  quorumlogd dev [--data-dir DIR] [--raft-log-store bolt|wal] [--debug-addr HOST:PORT] [--tls-* ...]
 
 Runs one QuorumLog node. The first start of a new cluster names its voters
 with --bootstrap on every one of them (the list is ignored once the data dir
@@ -36,6 +39,12 @@ once it sees its removal, or, if it was down then, once the leader tells it
 after its restart. Raft and node-to-node calls leave from the IPs of
 --raft-addr and --grpc-addr. "dev" runs a local three-node cluster (zones a, b, c) in one
 process on 127.0.0.1: gRPC ports 7101-7103, raft ports 7201-7203.
+
+With --tls-cert-file, --tls-key-file and --tls-ca-file, the gRPC port
+serves TLS only and requires client certificates signed by the CA (unless
+--tls-client-auth=false), and raft and the calls between nodes use mutual
+TLS with the node's certificate. "dev" takes the same four flags (one
+certificate for its three nodes, naming 127.0.0.1).
 
 With --debug-addr, an HTTP server there serves Prometheus metrics at
 /metrics (quorumlog_*, raft_*, go_*, process_*; in dev, quorumlog_* carry a
@@ -53,6 +62,7 @@ type nodeFlags struct {
 	raftLogBytes                          int64
 	maxSyncDuration                       time.Duration
 	allowZoneMajority                     bool
+	tls                                   tlsFlags
 }
 
 func (f *nodeFlags) register(fs *flag.FlagSet) {
@@ -70,6 +80,7 @@ func (f *nodeFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.allowZoneMajority, "allow-zone-majority", false, "accept voter sets in which one zone holds a majority (status then warns)")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&f.debugAddr, "debug-addr", "", "if set, serve Prometheus metrics (/metrics) and Go's pprof profiles (/debug/pprof/) over HTTP on this address")
+	f.tls.register(fs)
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -157,10 +168,19 @@ func startNode(ctx context.Context, f nodeFlags, logger *slog.Logger, reg promet
 	case f.maxRecordBytes <= 0 || f.maxRecordBytes > server.MaxRecordBytesLimit:
 		return nil, usageError{fmt.Errorf("--max-record-bytes must be between 1 and %d (32 MiB): an append is one raft entry, and the raft log reads back entries of at most 64 MiB", server.MaxRecordBytesLimit)}
 	}
+	nt, err := f.tls.load()
+	if err != nil {
+		return nil, err
+	}
 	cfg := quorum.Config{
 		ID: f.id, Zone: f.zone, DataDir: f.dataDir, RaftAddr: f.raftAddr, GRPCAddr: f.grpcAddr,
 		LogStore: f.logStore, AllowZoneMajority: f.allowZoneMajority, Logger: logger, Metrics: reg,
 		RaftLogBytes: f.raftLogBytes, MaxSyncDuration: f.maxSyncDuration,
+	}
+	var peerTLS *tls.Config
+	creds := insecure.NewCredentials()
+	if nt != nil {
+		cfg.RaftTLS, peerTLS, creds = nt.raft, nt.peer, credentials.NewTLS(nt.grpcServer)
 	}
 	if f.bootstrap != "" {
 		peers, err := quorum.ParsePeers(f.bootstrap)
@@ -200,13 +220,14 @@ func startNode(ctx context.Context, f nodeFlags, logger *slog.Logger, reg promet
 		return nil, err
 	}
 	svc, err := server.New(server.Config{Node: node, MaxRecordBytes: f.maxRecordBytes, Logger: logger, Metrics: reg,
-		DialFrom: lis.Addr().(*net.TCPAddr).IP})
+		DialFrom: lis.Addr().(*net.TCPAddr).IP, PeerTLS: peerTLS})
 	if err != nil {
 		lis.Close()
 		node.Close()
 		return nil, err
 	}
 	g := grpc.NewServer(
+		grpc.Creds(creds),
 		grpc.MaxRecvMsgSize(svc.MaxMessageBytes()),
 		grpc.ChainUnaryInterceptor(svc.UnaryInterceptor()),
 		grpc.ChainStreamInterceptor(svc.StreamInterceptor()),
@@ -216,7 +237,8 @@ func startNode(ctx context.Context, f nodeFlags, logger *slog.Logger, reg promet
 	served.Store(g)
 	rn := &runningNode{node: node, svc: svc, grpc: g, served: make(chan error, 1)}
 	go func() { rn.served <- g.Serve(lis) }()
-	logger.Info("serving", "node", f.id, "zone", f.zone, "grpc_addr", f.grpcAddr, "raft_addr", f.raftAddr, "raft_log_store", cfg.LogStore)
+	logger.Info("serving", "node", f.id, "zone", f.zone, "grpc_addr", f.grpcAddr, "raft_addr", f.raftAddr, "raft_log_store", cfg.LogStore,
+		"tls", nt != nil, "tls_client_auth", nt != nil && f.tls.clientAuth)
 	if f.join != "" {
 		if err := svc.JoinCluster(ctx, f.join, f.allowZoneMajority); err != nil {
 			rn.stop()

@@ -2,11 +2,13 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"net"
 	"sync"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 
 	pb "github.com/quorumlog/quorumlog/api/quorumlogpb"
@@ -23,10 +25,15 @@ type peerConns struct {
 }
 
 // newPeerConns returns connections that dial from the local IP from, if
-// it is set (client.DialFrom, which also sets SO_REUSEADDR).
-func newPeerConns(from net.IP) *peerConns {
+// it is set (client.DialFrom, which also sets SO_REUSEADDR), over TLS with
+// tlsCfg if it is set (Config.PeerTLS).
+func newPeerConns(from net.IP, tlsCfg *tls.Config) *peerConns {
 	p := &peerConns{conns: make(map[string]*grpc.ClientConn)}
-	p.opts = []grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials()), client.DialFrom(from)}
+	creds := insecure.NewCredentials()
+	if tlsCfg != nil {
+		creds = credentials.NewTLS(tlsCfg.Clone()) // it keeps the config; so may the caller
+	}
+	p.opts = []grpc.DialOption{grpc.WithTransportCredentials(creds), client.DialFrom(from)}
 	return p
 }
 

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -54,6 +55,11 @@ type Config struct {
 	// the node as its raft traffic does. Nil or unspecified: the kernel
 	// picks.
 	DialFrom net.IP
+	// PeerTLS, if set, secures those calls: the other nodes' certificates
+	// are verified against PeerTLS.RootCAs, and PeerTLS.Certificates (the
+	// node's own) is presented to them. Nil: plaintext, as the nodes' gRPC
+	// port must then be.
+	PeerTLS *tls.Config
 }
 
 // Service implements LogService and ClusterService. Create it with New,
@@ -98,7 +104,7 @@ func New(cfg Config) (*Service, error) {
 	}
 	s := &Service{
 		node: cfg.Node, max: cfg.MaxRecordBytes, logger: cfg.Logger,
-		peers: newPeerConns(cfg.DialFrom), closing: make(chan struct{}), metrics: m,
+		peers: newPeerConns(cfg.DialFrom, cfg.PeerTLS), closing: make(chan struct{}), metrics: m,
 	}
 	s.wg.Add(1)
 	go s.removalLoop()

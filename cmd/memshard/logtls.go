@@ -1,0 +1,38 @@
+package main
+
+import (
+	"crypto/tls"
+	"errors"
+	"flag"
+	"fmt"
+
+	"github.com/quorumlog/quorumlog/client"
+)
+
+// logTLSFlags are the --log-tls-* flags of memshard and memshard
+// snapshot: how to reach a QuorumLog cluster whose nodes serve TLS. They
+// concern the log connection only, not the RESP port.
+type logTLSFlags struct{ ca, cert, key *string }
+
+func addLogTLSFlags(fs *flag.FlagSet) logTLSFlags {
+	return logTLSFlags{
+		ca:   fs.String("log-tls-ca-file", "", "reach the log over TLS, verifying its nodes against the CA certificates in this PEM file"),
+		cert: fs.String("log-tls-cert-file", "", "with --log-tls-ca-file, the client certificate (PEM) presented to log nodes that require one"),
+		key:  fs.String("log-tls-key-file", "", "the private key of --log-tls-cert-file (PEM)"),
+	}
+}
+
+// load returns client.Config.TLS: nil (plaintext) when no flag is set.
+func (f logTLSFlags) load() (*tls.Config, error) {
+	if *f.ca == "" && *f.cert == "" && *f.key == "" {
+		return nil, nil
+	}
+	cfg, err := client.LoadTLS(*f.ca, *f.cert, *f.key)
+	if errors.Is(err, client.ErrInvalidArgument) {
+		return nil, usageError{errors.New("--log-tls-ca-file is required with --log-tls-cert-file and --log-tls-key-file, which go together")}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("--log-tls-*: %w", err)
+	}
+	return cfg, nil
+}

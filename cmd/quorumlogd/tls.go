@@ -1,0 +1,104 @@
+package main
+
+// TLS of a node: the --tls-* flags, the PEM files they name, and the
+// three configurations built from them (gRPC server, raft transport,
+// calls to other nodes). All files are read once, at start: a changed
+// certificate needs a restart.
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"flag"
+	"fmt"
+
+	"github.com/quorumlog/quorumlog/client"
+)
+
+// tlsFlags are the --tls-* flags of a node.
+type tlsFlags struct {
+	certFile, keyFile, caFile string
+	clientAuth                bool
+}
+
+func (f *tlsFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.certFile, "tls-cert-file", "", "this node's certificate (PEM, intermediates after it), signed by --tls-ca-file and naming the hosts of --grpc-addr and --raft-addr; with --tls-key-file and --tls-ca-file, the gRPC port serves TLS only and raft uses mutual TLS")
+	fs.StringVar(&f.keyFile, "tls-key-file", "", "the private key of --tls-cert-file (PEM)")
+	fs.StringVar(&f.caFile, "tls-ca-file", "", "the CA certificates (PEM) that signed every node's certificate and, with --tls-client-auth, the clients'")
+	fs.BoolVar(&f.clientAuth, "tls-client-auth", true, "with TLS, require of gRPC clients a certificate signed by --tls-ca-file (false: ask clients for none, any TLS client may connect; raft between nodes is mutual TLS either way)")
+}
+
+// nodeTLS is what a node's TLS flags load to; nil means plaintext.
+type nodeTLS struct {
+	grpcServer *tls.Config // the gRPC port
+	raft       *tls.Config // quorum.Config.RaftTLS: the node's certificate and the CA
+	peer       *tls.Config // server.Config.PeerTLS: the same, as a gRPC client
+}
+
+// load reads the files f names. None set is plaintext (nil, nil); some
+// but not all is a usageError naming what is missing; a file that cannot
+// be read or parsed, a key that is not the certificate's, or a certificate
+// the CA did not sign is an error naming the file.
+func (f tlsFlags) load() (*nodeTLS, error) {
+	set := map[string]bool{"--tls-cert-file": f.certFile != "", "--tls-key-file": f.keyFile != "", "--tls-ca-file": f.caFile != ""}
+	var missing []string
+	for _, name := range []string{"--tls-cert-file", "--tls-key-file", "--tls-ca-file"} {
+		if !set[name] {
+			missing = append(missing, name)
+		}
+	}
+	switch len(missing) {
+	case 3:
+		return nil, nil
+	case 1, 2:
+		return nil, usageError{fmt.Errorf("TLS needs --tls-cert-file, --tls-key-file and --tls-ca-file together: %v missing", missing)}
+	}
+	pool, err := client.LoadCertPool(f.caFile)
+	if err != nil {
+		return nil, fmt.Errorf("--tls-ca-file: %w", err)
+	}
+	cert, err := tls.LoadX509KeyPair(f.certFile, f.keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("--tls-cert-file %s, --tls-key-file %s: %w", f.certFile, f.keyFile, err)
+	}
+	if err := verifyNodeCert(cert, pool); err != nil {
+		return nil, fmt.Errorf("--tls-cert-file %s: %w", f.certFile, err)
+	}
+	node := &tls.Config{Certificates: []tls.Certificate{cert}, RootCAs: pool, MinVersion: tls.VersionTLS12}
+	srv := node.Clone()
+	srv.RootCAs = nil
+	if f.clientAuth {
+		srv.ClientCAs, srv.ClientAuth = pool, tls.RequireAndVerifyClientCert
+	}
+	return &nodeTLS{grpcServer: srv, raft: node, peer: node.Clone()}, nil
+}
+
+// verifyNodeCert checks that the CA signed cert for both of a node's
+// roles: it serves (gRPC, raft) and it dials other nodes as a client. A
+// node whose certificate fails this would start and then fail every
+// handshake with its peers; better to say so at once.
+func verifyNodeCert(cert tls.Certificate, pool *x509.CertPool) error {
+	leaf := cert.Leaf
+	if leaf == nil {
+		var err error
+		if leaf, err = x509.ParseCertificate(cert.Certificate[0]); err != nil {
+			return err
+		}
+	}
+	inter := x509.NewCertPool()
+	for _, der := range cert.Certificate[1:] {
+		c, err := x509.ParseCertificate(der)
+		if err != nil {
+			return err
+		}
+		inter.AddCert(c)
+	}
+	for _, u := range []struct {
+		usage x509.ExtKeyUsage
+		role  string
+	}{{x509.ExtKeyUsageServerAuth, "a server"}, {x509.ExtKeyUsageClientAuth, "a client (to other nodes)"}} {
+		if _, err := leaf.Verify(x509.VerifyOptions{Roots: pool, Intermediates: inter, KeyUsages: []x509.ExtKeyUsage{u.usage}}); err != nil {
+			return fmt.Errorf("not valid under --tls-ca-file as %s: %w", u.role, err)
+		}
+	}
+	return nil
+}
