@@ -73,8 +73,10 @@ func appendExactlyOnce(t *testing.T, c *quorumtest.Cluster, log string, lastID u
 		switch {
 		case err == nil && res.Err == nil:
 			return
-		case err == nil && errors.As(res.Err, &cond) && try > 0 && cond.Actual == lastID+1:
-			return // the earlier try applied
+		case errors.As(res.Err, &cond) && try > 0 && cond.Actual == lastID+1:
+			// Propose returns an op's outcome as its error too (err ==
+			// res.Err): the earlier try applied.
+			return
 		case err != nil && try < 5:
 			t.Logf("append after ID %d: %v; proposing again", lastID, err)
 			continue
