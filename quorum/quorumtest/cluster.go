@@ -52,9 +52,9 @@ func NewCluster(t testing.TB, n int, opts Options) *Cluster {
 			LogStore: opts.LogStore, Bootstrap: peers,
 			Logger: slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: logLevel()})),
 			Tune: func(rc *raft.Config) {
-				rc.HeartbeatTimeout = 200 * time.Millisecond
-				rc.ElectionTimeout = 200 * time.Millisecond
-				rc.LeaderLeaseTimeout = 100 * time.Millisecond
+				rc.HeartbeatTimeout = 500 * time.Millisecond
+				rc.ElectionTimeout = 500 * time.Millisecond
+				rc.LeaderLeaseTimeout = 250 * time.Millisecond
 			},
 		}
 		if opts.Configure != nil {
