@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"log/slog"
@@ -59,6 +60,10 @@ type Config struct {
 	// Exit, if set, ends the process (SHUTDOWN); without it SHUTDOWN
 	// fails. It is called once Shutdown has prepared the node.
 	Exit func()
+	// TLS, if set, makes every connection the server accepts a TLS one
+	// (tls.go); CONFIG GET shows its files and port as Redis's tls-*
+	// parameters, and port as 0.
+	TLS *TLS
 	// OnMaxmemory, if set, is called with the maxmemory parameter each
 	// time it is set (0: none): the process may tune its garbage
 	// collector to it.
@@ -71,9 +76,11 @@ type Config struct {
 type Server struct {
 	cfg     Config
 	backend Backend
-	log     *slog.Logger
-	runID   string
-	started time.Time
+	// tlsAccept is the listener's TLS configuration; nil: plaintext.
+	tlsAccept *tls.Config
+	log       *slog.Logger
+	runID     string
+	started   time.Time
 
 	ctx    context.Context // ends at Close; Backend.Wait calls derive from it
 	cancel context.CancelFunc
@@ -161,6 +168,9 @@ func New(cfg Config) (*Server, error) {
 		pubsub:    newPubsubRegistry(),
 	}
 	s.config.init(cfg)
+	if cfg.TLS != nil {
+		s.tlsAccept = s.acceptConfig(cfg.TLS)
+	}
 	// Messages published on the shard's other nodes.
 	cfg.Backend.OnMessage(func(sharded bool, channel, message []byte) { s.pubsub.publish(nil, sharded, channel, message) })
 	s.tracker = newTracker(s)
@@ -253,10 +263,17 @@ func (s *Server) startConn(nc net.Conn) bool {
 		return true
 	}
 	s.setKeepAlive(nc)
-	c := newConn(s, nc)
+	var c *conn
+	if s.tlsAccept != nil {
+		// The handshake is the connection's goroutine's (serve), which
+		// counts it once done.
+		c = newConn(s, nc, tls.Server(nc, s.tlsAccept))
+	} else {
+		c = newConn(s, nc, nc)
+		s.stats.connections.Add(1)
+	}
 	s.conns[c.id] = c
 	s.open.Add(1)
-	s.stats.connections.Add(1)
 	s.wg.Add(2)
 	go c.serve()
 	go c.writeLoop()
