@@ -64,6 +64,9 @@ type Config struct {
 	// (tls.go); CONFIG GET shows its files and port as Redis's tls-*
 	// parameters, and port as 0.
 	TLS *TLS
+	// TLSHandshakeTimeout bounds each TLS handshake (default
+	// DefaultTLSHandshakeTimeout).
+	TLSHandshakeTimeout time.Duration
 	// OnMaxmemory, if set, is called with the maxmemory parameter each
 	// time it is set (0: none): the process may tune its garbage
 	// collector to it.
@@ -76,11 +79,11 @@ type Config struct {
 type Server struct {
 	cfg     Config
 	backend Backend
+	log     *slog.Logger
+	runID   string
+	started time.Time
 	// tlsAccept is the listener's TLS configuration; nil: plaintext.
 	tlsAccept *tls.Config
-	log       *slog.Logger
-	runID     string
-	started   time.Time
 
 	ctx    context.Context // ends at Close; Backend.Wait calls derive from it
 	cancel context.CancelFunc
@@ -149,6 +152,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.MaxMultibulkLen <= 0 {
 		cfg.MaxMultibulkLen = DefaultMaxMultibulkLen
+	}
+	if cfg.TLSHandshakeTimeout <= 0 {
+		cfg.TLSHandshakeTimeout = DefaultTLSHandshakeTimeout
 	}
 	if cfg.ClientQueryBufferLimit <= 0 {
 		cfg.ClientQueryBufferLimit = DefaultClientQueryBufferLimit

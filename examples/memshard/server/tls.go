@@ -20,10 +20,10 @@ import (
 // node's certificate and verify theirs with the CA, as Redis does with
 // tls-cluster and tls-replication yes.
 
-// handshakeTimeout bounds a TLS handshake. Redis has none (only the idle
-// timeout, if set, closes a client stuck in it); memshard does not let a
-// silent client hold a connection forever.
-const handshakeTimeout = 10 * time.Second
+// DefaultTLSHandshakeTimeout bounds a TLS handshake (Config). Redis has
+// none (only the idle timeout, if set, closes a client stuck in it);
+// memshard does not let a silent client hold a connection forever.
+const DefaultTLSHandshakeTimeout = 10 * time.Second
 
 // TLSFiles are the PEM files of a node's TLS identity, as Redis's
 // tls-cert-file, tls-key-file and tls-ca-cert-file name them.
@@ -34,8 +34,8 @@ type TLSFiles struct {
 }
 
 // TLS is a node's TLS identity, loaded from TLSFiles; CONFIG SET of the
-// files loads it anew (Reload), and every later handshake, served or
-// dialled, uses the new one (checkTLSChange). Safe for concurrent use.
+// files loads it anew (checkTLSChange), and every later handshake, served
+// or dialled, uses the new one. Safe for concurrent use.
 type TLS struct {
 	cur atomic.Pointer[tlsIdentity]
 }
@@ -161,12 +161,12 @@ func DialTLS(ctx context.Context, d *net.Dialer, addr string, cfg *tls.Config) (
 }
 
 // handshake completes the TLS handshake of a served connection, within
-// handshakeTimeout, on the connection's own goroutine. It reports whether
+// Config.TLSHandshakeTimeout, on the connection's own goroutine. It reports whether
 // the connection is to be served; a failed one is closed as Redis's
 // looks to its client: without a word, and reset if the client had sent
 // bytes that are not TLS (which OpenSSL leaves unread).
 func (c *conn) handshake(tc *tls.Conn) bool {
-	_ = tc.SetDeadline(time.Now().Add(handshakeTimeout))
+	_ = tc.SetDeadline(time.Now().Add(c.s.cfg.TLSHandshakeTimeout))
 	err := tc.HandshakeContext(c.ctx)
 	if err == nil {
 		_ = tc.SetDeadline(time.Time{}) // the read loop sets the idle timeout's

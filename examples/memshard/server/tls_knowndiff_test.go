@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/tls"
 	"testing"
+	"time"
 
 	"github.com/quorumlog/quorumlog/examples/memshard/redisdiff"
 )
@@ -82,5 +83,39 @@ func TestTLS_ReloadCert(t *testing.T) {
 	}
 	if _, err := tlsPing(t, addr, ts.clientConfig(true)); err != nil {
 		t.Errorf("PING after a failed CONFIG SET: %v", err)
+	}
+}
+
+// TestTLSKnownDiff_HandshakeTimeout: memshard closes a client that does not
+// complete its TLS handshake within Config.TLSHandshakeTimeout (10s by
+// default); Redis 7.0 keeps it (only a set idle timeout would close it).
+func TestTLSKnownDiff_HandshakeTimeout(t *testing.T) {
+	ts := newTLSSetup(t)
+	rs := startRedisTLS(t, ts, "yes")
+	_, addr := startTLSServer(t, ts, "yes", Config{TLSHandshakeTimeout: 100 * time.Millisecond})
+	silentM := redisdiff.Dial(t, addr)
+	silentR := redisdiff.Dial(t, rs.Addr)
+	if !silentM.Closed(10 * time.Second) {
+		t.Fatal("memshard kept a client that sent nothing past its handshake timeout")
+	}
+	if silentR.Closed(500 * time.Millisecond) {
+		t.Error("redis-server closed a client that sent nothing (no longer a difference?)")
+	}
+}
+
+// TestTLSKnownDiff_MalformedHandshake: to a ClientHello record whose body
+// is not a handshake message, both answer with a fatal alert and close, but
+// the alert is Go's crypto/tls's (internal_error, in a TLS 1.0 record), not
+// OpenSSL's (unexpected_message, TLS 1.2): TLS-level bytes, not RESP.
+func TestTLSKnownDiff_MalformedHandshake(t *testing.T) {
+	ts := newTLSSetup(t)
+	rs := startRedisTLS(t, ts, "yes")
+	_, addr := startTLSServer(t, ts, "yes", Config{})
+	in := []byte("\x16\x03\x01\x00\x05hello")
+	if out, end := plainOnTLS(t, rs.Addr, in); out != "\x15\x03\x03\x00\x02\x02\x0a" || end == "open" {
+		t.Errorf("redis-server: %q then %s; want OpenSSL's unexpected_message alert, closed", out, end)
+	}
+	if out, end := plainOnTLS(t, addr, in); out != "\x15\x03\x01\x00\x02\x02\x50" || end == "open" {
+		t.Errorf("memshard: %q then %s; want Go's internal_error alert, closed", out, end)
 	}
 }

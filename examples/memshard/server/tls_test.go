@@ -234,3 +234,31 @@ func TestDiffTLS_AuthClients(t *testing.T) {
 }
 
 func diffLine(got, want string) string { return "memshard " + got + "; redis " + want }
+
+// TestDiffTLS_MaxClients: a TLS connection over maxclients is closed
+// without a word (no handshake was done: Redis writes its error to no
+// one) and counted in rejected_connections.
+func TestDiffTLS_MaxClients(t *testing.T) {
+	ts := newTLSSetup(t)
+	rs := startRedisTLS(t, ts, "yes")
+	_, addr := startTLSServer(t, ts, "yes", Config{})
+	for _, a := range []string{rs.Addr, addr} {
+		c := redisdiff.DialTLS(t, a, ts.clientConfig(true))
+		if got := string(c.Do("CONFIG", "SET", "maxclients", "1")); got != "+OK\r\n" {
+			t.Fatalf("%s: CONFIG SET maxclients 1 = %q", a, got)
+		}
+		reply, err := tlsPing(t, a, ts.clientConfig(true))
+		if err == nil {
+			t.Errorf("%s: a client over maxclients got %q", a, reply)
+		}
+		if out, end := plainOnTLS(t, a, nil); out != "" || end == "open" {
+			t.Errorf("%s: a connection over maxclients got %q, then %s; want nothing and closed", a, out, end)
+		}
+		if got := infoLine(t, c, "stats", "rejected_connections"); got != "2" {
+			t.Errorf("%s: rejected_connections = %s, want 2", a, got)
+		}
+		if got := string(c.Do("CONFIG", "SET", "maxclients", "10000")); got != "+OK\r\n" {
+			t.Fatalf("%s: CONFIG SET maxclients 10000 = %q", a, got)
+		}
+	}
+}
