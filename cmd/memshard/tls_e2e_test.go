@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os/exec"
 	"strings"
@@ -19,7 +20,8 @@ import (
 // NODES), redis-cli --tls -c follows a redirection to a TLS endpoint, and
 // a go-redis ClusterClient over TLS writes under load while the primary is
 // killed with kill -9: it follows the failover, and every acknowledged
-// write is then on the new primary and on every replica.
+// write is then on the new primary and on every replica. SHUTDOWN on the
+// new primary then hands over, dialling a replica over TLS.
 func TestE2E_TLS(t *testing.T) {
 	pki := clienttest.NewPKI(t)
 	nodeCert, nodeKey := pki.Issue(t, "memshard")
@@ -44,9 +46,9 @@ func TestE2E_TLS(t *testing.T) {
 	// redis-cli -c on a replica: MOVED to the primary's TLS endpoint.
 	p := e.primary()
 	r := (p + 1) % 3
-	cli := func(args ...string) string {
+	cli := func(node int, args ...string) string {
 		t.Helper()
-		host, port, _ := strings.Cut(e.addrs[r], ":")
+		host, port, _ := strings.Cut(e.addrs[node], ":")
 		argv := append([]string{"--tls", "--cacert", pki.CAFile, "--cert", cliCert, "--key", cliKey, "-c", "-h", host, "-p", port}, args...)
 		out, err := exec.CommandContext(t.Context(), "redis-cli", argv...).CombinedOutput()
 		if err != nil {
@@ -54,13 +56,13 @@ func TestE2E_TLS(t *testing.T) {
 		}
 		return strings.TrimSpace(string(out))
 	}
-	if got := cli("SET", "tls-key", "tls-value"); got != "OK" {
+	if got := cli(r, "SET", "tls-key", "tls-value"); got != "OK" {
 		t.Errorf("redis-cli -c SET on replica %s = %q, want OK", e.ids[r], got)
 	}
-	if got := cli("GET", "tls-key"); got != "tls-value" {
+	if got := cli(r, "GET", "tls-key"); got != "tls-value" {
 		t.Errorf("redis-cli -c GET = %q, want tls-value", got)
 	}
-	if got := cli("CONFIG", "GET", "tls-port"); !strings.HasSuffix(got, e.addrs[r][strings.LastIndex(e.addrs[r], ":")+1:]) {
+	if got := cli(r, "CONFIG", "GET", "tls-port"); !strings.HasSuffix(got, e.addrs[r][strings.LastIndex(e.addrs[r], ":")+1:]) {
 		t.Errorf("CONFIG GET tls-port = %q, want %s's port", got, e.addrs[r])
 	}
 
@@ -75,6 +77,29 @@ func TestE2E_TLS(t *testing.T) {
 	e.restart(p)
 	e.onEveryNode(np, func(i int, c *redis.Client) { verifyHistories(t, c, e.ids[i], hists) })
 	proctest.WaitFor(t, 20*time.Second, func() error { return healthyPeers(t, e, p) })
+
+	// SHUTDOWN on the primary hands over: it dials a replica over TLS
+	// to send CLUSTER FAILOVER, which asks in the members log.
+	before := len(e.memberRecords())
+	if out := cli(np, "SHUTDOWN"); out != "" {
+		t.Fatalf("redis-cli SHUTDOWN on %s: %q", e.ids[np], out)
+	}
+	if err := e.nodes[np].Wait(); err != nil {
+		t.Fatalf("%s after SHUTDOWN: %v, want exit status 0", e.ids[np], err)
+	}
+	asked := 0
+	for _, rec := range e.memberRecords()[before:] {
+		var m map[string]json.RawMessage
+		if json.Unmarshal(rec, &m) == nil && m["handover"] != nil {
+			asked++
+		}
+	}
+	if asked != 1 {
+		t.Errorf("%d handover requests in the members log after SHUTDOWN, want 1 (the primary handing over over TLS)", asked)
+	}
+	if next := e.primary(); next == np {
+		t.Errorf("%s is still the primary after SHUTDOWN", e.ids[np])
+	}
 }
 
 // healthyPeers checks node i's CLUSTER NODES: three nodes, none failed,
