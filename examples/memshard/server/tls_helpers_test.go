@@ -80,11 +80,25 @@ func startRedisTLS(t testing.TB, ts *tlsSetup, auth string) *redisdiff.Server {
 	t.Helper()
 	rs := redisdiff.StartTLS(t, ts.certFile, ts.keyFile, ts.pki.CAFile, "--tls-auth-clients", auth,
 		"--cluster-enabled", "yes", "--tls-cluster", "yes", "--tls-replication", "yes")
+	// Ready once a TLS client gets PONG: redisdiff's own check is a
+	// plaintext connect.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		_, err := tlsPing(t, rs.Addr, ts.clientConfig(true))
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the TLS redis-server at %s never answered PING: %v", rs.Addr, err)
+		}
+		t.Logf("TLS redis-server at %s not ready: %v", rs.Addr, err)
+		time.Sleep(20 * time.Millisecond)
+	}
 	c := redisdiff.DialTLS(t, rs.Addr, ts.clientConfig(true))
 	if got := string(c.Do("CLUSTER", "ADDSLOTSRANGE", "0", "16383")); got != "+OK\r\n" {
 		t.Fatalf("CLUSTER ADDSLOTSRANGE = %q", got)
 	}
-	deadline := time.Now().Add(10 * time.Second)
+	deadline = time.Now().Add(10 * time.Second)
 	for !strings.Contains(string(c.Do("CLUSTER", "INFO")), "cluster_state:ok") {
 		if time.Now().After(deadline) {
 			t.Fatal("the TLS redis-server never reached cluster_state:ok")
