@@ -2,10 +2,12 @@ package server
 
 import (
 	"bytes"
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/quorumlog/quorumlog/examples/memshard/redisdiff"
 )
@@ -260,5 +262,42 @@ func TestDiffTLS_MaxClients(t *testing.T) {
 		if got := string(c.Do("CONFIG", "SET", "maxclients", "10000")); got != "+OK\r\n" {
 			t.Fatalf("%s: CONFIG SET maxclients 10000 = %q", a, got)
 		}
+	}
+}
+
+// TestDiffTLS_Handshaking: a client that has not begun its handshake is a
+// client already, as in Redis (createClient comes before the handshake):
+// CLIENT LIST shows it with cmd=NULL, connected_clients counts it, and
+// CLIENT KILL closes it.
+func TestDiffTLS_Handshaking(t *testing.T) {
+	ts := newTLSSetup(t)
+	rs := startRedisTLS(t, ts, "yes")
+	_, addr := startTLSServer(t, ts, "yes", Config{})
+	idOf := regexp.MustCompile(`id=([0-9]+) [^\n]* cmd=NULL `)
+	var got [2]string
+	for i, a := range []string{rs.Addr, addr} {
+		c := redisdiff.DialTLS(t, a, ts.clientConfig(true))
+		silent := redisdiff.Dial(t, a)
+		var m []string
+		deadline := time.Now().Add(10 * time.Second)
+		for m == nil {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: CLIENT LIST never showed the handshaking client", a)
+			}
+			m = idOf.FindStringSubmatch(string(c.Do("CLIENT", "LIST")))
+		}
+		got[i] = "connected_clients:" + infoLine(t, c, "clients", "connected_clients")
+		got[i] += " kill:" + string(c.Do("CLIENT", "KILL", "ID", m[1]))
+		got[i] += fmt.Sprint(" closed:", silent.Closed(10*time.Second))
+		// memshard forgets a killed client once its goroutine ends, a
+		// moment after the close: wait for it.
+		for infoLine(t, c, "clients", "connected_clients") != "1" {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: connected_clients never went back to 1 after CLIENT KILL", a)
+			}
+		}
+	}
+	if got[1] != got[0] {
+		t.Errorf("memshard %q, redis %q", got[1], got[0])
 	}
 }
