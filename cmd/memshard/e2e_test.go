@@ -292,7 +292,7 @@ func startWriters(t *testing.T, e *env, n int, onNode func(*redis.Client)) *writ
 	cc := redis.NewClusterClient(&redis.ClusterOptions{
 		Addrs:       e.addrs,
 		DialTimeout: 300 * time.Millisecond, ReadTimeout: 3 * time.Second, WriteTimeout: 2 * time.Second,
-		PoolSize: n + 2, ContextTimeoutEnabled: true,
+		PoolSize: n + 2, ContextTimeoutEnabled: true, TLSConfig: e.tls,
 	})
 	if onNode != nil {
 		cc.OnNewNode(onNode)

@@ -66,6 +66,9 @@ type envOptions struct {
 	// certificate of its own from it); the test's log client and the
 	// memshard nodes (--log-tls-*) present client certificates of it.
 	logPKI *clienttest.PKI
+	// tls, if set, is the test clients' TLS configuration: the shard
+	// serves TLS (its TLS flags are in shard).
+	tls *tls.Config
 }
 
 // hostOf returns hosts[i], or 127.0.0.1.
@@ -87,8 +90,9 @@ type env struct {
 	ids      []string
 	addrs    []string // memshard RESP addresses
 	log      *client.Client
-	mbin     string // the memshard binary
-	logAddrs string // the QuorumLog nodes' gRPC addresses, as --log-endpoints
+	mbin     string      // the memshard binary
+	logAddrs string      // the QuorumLog nodes' gRPC addresses, as --log-endpoints
+	tls      *tls.Config // the clients' TLS configuration; nil: plaintext
 
 	mu      sync.Mutex
 	clients map[int]*redis.Client // per node, for ROLE and INFO
@@ -104,7 +108,7 @@ func newEnv(t *testing.T, opts envOptions) *env {
 	if opts.lease == 0 {
 		opts.lease = time.Second
 	}
-	e := &env{t: t, lease: opts.lease, clients: map[int]*redis.Client{}}
+	e := &env{t: t, lease: opts.lease, clients: map[int]*redis.Client{}, tls: opts.tls}
 	t.Cleanup(e.cleanup) // before the processes' own: it runs after them
 
 	qa := make([]string, 6) // gRPC then raft addresses
@@ -220,16 +224,20 @@ func (e *env) rc(i int) *redis.Client {
 	if c := e.clients[i]; c != nil {
 		return c
 	}
-	c := newRedis(e.addrs[i], false)
+	c := newRedisTLS(e.addrs[i], false, e.tls)
 	e.clients[i] = c
 	return c
 }
 
 // newRedis returns a client of one node, without retries; with readOnly
 // every connection sends READONLY first (replica reads).
-func newRedis(addr string, readOnly bool) *redis.Client {
+func newRedis(addr string, readOnly bool) *redis.Client { return newRedisTLS(addr, readOnly, nil) }
+
+// newRedisTLS is newRedis over TLS with tlsCfg (nil: plaintext).
+func newRedisTLS(addr string, readOnly bool, tlsCfg *tls.Config) *redis.Client {
 	opt := &redis.Options{
-		Addr: addr, MaxRetries: -1, DialTimeout: 500 * time.Millisecond,
+		TLSConfig: tlsCfg,
+		Addr:      addr, MaxRetries: -1, DialTimeout: 500 * time.Millisecond,
 		ReadTimeout: 5 * time.Second, WriteTimeout: 2 * time.Second, PoolSize: 4,
 		ContextTimeoutEnabled: true,
 	}
@@ -384,7 +392,7 @@ func (e *env) onEveryNode(p int, check func(i int, c *redis.Client)) {
 		if i != p {
 			e.waitReplica(i, want)
 		}
-		c := newRedis(e.addrs[i], true)
+		c := newRedisTLS(e.addrs[i], true, e.tls)
 		check(i, c)
 		c.Close()
 	}

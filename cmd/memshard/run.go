@@ -69,10 +69,15 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	debugAddr := fs.String("debug-addr", "", "if set, serve Go's pprof profiles over HTTP on this address")
 	logTLS := addLogTLSFlags(fs)
+	respTLS := addRespTLSFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	logTLSConfig, err := logTLS.load()
+	if err != nil {
+		return err
+	}
+	serverTLS, peerTLS, tlsConfigSet, err := respTLS.load()
 	if err != nil {
 		return err
 	}
@@ -127,7 +132,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	var runShard func(context.Context) error
 	var clusterNodeTimeout time.Duration // what CONFIG GET cluster-node-timeout shows
 	if *standalone {
-		st := server.NewStandalone(server.StandaloneConfig{Addr: *addr})
+		st := server.NewStandalone(server.StandaloneConfig{Addr: *addr, TLS: peerTLS})
 		defer st.Close()
 		backend = st
 	} else {
@@ -141,7 +146,8 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 			return err
 		}
 		defer c.Close()
-		sh, err := shard.New(shard.Config{NodeID: *id, Addr: *addr, Log: *shardLog, Client: c, Lease: *lease, NodeTimeout: *nodeTimeout, PipelineDepth: *pipeline, GatherWait: gatherWaitConfig(*gatherWait), MaxRecordBytes: *maxRecord, Snapshots: snapshots, Logger: logger})
+		sh, err := shard.New(shard.Config{NodeID: *id, Addr: *addr, Log: *shardLog, Client: c, Lease: *lease, NodeTimeout: *nodeTimeout, PipelineDepth: *pipeline, GatherWait: gatherWaitConfig(*gatherWait), MaxRecordBytes: *maxRecord, Snapshots: snapshots, Logger: logger,
+			TLS: peerTLS})
 		if err != nil {
 			lis.Close()
 			return err
@@ -153,7 +159,8 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	exited := make(chan struct{})
 	var exitOnce sync.Once
 	srv, err := server.New(server.Config{Backend: backend, RequirePass: *requirePass, Logger: logger, ClusterNodeTimeout: clusterNodeTimeout,
-		ConfigSet:   []string{"maxmemory-policy", *maxmemoryPolicy, "maxmemory", *maxmemory},
+		TLS:         serverTLS,
+		ConfigSet:   append([]string{"maxmemory-policy", *maxmemoryPolicy, "maxmemory", *maxmemory}, tlsConfigSet...),
 		OnMaxmemory: goMemoryLimit(),
 		Exit:        func() { exitOnce.Do(func() { close(exited) }) }})
 	if err != nil {

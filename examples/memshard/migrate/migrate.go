@@ -11,6 +11,7 @@ package migrate
 
 import (
 	"bufio"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -78,6 +79,8 @@ type Pool struct {
 	// open is len(conns), read without mu (INFO's migrate_cached_sockets
 	// must not wait for a MIGRATE in progress).
 	open atomic.Int32
+	// tls, if set, is the configuration of TLS connections to targets.
+	tls *tls.Config
 }
 
 // Len returns how many connections the pool keeps open (INFO stats'
@@ -94,6 +97,15 @@ type cached struct {
 
 // NewPool returns an empty Pool.
 func NewPool() *Pool { return &Pool{conns: make(map[string]*cached)} }
+
+// NewTLSPool returns an empty Pool whose connections are TLS ones, made
+// with cfg (its ServerName set to each target's host): as Redis's MIGRATE
+// connects with TLS when tls-cluster is yes.
+func NewTLSPool(cfg *tls.Config) *Pool {
+	p := NewPool()
+	p.tls = cfg
+	return p
+}
 
 // Close closes every cached connection.
 func (p *Pool) Close() {
@@ -311,10 +323,30 @@ func (p *Pool) connLocked(name string, req Request) (*cached, error) {
 	if err != nil {
 		return nil, err
 	}
+	if p.tls != nil {
+		if nc, err = handshake(nc, p.tls, req); err != nil {
+			return nil, err
+		}
+	}
 	cs := &cached{nc: nc, r: bufio.NewReaderSize(nc, maxLine), lastDB: -1, lastUse: now}
 	p.conns[name] = cs
 	p.open.Store(int32(len(p.conns)))
 	return cs, nil
+}
+
+// handshake makes nc a TLS connection to req's target, within its timeout.
+// A failure, as one to connect, closes nc.
+func handshake(nc net.Conn, cfg *tls.Config, req Request) (net.Conn, error) {
+	cfg = cfg.Clone()
+	cfg.ServerName = req.Host
+	tc := tls.Client(nc, cfg)
+	_ = tc.SetDeadline(time.Now().Add(req.Timeout))
+	if err := tc.Handshake(); err != nil {
+		nc.Close()
+		return nil, err
+	}
+	_ = tc.SetDeadline(time.Time{})
+	return tc, nil
 }
 
 func (p *Pool) closeLocked(name string) {

@@ -6,6 +6,7 @@ package redisdiff
 import (
 	"bufio"
 	"bytes"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -51,6 +52,24 @@ func StartWith(t testing.TB, flags ...string) *Server {
 // Launch is Start for TestMain, with more redis-server flags: the caller
 // must call stop.
 func Launch(flags ...string) (s *Server, stop func(), err error) {
+	return launch("--port", flags)
+}
+
+// StartTLS is StartWith for a redis-server that serves TLS only, as
+// memshard with TLS: its port is tls-port (port 0), with these files.
+func StartTLS(t testing.TB, certFile, keyFile, caFile string, flags ...string) *Server {
+	t.Helper()
+	s, stop, err := launch("--tls-port", append([]string{"--port", "0", "--tls-cert-file", certFile,
+		"--tls-key-file", keyFile, "--tls-ca-cert-file", caFile}, flags...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stop)
+	return s
+}
+
+// launch is Launch with the flag that takes the port chosen.
+func launch(portFlag string, flags []string) (s *Server, stop func(), err error) {
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
 		return nil, nil, fmt.Errorf("redis-server is not installed (apt-get install -y redis-server; make test does it): %w", err)
@@ -65,7 +84,7 @@ func Launch(flags ...string) (s *Server, stop func(), err error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "",
+	cmd := exec.Command(bin, portFlag, strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "",
 		"--appendonly", "no", "--dir", dir, "--daemonize", "no", "--logfile", filepath.Join(dir, "redis.log"),
 		// DEBUG SET-ACTIVE-EXPIRE lets tests keep expired keys around.
 		"--enable-debug-command", "local")
@@ -109,6 +128,18 @@ func Dial(t testing.TB, addr string) *Conn {
 	nc, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatalf("dial %s: %v", addr, err)
+	}
+	t.Cleanup(func() { nc.Close() })
+	return &Conn{t: t, nc: nc, r: bufio.NewReader(nc)}
+}
+
+// DialTLS opens a TLS connection to addr with cfg, closed in t.Cleanup.
+// It fails the test if the handshake fails.
+func DialTLS(t testing.TB, addr string, cfg *tls.Config) *Conn {
+	t.Helper()
+	nc, err := tls.Dial("tcp", addr, cfg)
+	if err != nil {
+		t.Fatalf("dial %s with TLS: %v", addr, err)
 	}
 	t.Cleanup(func() { nc.Close() })
 	return &Conn{t: t, nc: nc, r: bufio.NewReader(nc)}
@@ -169,6 +200,15 @@ func (c *Conn) Idle(d time.Duration) bool {
 	_, err := c.r.Peek(1)
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// Closed reports whether the server closes the connection within d
+// (EOF, or a reset), reading and dropping whatever comes first.
+func (c *Conn) Closed(d time.Duration) bool {
+	_ = c.nc.SetReadDeadline(time.Now().Add(d))
+	_, err := io.Copy(io.Discard, c.r)
+	var ne net.Error
+	return !(errors.As(err, &ne) && ne.Timeout())
 }
 
 // Encode encodes argv as a RESP multibulk.

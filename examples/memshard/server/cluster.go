@@ -192,7 +192,13 @@ func clusterShardsCmd(c *conn, argv [][]byte) Ticket {
 		w.Map(7)
 		w.BulkString("id")
 		w.BulkString(n.ID)
-		w.BulkString("port")
+		// A Redis node with tls-cluster yes and port 0 (as memshard with
+		// TLS serves) shows its port as tls-port, and no plaintext one.
+		if c.s.cfg.TLS != nil {
+			w.BulkString("tls-port")
+		} else {
+			w.BulkString("port")
+		}
 		w.Int(int64(port))
 		w.BulkString("ip")
 		w.BulkString(host)

@@ -80,6 +80,11 @@ func (cs *configState) init(cfg Config) {
 		paramByName("proto-max-bulk-len"):        strconv.FormatInt(cfg.ProtoMaxBulkLen, 10),
 		paramByName("client-query-buffer-limit"): strconv.FormatInt(cfg.ClientQueryBufferLimit, 10),
 	}
+	if cfg.TLS != nil {
+		// memshard's nodes talk TLS to each other when they serve it.
+		cs.values[paramByName("tls-cluster")] = "yes"
+		cs.values[paramByName("tls-replication")] = "yes"
+	}
 	if cfg.ClusterNodeTimeout > 0 {
 		cs.values[paramByName("cluster-node-timeout")] = strconv.FormatInt(cfg.ClusterNodeTimeout.Milliseconds(), 10)
 	}
@@ -110,9 +115,17 @@ func (s *Server) configValue(name string) string {
 // paramValue is p's value as CONFIG GET shows it.
 func (s *Server) paramValue(p *param) string {
 	switch p.name {
-	case "port":
+	case "port", "tls-port":
+		// With TLS, --addr is Redis's tls-port and port is 0 (none).
 		_, port := splitAddr(s.backend.Topology().Self.Addr)
+		if (p.name == "tls-port") != (s.cfg.TLS != nil) {
+			port = 0
+		}
 		return strconv.Itoa(port)
+	case "tls-cert-file", "tls-key-file", "tls-ca-cert-file":
+		if s.cfg.TLS != nil {
+			return tlsFile(s.cfg.TLS.Files(), p.name)
+		}
 	case "bind":
 		return s.bindValue()
 	case "requirepass":
@@ -291,7 +304,7 @@ func (s *Server) configSet(pairs [][]byte) string {
 	s.config.mu.Lock()
 	for _, ch := range changes {
 		switch ch.e.p.name {
-		case "requirepass", "port", "bind": // live values (paramValue)
+		case "requirepass", "port", "bind", "tls-port": // live values (paramValue)
 		default:
 			s.config.values[ch.e.p] = ch.value
 		}
@@ -312,19 +325,31 @@ func (s *Server) configSet(pairs [][]byte) string {
 // apply functions: one per function, in the order the changed parameters
 // first name them, an error naming that first parameter. The TLS
 // parameters share one (applyTlsCfg), which fails if the command turns
-// TLS on: memshard has no TLS, so it is never configured.
+// TLS on on a node started without TLS (--tls-cert-file), which is never
+// configured; on a node with TLS, checkTLSChange decides (tls.go).
 func (s *Server) applyPhase(changes []configChange, old []string, pending map[*param]string) string {
 	tlsOn := pending[paramByName("tls-port")] != "" && pending[paramByName("tls-port")] != "0" ||
 		pending[paramByName("tls-replication")] == "yes" || pending[paramByName("tls-cluster")] == "yes"
 	tlsDone := false
+	var reload func()
 	for i, ch := range changes {
 		p := ch.e.p
 		if ch.value == old[i] && p.typ != typeSpecial {
 			continue // unchanged: Redis runs no apply function
 		}
+		if tlsApplied[p.name] && s.cfg.TLS != nil {
+			if !tlsDone {
+				var msg string
+				if reload, msg = s.checkTLSChange(pending); msg != "" {
+					return setFailed(ch.e.name, msg)
+				}
+			}
+			tlsDone = true
+			continue
+		}
 		if tlsApplied[p.name] {
 			if !tlsDone && tlsOn {
-				s.log.Warn("CONFIG SET: memshard has no TLS", "param", p.name)
+				s.log.Warn("CONFIG SET: memshard serves no TLS (start it with --tls-cert-file)", "param", p.name)
 				return setFailed(ch.e.name, "Unable to update TLS configuration. Check server logs.")
 			}
 			tlsDone = true
@@ -333,6 +358,9 @@ func (s *Server) applyPhase(changes []configChange, old []string, pending map[*p
 		if err := s.configRefusal(p, ch.value); err != "" {
 			return setFailed(ch.e.name, err)
 		}
+	}
+	if reload != nil {
+		reload() // every check passed
 	}
 	return ""
 }
@@ -397,8 +425,14 @@ func (s *Server) configRefusal(p *param, v string) string {
 			return "Failed to bind to specified addresses."
 		}
 	case "tls-port": // applyTLSPort: TLS must be configured
-		s.log.Warn("CONFIG SET: memshard has no TLS", "param", p.name)
-		return "Unable to update TLS configuration. Check server logs."
+		if s.cfg.TLS == nil {
+			s.log.Warn("CONFIG SET: memshard serves no TLS (start it with --tls-cert-file)", "param", p.name)
+			return "Unable to update TLS configuration. Check server logs."
+		}
+		if v != s.paramValue(p) {
+			s.log.Warn("CONFIG SET tls-port: memshard listens on its --addr only", "port", v)
+			return "Unable to update TLS configuration. Check server logs."
+		}
 	case "appendonly":
 		if v == "yes" {
 			s.log.Warn("CONFIG SET appendonly yes: memshard has no AOF")

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"github.com/quorumlog/quorumlog/examples/memshard/acl"
 	"net"
 	"slices"
@@ -43,7 +44,8 @@ type conn struct {
 	// inExec: EXEC is running the connection's queued commands.
 	inExec     bool
 	s          *Server
-	nc         net.Conn
+	nc         net.Conn // raw, or a *tls.Conn over it
+	raw        net.Conn // the accepted connection
 	id         int64
 	created    time.Time
 	addr       string
@@ -130,16 +132,19 @@ type seg struct {
 	ticket Ticket
 }
 
-func newConn(s *Server, nc net.Conn) *conn {
+// newConn returns the connection over raw: nc is raw itself, or the TLS
+// connection over it.
+func newConn(s *Server, raw, nc net.Conn) *conn {
 	id := s.nextID.Add(1)
 	c := &conn{
 		s:          s,
 		nc:         nc,
+		raw:        raw,
 		id:         id,
 		created:    time.Now(),
-		addr:       nc.RemoteAddr().String(),
-		laddr:      nc.LocalAddr().String(),
-		fd:         connFD(nc),
+		addr:       raw.RemoteAddr().String(),
+		laddr:      raw.LocalAddr().String(),
+		fd:         connFD(raw),
 		q:          newReplyQueue(maxQueuedReplyBytes, maxQueuedReplies),
 		writerDone: make(chan struct{}),
 		state:      ConnState{ID: id, Memory: s.processMemory},
@@ -187,12 +192,17 @@ func (c *conn) kill() {
 	c.closeNet()
 }
 
-func (c *conn) closeNet() { c.closeOnce.Do(func() { c.nc.Close() }) }
+// closeNet closes the socket. A TLS connection ends without a close_notify
+// alert, as Redis's (which frees its SSL without SSL_shutdown): sending
+// one could block a killer on a client that reads nothing.
+func (c *conn) closeNet() { c.closeOnce.Do(func() { c.raw.Close() }) }
 
 // serve is the reader goroutine.
 func (c *conn) serve() {
 	defer c.s.wg.Done()
-	c.readLoop()
+	if tc, ok := c.nc.(*tls.Conn); !ok || c.handshake(tc) {
+		c.readLoop()
+	}
 	c.q.finish()
 	<-c.writerDone
 	c.closeNet()

@@ -23,11 +23,17 @@ func (s *Server) overMaxClients() bool {
 }
 
 // rejectConn refuses a connection over maxclients as Redis does: an error
-// written at best effort, then close. It counts rejected_connections.
+// written at best effort, then close; on TLS, where no handshake was done
+// yet, nothing is written (Redis's acceptCommonHandler says so). It counts
+// rejected_connections.
 // Called with s.mu held: a write to a new connection does not block (and
 // gives up after a second).
 func (s *Server) rejectConn(nc net.Conn) {
 	s.stats.rejected.Add(1)
+	if s.tlsAccept != nil {
+		nc.Close()
+		return
+	}
 	_ = nc.SetWriteDeadline(time.Now().Add(time.Second))
 	_, _ = nc.Write([]byte(errMaxClients))
 	nc.Close()

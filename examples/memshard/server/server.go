@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"log/slog"
@@ -59,6 +60,13 @@ type Config struct {
 	// Exit, if set, ends the process (SHUTDOWN); without it SHUTDOWN
 	// fails. It is called once Shutdown has prepared the node.
 	Exit func()
+	// TLS, if set, makes every connection the server accepts a TLS one
+	// (tls.go); CONFIG GET shows its files and port as Redis's tls-*
+	// parameters, and port as 0.
+	TLS *TLS
+	// TLSHandshakeTimeout bounds each TLS handshake (default
+	// DefaultTLSHandshakeTimeout).
+	TLSHandshakeTimeout time.Duration
 	// OnMaxmemory, if set, is called with the maxmemory parameter each
 	// time it is set (0: none): the process may tune its garbage
 	// collector to it.
@@ -74,6 +82,8 @@ type Server struct {
 	log     *slog.Logger
 	runID   string
 	started time.Time
+	// tlsAccept is the listener's TLS configuration; nil: plaintext.
+	tlsAccept *tls.Config
 
 	ctx    context.Context // ends at Close; Backend.Wait calls derive from it
 	cancel context.CancelFunc
@@ -143,6 +153,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.MaxMultibulkLen <= 0 {
 		cfg.MaxMultibulkLen = DefaultMaxMultibulkLen
 	}
+	if cfg.TLSHandshakeTimeout <= 0 {
+		cfg.TLSHandshakeTimeout = DefaultTLSHandshakeTimeout
+	}
 	if cfg.ClientQueryBufferLimit <= 0 {
 		cfg.ClientQueryBufferLimit = DefaultClientQueryBufferLimit
 	}
@@ -161,6 +174,9 @@ func New(cfg Config) (*Server, error) {
 		pubsub:    newPubsubRegistry(),
 	}
 	s.config.init(cfg)
+	if cfg.TLS != nil {
+		s.tlsAccept = s.acceptConfig(cfg.TLS)
+	}
 	// Messages published on the shard's other nodes.
 	cfg.Backend.OnMessage(func(sharded bool, channel, message []byte) { s.pubsub.publish(nil, sharded, channel, message) })
 	s.tracker = newTracker(s)
@@ -253,10 +269,17 @@ func (s *Server) startConn(nc net.Conn) bool {
 		return true
 	}
 	s.setKeepAlive(nc)
-	c := newConn(s, nc)
+	var c *conn
+	if s.tlsAccept != nil {
+		// The handshake is the connection's goroutine's (serve), which
+		// counts it once done.
+		c = newConn(s, nc, tls.Server(nc, s.tlsAccept))
+	} else {
+		c = newConn(s, nc, nc)
+		s.stats.connections.Add(1)
+	}
 	s.conns[c.id] = c
 	s.open.Add(1)
-	s.stats.connections.Add(1)
 	s.wg.Add(2)
 	go c.serve()
 	go c.writeLoop()

@@ -3,6 +3,7 @@ package server
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -138,7 +139,7 @@ func (s *Server) handOver(ctx context.Context) error {
 		if r.Failed {
 			continue
 		}
-		err := askFailover(ctx, r.Addr, s.password())
+		err := askFailover(ctx, r.Addr, s.password(), s.dialTLS())
 		if err == nil {
 			s.log.Info("shutdown: handing over", "to", r.Addr)
 			return s.awaitReplicaRole(ctx)
@@ -170,10 +171,11 @@ func (s *Server) awaitReplicaRole(ctx context.Context) error {
 
 // askFailover sends CLUSTER FAILOVER to the node at addr (after AUTH with
 // pass, if set: a shard's nodes share their password) and returns its
-// error reply, if any.
-func askFailover(ctx context.Context, addr, pass string) error {
+// error reply, if any. With tlsCfg set it talks TLS, as the node's peers
+// serve it.
+func askFailover(ctx context.Context, addr, pass string, tlsCfg *tls.Config) error {
 	var d net.Dialer
-	nc, err := d.DialContext(ctx, "tcp", addr)
+	nc, err := DialTLS(ctx, &d, addr, tlsCfg)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"github.com/quorumlog/quorumlog/examples/memshard/acl"
@@ -59,6 +60,8 @@ type StandaloneConfig struct {
 	Addr string
 	// ID is the node ID (40 hex characters); random if empty.
 	ID string
+	// TLS, if set, makes MIGRATE's connections TLS ones (TLS.Client).
+	TLS *tls.Config
 }
 
 // activeExpireEvery and activeExpireMax pace the expiry of keys nobody reads.
@@ -83,6 +86,9 @@ func NewStandalone(cfg StandaloneConfig) *Standalone {
 		migrator: migrate.NewPool(),
 		watchers: make(map[string]map[int64]*watchState),
 		watches:  make(map[int64]*watchState),
+	}
+	if cfg.TLS != nil {
+		s.migrator = migrate.NewTLSPool(cfg.TLS)
 	}
 	s.db.SetModifiedHook(s.touched)
 	s.db.SetFlushHook(s.mods.Flushed)

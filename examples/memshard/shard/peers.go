@@ -5,6 +5,8 @@ import (
 	"context"
 	"net"
 	"time"
+
+	"github.com/quorumlog/quorumlog/examples/memshard/server"
 )
 
 // Peer liveness, for the cluster commands only. Redis Cluster nodes PING
@@ -63,7 +65,10 @@ func (s *Shard) probe(ctx context.Context, id, addr string, mine *peer) {
 		}
 		if conn == nil {
 			d := net.Dialer{Timeout: every}
-			if c, err := d.DialContext(ctx, "tcp", addr); err == nil {
+			dctx, cancel := context.WithTimeout(ctx, every) // the TLS handshake's bound too
+			c, err := server.DialTLS(dctx, &d, addr, s.cfg.TLS)
+			cancel()
+			if err == nil {
 				conn, rd = c, bufio.NewReader(c)
 			}
 		}

@@ -31,6 +31,7 @@ package shard
 import (
 	"context"
 	"crypto/sha1"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -83,7 +84,11 @@ type Config struct {
 	// node replays the log from its first ID and cannot recover once the log
 	// is trimmed.
 	Snapshots BlobStore
-	Logger    *slog.Logger // nil discards
+	// TLS, if set, is the configuration of the node's RESP connections to
+	// other nodes (peer probes, MIGRATE), which then serve TLS: the node's
+	// certificate and the CA that verifies theirs (server.TLS.Client).
+	TLS    *tls.Config
+	Logger *slog.Logger // nil discards
 }
 
 const (
@@ -233,6 +238,9 @@ func New(cfg Config) (*Shard, error) {
 		tailWake: make(chan struct{}, 1),
 		epoch:    time.Now(),
 		migrator: migrate.NewPool(),
+	}
+	if cfg.TLS != nil {
+		s.migrator = migrate.NewTLSPool(cfg.TLS)
 	}
 	s.openSeq = 1 // ticket 0 means "no wait"
 	s.pubsubOut.wake = make(chan struct{}, 1)
