@@ -5,7 +5,8 @@
 # off. Prints each command's ops/s and p50/p99/p999 latency for all three, the server-side CPU
 # per request (every process of the stack), and the ratios.
 # Usage: bench-shard.sh BIN_DIR [REQUESTS [REPLICAS]]   (REPLICAS: 0-2, default 2)
-# Env: TESTS, the redis-benchmark tests (default set,get,incr,lpush,hset,zadd)
+# Env: TESTS, the redis-benchmark tests (default set,get,incr,lpush,hset,zadd);
+#      MEMSHARD_ARGS, extra flags for every memshard node (e.g. "--procs 2")
 set -euo pipefail
 bin=${1:?usage: bench-shard.sh BIN_DIR [REQUESTS]}
 n=${2:-200000}
@@ -21,7 +22,7 @@ trap cleanup EXIT
 eps=127.0.0.1:7401,127.0.0.1:7402,127.0.0.1:7403
 for _ in $(seq 100); do "$bin/logctl" --endpoints $eps status >/dev/null 2>&1 && break; sleep 0.2; done
 for i in $(seq $nodes); do
-  "$bin/memshard" --id b$i --addr 127.0.0.1:1638$i --log-endpoints $eps --shard bench --log-level warn 2>"$work/m$i.log" & pids+=($!)
+  "$bin/memshard" --id b$i --addr 127.0.0.1:1638$i --log-endpoints $eps --shard bench --log-level warn ${MEMSHARD_ARGS:-} 2>"$work/m$i.log" & pids+=($!)
 done
 primary=""
 for _ in $(seq 100); do
