@@ -24,20 +24,9 @@ import (
 // (the refusal of which depends on whether the client sends it at all).
 func TestClient_ConnectErrorsSayWhy(t *testing.T) {
 	pki, other := clienttest.NewPKI(t), clienttest.NewPKI(t)
-	srvCert, srvKey := pki.Issue(t, "server")
 	cliCert, cliKey := pki.Issue(t, "client")
 	strangerCert, strangerKey := other.Issue(t, "stranger")
-	pair, err := tls.LoadX509KeyPair(srvCert, srvKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool, err := client.LoadCertPool(pki.CAFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	secure := clienttest.New(t, 1, grpc.Creds(credentials.NewTLS(&tls.Config{
-		Certificates: []tls.Certificate{pair}, ClientCAs: pool, ClientAuth: tls.RequireAndVerifyClientCert,
-	})))
+	secure := clienttest.New(t, 1, grpc.Creds(credentials.NewTLS(pki.ServerTLS(t, "server"))))
 	secure.SetLeader(0)
 	plain := clienttest.New(t, 1)
 	plain.SetLeader(0)

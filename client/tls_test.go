@@ -1,7 +1,6 @@
 package client_test
 
 import (
-	"crypto/tls"
 	"testing"
 
 	"google.golang.org/grpc"
@@ -16,21 +15,8 @@ import (
 // refusals are TestClient_ConnectErrorsSayWhy's.
 func TestClient_TLS(t *testing.T) {
 	pki := clienttest.NewPKI(t)
-	srvCert, srvKey := pki.Issue(t, "server")
 	cliCert, cliKey := pki.Issue(t, "client")
-	pair, err := tls.LoadX509KeyPair(srvCert, srvKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool, err := client.LoadCertPool(pki.CAFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fc := clienttest.New(t, 3, grpc.Creds(credentials.NewTLS(&tls.Config{
-		Certificates: []tls.Certificate{pair},
-		ClientCAs:    pool,
-		ClientAuth:   tls.RequireAndVerifyClientCert,
-	})))
+	fc := clienttest.New(t, 3, grpc.Creds(credentials.NewTLS(pki.ServerTLS(t, "server"))))
 	fc.SetLeader(1)
 
 	withCert, err := client.LoadTLS(pki.CAFile, cliCert, cliKey)
