@@ -159,3 +159,18 @@ func plainOnTLS(t testing.TB, addr string, in []byte) (string, string) {
 	t.Fatalf("read: %v", err)
 	return "", ""
 }
+
+// diffTLSPair starts redis-server and memshard serving TLS only, with
+// tls-auth-clients yes, and connects a client with a certificate to each;
+// rport and mport are their ports.
+func diffTLSPair(t testing.TB) (ts *tlsSetup, r, m *redisdiff.Conn, rport, mport string) {
+	t.Helper()
+	ts = newTLSSetup(t)
+	rs := startRedisTLS(t, ts, "yes")
+	_, addr := startTLSServer(t, ts, "yes", Config{})
+	r = redisdiff.DialTLS(t, rs.Addr, ts.clientConfig(true))
+	m = redisdiff.DialTLS(t, addr, ts.clientConfig(true))
+	_, rport, _ = strings.Cut(rs.Addr, ":")
+	_, mport, _ = strings.Cut(addr, ":")
+	return ts, r, m, rport, mport
+}

@@ -25,13 +25,7 @@ var tlsParams = []string{
 // redis-server serving TLS only (port 0, tls-cluster and tls-replication
 // yes) answers, byte for byte but for the port number itself.
 func TestDiffTLS_Config(t *testing.T) {
-	ts := newTLSSetup(t)
-	rs := startRedisTLS(t, ts, "yes")
-	_, addr := startTLSServer(t, ts, "yes", Config{})
-	r := redisdiff.DialTLS(t, rs.Addr, ts.clientConfig(true))
-	m := redisdiff.DialTLS(t, addr, ts.clientConfig(true))
-	_, rport, _ := strings.Cut(rs.Addr, ":")
-	_, mport, _ := strings.Cut(addr, ":")
+	ts, r, m, rport, mport := diffTLSPair(t)
 	for _, name := range tlsParams {
 		want := string(r.Do("CONFIG", "GET", name))
 		got := strings.ReplaceAll(string(m.Do("CONFIG", "GET", name)), mport, rport)
@@ -69,13 +63,7 @@ func TestDiffTLS_Config(t *testing.T) {
 // has no port field, CLUSTER SLOTS and NODES show it where the plaintext
 // port would be; INFO server's tcp_port is it too.
 func TestDiffTLS_Cluster(t *testing.T) {
-	ts := newTLSSetup(t)
-	rs := startRedisTLS(t, ts, "yes")
-	_, addr := startTLSServer(t, ts, "yes", Config{})
-	r := redisdiff.DialTLS(t, rs.Addr, ts.clientConfig(true))
-	m := redisdiff.DialTLS(t, addr, ts.clientConfig(true))
-	_, rport, _ := strings.Cut(rs.Addr, ":")
-	_, mport, _ := strings.Cut(addr, ":")
+	_, r, m, rport, mport := diffTLSPair(t)
 
 	fieldNames := func(reply []byte) []string {
 		// The names of a node's map in CLUSTER SHARDS (RESP2: every
