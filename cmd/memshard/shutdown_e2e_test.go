@@ -37,14 +37,7 @@ func TestE2E_ShutdownHandsOver(t *testing.T) {
 		case "SIGTERM":
 			e.nodes[p].Term(t)
 		}
-		asked := 0
-		for _, rec := range e.memberRecords()[before:] {
-			var m map[string]json.RawMessage
-			if json.Unmarshal(rec, &m) == nil && m["handover"] != nil {
-				asked++
-			}
-		}
-		if asked != 1 {
+		if asked := e.handoversSince(before); asked != 1 {
 			t.Fatalf("%s: %d handover requests in the members log, want 1 (the primary handing over)", how, asked)
 		}
 		np := e.primary()
@@ -63,6 +56,19 @@ func TestE2E_ShutdownHandsOver(t *testing.T) {
 	}
 	hists, _ := w.finish()
 	e.onEveryNode(e.primary(), func(i int, c *redis.Client) { verifyHistories(t, c, e.ids[i], hists) })
+}
+
+// handoversSince counts the handover requests in the shard's members log
+// after its first before records.
+func (e *env) handoversSince(before int) int {
+	asked := 0
+	for _, rec := range e.memberRecords()[before:] {
+		var m map[string]json.RawMessage
+		if json.Unmarshal(rec, &m) == nil && m["handover"] != nil {
+			asked++
+		}
+	}
+	return asked
 }
 
 // memberRecords reads the shard's members log (linearizably).

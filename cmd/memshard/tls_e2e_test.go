@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os/exec"
 	"strings"
@@ -87,14 +86,7 @@ func TestE2E_TLS(t *testing.T) {
 	if err := e.nodes[np].Wait(); err != nil {
 		t.Fatalf("%s after SHUTDOWN: %v, want exit status 0", e.ids[np], err)
 	}
-	asked := 0
-	for _, rec := range e.memberRecords()[before:] {
-		var m map[string]json.RawMessage
-		if json.Unmarshal(rec, &m) == nil && m["handover"] != nil {
-			asked++
-		}
-	}
-	if asked != 1 {
+	if asked := e.handoversSince(before); asked != 1 {
 		t.Errorf("%d handover requests in the members log after SHUTDOWN, want 1 (the primary handing over over TLS)", asked)
 	}
 	if next := e.primary(); next == np {

@@ -186,12 +186,7 @@ func newGatedPrimaryShard(t *testing.T) (*testShard, *appendGate) {
 	t.Helper()
 	gate := newAppendGate()
 	qc := servertest.StartWith(t, 3, servertest.Options{})
-	gated, err := client.New(t.Context(), client.Config{Endpoints: qc.Addrs, UnaryAppend: true,
-		DialOptions: []grpc.DialOption{grpc.WithChainUnaryInterceptor(gate.intercept)}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { gated.Close() })
+	gated := gatedClient(t, qc.Addrs, gate)
 	free, err := client.New(t.Context(), client.Config{Endpoints: qc.Addrs})
 	if err != nil {
 		t.Fatal(err)
@@ -209,6 +204,19 @@ func newGatedPrimaryShard(t *testing.T) (*testShard, *appendGate) {
 	return ts, gate
 }
 
+// gatedClient returns a client of the log at addrs whose appends (unary,
+// so that each passes the interceptor) go through gate.
+func gatedClient(t *testing.T, addrs []string, gate *appendGate) *client.Client {
+	t.Helper()
+	c, err := client.New(t.Context(), client.Config{Endpoints: addrs, UnaryAppend: true,
+		DialOptions: []grpc.DialOption{grpc.WithChainUnaryInterceptor(gate.intercept)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
 // newGatedShard returns a shard, no node started, on a real log that
 // every node appends to through gate, with a 2 s lease (the gate may hold
 // appends for a while without a failover).
@@ -216,11 +224,6 @@ func newGatedShard(t *testing.T) (*testShard, *appendGate) {
 	t.Helper()
 	gate := newAppendGate()
 	qc := servertest.StartWith(t, 3, servertest.Options{})
-	c, err := client.New(t.Context(), client.Config{Endpoints: qc.Addrs, UnaryAppend: true,
-		DialOptions: []grpc.DialOption{grpc.WithChainUnaryInterceptor(gate.intercept)}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
+	c := gatedClient(t, qc.Addrs, gate)
 	return &testShard{t: t, log: c, tune: func(cfg *Config) { cfg.Lease = 2 * time.Second }}, gate
 }
