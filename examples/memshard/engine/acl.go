@@ -89,7 +89,7 @@ func aclSetUser(db *DB, c *Call) {
 	for _, r := range nu.Rules(cat) {
 		effect = append(effect, []byte(r))
 	}
-	c.Propagate(effect...)
+	c.PropagateOwned(effect)
 	db.dirty++
 	db.setUsers(us.With(nu), nil)
 	c.Out.OK()

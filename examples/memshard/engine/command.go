@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/quorumlog/quorumlog/examples/memshard/migrate"
@@ -196,9 +197,20 @@ type Call struct {
 // the change this call made. The arguments are not copied (a 100 MB SET
 // would hold its value once more): they must stay unchanged until the
 // caller has taken the effects, which the primary encodes into its record
-// as soon as the call returns. A Replay call records nothing: what it does
-// is already in the log.
+// as soon as the call returns. The list of them is copied, so that the one
+// a call site builds (Propagate([]byte("SET"), key, val)) stays off the
+// heap: a replica replays every effect, and records none. A Replay call
+// records nothing: what it does is already in the log.
 func (c *Call) Propagate(argv ...[]byte) {
+	if c.Replay {
+		return
+	}
+	c.effects = append(c.effects, slices.Clone(argv))
+}
+
+// PropagateOwned is Propagate of a list the caller made for the effect and
+// gives away: it is kept, not copied.
+func (c *Call) PropagateOwned(argv [][]byte) {
 	if c.Replay {
 		return
 	}
@@ -207,7 +219,7 @@ func (c *Call) Propagate(argv ...[]byte) {
 
 // PropagateAsIs records the call's own argv as its effect (for commands that
 // are deterministic as sent).
-func (c *Call) PropagateAsIs() { c.Propagate(c.Argv...) }
+func (c *Call) PropagateAsIs() { c.PropagateOwned(c.Argv) }
 
 // Effects returns the effects recorded so far.
 func (c *Call) Effects() [][][]byte { return c.effects }
@@ -239,13 +251,20 @@ func NewTable() Table {
 
 // Lookup finds the command named by argv[0], case-insensitively, without
 // allocating: it runs for every command.
-func (t Table) Lookup(name []byte) *Command {
-	if cmd, ok := t[string(name)]; ok {
-		return cmd
+func (t Table) Lookup(name []byte) *Command { return LookupFold(t, name) }
+
+// LookupFold returns m's value for name, matching the keys (lower case)
+// without regard to the case of A-Z, as Redis's command dictionaries do
+// (strcasecmp: ASCII only), and without allocating: the name of every
+// command is looked up this way.
+func LookupFold[V any](m map[string]V, name []byte) V {
+	if v, ok := m[string(name)]; ok {
+		return v
 	}
 	var lower [32]byte // longer than any command name
 	if len(name) > len(lower) {
-		return nil
+		var zero V
+		return zero
 	}
 	for i, c := range name {
 		if 'A' <= c && c <= 'Z' {
@@ -253,7 +272,7 @@ func (t Table) Lookup(name []byte) *Command {
 		}
 		lower[i] = c
 	}
-	return t[string(lower[:len(name)])]
+	return m[string(lower[:len(name)])]
 }
 
 // CheckArity reports whether argv has a valid number of arguments for cmd.

@@ -189,7 +189,7 @@ func geoaddCommand(db *DB, c *Call) {
 		} else {
 			db.Touch(string(key))
 		}
-		c.Propagate(zadd...)
+		c.PropagateOwned(zadd)
 	}
 	if f.ch {
 		c.Out.Int(int64(added + updated))

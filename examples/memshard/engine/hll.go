@@ -107,7 +107,7 @@ func pfaddCommand(db *DB, c *Call) {
 			// gets those elements.
 			e.Value = v
 			if updated > 0 {
-				c.Propagate(append([][]byte{c.Argv[0], key}, c.Argv[2:2+j]...)...)
+				c.PropagateOwned(append([][]byte{c.Argv[0], key}, c.Argv[2:2+j]...))
 			}
 			c.Out.Error(errHLLInvalid)
 			return

@@ -50,7 +50,7 @@ func keysDel(db *DB, c *Call) {
 	}
 	c.Out.Int(int64(len(deleted) - 1))
 	if len(deleted) > 1 {
-		c.Propagate(deleted...)
+		c.PropagateOwned(deleted)
 	}
 }
 

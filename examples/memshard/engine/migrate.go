@@ -176,7 +176,7 @@ func migrateCommand(db *DB, c *Call) {
 			}
 		}
 		if len(deleted) > 1 {
-			c.Propagate(deleted...)
+			c.PropagateOwned(deleted)
 		}
 	}
 	if res.Err != "" {

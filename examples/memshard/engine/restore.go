@@ -157,7 +157,7 @@ func restoreCmd(db *DB, c *Call) {
 	}
 	argv := append(append([][]byte(nil), c.Argv...), []byte("ABSTTL"))
 	argv[2] = strconv.AppendInt(nil, ttl, 10)
-	c.Propagate(argv...)
+	c.PropagateOwned(argv)
 }
 
 // lruClockMax is Redis's LRU_CLOCK_MAX: its access times are seconds on a

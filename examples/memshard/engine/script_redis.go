@@ -196,7 +196,7 @@ func (s *luaState) execScriptCommand(argv [][]byte) ([]byte, string) {
 	run.c.takeEvents(sub) // sent as they happen, before the script's reply
 	if run.repl != replNone {
 		for _, eff := range sub.effects {
-			run.c.Propagate(eff...)
+			run.c.PropagateOwned(eff)
 		}
 	}
 	if len(sub.effects) > 0 && run.c.Scripts != nil {

@@ -373,7 +373,7 @@ func spopWithCount(db *DB, c *Call) {
 	for _, m := range popped {
 		argv = append(argv, []byte(m))
 	}
-	c.Propagate(argv...)
+	c.PropagateOwned(argv)
 }
 
 func setWriteMembers(c *Call, ms []string) {

@@ -234,7 +234,7 @@ func sortCommand(db *DB, c *Call, readonly bool) {
 			effect = append(effect, []byte(it.v))
 		}
 		c.Propagate([]byte("DEL"), o.store)
-		c.Propagate(effect...)
+		c.PropagateOwned(effect)
 	} else if db.Lookup(c, o.store) != nil && db.Delete(dst) {
 		db.notify(c, NotifyGeneric, "del", o.store)
 		c.Propagate([]byte("DEL"), o.store)

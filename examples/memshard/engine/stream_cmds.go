@@ -308,7 +308,7 @@ func xaddCommand(db *DB, c *Call) {
 			streamRewriteTrim(effect, &a, s)
 		}
 	}
-	c.Propagate(effect...)
+	c.PropagateOwned(effect)
 }
 
 // xlenCommand is XLEN key.
@@ -456,7 +456,7 @@ func xtrimCommand(db *DB, c *Call) {
 		if a.approx {
 			streamRewriteTrim(effect, &a, s)
 		}
-		c.Propagate(effect...)
+		c.PropagateOwned(effect)
 	}
 	c.Out.Int(deleted)
 }

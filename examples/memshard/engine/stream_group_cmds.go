@@ -187,7 +187,7 @@ func xgroupCommand(db *DB, c *Call) {
 		if created {
 			effect = append(effect, []byte("MKSTREAM"))
 		}
-		c.Propagate(effect...)
+		c.PropagateOwned(effect)
 		c.Out.OK()
 		db.notify(c, NotifyStream, "xgroup-create", key)
 	case isSetID && (len(argv) == 5 || len(argv) == 7):
@@ -200,7 +200,7 @@ func xgroupCommand(db *DB, c *Call) {
 		}
 		g.lastID, g.entriesRead = id, entriesRead
 		db.dirty++
-		c.Propagate(streamSetIDEffect(key, name, g)...)
+		c.PropagateOwned(streamSetIDEffect(key, name, g))
 		c.Out.OK()
 		db.notify(c, NotifyStream, "xgroup-setid", key)
 	case equalFold(sub, "destroy") && len(argv) == 4:
@@ -382,10 +382,10 @@ func streamDeliver(c *Call, s *Stream, g *streamGroup, cons *streamConsumer, sta
 		}
 		n.assign(cons)
 		n.deliveryTime, n.deliveryCount = c.Now, 1
-		c.Propagate(streamClaimEffect(key, group, n, nil)...)
+		c.PropagateOwned(streamClaimEffect(key, group, n, nil))
 	}
 	if moved {
-		c.Propagate(streamSetIDEffect(key, group, g)...)
+		c.PropagateOwned(streamSetIDEffect(key, group, g))
 	}
 }
 
@@ -413,7 +413,7 @@ func streamReadPEL(c *Call, s *Stream, cons *streamConsumer, start streamID, cou
 		streamReplyEntry(c, entry)
 		n.deliveryTime = c.Now
 		n.deliveryCount++
-		c.Propagate(streamClaimEffect(key, group, n, nil)...)
+		c.PropagateOwned(streamClaimEffect(key, group, n, nil))
 	}
 }
 
@@ -710,11 +710,11 @@ func xclaimCommand(db *DB, c *Call) {
 		}
 		claimed++
 		db.dirty++
-		c.Propagate(streamClaimEffect(argv[1], argv[2], n, nil)...)
+		c.PropagateOwned(streamClaimEffect(argv[1], argv[2], n, nil))
 	}
 	if moved {
 		db.dirty++
-		c.Propagate(streamSetIDEffect(argv[1], argv[2], g)...)
+		c.PropagateOwned(streamSetIDEffect(argv[1], argv[2], g))
 	}
 	c.Out = out
 	c.Out.Array(claimed)
@@ -850,7 +850,7 @@ func xautoclaimCommand(db *DB, c *Call) {
 			claimed++
 			count--
 			db.dirty++
-			c.Propagate(streamClaimEffect(argv[1], argv[2], n, nil)...)
+			c.PropagateOwned(streamClaimEffect(argv[1], argv[2], n, nil))
 		}
 		if !more {
 			break // the greatest ID: nothing can follow

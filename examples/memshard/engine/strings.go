@@ -287,7 +287,7 @@ func stringsMSetAll(db *DB, c *Call) {
 		db.notify(c, NotifyString, "set", c.Argv[i])
 	}
 	eff := append([][]byte{[]byte("MSET")}, c.Argv[1:]...)
-	c.Propagate(eff...)
+	c.PropagateOwned(eff)
 }
 
 func stringsMSetNX(db *DB, c *Call) {

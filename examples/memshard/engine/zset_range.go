@@ -258,7 +258,7 @@ func zrangeStore(db *DB, c *Call, a *zrangeArgs, src *ZSet, nodes []*zslNode, ra
 		args = append(args, []byte("REV"))
 	}
 	args = append(args, []byte("LIMIT"), []byte(strconv.Itoa(off)), []byte(strconv.Itoa(len(nodes))))
-	c.Propagate(args...)
+	c.PropagateOwned(args)
 }
 
 // zremrangeGeneric serves ZREMRANGEBYRANK, ZREMRANGEBYSCORE and ZREMRANGEBYLEX.

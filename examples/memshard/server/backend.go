@@ -45,6 +45,21 @@ type ConnState struct {
 	Memory func() engine.ProcessMemory
 
 	owner *conn // the server's connection (keyspace notifications)
+	// call is the engine.Call of the connection's current command (see
+	// Call): a Call made on the heap for every command was most of what a
+	// GET allocated, and allocation is what starts the collector, whose
+	// marking shows in every command's tail latency.
+	call engine.Call
+}
+
+// Call returns the connection's engine.Call set to c, for the backend's
+// Do. A connection runs one command at a time, so the Call is reused by its
+// next command: the backend must not keep it (or let the engine keep it)
+// after Do returns. What it hands out (effects, events, the reply writer)
+// is not the Call's and stays valid.
+func (cs *ConnState) Call(c engine.Call) *engine.Call {
+	cs.call = c
+	return &cs.call
 }
 
 // Modified is one change Backend.OnModified reports: a key, or a flush

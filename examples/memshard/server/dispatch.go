@@ -247,10 +247,7 @@ func (s *Server) lookup(argv [][]byte) (cc *connCommand, dc *engine.Command, err
 }
 
 func lookupConn(t map[string]*connCommand, name []byte) *connCommand {
-	if cc, ok := t[string(name)]; ok {
-		return cc
-	}
-	return t[strings.ToLower(string(name))]
+	return engine.LookupFold(t, name)
 }
 
 func arityOK(arity, argc int) bool {

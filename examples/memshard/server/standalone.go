@@ -159,7 +159,7 @@ func (s *Standalone) OnUsers(f func(engine.UsersChange)) { s.users.OnChange(f) }
 func (s *Standalone) Do(conn *ConnState, argv [][]byte, w *resp.Writer) Ticket {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c := &engine.Call{Argv: argv, Out: w, Now: time.Now().UnixMilli(), Scripts: &s.scripts, TrackReads: s.mods.ReadsOf(conn), ScriptACL: conn.ScriptACL, ReadOnlyReplica: s.frozen, OOM: conn.OOM, Monitor: conn.Monitor, Memory: conn.Memory}
+	c := conn.Call(engine.Call{Argv: argv, Out: w, Now: time.Now().UnixMilli(), Scripts: &s.scripts, TrackReads: s.mods.ReadsOf(conn), ScriptACL: conn.ScriptACL, ReadOnlyReplica: s.frozen, OOM: conn.OOM, Monitor: conn.Monitor, Memory: conn.Memory})
 	if engine.IsMigrate(argv[0]) {
 		// With nothing to commit first, MIGRATE blocks the node for its
 		// exchange, as Redis's does.

@@ -45,7 +45,7 @@ func (s *Shard) Do(conn *server.ConnState, argv [][]byte, w *resp.Writer) server
 		return 0
 	}
 	calls := s.effectCalls
-	c := &engine.Call{Argv: argv, Out: w, Now: nowMs(), TrackReads: s.mods.ReadsOf(conn), ScriptACL: conn.ScriptACL, OOM: conn.OOM, Monitor: conn.Monitor, Memory: conn.Memory}
+	c := conn.Call(engine.Call{Argv: argv, Out: w, Now: nowMs(), TrackReads: s.mods.ReadsOf(conn), ScriptACL: conn.ScriptACL, OOM: conn.OOM, Monitor: conn.Monitor, Memory: conn.Memory})
 	t := s.execLocked(c)
 	s.mods.Ran(conn, s.table, argv)
 	if s.effectCalls != calls {
@@ -226,11 +226,13 @@ func (s *Shard) addEffectsLocked(effects [][][]byte) uint64 {
 		if cmd == nil {
 			continue
 		}
-		for _, k := range cmd.Keys(eff) {
-			s.dirty[string(k)] = s.openSeq
-			s.openKeys = append(s.openKeys, string(k))
+		keys := cmd.Keys(eff)
+		for _, k := range keys {
+			key := string(k) // one copy for both
+			s.dirty[key] = s.openSeq
+			s.openKeys = append(s.openKeys, key)
 		}
-		if len(cmd.Keys(eff)) == 0 { // FLUSHALL and friends dirty everything
+		if len(keys) == 0 { // FLUSHALL and friends dirty everything
 			for k := range s.dirty {
 				s.dirty[k] = s.openSeq
 			}

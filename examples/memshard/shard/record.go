@@ -114,6 +114,9 @@ func appendLeaseRecord(dst []byte, kind byte, node, addr string, leaseMs uint64)
 	return binary.AppendUvarint(dst, leaseMs)
 }
 
+// argsChunk is how many arguments decodeRecord makes room for at once.
+const argsChunk = 256
+
 func decodeRecord(b []byte) (record, error) {
 	if len(b) < 2 {
 		return record{}, errBadRecord
@@ -126,13 +129,23 @@ func decodeRecord(b []byte) (record, error) {
 	switch r.kind {
 	case kindEffects:
 		n := d.uvarint()
+		// Each effect takes at least two bytes: no more effects than that
+		// are made room for, however large n says it is.
+		r.effects = make([][][]byte, 0, min(n, uint64(len(d.b)/2)))
+		// The effects' arguments are cut from shared chunks, not one
+		// allocation each: a replica decodes every record.
+		var args [][]byte
 		for i := uint64(0); i < n && d.err == nil; i++ {
 			argc := d.uvarint()
 			if argc == 0 || argc > uint64(len(d.b)) {
 				d.err = errBadRecord
 				break
 			}
-			argv := make([][]byte, argc)
+			if uint64(cap(args)-len(args)) < argc {
+				args = make([][]byte, 0, max(argc, argsChunk))
+			}
+			argv := args[len(args) : len(args)+int(argc) : len(args)+int(argc)]
+			args = args[:len(args)+int(argc)]
 			for j := range argv {
 				argv[j] = d.bytes()
 			}

@@ -128,8 +128,10 @@ func TakeSnapshot(ctx context.Context, c *client.Client, log string, store BlobS
 // applyEffects executes one record's effects on db, as a replica does.
 func applyEffects(table engine.Table, db *engine.DB, effects [][][]byte, out *resp.Writer) {
 	now := nowMs()
+	c := new(engine.Call) // one for the record, not one for each effect
 	for _, argv := range effects {
 		out.Reset()
-		table.Exec(db, &engine.Call{Argv: argv, Out: out, Now: now, Replay: true})
+		*c = engine.Call{Argv: argv, Out: out, Now: now, Replay: true}
+		table.Exec(db, c)
 	}
 }
