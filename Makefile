@@ -67,6 +67,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzACLRules$$' -fuzztime 30s ./examples/memshard/acl
 	$(GO) test -run '^$$' -fuzz '^FuzzExchange$$' -fuzztime 30s ./examples/memshard/migrate
 	$(GO) test -run '^$$' -fuzz '^FuzzReply$$' -fuzztime 30s ./examples/memshard/lolwut
+	$(GO) test -run '^$$' -fuzz '^FuzzReply$$' -fuzztime 30s ./examples/memshard/bench/respload
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt:"; echo "$$out"; exit 1; fi
