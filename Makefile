@@ -7,8 +7,9 @@ BENCH_CLIENTS  ?= 1 16 64 256
 BENCH_STORES   ?= wal bolt
 SHARD_REQUESTS ?= 200000
 SHARD_REPLICAS ?= 2
+DURABLE_REQUESTS ?= 200000
 
-.PHONY: all build run test test-long fuzz lint proto command-docs verify bench bench-go bench-shard clean deps
+.PHONY: all build run test test-long fuzz lint proto command-docs verify bench bench-go bench-shard bench-durable clean deps
 
 all: build
 
@@ -67,6 +68,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzACLRules$$' -fuzztime 30s ./examples/memshard/acl
 	$(GO) test -run '^$$' -fuzz '^FuzzExchange$$' -fuzztime 30s ./examples/memshard/migrate
 	$(GO) test -run '^$$' -fuzz '^FuzzReply$$' -fuzztime 30s ./examples/memshard/lolwut
+	$(GO) test -run '^$$' -fuzz '^FuzzReply$$' -fuzztime 30s ./examples/memshard/bench/respload
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt:"; echo "$$out"; exit 1; fi
@@ -110,6 +112,14 @@ bench: build
 # redis-benchmark -c 50 -n 200000 -d 100 -r 1000000.
 bench-shard: deps build
 	examples/memshard/bench/bench-shard.sh $(BIN) $(SHARD_REQUESTS) $(SHARD_REPLICAS)
+
+# memshard vs Redis replicated for the same promise: a primary and two
+# replicas, all appendfsync always, each SET followed by WAIT 1 (WAIT 2),
+# and a single fsync-always redis-server; respload SET at 50 clients,
+# 100-byte values, 1000000 keys, the stacks in turn for ROUNDS (2) rounds.
+bench-durable: deps build
+	$(GO) build -o $(BIN)/ ./examples/memshard/bench/respload
+	examples/memshard/bench/bench-durable.sh $(BIN) $(DURABLE_REQUESTS)
 
 # Micro-benchmarks of the packages.
 bench-go:

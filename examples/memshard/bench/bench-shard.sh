@@ -13,34 +13,18 @@ n=${2:-200000}
 nodes=$(( ${3:-2} + 1 ))
 [ "$nodes" -ge 1 ] && [ "$nodes" -le 3 ] || { echo "REPLICAS must be 0, 1 or 2" >&2; exit 2; }
 tests=${TESTS:-set,get,incr,lpush,hset,zadd}
-work=$(mktemp -d /tmp/memshard-bench.XXXXXX)
-pids=()
-cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+bench_init memshard-bench
 
-"$bin/quorumlogd" dev --data-dir "$work/ql" --base-port 7400 --log-level error >/dev/null 2>"$work/ql.log" & pids+=($!)
-eps=127.0.0.1:7401,127.0.0.1:7402,127.0.0.1:7403
-for _ in $(seq 100); do "$bin/logctl" --endpoints $eps status >/dev/null 2>&1 && break; sleep 0.2; done
-for i in $(seq $nodes); do
-  "$bin/memshard" --id b$i --addr 127.0.0.1:1638$i --log-endpoints $eps --shard bench --log-level warn ${MEMSHARD_ARGS:-} 2>"$work/m$i.log" & pids+=($!)
-done
-primary=""
-for _ in $(seq 100); do
-  for i in $(seq $nodes); do
-    if redis-cli -p 1638$i ROLE 2>/dev/null | head -1 | grep -q master; then primary=1638$i; fi
-  done
-  [ -n "$primary" ] && break; sleep 0.2
-done
-[ -n "$primary" ] || { echo "no memshard primary elected" >&2; cat "$work"/m*.log >&2; exit 1; }
+start_log 7400
+start_memshard $nodes 16380 bench
+primary=$(memshard_primary $nodes 16380)
 
 mkdir -p "$work/aof" "$work/mem"
 redis-server --port 16390 --bind 127.0.0.1 --dir "$work/aof" --appendonly yes --appendfsync always --save "" --daemonize no >/dev/null & pids+=($!)
 redis-server --port 16391 --bind 127.0.0.1 --dir "$work/mem" --appendonly no --save "" --daemonize no >/dev/null & pids+=($!)
-for p in 16390 16391; do for _ in $(seq 50); do redis-cli -p $p PING >/dev/null 2>&1 && break; sleep 0.1; done; done
-
-# cpu PID... -> the processes' CPU time so far, in clock ticks.
-cpu() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{print $14+$15}' /proc/$p/stat))); done; echo $t; }
-tck=$(getconf CLK_TCK)
+wait_ping 16390 16391
 
 # latency FILE N -> "rps p50 p99 p999" from redis-benchmark's full report. p50 and p99
 # are its summary's; p999 is the first line of its percentile distribution whose
