@@ -125,9 +125,11 @@ func NewTLSReloader(f TLSFiles) (*TLSReloader, error) {
 // current returns the set to use for a handshake starting now: the files
 // as they are if they changed and load, else the last good set.
 func (r *TLSReloader) current() *tlsSet {
-	st := r.stamps()
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	// Stat under the lock: two handshakes' stamps taken outside it could
+	// be compared out of order and load (and log) one change twice.
+	st := r.stamps()
 	if st == r.seen {
 		return r.cur
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math/big"
 	"net"
@@ -414,5 +415,77 @@ func TestNewTLSReloader_Errors(t *testing.T) {
 		case tc.part != "" && (!errors.As(err, &fe) || fe.Part != tc.part):
 			t.Errorf("%s: %v, want a TLSFileError about %s", tc.name, err, tc.part)
 		}
+	}
+}
+
+// Handshakes running while the files are rotated again and again (each
+// rotation two renames, with a mismatched pair between them) all succeed:
+// a change that does not load never breaks serving. Each handshake sees
+// one of the certificates put in place.
+func TestTLSReloader_ConcurrentRotation(t *testing.T) {
+	pki := clienttest.NewPKI(t)
+	d := newTLSDir(t)
+	d.put(d.caFile, pki.CAFile)
+	var certs, keys []string
+	serials := map[string]bool{}
+	for i := range 5 {
+		c, k := pki.Issue(t, fmt.Sprintf("server%d", i))
+		certs, keys = append(certs, c), append(keys, k)
+		serials[serialOf(t, c).String()] = true
+	}
+	d.pair(certs[0], keys[0])
+	var log lockedBuffer
+	srv := d.reloader(&log, nil).ServerConfig(tls.NoClientCert)
+	cli, err := client.LoadTLS(pki.CAFile, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cli = client.WithServerName(cli, "127.0.0.1")
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", srv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var served sync.WaitGroup
+	served.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			served.Go(func() { defer c.Close(); c.Write([]byte("x")) }) // the write runs the handshake
+		}
+	})
+	var clients sync.WaitGroup
+	errs := make(chan error, 4*25)
+	for range 4 {
+		clients.Go(func() {
+			for range 25 {
+				c, err := tls.Dial("tcp", ln.Addr().String(), cli)
+				if err != nil {
+					errs <- err
+					continue
+				}
+				if s := c.ConnectionState().PeerCertificates[0].SerialNumber.String(); !serials[s] {
+					errs <- fmt.Errorf("served serial %s, not one of the certificates put in place", s)
+				}
+				c.Close()
+			}
+		})
+	}
+	for i := 1; i < 20; i++ {
+		d.pair(certs[i%len(certs)], keys[i%len(keys)])
+	}
+	clients.Wait()
+	ln.Close()
+	served.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("handshake during rotations: %v", err)
+	}
+	// The last pair is in place: the next handshake uses it.
+	res := handshake(t, srv, cli)
+	if res.clientErr != nil || res.serverCert.SerialNumber.Cmp(serialOf(t, certs[19%len(certs)])) != 0 {
+		t.Errorf("after the rotations: %v, serial %v; want the last certificate's", res.clientErr, res.serverCert)
 	}
 }
