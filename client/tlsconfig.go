@@ -160,13 +160,14 @@ type namedTLSCreds struct {
 }
 
 func (c *namedTLSCreds) ClientHandshake(ctx context.Context, authority string, raw net.Conn) (net.Conn, credentials.AuthInfo, error) {
-	if c.cfg.VerifyConnection == nil || c.cfg.ServerName != "" {
+	if c.cfg.VerifyConnection == nil {
 		return c.TransportCredentials.ClientHandshake(ctx, authority, raw)
 	}
 	host, _, err := net.SplitHostPort(authority)
 	if err != nil {
 		host = authority // as credentials.NewTLS does
 	}
+	// WithServerName keeps a ServerName of cfg (an IP, say) over host.
 	return credentials.NewTLS(WithServerName(c.cfg, host)).ClientHandshake(ctx, authority, raw)
 }
 

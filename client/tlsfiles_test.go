@@ -366,6 +366,17 @@ func TestTLSReloader_VerifiesServers(t *testing.T) {
 			}
 		})
 	}
+	// A ServerName of the configuration wins over the host dialled.
+	named := reloading.Clone()
+	named.ServerName = "127.0.0.1"
+	if res := handshake(t, serverOf(good, goodKey), client.WithServerName(named, "example.com")); res.clientErr != nil {
+		t.Errorf("ServerName 127.0.0.1 dialled as example.com: %v, want success", res.clientErr)
+	}
+	named.ServerName = "127.0.0.10"
+	if res := handshake(t, serverOf(good, goodKey), client.WithServerName(named, "127.0.0.1")); !errors.As(res.clientErr, new(x509.HostnameError)) {
+		t.Errorf("ServerName 127.0.0.10 dialled as 127.0.0.1: %v, want a hostname error", res.clientErr)
+	}
+
 	// Without WithServerName an IP is not in ConnectionState.ServerName:
 	// no name, no verification.
 	res := handshake(t, serverOf(good, goodKey), reloading)

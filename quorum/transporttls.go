@@ -89,7 +89,7 @@ func newRaftTLS(c *tls.Config) *raftTLS {
 // address, within deadline; on failure c is closed.
 func (t *raftTLS) dial(c net.Conn, address string, deadline time.Time) (net.Conn, error) {
 	cfg := t.client
-	if host, _, err := net.SplitHostPort(address); err == nil && cfg.ServerName == "" {
+	if host, _, err := net.SplitHostPort(address); err == nil && (cfg.ServerName == "" || cfg.VerifyConnection != nil) {
 		cfg = withServerName(cfg, host) // an IP is checked against the certificate's IP SANs
 	}
 	tc := tls.Client(c, cfg)
@@ -143,15 +143,17 @@ func (c *lazyServerConn) Write(b []byte) (int, error) {
 
 // withServerName returns a copy of c for dialling host, as
 // client.WithServerName (quorum does not import client): ServerName is
-// host, and a VerifyConnection of c sees it in ConnectionState.ServerName,
-// which crypto/tls leaves empty for an IP address.
+// host unless c has one, and a VerifyConnection of c sees it in
+// ConnectionState.ServerName, which crypto/tls leaves empty for an IP.
 func withServerName(c *tls.Config, host string) *tls.Config {
 	c = c.Clone()
-	c.ServerName = host
-	if verify := c.VerifyConnection; verify != nil {
+	if c.ServerName == "" {
+		c.ServerName = host
+	}
+	if verify, name := c.VerifyConnection, c.ServerName; verify != nil {
 		c.VerifyConnection = func(cs tls.ConnectionState) error {
 			if cs.ServerName == "" {
-				cs.ServerName = host
+				cs.ServerName = name
 			}
 			return verify(cs)
 		}
