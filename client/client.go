@@ -45,8 +45,10 @@ type Config struct {
 	MaxRetryBackoff time.Duration
 	// TLS, if set, secures every connection to the cluster: the servers'
 	// certificates are verified against TLS.RootCAs, and TLS.Certificates
-	// is presented when a server asks for a client certificate. nil
-	// connects in plaintext. LoadTLS builds one from PEM files.
+	// is presented when a server asks for a client certificate (or the
+	// callbacks of a TLSReloader.ClientConfig do both, as the files are at
+	// each new connection). nil connects in plaintext. LoadTLS builds one
+	// from PEM files that it re-reads when they change.
 	TLS *tls.Config
 	// DialOptions are added after the client's own (transport credentials,
 	// fast reconnect backoff, a dialer setting SO_REUSEADDR), so they may

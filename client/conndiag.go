@@ -96,28 +96,35 @@ func newDiagCreds(cfg *tls.Config, failure *connFailure) *diagCreds {
 	if cfg == nil {
 		return &diagCreds{TransportCredentials: insecure.NewCredentials(), failure: failure}
 	}
-	if cfg.GetClientCertificate == nil {
-		// What crypto/tls does without the callback, noting why no
-		// certificate goes out: with TLS 1.3 the client's side of the
-		// handshake ends before the server refuses it, and the refusal is
-		// seldom read before the connection closes.
-		cfg = cfg.Clone()
+	// Note why no certificate goes out: with TLS 1.3 the client's side
+	// of the handshake ends before the server refuses it, and the refusal
+	// is seldom read before the connection closes.
+	cfg = cfg.Clone()
+	get, configured := cfg.GetClientCertificate, cfg.GetClientCertificate != nil || len(cfg.Certificates) > 0
+	if get == nil {
 		certs := cfg.Certificates
-		cfg.GetClientCertificate = func(cri *tls.CertificateRequestInfo) (*tls.Certificate, error) {
+		get = func(cri *tls.CertificateRequestInfo) (*tls.Certificate, error) {
+			// What crypto/tls does without the callback.
 			for i := range certs {
 				if cri.SupportsCertificate(&certs[i]) == nil {
 					return &certs[i], nil
 				}
 			}
-			if len(certs) == 0 {
-				failure.note(errors.New("the server requires a client certificate, and none is configured"), known)
-			} else {
-				failure.note(errors.New("the server requires a client certificate signed by a CA it trusts, and the client's is not"), known)
-			}
 			return new(tls.Certificate), nil // none
 		}
 	}
-	return &diagCreds{TransportCredentials: credentials.NewTLS(cfg), tls: true, failure: failure}
+	cfg.GetClientCertificate = func(cri *tls.CertificateRequestInfo) (*tls.Certificate, error) {
+		cert, err := get(cri)
+		switch {
+		case err != nil || cert != nil && len(cert.Certificate) > 0:
+		case !configured:
+			failure.note(errors.New("the server requires a client certificate, and none is configured"), known)
+		default:
+			failure.note(errors.New("the server requires a client certificate signed by a CA it trusts, and the client's is not"), known)
+		}
+		return cert, err
+	}
+	return &diagCreds{TransportCredentials: NewTLSCredentials(cfg), tls: true, failure: failure}
 }
 
 func (d *diagCreds) ClientHandshake(ctx context.Context, authority string, raw net.Conn) (net.Conn, credentials.AuthInfo, error) {

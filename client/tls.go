@@ -11,27 +11,18 @@ import (
 // files: caFile holds the certificates of the authority that signed the
 // servers' (required: a client never trusts a server it cannot verify),
 // certFile and keyFile the client's own certificate and key, presented to
-// servers that ask for one (both or neither).
+// servers that ask for one (both or neither). The files are re-read when
+// they change, for new connections (TLSReloader; a change that does not
+// load keeps the previous files in use); connections already made keep
+// their session. The configuration verifies servers itself
+// (TLSReloader.ClientConfig): a Client dials with it as it should; other
+// users dial through NewTLSCredentials or WithServerName.
 func LoadTLS(caFile, certFile, keyFile string) (*tls.Config, error) {
-	if caFile == "" {
-		return nil, fmt.Errorf("%w: TLS needs a CA file to verify the servers", ErrInvalidArgument)
-	}
-	if (certFile == "") != (keyFile == "") {
-		return nil, fmt.Errorf("%w: a TLS client certificate needs both its cert and key files", ErrInvalidArgument)
-	}
-	pool, err := LoadCertPool(caFile)
+	r, err := NewTLSReloader(TLSFiles{CAFile: caFile, CertFile: certFile, KeyFile: keyFile})
 	if err != nil {
 		return nil, err
 	}
-	cfg := &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
-	if certFile != "" {
-		cert, err := tls.LoadX509KeyPair(certFile, keyFile)
-		if err != nil {
-			return nil, fmt.Errorf("load TLS key pair %s, %s: %w", certFile, keyFile, err)
-		}
-		cfg.Certificates = []tls.Certificate{cert}
-	}
-	return cfg, nil
+	return r.ClientConfig(), nil
 }
 
 // LoadCertPool reads the PEM certificates in file into a pool.

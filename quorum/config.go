@@ -63,7 +63,14 @@ type Config struct {
 	// it accepts a connection and when it dials one; RootCAs is the CA
 	// that signed every node's, against which a peer is verified both ways
 	// (a dialled peer's certificate must name the host of its raft
-	// address). Nil: plaintext. Open does not change it.
+	// address). Instead of the static two, it may have callbacks asked on
+	// each handshake, so that the files can rotate
+	// (client.TLSReloader.MutualConfig): GetConfigForClient for accepted
+	// connections (its ClientCAs verify the peer; a client certificate is
+	// required whatever it says), GetClientCertificate and, with
+	// InsecureSkipVerify, a VerifyConnection that verifies the dialled
+	// peer against ConnectionState.ServerName (set to the host of its raft
+	// address even for an IP). Nil: plaintext. Open does not change it.
 	RaftTLS *tls.Config
 
 	// Group commit: the sequencer puts at most MaxBatchRecords records and about

@@ -30,27 +30,58 @@ type raftTLS struct {
 }
 
 // validateRaftTLS reports what a Config.RaftTLS lacks to secure raft in
-// both directions.
+// both directions. It takes static files (Certificates and RootCAs) or
+// callbacks that may change them per handshake (client.TLSReloader's: a
+// GetConfigForClient for the accepting side, GetClientCertificate and a
+// VerifyConnection that verifies the peer, InsecureSkipVerify being set,
+// for the dialling side).
 func validateRaftTLS(c *tls.Config) error {
+	static := len(c.Certificates) > 0
 	switch {
-	case len(c.Certificates) == 0:
-		// Not GetCertificate: the same certificate goes out when dialling.
-		return errors.New("quorum: raft TLS needs this node's certificate (Certificates)")
-	case c.RootCAs == nil:
-		return errors.New("quorum: raft TLS needs the CA that signed the nodes' certificates (RootCAs)")
+	case !static && (c.GetConfigForClient == nil || c.GetClientCertificate == nil):
+		// Not GetCertificate alone: a certificate goes out when dialling too.
+		return errors.New("quorum: raft TLS needs this node's certificate (Certificates, or GetConfigForClient and GetClientCertificate)")
+	case c.RootCAs == nil && !(c.InsecureSkipVerify && c.VerifyConnection != nil):
+		return errors.New("quorum: raft TLS needs the CA that signed the nodes' certificates (RootCAs, or VerifyConnection with InsecureSkipVerify)")
+	case c.RootCAs == nil && c.GetConfigForClient == nil:
+		return errors.New("quorum: raft TLS without RootCAs needs GetConfigForClient to verify the peers that connect (ClientCAs)")
 	}
 	return nil
 }
 
 // newRaftTLS derives both sides from c (see Config.RaftTLS); c is not
-// changed. Both sides use TLS 1.2 at least, whatever c says.
+// changed. Both sides use TLS 1.2 at least, whatever c says, and the
+// accepting side requires and verifies the peer's certificate, whatever
+// c (or what its GetConfigForClient returns) says.
 func newRaftTLS(c *tls.Config) *raftTLS {
 	srv := c.Clone()
-	srv.ClientCAs = c.RootCAs
+	if c.RootCAs != nil {
+		srv.ClientCAs = c.RootCAs
+	}
 	srv.ClientAuth = tls.RequireAndVerifyClientCert
 	srv.MinVersion = max(srv.MinVersion, tls.VersionTLS12)
-	cli := srv.Clone()
-	cli.ClientAuth, cli.ClientCAs = tls.NoClientCert, nil
+	if get := c.GetConfigForClient; get != nil {
+		srv.GetConfigForClient = func(hello *tls.ClientHelloInfo) (*tls.Config, error) {
+			cfg, err := get(hello)
+			if err != nil || cfg == nil {
+				return cfg, err
+			}
+			if cfg.ClientCAs == nil && c.RootCAs == nil {
+				// crypto/tls would verify against the system's roots.
+				return nil, errors.New("quorum: raft TLS: GetConfigForClient returned no ClientCAs")
+			}
+			cfg = cfg.Clone()
+			if cfg.ClientCAs == nil {
+				cfg.ClientCAs = c.RootCAs
+			}
+			cfg.ClientAuth = tls.RequireAndVerifyClientCert
+			cfg.MinVersion = max(cfg.MinVersion, tls.VersionTLS12)
+			return cfg, nil
+		}
+	}
+	cli := c.Clone()
+	cli.GetConfigForClient, cli.GetCertificate = nil, nil
+	cli.MinVersion = max(cli.MinVersion, tls.VersionTLS12)
 	return &raftTLS{server: srv, client: cli, handshakeTimeout: handshakeTimeout}
 }
 
@@ -58,9 +89,8 @@ func newRaftTLS(c *tls.Config) *raftTLS {
 // address, within deadline; on failure c is closed.
 func (t *raftTLS) dial(c net.Conn, address string, deadline time.Time) (net.Conn, error) {
 	cfg := t.client
-	if host, _, err := net.SplitHostPort(address); err == nil && cfg.ServerName == "" {
-		cfg = cfg.Clone()
-		cfg.ServerName = host // an IP is checked against the certificate's IP SANs
+	if host, _, err := net.SplitHostPort(address); err == nil && (cfg.ServerName == "" || cfg.VerifyConnection != nil) {
+		cfg = withServerName(cfg, host) // an IP is checked against the certificate's IP SANs
 	}
 	tc := tls.Client(c, cfg)
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
@@ -109,4 +139,24 @@ func (c *lazyServerConn) Write(b []byte) (int, error) {
 		return 0, err
 	}
 	return c.Conn.Write(b)
+}
+
+// withServerName returns a copy of c for dialling host, as
+// client.WithServerName (quorum does not import client): ServerName is
+// host unless c has one, and a VerifyConnection of c sees it in
+// ConnectionState.ServerName, which crypto/tls leaves empty for an IP.
+func withServerName(c *tls.Config, host string) *tls.Config {
+	c = c.Clone()
+	if c.ServerName == "" {
+		c.ServerName = host
+	}
+	if verify, name := c.VerifyConnection, c.ServerName; verify != nil {
+		c.VerifyConnection = func(cs tls.ConnectionState) error {
+			if cs.ServerName == "" {
+				cs.ServerName = name
+			}
+			return verify(cs)
+		}
+	}
+	return c
 }

@@ -62,6 +62,13 @@ func NewPKI(t testing.TB) *PKI {
 // addresses tests listen on) and as a client's.
 func (p *PKI) Issue(t testing.TB, name string) (certFile, keyFile string) {
 	t.Helper()
+	return p.IssueFor(t, name, x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth)
+}
+
+// IssueFor is Issue for a certificate good for usages only (a client's
+// alone, say, to test that a server presenting it is refused).
+func (p *PKI) IssueFor(t testing.TB, name string, usages ...x509.ExtKeyUsage) (certFile, keyFile string) {
+	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -76,7 +83,7 @@ func (p *PKI) Issue(t testing.TB, name string) (certFile, keyFile string) {
 		NotBefore:    time.Now().Add(-time.Hour),
 		NotAfter:     time.Now().Add(24 * time.Hour),
 		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
+		ExtKeyUsage:  usages,
 		DNSNames:     []string{"localhost"},
 	}
 	for i := 1; i <= 9; i++ {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 
 	"github.com/quorumlog/quorumlog/client"
 )
@@ -23,16 +24,19 @@ func addLogTLSFlags(fs *flag.FlagSet) logTLSFlags {
 }
 
 // load returns client.Config.TLS: nil (plaintext) when no flag is set.
-func (f logTLSFlags) load() (*tls.Config, error) {
+// The files are re-read when they change (client.TLSReloader), for new
+// connections to the log; a change that does not load is logged to
+// logger (nil: discarded) and the previous files stay in use.
+func (f logTLSFlags) load(logger *slog.Logger) (*tls.Config, error) {
 	if *f.ca == "" && *f.cert == "" && *f.key == "" {
 		return nil, nil
 	}
-	cfg, err := client.LoadTLS(*f.ca, *f.cert, *f.key)
+	r, err := client.NewTLSReloader(client.TLSFiles{CAFile: *f.ca, CertFile: *f.cert, KeyFile: *f.key, Logger: logger})
 	if errors.Is(err, client.ErrInvalidArgument) {
 		return nil, usageError{errors.New("--log-tls-ca-file is required with --log-tls-cert-file and --log-tls-key-file, which go together")}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("--log-tls-*: %w", err)
 	}
-	return cfg, nil
+	return r.ClientConfig(), nil
 }

@@ -44,7 +44,14 @@ With --tls-cert-file, --tls-key-file and --tls-ca-file, the gRPC port
 serves TLS only and requires client certificates signed by the CA (unless
 --tls-client-auth=false), and raft and the calls between nodes use mutual
 TLS with the node's certificate. "dev" takes the same four flags (one
-certificate for its three nodes, naming 127.0.0.1).
+certificate for its three nodes, naming 127.0.0.1). The files are read at
+start (a bad one stops the start) and again, without a restart, by the
+first new connection after one of them changed (replace them by rename):
+a new certificate, key or CA bundle is used for new connections, and
+connections already made keep theirs. A changed set that does not load
+(half-written, key not the certificate's, not signed by the CA) is logged
+once as an error and the previous set stays in use until the files are
+good again.
 
 With --debug-addr, an HTTP server there serves Prometheus metrics at
 /metrics (quorumlog_*, raft_*, go_*, process_*; in dev, quorumlog_* carry a
@@ -168,7 +175,7 @@ func startNode(ctx context.Context, f nodeFlags, logger *slog.Logger, reg promet
 	case f.maxRecordBytes <= 0 || f.maxRecordBytes > server.MaxRecordBytesLimit:
 		return nil, usageError{fmt.Errorf("--max-record-bytes must be between 1 and %d (32 MiB): an append is one raft entry, and the raft log reads back entries of at most 64 MiB", server.MaxRecordBytesLimit)}
 	}
-	nt, err := f.tls.load()
+	nt, err := f.tls.load(logger)
 	if err != nil {
 		return nil, err
 	}

@@ -2,14 +2,21 @@ package main
 
 // TLS of a node: the --tls-* flags, the PEM files they name, and the
 // three configurations built from them (gRPC server, raft transport,
-// calls to other nodes). All files are read once, at start: a changed
-// certificate needs a restart.
+// calls to other nodes). The files are read at start, where any fault
+// stops the start; after it, one client.TLSReloader behind all three
+// configurations re-reads them when they change (stat on each new
+// handshake), so that certificates, keys and the CA bundle rotate without
+// a restart. A changed set that does not load or validate is logged once
+// and the previous one stays in use. Connections already made keep their
+// session: TLS does not re-handshake.
 
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 
 	"github.com/quorumlog/quorumlog/client"
 )
@@ -30,15 +37,17 @@ func (f *tlsFlags) register(fs *flag.FlagSet) {
 // nodeTLS is what a node's TLS flags load to; nil means plaintext.
 type nodeTLS struct {
 	grpcServer *tls.Config // the gRPC port
-	raft       *tls.Config // quorum.Config.RaftTLS: the node's certificate and the CA
-	peer       *tls.Config // server.Config.PeerTLS: the same, as a gRPC client
+	raft       *tls.Config // quorum.Config.RaftTLS: accepts and dials with the node's certificate, verifying against the CA
+	peer       *tls.Config // server.Config.PeerTLS: dials with the same
 }
 
 // load reads the files f names. None set is plaintext (nil, nil); some
 // but not all is a usageError naming what is missing; a file that cannot
 // be read or parsed, a key that is not the certificate's, or a certificate
-// the CA did not sign is an error naming the file.
-func (f tlsFlags) load() (*nodeTLS, error) {
+// the CA did not sign is an error naming the file. The configurations
+// re-read the files when they change, logging to logger the changes that
+// do not load.
+func (f tlsFlags) load(logger *slog.Logger) (*nodeTLS, error) {
 	set := map[string]bool{"--tls-cert-file": f.certFile != "", "--tls-key-file": f.keyFile != "", "--tls-ca-file": f.caFile != ""}
 	var missing []string
 	for _, name := range []string{"--tls-cert-file", "--tls-key-file", "--tls-ca-file"} {
@@ -52,24 +61,26 @@ func (f tlsFlags) load() (*nodeTLS, error) {
 	case 1, 2:
 		return nil, usageError{fmt.Errorf("TLS needs --tls-cert-file, --tls-key-file and --tls-ca-file together: %v missing", missing)}
 	}
-	pool, err := client.LoadCertPool(f.caFile)
+	r, err := client.NewTLSReloader(client.TLSFiles{CAFile: f.caFile, CertFile: f.certFile, KeyFile: f.keyFile, Verify: verifyNodeCert, Logger: logger})
+	var fe *client.TLSFileError
+	if errors.As(err, &fe) {
+		switch fe.Part {
+		case client.TLSCAFile:
+			return nil, fmt.Errorf("--tls-ca-file: %w", fe.Err)
+		case client.TLSKeyPair:
+			return nil, fmt.Errorf("--tls-cert-file %s, --tls-key-file %s: %w", f.certFile, f.keyFile, fe.Err)
+		default:
+			return nil, fmt.Errorf("--tls-cert-file %s: %w", f.certFile, fe.Err)
+		}
+	}
 	if err != nil {
-		return nil, fmt.Errorf("--tls-ca-file: %w", err)
+		return nil, err
 	}
-	cert, err := tls.LoadX509KeyPair(f.certFile, f.keyFile)
-	if err != nil {
-		return nil, fmt.Errorf("--tls-cert-file %s, --tls-key-file %s: %w", f.certFile, f.keyFile, err)
-	}
-	if err := verifyNodeCert(cert, pool); err != nil {
-		return nil, fmt.Errorf("--tls-cert-file %s: %w", f.certFile, err)
-	}
-	node := &tls.Config{Certificates: []tls.Certificate{cert}, RootCAs: pool, MinVersion: tls.VersionTLS12}
-	srv := node.Clone()
-	srv.RootCAs = nil
+	auth := tls.NoClientCert
 	if f.clientAuth {
-		srv.ClientCAs, srv.ClientAuth = pool, tls.RequireAndVerifyClientCert
+		auth = tls.RequireAndVerifyClientCert
 	}
-	return &nodeTLS{grpcServer: srv, raft: node, peer: node.Clone()}, nil
+	return &nodeTLS{grpcServer: r.ServerConfig(auth), raft: r.MutualConfig(), peer: r.ClientConfig()}, nil
 }
 
 // verifyNodeCert checks that the CA signed cert for both of a node's

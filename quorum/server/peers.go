@@ -8,7 +8,6 @@ import (
 	"sync"
 
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 
 	pb "github.com/quorumlog/quorumlog/api/quorumlogpb"
@@ -31,7 +30,7 @@ func newPeerConns(from net.IP, tlsCfg *tls.Config) *peerConns {
 	p := &peerConns{conns: make(map[string]*grpc.ClientConn)}
 	creds := insecure.NewCredentials()
 	if tlsCfg != nil {
-		creds = credentials.NewTLS(tlsCfg.Clone()) // it keeps the config; so may the caller
+		creds = client.NewTLSCredentials(tlsCfg) // copies tlsCfg; names the peer for its verification
 	}
 	p.opts = []grpc.DialOption{grpc.WithTransportCredentials(creds), client.DialFrom(from)}
 	return p

@@ -57,8 +57,10 @@ type Config struct {
 	DialFrom net.IP
 	// PeerTLS, if set, secures those calls: the other nodes' certificates
 	// are verified against PeerTLS.RootCAs, and PeerTLS.Certificates (the
-	// node's own) is presented to them. Nil: plaintext, as the nodes' gRPC
-	// port must then be.
+	// node's own) is presented to them; or their callbacks do it
+	// (client.TLSReloader.ClientConfig: the files rotate without a
+	// restart; dialled through client.NewTLSCredentials). Nil: plaintext,
+	// as the nodes' gRPC port must then be.
 	PeerTLS *tls.Config
 }
 

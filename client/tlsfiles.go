@@ -1,0 +1,195 @@
+package client
+
+// TLS files that are re-read when they change, as etcd re-reads its
+// certificate files for new connections: an operator rotates a
+// certificate, a key or the CA bundle by replacing the files (typically by
+// rename), and the next handshake uses them, without a restart. A
+// handshake only stats the files (mtime, size, inode); they are read
+// again only when one of those changed. A replacement that does not load
+// or validate is logged once and the last good set stays in use, so that a
+// half-written file never stops serving.
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+)
+
+// TLSFiles names the PEM files of a TLS identity for NewTLSReloader.
+type TLSFiles struct {
+	// CAFile holds the CA certificates the peers' certificates are
+	// verified against (required).
+	CAFile string
+	// CertFile (the certificate, intermediates after it) and KeyFile (its
+	// private key) are this side's identity: both or neither. A server
+	// needs them; a client presents them to servers that ask.
+	CertFile, KeyFile string
+	// Verify, if set, is called on every set that loads, with the
+	// certificate (when there is one) and the CA pool; an error refuses
+	// the set. A node checks that the CA signed its certificate for
+	// both of its roles; a client does not, since the servers may trust a
+	// CA that the client does not.
+	Verify func(cert tls.Certificate, pool *x509.CertPool) error
+	// Logger gets one Error per change of the files that does not load,
+	// and one Info per reload; nil discards.
+	Logger *slog.Logger
+}
+
+// The parts of a TLSFiles set a TLSFileError can be about.
+const (
+	TLSCAFile  = "ca"      // the CA file does not read or parse
+	TLSKeyPair = "keypair" // the cert and key files do not read, parse or match
+	TLSVerify  = "verify"  // TLSFiles.Verify refused the set
+)
+
+// TLSFileError is a set of TLS files that does not load: Part says which
+// (TLSCAFile, TLSKeyPair, TLSVerify) and Err why; the message names the
+// files.
+type TLSFileError struct {
+	Part                      string
+	CAFile, CertFile, KeyFile string
+	Err                       error
+}
+
+func (e *TLSFileError) Error() string {
+	switch e.Part {
+	case TLSCAFile:
+		return e.Err.Error() // LoadCertPool's errors name the file
+	case TLSKeyPair:
+		return fmt.Sprintf("TLS cert file %s, key file %s: %v", e.CertFile, e.KeyFile, e.Err)
+	default:
+		return fmt.Sprintf("TLS cert file %s (CA file %s): %v", e.CertFile, e.CAFile, e.Err)
+	}
+}
+
+func (e *TLSFileError) Unwrap() error { return e.Err }
+
+// TLSReloader holds the last good set of a TLSFiles and reloads it when
+// the files change. Its configurations (ServerConfig, ClientConfig) ask
+// it for the set on each handshake. Safe for concurrent use.
+type TLSReloader struct {
+	files  TLSFiles
+	logger *slog.Logger
+
+	mu sync.Mutex
+	// seen is the files' stamps as last looked at; cur the last set that
+	// loaded. Guarded by mu.
+	seen [3]fileStamp
+	cur  *tlsSet
+}
+
+// tlsSet is one loaded set of files; never changed once built.
+type tlsSet struct {
+	cert *tls.Certificate // nil without CertFile
+	pool *x509.CertPool
+}
+
+// fileStamp is what a handshake looks at to tell that a file changed: a
+// rename over it changes the inode, a rewrite in place the mtime or size.
+type fileStamp struct {
+	mtime time.Time
+	size  int64
+	inode uint64
+	err   string // the stat's error: a missing file is a state too
+}
+
+// NewTLSReloader loads f's files; an error (a *TLSFileError when a file
+// does not load, ErrInvalidArgument when f is incomplete) means nothing was
+// loaded. The files are not watched: they are looked at again on each
+// handshake of the configurations built from the reloader.
+func NewTLSReloader(f TLSFiles) (*TLSReloader, error) {
+	if f.CAFile == "" {
+		return nil, fmt.Errorf("%w: TLS needs a CA file to verify the peers", ErrInvalidArgument)
+	}
+	if (f.CertFile == "") != (f.KeyFile == "") {
+		return nil, fmt.Errorf("%w: a TLS certificate needs both its cert and key files", ErrInvalidArgument)
+	}
+	r := &TLSReloader{files: f, logger: f.Logger}
+	if r.logger == nil {
+		r.logger = slog.New(slog.DiscardHandler)
+	}
+	r.seen = r.stamps() // before reading: a change during the read is seen next time
+	set, err := r.load()
+	if err != nil {
+		return nil, err
+	}
+	r.cur = set
+	return r, nil
+}
+
+// current returns the set to use for a handshake starting now: the files
+// as they are if they changed and load, else the last good set.
+func (r *TLSReloader) current() *tlsSet {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	// Stat under the lock: two handshakes' stamps taken outside it could
+	// be compared out of order and load (and log) one change twice.
+	st := r.stamps()
+	if st == r.seen {
+		return r.cur
+	}
+	r.seen = st
+	set, err := r.load()
+	if err != nil {
+		// Once per change: the stamps are now seen, so the next handshake
+		// keeps the old set in silence until the files change again.
+		r.logger.Error("TLS files changed but do not load: keeping the previous ones", "err", err)
+		return r.cur
+	}
+	r.cur = set
+	attrs := []any{"ca_file", r.files.CAFile}
+	if set.cert != nil {
+		attrs = append(attrs, "cert_file", r.files.CertFile, "serial", set.cert.Leaf.SerialNumber.String())
+	}
+	r.logger.Info("TLS files reloaded", attrs...)
+	return set
+}
+
+// stamps returns the stamps of the CA, cert and key files.
+func (r *TLSReloader) stamps() [3]fileStamp {
+	var st [3]fileStamp
+	for i, name := range []string{r.files.CAFile, r.files.CertFile, r.files.KeyFile} {
+		if name == "" {
+			continue
+		}
+		fi, err := os.Stat(name)
+		if err != nil {
+			st[i].err = err.Error()
+			continue
+		}
+		st[i] = fileStamp{mtime: fi.ModTime(), size: fi.Size(), inode: inode(fi)}
+	}
+	return st
+}
+
+// load reads and checks the files.
+func (r *TLSReloader) load() (*tlsSet, error) {
+	f := r.files
+	pool, err := LoadCertPool(f.CAFile)
+	if err != nil {
+		return nil, &TLSFileError{Part: TLSCAFile, CAFile: f.CAFile, Err: err}
+	}
+	set := &tlsSet{pool: pool}
+	var cert tls.Certificate
+	if f.CertFile != "" {
+		cert, err = tls.LoadX509KeyPair(f.CertFile, f.KeyFile) // checks that the key is the certificate's
+		if err != nil {
+			return nil, &TLSFileError{Part: TLSKeyPair, CertFile: f.CertFile, KeyFile: f.KeyFile, Err: err}
+		}
+		if cert.Leaf == nil { // set by LoadX509KeyPair since Go 1.23; ServerConfig needs it
+			return nil, &TLSFileError{Part: TLSKeyPair, CertFile: f.CertFile, KeyFile: f.KeyFile, Err: errors.New("no parsed leaf certificate")}
+		}
+		set.cert = &cert
+	}
+	if f.Verify != nil {
+		if err := f.Verify(cert, pool); err != nil {
+			return nil, &TLSFileError{Part: TLSVerify, CAFile: f.CAFile, CertFile: f.CertFile, KeyFile: f.KeyFile, Err: err}
+		}
+	}
+	return set, nil
+}
