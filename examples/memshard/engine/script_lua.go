@@ -109,6 +109,8 @@ func newLuaState(rand *rand48) *luaState {
 	s.patchLibraries(L, g)
 	s.openCjson(L, g)
 	s.openBit(L, g)
+	s.openCmsgpack(L, g)
+	s.openStruct(L, g)
 	s.openRedis(L, g)
 
 	s.errHandler = L.NewFunction(s.handleError)
