@@ -171,6 +171,7 @@ func TestCmsgpackCallsDiff(t *testing.T) {
 		"local s = cmsgpack.pack(1, 2, 3) return serall(cmsgpack.unpack_limit(s, 'x'))",
 		"local s = cmsgpack.pack(1, 2, 3) return serall(cmsgpack.unpack_limit(s, 1, 'x'))",
 		"local s = cmsgpack.pack(1, 2, 3) return serall(cmsgpack.unpack(s, 1, 2))",
+		"local s = cmsgpack.pack(1, 2, 3) return serall(cmsgpack.unpack_limit(s, '0x1', ' 1 '))",
 		"local s, off, v = cmsgpack.pack('a', 'b', 'c'), 0 local out = {} repeat off, v = cmsgpack.unpack_one(s, off) out[#out+1] = v until off == -1 return out",
 		"return serall(cmsgpack.unpack())", "return serall(cmsgpack.unpack(nil))", "return serall(cmsgpack.unpack({}))",
 		"return serall(cmsgpack.unpack(true))", "return serall(cmsgpack.unpack(12))", "return serall(cmsgpack.unpack(-1.5))",

@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
-	"strconv"
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
@@ -334,15 +333,7 @@ func luaStrToNumber(v lua.LValue) (float64, bool) {
 	case lua.LNumber:
 		return float64(x), true
 	case lua.LString:
-		t := strings.TrimSpace(string(x))
-		if h, ok := strings.CutPrefix(strings.ToLower(t), "0x"); ok {
-			if u, err := strconv.ParseUint(h, 16, 64); err == nil {
-				return float64(u), true
-			}
-		}
-		if n, err := strconv.ParseFloat(t, 64); err == nil {
-			return n, true
-		}
+		return luaStr2d(string(x))
 	}
 	return 0, false
 }

@@ -24,6 +24,12 @@ var structCases = []string{
 	"struct.pack('i99999999999', 1)", "struct.pack('i2147483647', 1)", "struct.pack('i2147483648', 1)",
 	"struct.pack('b', 1.9)", "struct.pack('b', -1.9)", "struct.pack('b', '7')", "struct.pack('b', 'x')",
 	"struct.pack('b')", "struct.pack('b', nil)", "struct.pack('b', {})",
+	// Numbers in strings, as lua_tonumber reads them.
+	"struct.pack('b', '0x10')", "struct.pack('b', ' -0X10 ')", "struct.pack('b', '1e1')", "struct.pack('d', 'inf')",
+	"struct.pack('d', '-Infinity')", "struct.pack('d', 'nan')", "struct.pack('d', '-nan')", "struct.pack('d', ' NaN ')", "struct.pack('d', '1e999')", "struct.pack('d', '1e-999')",
+	"struct.pack('b', '0x')", "struct.pack('b', '1_0')", "struct.pack('d', '0x1.8')", "struct.pack('d', '0x1p4')",
+	"struct.pack('b', '\\t5\\n')", "struct.pack('b', '5x')", "struct.pack('b', '')", "struct.pack('b', ' ')",
+	"struct.pack('b', '.5')", "struct.pack('b', '5.')", "struct.pack('b', '0x-1')",
 	"struct.pack('f', 1.5)", "struct.pack('>f', 0.1)", "struct.pack('f', 1e300)", "struct.pack('f', -0.0)",
 	"struct.pack('d', 0.1)", "struct.pack('>d', -2.5)", "struct.pack('d', 1/0)", "struct.pack('d', 'x')",
 	"struct.pack('x')", "struct.pack('xbx', 1)", "struct.pack('c', 'abc')", "struct.pack('c3', 'abc')",
