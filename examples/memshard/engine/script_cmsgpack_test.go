@@ -67,6 +67,14 @@ var cmsgpackPackCases = []string{
 	"(function() local t = {} for i = 1, 65535 do t[i] = i end return t end)()",
 	"(function() local t = {} for i = 1, 65536 do t[i] = 0 end return t end)()",
 	"(function() local t = {} for i = 1, 16 do t[i] = nil end t[16] = 1 return t end)()",
+	// Tables changed after their constructor; a metatable.
+	"(function() local t = {1,2,3} t[3] = nil return t end)()", "(function() local t = {1,2,3} t[2] = nil return t end)()",
+	"(function() local t = {1,2,3} t[1] = nil return t end)()", "(function() local t = {} t[3] = 1 t[2] = 1 t[1] = 1 return t end)()",
+	"(function() local t = {} t[3] = 1 t[1] = 1 return t end)()", "(function() local t = {x=1} t.x = nil return t end)()",
+	"(function() local t = {x=1} t.x = nil t[1] = 5 return t end)()",
+	"(function() local t = setmetatable({}, {__index=function() return 1 end}) t[1] = 2 return t end)()",
+	"{[1]=1, [2]=nil, [3]=3}", "{[-0.0]=1}", "{[1e308]=1}", "{1, 2, [4]=4}", "{[4294967297]=1}", "{[2^53]=1}",
+	"12345678901234567890", "0.1 + 0.2", "1e15 + 0.3",
 	// Nesting: 16 levels are packed, the 17th table is nil.
 	"(function() local t = {} for i = 1, 15 do t = {t} end return t end)()",
 	"(function() local t = {} for i = 1, 16 do t = {t} end return t end)()",
