@@ -66,6 +66,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodePubsubRecord$$' -fuzztime 30s ./examples/memshard/shard
 	$(GO) test -run '^$$' -fuzz '^FuzzHLL$$' -fuzztime 30s ./examples/memshard/engine
 	$(GO) test -run '^$$' -fuzz '^FuzzFunctionPayload$$' -fuzztime 30s ./examples/memshard/engine
+	$(GO) test -run '^$$' -fuzz '^FuzzMsgpackDecode$$' -fuzztime 30s ./examples/memshard/engine
 	$(GO) test -run '^$$' -fuzz '^FuzzACLRules$$' -fuzztime 30s ./examples/memshard/acl
 	$(GO) test -run '^$$' -fuzz '^FuzzExchange$$' -fuzztime 30s ./examples/memshard/migrate
 	$(GO) test -run '^$$' -fuzz '^FuzzReply$$' -fuzztime 30s ./examples/memshard/lolwut

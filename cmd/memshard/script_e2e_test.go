@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // A script may read keys it does not declare (KEYS): its reply must wait
@@ -49,4 +52,29 @@ func TestE2E_ScriptWaitsForUncommittedWrites(t *testing.T) {
 	if got, err := heldClient(t, e.addrs[p], "E").Eval(context.Background(), script, nil).Result(); err != nil || got != "v" {
 		t.Errorf("EVAL after the write = %v, %v; want v", got, err)
 	}
+}
+
+// TestE2E_ScriptCmsgpackReachesReplicas: an EVAL on the primary packs a
+// value with cmsgpack (as BullMQ's scripts do) and writes it; every
+// replica applies the write, and a read-only script unpacks it there.
+func TestE2E_ScriptCmsgpackReachesReplicas(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	p := e.primary()
+	ctx := t.Context()
+	const packed = "\x93\xa3job\x2a\x81\xa1x\xc3" // ["job", 42, {x=true}]
+	got, err := e.rc(p).Eval(ctx, "local v = cmsgpack.pack({ARGV[1], 42, {x=true}}) redis.call('SET', KEYS[1], v) return v",
+		[]string{"mp"}, "job").Result()
+	if err != nil || got != packed {
+		t.Fatalf("EVAL packing on the primary = %q, %v; want %q", got, err, packed)
+	}
+	e.onEveryNode(p, func(i int, c *redis.Client) {
+		if v, err := c.Get(ctx, "mp").Result(); err != nil || v != packed {
+			t.Errorf("GET mp on %s = %q, %v; want %q", e.ids[i], v, err, packed)
+		}
+		v, err := c.EvalRO(ctx, "local t = cmsgpack.unpack(redis.call('GET', KEYS[1])) return {t[1], t[2], tostring(t[3].x)}",
+			[]string{"mp"}).Slice()
+		if err != nil || fmt.Sprint(v) != "[job 42 true]" {
+			t.Errorf("EVAL_RO unpacking on %s = %v, %v; want [job 42 true]", e.ids[i], v, err)
+		}
+	})
 }

@@ -44,10 +44,18 @@ func TestScriptKnownDiff(t *testing.T) {
 			"redis = 1 return 1",
 			":1\r\n",
 			"-ERR user_script:1: Attempt to modify a readonly table script: SHA, on @user_script:1.\r\n"},
-		{"cmsgpack and struct are not loaded",
-			"return type(cmsgpack)",
-			"-ERR user_script:1: Script attempted to access nonexistent global variable 'cmsgpack' script: SHA, on @user_script:1.\r\n",
-			"$5\r\ntable\r\n"},
+		{"cmsgpack packs a map's pairs in gopher-lua's traversal order (insertion), not PUC Lua's hash order",
+			"local p = cmsgpack.pack({a=1, b=2, c=3}) return (string.gsub(p, '.', function(c) return string.format('%02x', string.byte(c)) end))",
+			"$20\r\n83a16101a16202a16303\r\n",
+			"$20\r\n83a16101a16303a16202\r\n"},
+		{"a library's argument errors name the function by its field, not as the call site names it",
+			"local p = cmsgpack.pack return p()",
+			"-ERR user_script:1: bad argument #0 to 'pack' (MessagePack pack needs input.) script: SHA, on @user_script:1.\r\n",
+			"-ERR user_script:1: bad argument #0 to 'p' (MessagePack pack needs input.) script: SHA, on @user_script:1.\r\n"},
+		{"a library's function can be replaced (cmsgpack's and struct's too)",
+			"cmsgpack.pack = nil struct.pack = nil return 1",
+			":1\r\n",
+			"-ERR user_script:1: Attempt to modify a readonly table script: SHA, on @user_script:1.\r\n"},
 	} {
 		sha := sha1Hex([]byte(tc.script))
 		got := string(h.exec("EVAL", tc.script, "0"))
@@ -59,6 +67,8 @@ func TestScriptKnownDiff(t *testing.T) {
 			t.Errorf("%s: redis-server %q, pinned %q", tc.why, want, w)
 		}
 	}
-	// After the script that changed redis, redis is Redis's again.
+	// After the script that changed redis, redis is Redis's again, and so
+	// are cmsgpack and struct.
 	h.diff("EVAL", "return redis.call('get', 'k')", "0")
+	h.diff("EVAL", "return {type(cmsgpack.pack), type(struct.pack)}", "0")
 }

@@ -109,6 +109,8 @@ func newLuaState(rand *rand48) *luaState {
 	s.patchLibraries(L, g)
 	s.openCjson(L, g)
 	s.openBit(L, g)
+	s.openCmsgpack(L, g)
+	s.openStruct(L, g)
 	s.openRedis(L, g)
 
 	s.errHandler = L.NewFunction(s.handleError)
@@ -374,7 +376,7 @@ func luaCheckNumber(L *lua.LState, n int, fname string) float64 {
 	case lua.LNumber:
 		return float64(x)
 	case lua.LString:
-		if f, err := strconv.ParseFloat(strings.TrimSpace(string(x)), 64); err == nil {
+		if f, ok := luaStr2d(string(x)); ok {
 			return f
 		}
 	}
@@ -384,6 +386,36 @@ func luaCheckNumber(L *lua.LState, n int, fname string) float64 {
 	}
 	luaArgError(L, n, fname, "number expected, got "+got)
 	return 0
+}
+
+// luaStr2d is Lua 5.1's luaO_str2d, glibc's strtod with C's white space
+// around: decimal and hexadecimal numbers (0x10, 0x1.8p1), inf, nan; out
+// of range is infinite or zero, not an error.
+func luaStr2d(s string) (float64, bool) {
+	t := strings.Trim(s, " \t\n\v\f\r")
+	if t == "" || strings.Contains(t, "_") {
+		return 0, false
+	}
+	if u := strings.ToLower(strings.TrimLeft(t, "+-")); u == "nan" {
+		// glibc's NaN: the quiet bit alone (Go's has a payload), signed.
+		nan := math.Float64frombits(0x7ff8 << 48)
+		if t[0] == '-' {
+			nan = -nan
+		}
+		return nan, true
+	}
+	f, err := strconv.ParseFloat(t, 64)
+	if err == nil || errIsRange(err) {
+		return f, true
+	}
+	// strtod reads a hexadecimal number without an exponent; Go wants one.
+	u := strings.ToLower(strings.TrimLeft(t, "+-"))
+	if strings.HasPrefix(u, "0x") && len(u) > 2 && !strings.Contains(u, "p") {
+		if f, err := strconv.ParseFloat(t+"p0", 64); err == nil || errIsRange(err) {
+			return f, true
+		}
+	}
+	return 0, false
 }
 
 // luaCheckInt is luaL_checkint: the number truncated to an int.
