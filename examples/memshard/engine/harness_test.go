@@ -53,6 +53,17 @@ func newHarness(t *testing.T) *harness {
 	return h
 }
 
+// newHarnessProto is newHarness speaking RESP proto (2 or 3) on both sides.
+func newHarnessProto(t *testing.T, proto int) *harness {
+	t.Helper()
+	h := newHarness(t)
+	if proto == 3 {
+		h.redis.Do("HELLO", "3")
+		h.proto = 3
+	}
+	return h
+}
+
 // migrate returns MIGRATE's exchange for the harness's calls: a pool of
 // its own, closed with the test.
 func (h *harness) migrate() func(migrate.Request) migrate.Result {

@@ -87,11 +87,7 @@ var cmsgpackPackCases = []string{
 
 func TestCmsgpackPackDiff(t *testing.T) {
 	for _, proto := range []int{2, 3} {
-		h := newHarness(t)
-		if proto == 3 {
-			h.redis.Do("HELLO", "3")
-			h.proto = 3
-		}
+		h := newHarnessProto(t, proto)
 		for _, expr := range cmsgpackPackCases {
 			h.diff("EVAL", luaTestPrelude+"return hex(cmsgpack.pack("+expr+"))", "0")
 		}
@@ -132,11 +128,7 @@ func unhex(t *testing.T, s string) string {
 
 func TestCmsgpackUnpackDiff(t *testing.T) {
 	for _, proto := range []int{2, 3} {
-		h := newHarness(t)
-		if proto == 3 {
-			h.redis.Do("HELLO", "3")
-			h.proto = 3
-		}
+		h := newHarnessProto(t, proto)
 		for _, hx := range cmsgpackUnpackCases {
 			data := unhex(t, hx)
 			for _, call := range []string{"cmsgpack.unpack(ARGV[1])", "cmsgpack.unpack_one(ARGV[1])",

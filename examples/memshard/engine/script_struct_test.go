@@ -83,11 +83,7 @@ var structCases = []string{
 
 func TestStructDiff(t *testing.T) {
 	for _, proto := range []int{2, 3} {
-		h := newHarness(t)
-		if proto == 3 {
-			h.redis.Do("HELLO", "3")
-			h.proto = 3
-		}
+		h := newHarnessProto(t, proto)
 		for _, call := range structCases {
 			h.diff("EVAL", luaTestPrelude+"return serall("+call+")", "0")
 		}
