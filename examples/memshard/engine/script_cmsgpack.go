@@ -239,16 +239,30 @@ type msgpackDecoder struct {
 	// gopher-lua allocate: it keeps every key from 1 to lua.MaxArrayIndex
 	// in its table's array part, so {[k]=v} takes k slots however few
 	// bytes said it (PUC Lua hashes such a key). maxArraySlots, when not
-	// 0, stops a decoding that would take more (FuzzMsgpackDecode's
-	// budget; scripts have none, as for t[k] = v in Lua code).
+	// 0, stops a decoding that would take more (scripts:
+	// scriptArraySlots; FuzzMsgpackDecode has its own budget).
 	arraySlots, maxArraySlots int
+	// overBudget: a map went over maxArraySlots. Its keys are no longer
+	// set (nothing is allocated for them), but decoding goes on, so that
+	// an input Redis refuses gets Redis's error; one it would accept gets
+	// errMsgpackOverBudget at the end.
+	overBudget bool
 }
+
+// scriptArraySlots is the budget of array slots a script's unpack of n
+// bytes may make maps' integer keys take: 2^20 (16 MiB of gopher-lua
+// values) and 64 for each byte. Without one, a 5-byte map keyed by
+// 60,000,000, in data a script unpacks (a job's payload, say), would
+// allocate about 1 GiB where Redis allocates one hash node; with it, such
+// a map is an error (a known difference, script_knowndiff_test.go), and
+// every map whose keys are not so sparse decodes as in Redis.
+func scriptArraySlots(n int) int { return 1<<20 + 64*n }
 
 var (
 	errMsgpackEOF    = &msgpackDecodeError{"Missing bytes in input.", true}
 	errMsgpackBadFmt = &msgpackDecodeError{"Bad data format in input.", true}
-	// errMsgpackOverBudget is maxArraySlots's error (never a script's).
-	errMsgpackOverBudget = &msgpackDecodeError{"over the array slot budget", false}
+	// errMsgpackOverBudget is maxArraySlots's error.
+	errMsgpackOverBudget = &msgpackDecodeError{"memshard: a map in the input has an integer key too large for its size (Lua tables here keep integer keys below 2^26 in an array)", true}
 )
 
 func (d *msgpackDecoder) left() int { return len(d.data) - d.pos }
@@ -455,11 +469,12 @@ func (d *msgpackDecoder) hash(n uint64) lua.LValue {
 			d.arraySlots += int(f) - arrayLen
 			arrayLen = int(f)
 			if d.maxArraySlots > 0 && d.arraySlots > d.maxArraySlots {
-				d.err = errMsgpackOverBudget
-				return nil
+				d.overBudget = true
 			}
 		}
-		t.RawSet(k, v)
+		if !d.overBudget {
+			t.RawSet(k, v)
+		}
 		d.stack -= 2
 	}
 	return t
@@ -485,7 +500,7 @@ func cmsgpackUnpack(L *lua.LState, fname string, limit, offset int64, pop bool) 
 	if decodeAll {
 		limit = math.MaxInt32
 	}
-	d := &msgpackDecoder{L: L, data: s, pos: int(offset), stack: L.GetTop()}
+	d := &msgpackDecoder{L: L, data: s, pos: int(offset), stack: L.GetTop(), maxArraySlots: scriptArraySlots(len(s))}
 	var out []lua.LValue
 	for cnt := int64(0); d.left() > 0 && cnt < limit; cnt++ {
 		v := d.value()
@@ -497,10 +512,13 @@ func cmsgpackUnpack(L *lua.LState, fname string, limit, offset int64, pop bool) 
 		}
 		out = append(out, v)
 	}
+	if !decodeAll && d.stack+1 > luaMaxCStack {
+		L.RaiseError("stack overflow (in function mp_unpack_full)")
+	}
+	if d.overBudget {
+		L.RaiseError("%s", errMsgpackOverBudget.msg)
+	}
 	if !decodeAll {
-		if d.stack+1 > luaMaxCStack {
-			L.RaiseError("stack overflow (in function mp_unpack_full)")
-		}
 		next := int64(d.pos)
 		if d.left() == 0 {
 			next = -1
@@ -528,6 +546,9 @@ func msgpackDecode(L *lua.LState, data string, maxSlots int) ([]lua.LValue, stri
 			return nil, d.err.msg, d.arraySlots
 		}
 		out = append(out, v)
+	}
+	if d.overBudget {
+		return nil, errMsgpackOverBudget.msg, d.arraySlots
 	}
 	return out, "", d.arraySlots
 }
