@@ -12,6 +12,8 @@ import (
 	"net"
 	"sync"
 	"time"
+
+	"github.com/quorumlog/quorumlog/client"
 )
 
 // handshakeTimeout bounds the TLS handshake of an accepted raft
@@ -90,7 +92,7 @@ func newRaftTLS(c *tls.Config) *raftTLS {
 func (t *raftTLS) dial(c net.Conn, address string, deadline time.Time) (net.Conn, error) {
 	cfg := t.client
 	if host, _, err := net.SplitHostPort(address); err == nil && (cfg.ServerName == "" || cfg.VerifyConnection != nil) {
-		cfg = withServerName(cfg, host) // an IP is checked against the certificate's IP SANs
+		cfg = client.WithServerName(cfg, host) // an IP is checked against the certificate's IP SANs
 	}
 	tc := tls.Client(c, cfg)
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
@@ -139,24 +141,4 @@ func (c *lazyServerConn) Write(b []byte) (int, error) {
 		return 0, err
 	}
 	return c.Conn.Write(b)
-}
-
-// withServerName returns a copy of c for dialling host, as
-// client.WithServerName (quorum does not import client): ServerName is
-// host unless c has one, and a VerifyConnection of c sees it in
-// ConnectionState.ServerName, which crypto/tls leaves empty for an IP.
-func withServerName(c *tls.Config, host string) *tls.Config {
-	c = c.Clone()
-	if c.ServerName == "" {
-		c.ServerName = host
-	}
-	if verify, name := c.VerifyConnection, c.ServerName; verify != nil {
-		c.VerifyConnection = func(cs tls.ConnectionState) error {
-			if cs.ServerName == "" {
-				cs.ServerName = name
-			}
-			return verify(cs)
-		}
-	}
-	return c
 }
