@@ -6,9 +6,9 @@ package client
 // rename), and the next handshake uses them, without a restart. A
 // handshake only stats the files (mtime, size, inode); they are read
 // again only when one of those changed. An optional CRL file (tlscrl.go)
-// is one more file of the set, reloaded the same way. A replacement that does not load
-// or validate is logged once and the last good set stays in use, so that a
-// half-written file never stops serving.
+// is one more file of the set, reloaded the same way. A replacement that
+// does not load or validate is logged once and the last good set stays in
+// use, so that a half-written file never stops serving.
 
 import (
 	"crypto/tls"
