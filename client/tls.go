@@ -3,8 +3,6 @@ package client
 import (
 	"crypto/tls"
 	"crypto/x509"
-	"fmt"
-	"os"
 )
 
 // LoadTLS returns the TLS configuration of a client (Config.TLS) from PEM
@@ -16,7 +14,9 @@ import (
 // load keeps the previous files in use); connections already made keep
 // their session. The configuration verifies servers itself
 // (TLSReloader.ClientConfig): a Client dials with it as it should; other
-// users dial through NewTLSCredentials or WithServerName.
+// users dial through NewTLSCredentials or WithServerName. A client that
+// also checks servers against revocation lists builds a TLSReloader with
+// TLSFiles.CRLFile and uses its ClientConfig.
 func LoadTLS(caFile, certFile, keyFile string) (*tls.Config, error) {
 	r, err := NewTLSReloader(TLSFiles{CAFile: caFile, CertFile: certFile, KeyFile: keyFile})
 	if err != nil {
@@ -27,13 +27,6 @@ func LoadTLS(caFile, certFile, keyFile string) (*tls.Config, error) {
 
 // LoadCertPool reads the PEM certificates in file into a pool.
 func LoadCertPool(file string) (*x509.CertPool, error) {
-	pem, err := os.ReadFile(file)
-	if err != nil {
-		return nil, fmt.Errorf("read TLS CA file: %w", err)
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("TLS CA file %s: no PEM certificate in it", file)
-	}
-	return pool, nil
+	pool, _, err := loadCAs(file)
+	return pool, err
 }

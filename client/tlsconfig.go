@@ -16,6 +16,16 @@ package client
 // crypto/tls makes (the current pool as Roots, the presented
 // intermediates, the server name, ExtKeyUsageServerAuth) and fails closed
 // when it has no name to check.
+//
+// Revocation (TLSFiles.CRLFile) is checked on the chains that verified
+// the peer: by verifyServer on the client side, and on the server side
+// by a VerifyConnection on the ConnectionState's VerifiedChains, which
+// crypto/tls fills when it verified a client certificate. Either refusal
+// aborts the handshake with a bad_certificate alert (crypto/tls sends no
+// other for a VerifyConnection error), the refusing side's error being a
+// *tls.CertificateVerificationError around a *CertificateRevokedError.
+// Connections made before a revocation are not looked at again: TLS
+// does not re-handshake, so they keep working until they close.
 
 import (
 	"context"
@@ -40,13 +50,19 @@ func (r *TLSReloader) ServerConfig(auth tls.ClientAuthType) *tls.Config {
 			if set.cert == nil {
 				return nil, errors.New("client: TLSReloader.ServerConfig without a certificate")
 			}
-			return &tls.Config{
+			cfg := &tls.Config{
 				MinVersion:             tls.VersionTLS12,
 				Certificates:           []tls.Certificate{*set.cert},
 				ClientCAs:              set.pool,
 				ClientAuth:             auth,
 				SessionTicketsDisabled: true,
-			}, nil
+			}
+			if len(set.crls) > 0 {
+				// Against the CRLs of the set whose pool verified the
+				// client, not of a set loaded since.
+				cfg.VerifyConnection = func(cs tls.ConnectionState) error { return set.refuseRevoked(cs) }
+			}
+			return cfg, nil
 		},
 		// Not used while GetConfigForClient answers; there for whoever
 		// reads the configuration for its certificate.
@@ -106,8 +122,9 @@ func (r *TLSReloader) verifyServer(cs tls.ConnectionState) error {
 	if cs.ServerName == "" {
 		return errNoServerName
 	}
+	set := r.current()
 	opts := x509.VerifyOptions{
-		Roots:         r.current().pool,
+		Roots:         set.pool,
 		DNSName:       cs.ServerName, // an IP is checked against the IP SANs
 		Intermediates: x509.NewCertPool(),
 		KeyUsages:     []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
@@ -115,7 +132,18 @@ func (r *TLSReloader) verifyServer(cs tls.ConnectionState) error {
 	for _, c := range cs.PeerCertificates[1:] {
 		opts.Intermediates.AddCert(c)
 	}
-	if _, err := cs.PeerCertificates[0].Verify(opts); err != nil {
+	chains, err := cs.PeerCertificates[0].Verify(opts)
+	if err != nil {
+		return &tls.CertificateVerificationError{UnverifiedCertificates: cs.PeerCertificates, Err: err}
+	}
+	cs.VerifiedChains = chains
+	return set.refuseRevoked(cs)
+}
+
+// refuseRevoked refuses a peer whose verified chains hold a certificate
+// that a CRL of s revokes.
+func (s *tlsSet) refuseRevoked(cs tls.ConnectionState) error {
+	if err := s.revoked(cs.VerifiedChains); err != nil {
 		return &tls.CertificateVerificationError{UnverifiedCertificates: cs.PeerCertificates, Err: err}
 	}
 	return nil

@@ -5,9 +5,10 @@ package client
 // certificate, a key or the CA bundle by replacing the files (typically by
 // rename), and the next handshake uses them, without a restart. A
 // handshake only stats the files (mtime, size, inode); they are read
-// again only when one of those changed. A replacement that does not load
-// or validate is logged once and the last good set stays in use, so that a
-// half-written file never stops serving.
+// again only when one of those changed. An optional CRL file (tlscrl.go)
+// is one more file of the set, reloaded the same way. A replacement that
+// does not load or validate is logged once and the last good set stays in
+// use, so that a half-written file never stops serving.
 
 import (
 	"crypto/tls"
@@ -17,6 +18,7 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -29,6 +31,11 @@ type TLSFiles struct {
 	// private key) are this side's identity: both or neither. A server
 	// needs them; a client presents them to servers that ask.
 	CertFile, KeyFile string
+	// CRLFile, if set, holds PEM certificate revocation lists, each signed
+	// by a CA of CAFile: peers whose certificate (or an intermediate of
+	// it) a list revokes are refused, and so is this side's own
+	// certificate when it is revoked (see tlscrl.go).
+	CRLFile string
 	// Verify, if set, is called on every set that loads, with the
 	// certificate (when there is one) and the CA pool; an error refuses
 	// the set. A node checks that the CA signed its certificate for
@@ -44,16 +51,18 @@ type TLSFiles struct {
 const (
 	TLSCAFile  = "ca"      // the CA file does not read or parse
 	TLSKeyPair = "keypair" // the cert and key files do not read, parse or match
+	TLSCRLFile = "crl"     // the CRL file does not read or parse, or a CRL is not signed by a CA of the CA file
+	TLSRevoked = "revoked" // a CRL revokes this side's own certificate (Err is a *CertificateRevokedError)
 	TLSVerify  = "verify"  // TLSFiles.Verify refused the set
 )
 
 // TLSFileError is a set of TLS files that does not load: Part says which
-// (TLSCAFile, TLSKeyPair, TLSVerify) and Err why; the message names the
-// files.
+// (TLSCAFile, TLSKeyPair, TLSCRLFile, TLSRevoked, TLSVerify) and Err why;
+// the message names the files.
 type TLSFileError struct {
-	Part                      string
-	CAFile, CertFile, KeyFile string
-	Err                       error
+	Part                               string
+	CAFile, CertFile, KeyFile, CRLFile string
+	Err                                error
 }
 
 func (e *TLSFileError) Error() string {
@@ -62,6 +71,10 @@ func (e *TLSFileError) Error() string {
 		return e.Err.Error() // LoadCertPool's errors name the file
 	case TLSKeyPair:
 		return fmt.Sprintf("TLS cert file %s, key file %s: %v", e.CertFile, e.KeyFile, e.Err)
+	case TLSCRLFile:
+		return fmt.Sprintf("TLS CRL file %s (CA file %s): %v", e.CRLFile, e.CAFile, e.Err)
+	case TLSRevoked:
+		return fmt.Sprintf("TLS cert file %s: %v", e.CertFile, e.Err) // the error names the CRL file
 	default:
 		return fmt.Sprintf("TLS cert file %s (CA file %s): %v", e.CertFile, e.CAFile, e.Err)
 	}
@@ -79,14 +92,20 @@ type TLSReloader struct {
 	mu sync.Mutex
 	// seen is the files' stamps as last looked at; cur the last set that
 	// loaded. Guarded by mu.
-	seen [3]fileStamp
+	seen [4]fileStamp
 	cur  *tlsSet
 }
 
-// tlsSet is one loaded set of files; never changed once built.
+// tlsSet is one loaded set of files; never changed once built, but for
+// staleLogged.
 type tlsSet struct {
-	cert *tls.Certificate // nil without CertFile
-	pool *x509.CertPool
+	cert    *tls.Certificate // nil without CertFile
+	pool    *x509.CertPool
+	crls    []*crl // none without CRLFile
+	crlFile string
+	// staleLogged is set once a stale CRL of the set has been logged
+	// (noteStale), so that it is logged once per set, not per handshake.
+	staleLogged atomic.Bool
 }
 
 // fileStamp is what a handshake looks at to tell that a file changed: a
@@ -119,6 +138,7 @@ func NewTLSReloader(f TLSFiles) (*TLSReloader, error) {
 		return nil, err
 	}
 	r.cur = set
+	r.noteStale(set)
 	return r, nil
 }
 
@@ -131,6 +151,7 @@ func (r *TLSReloader) current() *tlsSet {
 	// be compared out of order and load (and log) one change twice.
 	st := r.stamps()
 	if st == r.seen {
+		r.noteStale(r.cur)
 		return r.cur
 	}
 	r.seen = st
@@ -139,6 +160,7 @@ func (r *TLSReloader) current() *tlsSet {
 		// Once per change: the stamps are now seen, so the next handshake
 		// keeps the old set in silence until the files change again.
 		r.logger.Error("TLS files changed but do not load: keeping the previous ones", "err", err)
+		r.noteStale(r.cur)
 		return r.cur
 	}
 	r.cur = set
@@ -146,14 +168,31 @@ func (r *TLSReloader) current() *tlsSet {
 	if set.cert != nil {
 		attrs = append(attrs, "cert_file", r.files.CertFile, "serial", set.cert.Leaf.SerialNumber.String())
 	}
+	if set.crlFile != "" {
+		attrs = append(attrs, "crl_file", set.crlFile, "crls", len(set.crls))
+	}
 	r.logger.Info("TLS files reloaded", attrs...)
+	r.noteStale(set)
 	return set
 }
 
-// stamps returns the stamps of the CA, cert and key files.
-func (r *TLSReloader) stamps() [3]fileStamp {
-	var st [3]fileStamp
-	for i, name := range []string{r.files.CAFile, r.files.CertFile, r.files.KeyFile} {
+// noteStale logs, once per set, that a CRL of set is past its
+// NextUpdate: it still revokes (failing safe), but whoever publishes the
+// lists should replace it.
+func (r *TLSReloader) noteStale(set *tlsSet) {
+	if set.staleLogged.Load() {
+		return
+	}
+	if l := set.staleCRL(time.Now()); l != nil && set.staleLogged.CompareAndSwap(false, true) {
+		r.logger.Warn("TLS CRL is past its next update: it still revokes what it lists; replace it with a current one",
+			"crl_file", set.crlFile, "issuer", l.issuer, "next_update", l.nextUpdate)
+	}
+}
+
+// stamps returns the stamps of the CA, cert, key and CRL files.
+func (r *TLSReloader) stamps() [4]fileStamp {
+	var st [4]fileStamp
+	for i, name := range []string{r.files.CAFile, r.files.CertFile, r.files.KeyFile, r.files.CRLFile} {
 		if name == "" {
 			continue
 		}
@@ -170,11 +209,16 @@ func (r *TLSReloader) stamps() [3]fileStamp {
 // load reads and checks the files.
 func (r *TLSReloader) load() (*tlsSet, error) {
 	f := r.files
-	pool, err := LoadCertPool(f.CAFile)
+	pool, cas, err := loadCAs(f.CAFile)
 	if err != nil {
 		return nil, &TLSFileError{Part: TLSCAFile, CAFile: f.CAFile, Err: err}
 	}
-	set := &tlsSet{pool: pool}
+	set := &tlsSet{pool: pool, crlFile: f.CRLFile}
+	if f.CRLFile != "" {
+		if set.crls, err = loadCRLs(f.CRLFile, cas); err != nil {
+			return nil, &TLSFileError{Part: TLSCRLFile, CAFile: f.CAFile, CRLFile: f.CRLFile, Err: err}
+		}
+	}
 	var cert tls.Certificate
 	if f.CertFile != "" {
 		cert, err = tls.LoadX509KeyPair(f.CertFile, f.KeyFile) // checks that the key is the certificate's
@@ -185,6 +229,9 @@ func (r *TLSReloader) load() (*tlsSet, error) {
 			return nil, &TLSFileError{Part: TLSKeyPair, CertFile: f.CertFile, KeyFile: f.KeyFile, Err: errors.New("no parsed leaf certificate")}
 		}
 		set.cert = &cert
+		if err := set.ownRevoked(); err != nil {
+			return nil, &TLSFileError{Part: TLSRevoked, CAFile: f.CAFile, CertFile: f.CertFile, KeyFile: f.KeyFile, CRLFile: f.CRLFile, Err: err}
+		}
 	}
 	if f.Verify != nil {
 		if err := f.Verify(cert, pool); err != nil {

@@ -3,6 +3,7 @@ package client_test
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -13,15 +14,23 @@ import (
 	"github.com/quorumlog/quorumlog/client/clienttest"
 )
 
-// Whatever bytes replace one of a reloader's files, it never panics,
-// logs at most one error for the change, and serves a set that loads and
-// validates: the original certificate, since no input can make another
-// one the CA signed.
+// Whatever bytes replace one of a reloader's files (CRL file included),
+// it never panics, logs at most one error for the change, and serves a
+// set that loads and validates: the original certificate, since no input
+// can make another one the CA signed. The files as replaced either load
+// in a new reloader or are refused with a *TLSFileError.
 func FuzzTLSReloadedFiles(f *testing.F) {
-	pki := clienttest.NewPKI(f)
+	pki, other := clienttest.NewPKI(f), clienttest.NewPKI(f)
 	certFile, keyFile := pki.Issue(f, "server")
+	revoked, _ := pki.Issue(f, "revoked")
+	revokedPair, err := tls.LoadX509KeyPair(revoked, strings.TrimSuffix(revoked, ".pem")+"-key.pem")
+	if err != nil {
+		f.Fatal(err)
+	}
+	crlFile := pki.CRL(f, "crl", revokedPair.Leaf.SerialNumber)
+	srcs := []string{pki.CAFile, certFile, keyFile, crlFile}
 	orig := map[string][]byte{}
-	for _, name := range []string{pki.CAFile, certFile, keyFile} {
+	for _, name := range srcs {
 		b, err := os.ReadFile(name)
 		if err != nil {
 			f.Fatal(err)
@@ -32,7 +41,7 @@ func FuzzTLSReloadedFiles(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	for i, name := range []string{pki.CAFile, certFile, keyFile} {
+	for i, name := range srcs {
 		f.Add(uint8(i), orig[name])
 		f.Add(uint8(i), orig[name][:len(orig[name])/2])
 		f.Add(uint8(i), []byte{})
@@ -40,26 +49,40 @@ func FuzzTLSReloadedFiles(f *testing.F) {
 	f.Add(uint8(1), orig[keyFile])
 	f.Add(uint8(2), orig[certFile])
 	f.Add(uint8(0), append(append([]byte{}, orig[pki.CAFile]...), orig[certFile]...))
+	readFile := func(name string) []byte {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		return b
+	}
+	f.Add(uint8(3), append(append([]byte{}, orig[crlFile]...), orig[crlFile]...))
+	f.Add(uint8(3), append(append([]byte{}, orig[crlFile]...), "garbage"...))
+	f.Add(uint8(3), readFile(other.CRL(f, "other")))
+	f.Add(uint8(3), readFile(pki.CRL(f, "self", want.Leaf.SerialNumber)))
+	f.Add(uint8(3), readFile(pki.StaleCRL(f, "stale")))
+	f.Add(uint8(3), orig[certFile])
 	signed := func(cert tls.Certificate, pool *x509.CertPool) error {
 		_, err := cert.Leaf.Verify(x509.VerifyOptions{Roots: pool})
 		return err
 	}
 	f.Fuzz(func(t *testing.T, which uint8, data []byte) {
 		dir := t.TempDir()
-		paths := []string{filepath.Join(dir, "ca.pem"), filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")}
-		for i, src := range []string{pki.CAFile, certFile, keyFile} {
+		paths := []string{filepath.Join(dir, "ca.pem"), filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem"), filepath.Join(dir, "crl.pem")}
+		for i, src := range srcs {
 			if err := os.WriteFile(paths[i], orig[src], 0o600); err != nil {
 				t.Fatal(err)
 			}
 		}
 		var log lockedBuffer
-		r, err := client.NewTLSReloader(client.TLSFiles{CAFile: paths[0], CertFile: paths[1], KeyFile: paths[2], Verify: signed,
-			Logger: slog.New(slog.NewTextHandler(&log, nil))})
+		files := client.TLSFiles{CAFile: paths[0], CertFile: paths[1], KeyFile: paths[2], CRLFile: paths[3], Verify: signed,
+			Logger: slog.New(slog.NewTextHandler(&log, nil))}
+		r, err := client.NewTLSReloader(files)
 		if err != nil {
 			t.Fatal(err)
 		}
 		get := r.ServerConfig(tls.NoClientCert).GetConfigForClient
-		target := paths[int(which)%3]
+		target := paths[int(which)%len(paths)]
 		if err := os.WriteFile(target+".tmp", data, 0o600); err != nil {
 			t.Fatal(err)
 		}
@@ -80,6 +103,10 @@ func FuzzTLSReloadedFiles(f *testing.F) {
 		}
 		if n := strings.Count(log.String(), "level=ERROR"); n > 1 {
 			t.Errorf("%d errors logged for one change, want at most 1:\n%s", n, log.String())
+		}
+		var fe *client.TLSFileError
+		if _, err := client.NewTLSReloader(files); err != nil && !errors.As(err, &fe) {
+			t.Errorf("NewTLSReloader of the replaced files = %v, want nil or a *TLSFileError", err)
 		}
 	})
 }

@@ -23,11 +23,23 @@ type reloadingNode struct {
 
 func newReloadingNode(t *testing.T, pki *clienttest.PKI, name string) *reloadingNode {
 	t.Helper()
+	return newReloadingNodeCRL(t, pki, name, "")
+}
+
+// newReloadingNodeCRL is newReloadingNode with a CRL file (crl.pem), a
+// copy of crl, unless crl is "".
+func newReloadingNodeCRL(t *testing.T, pki *clienttest.PKI, name, crl string) *reloadingNode {
+	t.Helper()
 	n := &reloadingNode{dir: t.TempDir()}
 	n.put(t, "ca.pem", pki.CAFile)
 	cert, key := pki.Issue(t, name)
 	n.rotate(t, cert, key)
-	r, err := client.NewTLSReloader(client.TLSFiles{CAFile: n.path("ca.pem"), CertFile: n.path("cert.pem"), KeyFile: n.path("key.pem")})
+	files := client.TLSFiles{CAFile: n.path("ca.pem"), CertFile: n.path("cert.pem"), KeyFile: n.path("key.pem")}
+	if crl != "" {
+		n.put(t, "crl.pem", crl)
+		files.CRLFile = n.path("crl.pem")
+	}
+	r, err := client.NewTLSReloader(files)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,5 +174,42 @@ func TestConfig_RaftTLSCallbacksValidation(t *testing.T) {
 		if tc.want == "" && err != nil || tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)) {
 			t.Errorf("%s: Validate = %v, want %q", tc.name, err, tc.want)
 		}
+	}
+}
+
+// A CRL put in a node's CRL file (by rename, no restart) shuts a revoked
+// peer out of raft both ways on new connections: its AppendEntries to
+// the node are refused, and the node refuses it when dialling it, naming
+// its serial; a peer not on the list goes on in both directions.
+func TestTLSTransport_RevokedPeer(t *testing.T) {
+	pki := clienttest.NewPKI(t)
+	na := newReloadingNodeCRL(t, pki, "a", pki.CRL(t, "empty"))
+	a := newTestTransport(t, "127.0.0.1:0", na.cfg)
+	b := newTestTransport(t, "127.0.0.2:0", newReloadingNode(t, pki, "b").cfg)
+	nc := newReloadingNode(t, pki, "c")
+	c := newTestTransport(t, "127.0.0.3:0", nc.cfg)
+	pair, err := tls.LoadX509KeyPair(nc.path("cert.pem"), nc.path("key.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	serial := pair.Leaf.SerialNumber
+	if err := appendTo(a, b.LocalAddr()); err != nil {
+		t.Fatalf("AppendEntries a→b: %v", err)
+	}
+
+	na.put(t, "crl.pem", pki.CRL(t, "revokes-c", serial))
+	if err := appendTo(c, a.LocalAddr()); err == nil {
+		t.Error("revoked c: AppendEntries c→a succeeded")
+	}
+	_, err = a.stream.Dial(c.LocalAddr(), 5*time.Second)
+	var re *client.CertificateRevokedError
+	if !errors.As(err, &re) || re.Serial.Cmp(serial) != 0 {
+		t.Errorf("a dialling revoked c: %v, want c's serial %v refused as revoked", err, serial)
+	}
+	if err := appendTo(b, a.LocalAddr()); err != nil {
+		t.Errorf("AppendEntries b→a after c's revocation: %v", err)
+	}
+	if got := peerCN(t, a, b); got != "b" {
+		t.Errorf("a dialling b after c's revocation sees %q, want b", got)
 	}
 }

@@ -25,6 +25,9 @@ type PKI struct {
 	dir  string
 	cert *x509.Certificate
 	key  *ecdsa.PrivateKey
+	// chain is the PEM of the intermediates between cert and the root
+	// (cert's first), appended to what an intermediate's PKI issues.
+	chain []byte
 }
 
 // NewPKI creates a CA valid for a day.
@@ -39,7 +42,7 @@ func NewPKI(t testing.TB) *PKI {
 		Subject:               pkix.Name{CommonName: "quorumlog test CA"},
 		NotBefore:             time.Now().Add(-time.Hour),
 		NotAfter:              time.Now().Add(24 * time.Hour),
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature, // CRLSign: for CRL
 		BasicConstraintsValid: true,
 		IsCA:                  true,
 	}
@@ -100,6 +103,7 @@ func (p *PKI) IssueFor(t testing.TB, name string, usages ...x509.ExtKeyUsage) (c
 	certFile = filepath.Join(p.dir, name+".pem")
 	keyFile = filepath.Join(p.dir, name+"-key.pem")
 	writePEM(t, certFile, "CERTIFICATE", der)
+	appendFile(t, certFile, p.chain)
 	writePEM(t, keyFile, "EC PRIVATE KEY", keyDER)
 	return certFile, keyFile
 }

@@ -113,7 +113,7 @@ func (e *env) globalFlags(fs *flag.FlagSet) {
 }
 
 func (e *env) mainUsage(w io.Writer) {
-	fmt.Fprintln(w, "usage: logctl [--endpoints A,B,C] [--timeout D] [--tls-ca-file F [--tls-cert-file F --tls-key-file F]] COMMAND [ARGS]")
+	fmt.Fprintln(w, "usage: logctl [--endpoints A,B,C] [--timeout D] [--tls-ca-file F [--tls-cert-file F --tls-key-file F] [--tls-crl-file F]] COMMAND [ARGS]")
 	fmt.Fprintln(w, "\ncommands:")
 	for _, cmd := range commands {
 		summary, _, _ := strings.Cut(cmd.summary, "\n")

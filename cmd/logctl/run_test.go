@@ -85,6 +85,7 @@ func TestRun_UsageErrors(t *testing.T) {
 		{"members", "remove"},
 		{"members", "remove", "a", "b"},
 		{"members", "drop", "n1"},
+		{"--tls-crl-file", "crl.pem", "status"}, // a CRL needs the CA it is checked against
 	} {
 		r := runCtx(t.Context(), "", args...)
 		if r.code != exitUsage {
@@ -99,7 +100,7 @@ func TestRun_UsageErrors(t *testing.T) {
 func TestRun_Help(t *testing.T) {
 	for _, cmd := range commands {
 		r := runCtx(t.Context(), "", cmd.name, "--help")
-		if r.code != exitOK || !strings.Contains(r.stdout, "usage: logctl "+cmd.name) || !strings.Contains(r.stdout, "-endpoints") {
+		if r.code != exitOK || !strings.Contains(r.stdout, "usage: logctl "+cmd.name) || !strings.Contains(r.stdout, "-endpoints") || !strings.Contains(r.stdout, "-tls-crl-file") {
 			t.Errorf("logctl %s --help = exit %d, stdout %q", cmd.name, r.code, r.stdout)
 		}
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"os/exec"
 	"path/filepath"
@@ -63,12 +64,20 @@ func TestE2E_LogTLS(t *testing.T) {
 	plain.Kill(t)
 }
 
-// Of the --log-tls-* flags, a certificate without its key, or without
-// the CA, is a usage error (exit 2), and a file that cannot be read fails
-// at start naming it (exit 1), before the node listens.
+// Of the --log-tls-* flags, a certificate without its key, or a
+// certificate or CRL without the CA, is a usage error (exit 2), and a
+// file that cannot be read, a CRL of another CA or one revoking the
+// node's own certificate fails at start naming it (exit 1), before the
+// node listens.
 func TestLogTLSFlags_Refused(t *testing.T) {
 	pki := clienttest.NewPKI(t)
 	cert, key := pki.Issue(t, "m1")
+	pair, err := tls.LoadX509KeyPair(cert, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	revokesM1 := pki.CRL(t, "revokes-m1", pair.Leaf.SerialNumber)
+	other := clienttest.NewPKI(t)
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -76,12 +85,16 @@ func TestLogTLSFlags_Refused(t *testing.T) {
 		{[]string{"--log-tls-cert-file", cert, "--log-tls-key-file", key}, "--log-tls-ca-file is required"},
 		{[]string{"--log-tls-ca-file", pki.CAFile, "--log-tls-cert-file", cert}, "--log-tls-ca-file is required with --log-tls-cert-file and --log-tls-key-file, which go together"},
 		{[]string{"--log-tls-ca-file", "/nonexistent/ca.pem"}, "/nonexistent/ca.pem"},
+		{[]string{"--log-tls-crl-file", revokesM1}, "--log-tls-ca-file is required"},
+		{[]string{"--log-tls-ca-file", pki.CAFile, "--log-tls-crl-file", "/nonexistent/crl.pem"}, "/nonexistent/crl.pem"},
+		{[]string{"--log-tls-ca-file", pki.CAFile, "--log-tls-crl-file", other.CRL(t, "other")}, "not signed by a CA of the CA file"},
+		{[]string{"--log-tls-ca-file", pki.CAFile, "--log-tls-cert-file", cert, "--log-tls-key-file", key, "--log-tls-crl-file", revokesM1}, revokesM1},
 	} {
 		for _, sub := range [][]string{{"--id", "m1", "--addr", "127.0.0.1:0"}, {"snapshot", "--snapshot-dir", t.TempDir()}} {
 			var stderr bytes.Buffer
 			err := run(t.Context(), append(sub, tc.args...), &stderr)
 			var u usageError
-			wantUsage := !strings.HasPrefix(tc.want, "/")
+			wantUsage := strings.HasPrefix(tc.want, "--")
 			if err == nil || errors.As(err, &u) != wantUsage || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("memshard %q: %v (usage error %v), want an error saying %q", append(sub, tc.args...), err, errors.As(err, &u), tc.want)
 			}

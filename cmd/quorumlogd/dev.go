@@ -92,6 +92,9 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	tlsArgs := ""
 	if tf.certFile != "" {
 		tlsArgs = fmt.Sprintf(" --tls-ca-file %s --tls-cert-file CERT --tls-key-file KEY", tf.caFile)
+		if tf.crlFile != "" {
+			tlsArgs += " --tls-crl-file " + tf.crlFile
+		}
 	}
 	fmt.Fprintf(stdout, "try: logctl --endpoints %s%s status\n", strings.Join(endpoints, ","), tlsArgs)
 	<-ctx.Done()

@@ -43,7 +43,7 @@ process on 127.0.0.1: gRPC ports 7101-7103, raft ports 7201-7203.
 With --tls-cert-file, --tls-key-file and --tls-ca-file, the gRPC port
 serves TLS only and requires client certificates signed by the CA (unless
 --tls-client-auth=false), and raft and the calls between nodes use mutual
-TLS with the node's certificate. "dev" takes the same four flags (one
+TLS with the node's certificate. "dev" takes the same --tls-* flags (one
 certificate for its three nodes, naming 127.0.0.1). The files are read at
 start (a bad one stops the start) and again, without a restart, by the
 first new connection after one of them changed (replace them by rename):
@@ -52,6 +52,16 @@ connections already made keep theirs. A changed set that does not load
 (half-written, key not the certificate's, not signed by the CA) is logged
 once as an error and the previous set stays in use until the files are
 good again.
+
+--tls-crl-file adds certificate revocation lists (PEM X509 CRL blocks, each
+signed by a CA of --tls-ca-file), as etcd's --client-crl-file: every new
+connection (gRPC clients, raft and calls between nodes, both ways) refuses
+a peer whose certificate, or an intermediate of it, is listed by a CRL of
+its issuer; the handshake's error names the serial. The file is re-read
+as the others; connections already made are not looked at again. A list
+past its next update still revokes and is logged once as stale. A node
+whose own certificate is revoked does not start (after a reload: logged,
+and the previous files kept).
 
 With --debug-addr, an HTTP server there serves Prometheus metrics at
 /metrics (quorumlog_*, raft_*, go_*, process_*; in dev, quorumlog_* carry a

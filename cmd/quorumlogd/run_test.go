@@ -41,3 +41,19 @@ func TestMaxSyncDurationFlag_Refused(t *testing.T) {
 		}
 	}
 }
+
+// --tls-crl-file without the TLS files is a usage error, for a node and
+// for "dev" (which takes the node's --tls-* flags), before anything
+// starts.
+func TestTLSCRLFlag_WithoutTLS(t *testing.T) {
+	for _, args := range [][]string{
+		{"--id", "n1", "--zone", "a", "--data-dir", t.TempDir(), "--tls-crl-file", "crl.pem"},
+		{"dev", "--data-dir", t.TempDir(), "--tls-crl-file", "crl.pem"},
+	} {
+		err := run(t.Context(), args, io.Discard, io.Discard)
+		var u usageError
+		if !errors.As(err, &u) || !strings.Contains(err.Error(), "--tls-crl-file needs TLS") {
+			t.Errorf("quorumlogd %q: %v, want the usage error", args, err)
+		}
+	}
+}

@@ -7,7 +7,9 @@ package main
 // configurations re-reads them when they change (stat on each new
 // handshake), so that certificates, keys and the CA bundle rotate without
 // a restart. A changed set that does not load or validate is logged once
-// and the previous one stays in use. Connections already made keep their
+// and the previous one stays in use. --tls-crl-file adds revocation lists
+// (client/tlscrl.go): peers they revoke are refused on all three, and a
+// node whose own certificate they revoke does not start. Connections already made keep their
 // session: TLS does not re-handshake.
 
 import (
@@ -23,14 +25,15 @@ import (
 
 // tlsFlags are the --tls-* flags of a node.
 type tlsFlags struct {
-	certFile, keyFile, caFile string
-	clientAuth                bool
+	certFile, keyFile, caFile, crlFile string
+	clientAuth                         bool
 }
 
 func (f *tlsFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.certFile, "tls-cert-file", "", "this node's certificate (PEM, intermediates after it), signed by --tls-ca-file and naming the hosts of --grpc-addr and --raft-addr; with --tls-key-file and --tls-ca-file, the gRPC port serves TLS only and raft uses mutual TLS")
 	fs.StringVar(&f.keyFile, "tls-key-file", "", "the private key of --tls-cert-file (PEM)")
 	fs.StringVar(&f.caFile, "tls-ca-file", "", "the CA certificates (PEM) that signed every node's certificate and, with --tls-client-auth, the clients'")
+	fs.StringVar(&f.crlFile, "tls-crl-file", "", "certificate revocation lists (PEM, one or more X509 CRL blocks), each signed by a CA of --tls-ca-file: a client, node or intermediate certificate whose serial a list of its issuer holds is refused on every new connection (gRPC and raft), and this node does not start with its own certificate revoked; re-read when it changes, as the other files; a list past its next update still revokes and is logged once as stale")
 	fs.BoolVar(&f.clientAuth, "tls-client-auth", true, "with TLS, require of gRPC clients a certificate signed by --tls-ca-file (false: ask clients for none, any TLS client may connect; raft between nodes is mutual TLS either way)")
 }
 
@@ -57,11 +60,14 @@ func (f tlsFlags) load(logger *slog.Logger) (*nodeTLS, error) {
 	}
 	switch len(missing) {
 	case 3:
+		if f.crlFile != "" {
+			return nil, usageError{errors.New("--tls-crl-file needs TLS: --tls-cert-file, --tls-key-file and --tls-ca-file")}
+		}
 		return nil, nil
 	case 1, 2:
 		return nil, usageError{fmt.Errorf("TLS needs --tls-cert-file, --tls-key-file and --tls-ca-file together: %v missing", missing)}
 	}
-	r, err := client.NewTLSReloader(client.TLSFiles{CAFile: f.caFile, CertFile: f.certFile, KeyFile: f.keyFile, Verify: verifyNodeCert, Logger: logger})
+	r, err := client.NewTLSReloader(client.TLSFiles{CAFile: f.caFile, CertFile: f.certFile, KeyFile: f.keyFile, CRLFile: f.crlFile, Verify: verifyNodeCert, Logger: logger})
 	var fe *client.TLSFileError
 	if errors.As(err, &fe) {
 		switch fe.Part {
@@ -69,6 +75,10 @@ func (f tlsFlags) load(logger *slog.Logger) (*nodeTLS, error) {
 			return nil, fmt.Errorf("--tls-ca-file: %w", fe.Err)
 		case client.TLSKeyPair:
 			return nil, fmt.Errorf("--tls-cert-file %s, --tls-key-file %s: %w", f.certFile, f.keyFile, fe.Err)
+		case client.TLSCRLFile:
+			return nil, fmt.Errorf("--tls-crl-file %s: %w", f.crlFile, fe.Err)
+		case client.TLSRevoked:
+			return nil, fmt.Errorf("--tls-cert-file %s: this node's own certificate is revoked by --tls-crl-file: %w", f.certFile, fe.Err)
 		default:
 			return nil, fmt.Errorf("--tls-cert-file %s: %w", f.certFile, fe.Err)
 		}

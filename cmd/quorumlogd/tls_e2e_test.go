@@ -173,16 +173,20 @@ func TestE2E_TLSWithoutClientAuth(t *testing.T) {
 	}
 }
 
-// A node started with some but not all of the TLS files, or with files
-// that cannot be read, do not parse, do not match or were not issued by
-// the CA, exits at once naming the flag or the file, and creates nothing
-// in its data dir.
+// A node started with some but not all of the TLS files (or a CRL file
+// without them), or with files that cannot be read, do not parse, do not
+// match or were not issued by the CA, or with a CRL that is not its CA's
+// or revokes its own certificate, exits at once naming the flag or the
+// file, and creates nothing in its data dir.
 func TestE2E_TLSStartErrors(t *testing.T) {
 	bin := proctest.Build(t, "quorumlogd", "logctl")["quorumlogd"]
 	pki, other := clienttest.NewPKI(t), clienttest.NewPKI(t)
 	cert, key := pki.Issue(t, "n1")
 	_, otherKey := pki.Issue(t, "n2")
 	strangerCert, strangerKey := other.Issue(t, "stranger")
+	own := serialOfFile(t, nodeFiles{cert: cert, key: key})
+	revokesOwn, otherCRL := pki.CRL(t, "revokes-n1", own), other.CRL(t, "other")
+	tlsArgs := []string{"--tls-cert-file", cert, "--tls-key-file", key, "--tls-ca-file", pki.CAFile}
 	for _, tc := range []struct {
 		name     string
 		args     []string
@@ -196,6 +200,11 @@ func TestE2E_TLSStartErrors(t *testing.T) {
 		{"missing key file", []string{"--tls-cert-file", cert, "--tls-key-file", "/nonexistent/key.pem", "--tls-ca-file", pki.CAFile}, 1, []string{"/nonexistent/key.pem", "no such file"}},
 		{"key of another certificate", []string{"--tls-cert-file", cert, "--tls-key-file", otherKey, "--tls-ca-file", pki.CAFile}, 1, []string{cert, otherKey, "private key does not match public key"}},
 		{"certificate of another CA", []string{"--tls-cert-file", strangerCert, "--tls-key-file", strangerKey, "--tls-ca-file", pki.CAFile}, 1, []string{strangerCert, "not valid under --tls-ca-file", "unknown authority"}},
+		{"CRL without TLS", []string{"--tls-crl-file", revokesOwn}, 2, []string{"--tls-crl-file needs TLS"}},
+		{"CRL with a partial TLS set", []string{"--tls-ca-file", pki.CAFile, "--tls-crl-file", revokesOwn}, 2, []string{"[--tls-cert-file --tls-key-file] missing"}},
+		{"own certificate revoked", append(tlsArgs, "--tls-crl-file", revokesOwn), 1, []string{cert, "own certificate is revoked", "serial " + own.String(), revokesOwn}},
+		{"CRL of another CA", append(tlsArgs, "--tls-crl-file", otherCRL), 1, []string{"--tls-crl-file", otherCRL, "not signed by a CA of the CA file"}},
+		{"CRL file without a CRL", append(tlsArgs, "--tls-crl-file", cert), 1, []string{"--tls-crl-file", cert, "a CERTIFICATE PEM block, not an X509 CRL"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
