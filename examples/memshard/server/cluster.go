@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/quorumlog/quorumlog/examples/memshard/engine"
+	"github.com/quorumlog/quorumlog/examples/memshard/hashslot"
 )
 
 // memshard presents its shard as a Redis Cluster of one shard: the primary
@@ -67,7 +68,7 @@ func (c *conn) movedOrServe(route Route, write bool, key []byte) string {
 	if route.PrimaryAddr == "" {
 		return errClusterDown
 	}
-	return fmt.Sprintf("MOVED %d %s", KeySlot(key), route.PrimaryAddr)
+	return fmt.Sprintf("MOVED %d %s", hashslot.Of(key), route.PrimaryAddr)
 }
 
 func clusterSubcommands() map[string]*connCommand {
@@ -135,7 +136,7 @@ func clusterMyIDCmd(c *conn, argv [][]byte) Ticket {
 }
 
 func clusterKeySlotCmd(c *conn, argv [][]byte) Ticket {
-	c.w.Int(int64(KeySlot(argv[2])))
+	c.w.Int(int64(hashslot.Of(argv[2])))
 	return 0
 }
 
@@ -154,7 +155,7 @@ func clusterSlotsCmd(c *conn, argv [][]byte) Ticket {
 	w.Array(1)
 	w.Array(2 + len(nodes))
 	w.Int(0)
-	w.Int(SlotCount - 1)
+	w.Int(hashslot.Count - 1)
 	for _, n := range nodes {
 		host, port := splitAddr(n.Addr)
 		w.Array(4)
@@ -177,7 +178,7 @@ func clusterShardsCmd(c *conn, argv [][]byte) Ticket {
 	if len(nodes) > 0 && nodes[0].primary {
 		w.Array(2)
 		w.Int(0)
-		w.Int(SlotCount - 1)
+		w.Int(hashslot.Count - 1)
 	} else {
 		w.Array(0)
 	}
