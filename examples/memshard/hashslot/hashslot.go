@@ -7,6 +7,11 @@
 // hash keys, and the engine cannot import the server.
 package hashslot
 
+import (
+	"bytes"
+	"strings"
+)
+
 // Count is the number of Redis Cluster hash slots.
 const Count = 16384
 
@@ -39,19 +44,22 @@ func CRC16[T string | []byte](b T) uint16 {
 // takes a string or bytes so that neither caller converts (the engine
 // hashes the string it stores, the server the bytes it parsed).
 func Of[T string | []byte](key T) int {
-	for s := 0; s < len(key); s++ {
-		if key[s] != '{' {
-			continue
+	if s := indexByte(key, '{'); s >= 0 {
+		if e := indexByte(key[s+1:], '}'); e > 0 { // e == 0: "{}", hash the whole key
+			return int(CRC16(key[s+1:s+1+e]) & (Count - 1))
 		}
-		for e := s + 1; e < len(key); e++ {
-			if key[e] == '}' {
-				if e == s+1 {
-					break // "{}": hash the whole key
-				}
-				return int(CRC16(key[s+1:e]) & (Count - 1))
-			}
-		}
-		break
 	}
 	return int(CRC16(key) & (Count - 1))
+}
+
+// indexByte is strings.IndexByte or bytes.IndexByte, as key is: the
+// search for '{' is most of the work for a key without one.
+func indexByte[T string | []byte](key T, c byte) int {
+	switch k := any(key).(type) {
+	case string:
+		return strings.IndexByte(k, c)
+	case []byte:
+		return bytes.IndexByte(k, c)
+	}
+	panic("unreachable")
 }
