@@ -85,6 +85,11 @@ func clusterSubcommands() map[string]*connCommand {
 		&connCommand{name: "failover", arity: -2, flags: []string{"admin", "stale", "no_async_loading"}, acl: aAdmin, handler: clusterFailoverCmd},
 		&connCommand{name: "forget", arity: 3, flags: []string{"admin", "stale", "no_async_loading"}, acl: aAdmin, handler: clusterForgetCmd},
 		&connCommand{name: "help", arity: 2, flags: []string{"loading", "stale"}, acl: []string{"@slow"}, handler: clusterHelpCmd},
+		// Run by the engine (engine/cluster.go): they read the keyspace.
+		&connCommand{name: "countkeysinslot", arity: 3, flags: f, acl: []string{"@slow"}, inEngine: true},
+		&connCommand{name: "getkeysinslot", arity: 4, flags: f, acl: []string{"@slow"}, inEngine: true},
+		&connCommand{name: "links", arity: 2, flags: f, acl: []string{"@slow"}, handler: clusterLinksCmd},
+		&connCommand{name: "count-failure-reports", arity: 3, flags: []string{"admin", "stale"}, acl: aAdmin, handler: clusterCountFailureReportsCmd},
 	)
 }
 
@@ -315,6 +320,29 @@ func clusterForgetCmd(c *conn, argv [][]byte) Ticket {
 	return 0
 }
 
+// clusterLinksCmd: CLUSTER LINKS lists a Redis node's cluster bus
+// connections to its peers. memshard's nodes have no cluster bus (they
+// meet through the log), so it answers as a cluster-enabled Redis without
+// peers does: no link.
+func clusterLinksCmd(c *conn, argv [][]byte) Ticket {
+	c.w.Array(0)
+	return 0
+}
+
+// clusterCountFailureReportsCmd: CLUSTER COUNT-FAILURE-REPORTS node-id.
+// Redis counts the failure reports other primaries gossiped about the
+// node; memshard has no gossip (the log decides roles), so a node the
+// shard knows has none.
+func clusterCountFailureReportsCmd(c *conn, argv [][]byte) Ticket {
+	id := string(argv[2])
+	if id == "" || !slices.ContainsFunc(clusterNodes(c.s.backend.Topology()), func(n clusterNode) bool { return n.ID == id }) {
+		c.errorReply("ERR Unknown node " + cString(argv[2], len(argv[2])))
+		return 0
+	}
+	c.w.Int(0)
+	return 0
+}
+
 // clusterFailoverCmd: CLUSTER FAILOVER [FORCE|TAKEOVER], on a replica,
 // makes it the primary (Backend.Failover). Like Redis's, it replies OK once
 // the failover has started, not once it is over.
@@ -343,8 +371,11 @@ func clusterFailoverCmd(c *conn, argv [][]byte) Ticket {
 
 func clusterHelpCmd(c *conn, argv [][]byte) Ticket {
 	c.help("CLUSTER", []string{
+		"COUNT-FAILURE-REPORTS <node-id>", "    Return number of failure reports for <node-id>.",
+		"COUNTKEYSINSLOT <slot>", "    Return the number of keys in <slot>.",
 		"FAILOVER [FORCE|TAKEOVER]", "    Promote current replica node to being a master.",
 		"FORGET <node-id>", "    Remove a node from the cluster.",
+		"GETKEYSINSLOT <slot> <count>", "    Return key names stored by current node in a slot.",
 		"INFO", "    Return information about the cluster.",
 		"KEYSLOT <key>", "    Return the hash slot for <key>.",
 		"MYID", "    Return the node id.",
@@ -354,6 +385,8 @@ func clusterHelpCmd(c *conn, argv [][]byte) Ticket {
 		"SLOTS", "    Return information about slots range mappings. Each range is made of:",
 		"    start, end, master and replicas IP addresses, ports and ids",
 		"SHARDS", "    Return information about slot range mappings and the nodes associated with them.",
+		"LINKS", "    Return information about all network links between this node and its peers.",
+		"    Output format is an array where each array element is a map containing attributes of a link",
 	})
 	return 0
 }
