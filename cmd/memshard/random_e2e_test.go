@@ -5,11 +5,13 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/quorumlog/quorumlog/examples/memshard/cmdgen"
+	"github.com/quorumlog/quorumlog/examples/memshard/hashslot"
 	"github.com/quorumlog/quorumlog/examples/memshard/redisdiff"
 	"github.com/redis/go-redis/v9"
 )
@@ -49,6 +51,10 @@ func TestE2E_RandomStreamsReachReplicas(t *testing.T) {
 			p = handOver(t, e, p)
 			pc = redisdiff.Dial(t, e.addrs[p])
 			checkReplicasEqual(t, e, p)
+		}
+		// On the new primary after a handover, and on its replicas.
+		if q := checkKeysInSlot(t, e, p, seed); q != p {
+			p, pc = q, redisdiff.Dial(t, e.addrs[q])
 		}
 		g := cmdgen.New(uint64(100 + seed))
 		g.Random = seed == 2 // redis-server's outcomes differ from then on
@@ -99,7 +105,80 @@ func TestE2E_RandomStreamsReachReplicas(t *testing.T) {
 			}
 		}
 	}
+	checkKeysInSlot(t, e, p, 3)
 	t.Logf("%d comparisons of every node's keyspace", checks)
+}
+
+// checkKeysInSlot writes 10+round keys of one hash slot (a tag no stream
+// uses) on primary p, and checks that CLUSTER COUNTKEYSINSLOT and
+// GETKEYSINSLOT list exactly them on p and, once they have applied them,
+// on every replica, through connections with and without READONLY:
+// keyless reads, which a replica answers from its own keys without MOVED,
+// as Redis's does. It deletes them again: redis-server, which the streams
+// are compared with, never has them. It returns the primary, which a
+// loaded log may have changed meanwhile.
+func checkKeysInSlot(t *testing.T, e *env, p, round int) int {
+	t.Helper()
+	const tag = "{e2e-slots}"
+	slot := strconv.Itoa(hashslot.Of(tag))
+	var want []string
+	for i := range 10 + round {
+		k := tag + strconv.Itoa(i)
+		var r string
+		if r, p = doOnPrimary(t, e, p, "SET", k, "v"); r != "+OK\r\n" {
+			t.Fatalf("SET %s on %s = %q", k, e.ids[p], r)
+		}
+		want = append(want, k)
+	}
+	e.onEveryNode(p, func(i int, _ *redis.Client) {
+		for _, readonly := range []bool{false, true} {
+			c := redisdiff.Dial(t, e.addrs[i])
+			if readonly {
+				if r := c.Do("READONLY"); string(r) != "+OK\r\n" {
+					t.Fatalf("READONLY on %s: %q", e.ids[i], r)
+				}
+			}
+			if got, w := string(c.Do("CLUSTER", "COUNTKEYSINSLOT", slot)), fmt.Sprintf(":%d\r\n", len(want)); got != w {
+				t.Errorf("round %d, %s (primary %v, READONLY %v): CLUSTER COUNTKEYSINSLOT %s = %q, want %q",
+					round, e.ids[i], i == p, readonly, slot, got, w)
+			}
+			raw := c.Do("CLUSTER", "GETKEYSINSLOT", slot, "100")
+			got := strings.Split(string(raw), "\r\n")
+			var keys []string
+			for _, l := range got {
+				if strings.HasPrefix(l, tag) {
+					keys = append(keys, l)
+				}
+			}
+			slices.Sort(keys)
+			if !slices.Equal(keys, slices.Sorted(slices.Values(want))) || !strings.HasPrefix(string(raw), fmt.Sprintf("*%d\r\n", len(want))) {
+				t.Errorf("round %d, %s (primary %v, READONLY %v): CLUSTER GETKEYSINSLOT %s 100 = %q, want %q in any order",
+					round, e.ids[i], i == p, readonly, slot, raw, want)
+			}
+		}
+	})
+	r, p := doOnPrimary(t, e, p, append([]string{"DEL"}, want...)...)
+	if w := fmt.Sprintf(":%d\r\n", len(want)); r != w {
+		t.Fatalf("DEL of the slot's keys on %s = %q, want %q", e.ids[p], r, w)
+	}
+	return p
+}
+
+// doOnPrimary sends argv to primary p and returns its reply and the
+// primary. A reply saying the write was not made because the primary
+// changed (TRYAGAIN, CLUSTERDOWN, MOVED: a loaded box can make the log
+// lose its leader, and the primary step down) sends it again to the
+// primary then elected, a few times.
+func doOnPrimary(t *testing.T, e *env, p int, argv ...string) (string, int) {
+	t.Helper()
+	for attempt := 0; ; attempt++ {
+		r := string(redisdiff.Dial(t, e.addrs[p]).Do(argv...))
+		if attempt == 5 || !strings.HasPrefix(r, "-TRYAGAIN") && !strings.HasPrefix(r, "-CLUSTERDOWN") && !strings.HasPrefix(r, "-MOVED") {
+			return r, p
+		}
+		t.Logf("%q on %s = %q: again on the primary", argv, e.ids[p], r)
+		p = e.primary()
+	}
 }
 
 // snapshotAndRestoreReplica runs `memshard snapshot` (which trims the

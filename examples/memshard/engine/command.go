@@ -237,7 +237,7 @@ type Table map[string]*Command
 func NewTable() Table {
 	t := make(Table)
 	for _, family := range [][]*Command{
-		keyCommands(), stringCommands(), hashCommands(), listCommands(), setCommands(), zsetCommands(), objectCommands(), memoryCommands(), blockingCommands(), hllCommands(), scriptCommands(), functionCommands(), geoCommands(), bitfieldCommands(), streamCommands(), aclCommands(), restoreCommands(),
+		keyCommands(), stringCommands(), hashCommands(), listCommands(), setCommands(), zsetCommands(), objectCommands(), memoryCommands(), blockingCommands(), hllCommands(), scriptCommands(), functionCommands(), geoCommands(), bitfieldCommands(), streamCommands(), aclCommands(), restoreCommands(), clusterCommands(),
 	} {
 		for _, cmd := range family {
 			if _, dup := t[cmd.Name]; dup {

@@ -135,6 +135,13 @@ func sortArray(b []byte) []byte {
 // same keys, types, values and expiries as the primary.
 func (h *harness) checkReplica() {
 	h.t.Helper()
+	// Both keep per-slot key counts (CLUSTER COUNTKEYSINSLOT) that must
+	// match their keys, whatever path created or removed them.
+	for name, db := range map[string]*DB{"primary": h.db, "replica": h.replica} {
+		if err := db.CheckSlotCounts(); err != nil {
+			h.t.Fatalf("%s: %v", name, err)
+		}
+	}
 	now := time.Now().UnixMilli()
 	keys := func(db *DB) []string {
 		var ks []string

@@ -2,10 +2,13 @@ package engine
 
 import (
 	"cmp"
+	"fmt"
 	"hash/maphash"
 	"math/bits"
 	"math/rand/v2"
 	"slices"
+
+	"github.com/quorumlog/quorumlog/examples/memshard/hashslot"
 )
 
 // keyspaceBits sets the number of buckets of a keyspace: 2^14. A million
@@ -30,6 +33,13 @@ type keyspace struct {
 	// them, so that random draws a non-empty bucket uniformly.
 	occupied [1 << keyspaceBits / 64]uint64
 	filled   int
+	// slots counts the keys of each Redis Cluster hash slot (CLUSTER
+	// COUNTKEYSINSLOT). Only set (for a new key), del and clear change it,
+	// so a key's slot is hashed when it is created or deleted, never when
+	// it is overwritten or read: SET of an existing key, the hottest path,
+	// pays nothing. 64 KiB, where Redis keeps a list of each slot's keys
+	// (16 bytes a key) that GETKEYSINSLOT walks.
+	slots [hashslot.Count]uint32
 }
 
 func newKeyspace() *keyspace { return &keyspace{seed: maphash.MakeSeed()} }
@@ -60,6 +70,7 @@ func (ks *keyspace) set(key string, e *Entry) bool {
 		ks.occupy(ks.bucketOf(maphash.String(ks.seed, key)), true)
 	}
 	ks.n++
+	ks.slots[hashslot.Of(key)]++
 	return true
 }
 
@@ -87,6 +98,7 @@ func (ks *keyspace) del(key string) bool {
 		ks.occupy(i, false)
 	}
 	ks.n--
+	ks.slots[hashslot.Of(key)]--
 	return true
 }
 
@@ -104,7 +116,42 @@ func (ks *keyspace) each(f func(key string, e *Entry) bool) {
 func (ks *keyspace) clear() {
 	ks.buckets = [1 << keyspaceBits]map[string]*Entry{}
 	ks.occupied = [1 << keyspaceBits / 64]uint64{}
+	ks.slots = [hashslot.Count]uint32{}
 	ks.n, ks.filled = 0, 0
+}
+
+// inSlot returns up to limit keys of slot, in the keyspace's order, or
+// nil if it has none. It walks the keyspace until it has them all: O(N)
+// in the worst case, like KEYS.
+func (ks *keyspace) inSlot(slot int, limit int64) []string {
+	n := int(min(limit, int64(ks.slots[slot])))
+	if n == 0 {
+		return nil
+	}
+	keys := make([]string, 0, n)
+	ks.each(func(k string, _ *Entry) bool {
+		if hashslot.Of(k) == slot {
+			keys = append(keys, k)
+		}
+		return len(keys) < n
+	})
+	return keys
+}
+
+// checkSlots recounts the keys of every slot and compares with the
+// counts kept: an error names the first slot that differs. For tests.
+func (ks *keyspace) checkSlots() error {
+	var counts [hashslot.Count]uint32
+	ks.each(func(k string, _ *Entry) bool {
+		counts[hashslot.Of(k)]++
+		return true
+	})
+	for slot := range counts {
+		if counts[slot] != ks.slots[slot] {
+			return fmt.Errorf("engine: slot %d holds %d keys, its count says %d", slot, counts[slot], ks.slots[slot])
+		}
+	}
+	return nil
 }
 
 // random returns a key of a bucket drawn uniformly among the non-empty

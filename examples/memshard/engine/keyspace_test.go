@@ -363,6 +363,9 @@ func TestKeyspaceStats(t *testing.T) {
 	for family, cases := range keyspaceCases {
 		t.Run(family, func(t *testing.T) {
 			h := newHarness(t)
+			if family == "cluster" {
+				h.redis = clusterRedis(t) // its subcommands answer in cluster mode only
+			}
 			keysSlowExpiry(t, h)
 			for _, tc := range cases {
 				keyspaceRun(h, tc)

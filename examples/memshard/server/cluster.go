@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/quorumlog/quorumlog/examples/memshard/engine"
+	"github.com/quorumlog/quorumlog/examples/memshard/hashslot"
 )
 
 // memshard presents its shard as a Redis Cluster of one shard: the primary
@@ -67,7 +68,7 @@ func (c *conn) movedOrServe(route Route, write bool, key []byte) string {
 	if route.PrimaryAddr == "" {
 		return errClusterDown
 	}
-	return fmt.Sprintf("MOVED %d %s", KeySlot(key), route.PrimaryAddr)
+	return fmt.Sprintf("MOVED %d %s", hashslot.Of(key), route.PrimaryAddr)
 }
 
 func clusterSubcommands() map[string]*connCommand {
@@ -84,6 +85,11 @@ func clusterSubcommands() map[string]*connCommand {
 		&connCommand{name: "failover", arity: -2, flags: []string{"admin", "stale", "no_async_loading"}, acl: aAdmin, handler: clusterFailoverCmd},
 		&connCommand{name: "forget", arity: 3, flags: []string{"admin", "stale", "no_async_loading"}, acl: aAdmin, handler: clusterForgetCmd},
 		&connCommand{name: "help", arity: 2, flags: []string{"loading", "stale"}, acl: []string{"@slow"}, handler: clusterHelpCmd},
+		// Run by the engine (engine/cluster.go): they read the keyspace.
+		&connCommand{name: "countkeysinslot", arity: 3, flags: f, acl: []string{"@slow"}, inEngine: true},
+		&connCommand{name: "getkeysinslot", arity: 4, flags: f, acl: []string{"@slow"}, inEngine: true},
+		&connCommand{name: "links", arity: 2, flags: f, acl: []string{"@slow"}, handler: clusterLinksCmd},
+		&connCommand{name: "count-failure-reports", arity: 3, flags: []string{"admin", "stale"}, acl: aAdmin, handler: clusterCountFailureReportsCmd},
 	)
 }
 
@@ -135,7 +141,7 @@ func clusterMyIDCmd(c *conn, argv [][]byte) Ticket {
 }
 
 func clusterKeySlotCmd(c *conn, argv [][]byte) Ticket {
-	c.w.Int(int64(KeySlot(argv[2])))
+	c.w.Int(int64(hashslot.Of(argv[2])))
 	return 0
 }
 
@@ -154,7 +160,7 @@ func clusterSlotsCmd(c *conn, argv [][]byte) Ticket {
 	w.Array(1)
 	w.Array(2 + len(nodes))
 	w.Int(0)
-	w.Int(SlotCount - 1)
+	w.Int(hashslot.Count - 1)
 	for _, n := range nodes {
 		host, port := splitAddr(n.Addr)
 		w.Array(4)
@@ -177,7 +183,7 @@ func clusterShardsCmd(c *conn, argv [][]byte) Ticket {
 	if len(nodes) > 0 && nodes[0].primary {
 		w.Array(2)
 		w.Int(0)
-		w.Int(SlotCount - 1)
+		w.Int(hashslot.Count - 1)
 	} else {
 		w.Array(0)
 	}
@@ -314,6 +320,29 @@ func clusterForgetCmd(c *conn, argv [][]byte) Ticket {
 	return 0
 }
 
+// clusterLinksCmd: CLUSTER LINKS lists a Redis node's cluster bus
+// connections to its peers. memshard's nodes have no cluster bus (they
+// meet through the log), so it answers as a cluster-enabled Redis without
+// peers does: no link.
+func clusterLinksCmd(c *conn, argv [][]byte) Ticket {
+	c.w.Array(0)
+	return 0
+}
+
+// clusterCountFailureReportsCmd: CLUSTER COUNT-FAILURE-REPORTS node-id.
+// Redis counts the failure reports other primaries gossiped about the
+// node; memshard has no gossip (the log decides roles), so a node the
+// shard knows has none.
+func clusterCountFailureReportsCmd(c *conn, argv [][]byte) Ticket {
+	id := string(argv[2])
+	if id == "" || !slices.ContainsFunc(clusterNodes(c.s.backend.Topology()), func(n clusterNode) bool { return n.ID == id }) {
+		c.errorReply("ERR Unknown node " + cString(argv[2], len(argv[2])))
+		return 0
+	}
+	c.w.Int(0)
+	return 0
+}
+
 // clusterFailoverCmd: CLUSTER FAILOVER [FORCE|TAKEOVER], on a replica,
 // makes it the primary (Backend.Failover). Like Redis's, it replies OK once
 // the failover has started, not once it is over.
@@ -342,8 +371,11 @@ func clusterFailoverCmd(c *conn, argv [][]byte) Ticket {
 
 func clusterHelpCmd(c *conn, argv [][]byte) Ticket {
 	c.help("CLUSTER", []string{
+		"COUNT-FAILURE-REPORTS <node-id>", "    Return number of failure reports for <node-id>.",
+		"COUNTKEYSINSLOT <slot>", "    Return the number of keys in <slot>.",
 		"FAILOVER [FORCE|TAKEOVER]", "    Promote current replica node to being a master.",
 		"FORGET <node-id>", "    Remove a node from the cluster.",
+		"GETKEYSINSLOT <slot> <count>", "    Return key names stored by current node in a slot.",
 		"INFO", "    Return information about the cluster.",
 		"KEYSLOT <key>", "    Return the hash slot for <key>.",
 		"MYID", "    Return the node id.",
@@ -353,6 +385,8 @@ func clusterHelpCmd(c *conn, argv [][]byte) Ticket {
 		"SLOTS", "    Return information about slots range mappings. Each range is made of:",
 		"    start, end, master and replicas IP addresses, ports and ids",
 		"SHARDS", "    Return information about slot range mappings and the nodes associated with them.",
+		"LINKS", "    Return information about all network links between this node and its peers.",
+		"    Output format is an array where each array element is a map containing attributes of a link",
 	})
 	return 0
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/quorumlog/quorumlog/examples/memshard/hashslot"
 	"github.com/quorumlog/quorumlog/examples/memshard/redisdiff"
 )
 
@@ -62,7 +63,7 @@ func TestClusterFailover_CommandsWaitForTheHandover(t *testing.T) {
 	f.setTopology(Topology{Role: "slave", Self: self, Primary: next, Serving: true})
 	f.handingOver.Store(false)
 	close(end)
-	if got, want := string(c.Read()), fmt.Sprintf("-MOVED %d %s\r\n", KeySlot([]byte("k")), next.Addr); got != want {
+	if got, want := string(c.Read()), fmt.Sprintf("-MOVED %d %s\r\n", hashslot.Of("k"), next.Addr); got != want {
 		t.Fatalf("SET held by the handover = %q, want %q", got, want)
 	}
 }

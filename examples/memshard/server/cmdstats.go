@@ -88,11 +88,20 @@ func newCommandStats(table engine.Table) commandStats {
 		}
 	}
 	for _, dc := range table {
-		if connTable[dc.Name] == nil { // else lookup never finds dc
-			cs.data[dc] = add(dc.Name)
-			for _, sub := range dc.Subcommands {
-				cs.data[sub] = add(sub.Name)
+		if cc := connTable[dc.Name]; cc != nil {
+			// Lookup never finds dc, but returns those of its subcommands
+			// the server's entry hands to the engine (inEngine): they
+			// count under that entry's name.
+			for name, sub := range dc.Subcommands {
+				if csub := cc.subs[name]; csub != nil && csub.inEngine {
+					cs.data[sub] = cs.conn[csub]
+				}
 			}
+			continue
+		}
+		cs.data[dc] = add(dc.Name)
+		for _, sub := range dc.Subcommands {
+			cs.data[sub] = add(sub.Name)
 		}
 	}
 	// "client|id" sorts after "client" and before "clientx" ('|' > 'z'

@@ -21,8 +21,13 @@ type connCommand struct {
 	// is the only value memshard has: the command is always refused.
 	protectedBy string
 	runsInMulti bool // executed, not queued, inside MULTI
-	handler     func(c *conn, argv [][]byte) Ticket
-	subs        map[string]*connCommand
+	// inEngine: the engine's command of the same name runs it, as a data
+	// command (lookup returns that one), because it reads the keyspace:
+	// CLUSTER COUNTKEYSINSLOT and GETKEYSINSLOT. The entry here only
+	// describes it (COMMAND, HELP, the subcommand's place in CLUSTER).
+	inEngine bool
+	handler  func(c *conn, argv [][]byte) Ticket
+	subs     map[string]*connCommand
 }
 
 // connTable holds the connection commands by name; built in init because

@@ -221,7 +221,8 @@ func (c *conn) touch(cc *connCommand, dc *engine.Command) time.Time {
 
 // lookup finds argv's command: a connection command (cc) or a data command
 // (dc). errMsg is Redis's unknown-command, unknown-subcommand or arity
-// error; cc is set with an arity error, to recognise a rejected EXEC.
+// error; cc is set with an arity error, to recognise a rejected EXEC. A
+// connection subcommand the engine runs (inEngine) is looked up as data.
 func (s *Server) lookup(argv [][]byte) (cc *connCommand, dc *engine.Command, errMsg string) {
 	if cc = lookupConn(connTable, argv[0]); cc != nil {
 		if cc.subs != nil && len(argv) >= 2 {
@@ -232,10 +233,12 @@ func (s *Server) lookup(argv [][]byte) (cc *connCommand, dc *engine.Command, err
 			}
 			cc = sub
 		}
-		if !arityOK(cc.arity, len(argv)) {
-			return cc, nil, engine.ArityError(cc.name)
+		if !cc.inEngine {
+			if !arityOK(cc.arity, len(argv)) {
+				return cc, nil, engine.ArityError(cc.name)
+			}
+			return cc, nil, ""
 		}
-		return cc, nil, ""
 	}
 	// Resolve words the unknown-command, unknown-subcommand and arity
 	// errors as Redis does.

@@ -31,7 +31,7 @@ import (
 // server and compared by the set of elements returned.
 func TestFamiliesRandom(t *testing.T) {
 	rs := redisdiff.Start(t)
-	_, addr := startServer(t, Config{})
+	srv, addr := startServer(t, Config{})
 	seeds, steps := 12, 1500
 	if s := os.Getenv("MEMSHARD_RANDOM_SEEDS"); s != "" { // to hunt: more seeds
 		seeds, _ = strconv.Atoi(s)
@@ -112,6 +112,7 @@ func TestFamiliesRandom(t *testing.T) {
 					}
 				}
 			}
+			checkSlotCounts(t, srv)
 		})
 	}
 }

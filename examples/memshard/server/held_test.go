@@ -193,21 +193,3 @@ func TestClusterDownWhenNotServing(t *testing.T) {
 		t.Errorf("EXEC after a role change = %q", got)
 	}
 }
-
-func TestKeySlot(t *testing.T) {
-	if got := CRC16([]byte("123456789")); got != 0x31C3 {
-		t.Errorf("CRC16(123456789) = %#x, want 0x31c3", got)
-	}
-	for key, want := range map[string]int{
-		"foo": 12182, "bar": 5061, "{user1000}.following": 3443, "{user1000}.followers": 3443,
-		"{}foo": KeySlot([]byte("{}foo")), "foo{}{bar}": KeySlot([]byte("foo{}{bar}")), "{foo": KeySlot([]byte("{foo")),
-		"a{bar}b": 5061, "": 0,
-	} {
-		if got := KeySlot([]byte(key)); got != want {
-			t.Errorf("KeySlot(%q) = %d, want %d", key, got, want)
-		}
-	}
-	if KeySlot([]byte("{}foo")) == KeySlot([]byte("foo")) {
-		t.Errorf("KeySlot({}foo) hashed only foo")
-	}
-}

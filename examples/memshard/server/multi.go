@@ -91,7 +91,7 @@ func execCmd(c *conn, argv [][]byte) Ticket {
 	// redirect the whole transaction, as Redis's EXEC does.
 	var data [][][]byte
 	for i, argv := range queued {
-		if lookupConn(connTable, argv[0]) != nil || denied[i] != "" {
+		if c.queuedConnCommand(argv) != nil || denied[i] != "" {
 			continue
 		}
 		if dc, _ := c.s.backend.Table().Resolve(argv); dc != nil {
@@ -189,11 +189,14 @@ func (c *conn) blockProtos(queued [][][]byte, denied []string) []int {
 }
 
 // queuedConnCommand returns the connection command (or subcommand) of a
-// queued request; nil for a data command.
+// queued request; nil for a data command (one the engine runs included).
 func (c *conn) queuedConnCommand(argv [][]byte) *connCommand {
 	cc := lookupConn(connTable, argv[0])
 	if cc != nil && cc.subs != nil && len(argv) >= 2 {
 		cc = lookupConn(cc.subs, argv[1])
+	}
+	if cc != nil && cc.inEngine {
+		return nil
 	}
 	return cc
 }

@@ -58,7 +58,7 @@ const (
 
 func runNotifyRandom(t *testing.T, modeOf func(seed int) notifyMode) {
 	rs := redisdiff.Start(t)
-	_, addr := startServer(t, Config{})
+	srv, addr := startServer(t, Config{})
 	seeds, steps := 4, 600
 	if testing.Short() {
 		seeds, steps = 2, 300
@@ -110,6 +110,7 @@ func runNotifyRandom(t *testing.T, modeOf func(seed int) notifyMode) {
 						i, shortArgs(cmd.Args), got, want, lastCommands(sent[:i], 25))
 				}
 			}
+			checkSlotCounts(t, srv)
 		})
 	}
 }

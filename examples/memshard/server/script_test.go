@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/quorumlog/quorumlog/examples/memshard/engine"
+	"github.com/quorumlog/quorumlog/examples/memshard/hashslot"
 	"github.com/quorumlog/quorumlog/examples/memshard/redisdiff"
 	"github.com/redis/go-redis/v9"
 )
@@ -129,7 +130,7 @@ func TestScriptReplicaRedirect(t *testing.T) {
 	_, addr := startServer(t, Config{Backend: f})
 	c := dial(t, addr)
 	c.Do("READONLY")
-	moved := fmt.Sprintf("-MOVED %d 127.0.0.1:7001\r\n", KeySlot([]byte("k")))
+	moved := fmt.Sprintf("-MOVED %d 127.0.0.1:7001\r\n", hashslot.Of("k"))
 	for _, tc := range []struct {
 		argv []string
 		want string
