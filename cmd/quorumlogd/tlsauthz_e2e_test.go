@@ -68,7 +68,7 @@ func TestE2E_TLSAuthz(t *testing.T) {
 			for _, args := range [][]string{{"append", "orders"}, {"trim", "orders", "--through", "1"}} {
 				verb := map[string]string{"append": "append to", "trim": "trim"}[args[0]]
 				want := fmt.Sprintf(`PERMISSION_DENIED: client cn:reader may not %s log "orders"`, verb)
-				if _, stderr, code := logctl(i, reader, "r\n", args...); code != 1 || !strings.Contains(stderr, want) {
+				if _, stderr, code := logctl(i, reader, "r\n", args...); code != 1 || !strings.Contains(stderr, want) || !strings.Contains(stderr, "--tls-authz-file does not grant this client certificate that") {
 					t.Errorf("reader %s via %s: exit %d, %q; want 1 and %q", args[0], nd.id, code, stderr, want)
 				}
 			}
