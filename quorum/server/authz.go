@@ -54,8 +54,8 @@ var methodRules = map[string]methodRule{
 // logRequest is every request that names one log.
 type logRequest interface{ GetLog() string }
 
-// authorizeCall checks a call to fullMethod whose request is req (nil
-// for a stream, whose request the stream wrapper checks on receipt).
+// authorizeCall checks a unary call to fullMethod whose request is req
+// (streams: authorizeStream).
 func (s *Service) authorizeCall(ctx context.Context, fullMethod string, req any) error {
 	if s.authz == nil {
 		return nil
@@ -69,10 +69,11 @@ func (s *Service) authorizeCall(ctx context.Context, fullMethod string, req any)
 	case m.perm == authz.Cluster:
 		return s.authorize(ctx, fullMethod, authz.Cluster, "")
 	}
-	if lr, ok := req.(logRequest); ok {
-		return s.authorize(ctx, fullMethod, m.perm, lr.GetLog())
+	lr, ok := req.(logRequest)
+	if !ok {
+		return s.denied(ctx, peerCert(ctx), fullMethod, 0, "") // no log to check: fail closed
 	}
-	return nil // a stream: authzStream checks its request
+	return s.authorize(ctx, fullMethod, m.perm, lr.GetLog())
 }
 
 // authorize checks that the client of ctx may use perm on log.

@@ -7,6 +7,7 @@ import (
 	"crypto/x509/pkix"
 	"testing"
 
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/peer"
 
@@ -36,5 +37,25 @@ func TestAuthorizeCall_AllocatesNothing(t *testing.T) {
 		}
 	}); n != 0 {
 		t.Fatalf("a granted call's check allocates %v times", n)
+	}
+}
+
+// TestMethodRules_CoverEveryRPC: every RPC of both services has a rule;
+// one added to the protos without a rule would be refused to everyone
+// once rules are set.
+func TestMethodRules_CoverEveryRPC(t *testing.T) {
+	for _, sd := range []*grpc.ServiceDesc{&pb.LogService_ServiceDesc, &pb.ClusterService_ServiceDesc} {
+		var names []string
+		for _, md := range sd.Methods {
+			names = append(names, md.MethodName)
+		}
+		for _, st := range sd.Streams {
+			names = append(names, st.StreamName)
+		}
+		for _, n := range names {
+			if _, ok := methodRules["/"+sd.ServiceName+"/"+n]; !ok {
+				t.Errorf("no authorization rule for %s/%s", sd.ServiceName, n)
+			}
+		}
 	}
 }
