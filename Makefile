@@ -58,6 +58,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzAppendValidation$$' -fuzztime 30s ./quorum/server
 	$(GO) test -run '^$$' -fuzz '^FuzzTLSReloadedFiles$$' -fuzztime 30s ./client
 	$(GO) test -run '^$$' -fuzz '^FuzzParseCRLs$$' -fuzztime 30s ./client
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 30s ./quorum/server/authz
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 30s ./examples/memshard/server
 	$(GO) test -run '^$$' -fuzz '^FuzzConn$$' -fuzztime 30s ./examples/memshard/server
 	$(GO) test -run '^$$' -fuzz '^FuzzRestorePayload$$' -fuzztime 30s -fuzzminimizetime 10s ./examples/memshard/engine

@@ -43,6 +43,11 @@ var (
 	// ErrCorrupt: a record read failed its CRC32C or broke the ID sequence,
 	// or the server reported DATA_LOSS. The bad record is never returned.
 	ErrCorrupt = errors.New("client: corrupt")
+	// ErrPermissionDenied: the server's authorization rules
+	// (--tls-authz-file) do not grant this client's certificate the call.
+	// Nothing was done, and the client never retries it: only a change of
+	// the rules or of the certificate can make it pass.
+	ErrPermissionDenied = errors.New("client: permission denied")
 	// ErrClosed: the Client or Reader was closed.
 	ErrClosed = errors.New("client: closed")
 )
@@ -191,6 +196,8 @@ func fromStatus(st *status.Status) *StatusError {
 		e.Err = ErrUnavailable
 	case codes.DataLoss:
 		e.Err = ErrCorrupt
+	case codes.PermissionDenied:
+		e.Err = ErrPermissionDenied
 	}
 	return e
 }

@@ -151,12 +151,17 @@ func (e *env) runCommand(args []string) int {
 	return exitFail
 }
 
-// describe renders err as "CODE: message".
+// describe renders err as "CODE: message", and says where a refusal by
+// the cluster's authorization rules comes from (retrying cannot help).
 func describe(err error) string {
+	msg := client.ErrorCode(err) + ": " + err.Error()
 	if se, ok := err.(*client.StatusError); ok {
-		return se.Error() // already "CODE: message"
+		msg = se.Error() // already "CODE: message"
 	}
-	return client.ErrorCode(err) + ": " + err.Error()
+	if errors.Is(err, client.ErrPermissionDenied) {
+		msg += " (the cluster's --tls-authz-file does not grant this client certificate that)"
+	}
+	return msg
 }
 
 // parse parses args, flags and positional arguments interleaved

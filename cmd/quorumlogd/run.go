@@ -21,6 +21,7 @@ import (
 
 	"github.com/quorumlog/quorumlog/quorum"
 	"github.com/quorumlog/quorumlog/quorum/server"
+	"github.com/quorumlog/quorumlog/quorum/server/authz"
 )
 
 // usageError is a bad command line (exit code 2).
@@ -62,6 +63,23 @@ as the others; connections already made are not looked at again. A list
 past its next update still revokes and is logged once as stale. A node
 whose own certificate is revoked does not start (after a reload: logged,
 and the previous files kept).
+
+--tls-authz-file authorizes each call by the client certificate's identity
+(as etcd's RBAC by CN, Kafka's ACLs by principal); it needs
+--tls-client-auth. One rule a line, "#" comments:
+  <principal> <permission>[,<permission>...] [<log-pattern> ...]
+principal: cn:NAME (subject common name), dns:NAME or uri:URI (a SAN), or
+* (any verified client); permissions: read (Read, DescribeLog; ListLogs
+lists only readable logs), append (Append, AppendStream), trim, create,
+delete, each on the logs the path.Match globs name (shard-*, orders, *),
+cluster (Join, ReadIndex, RemoveMember: no pattern) and all. Rules only
+grant. Status is open to every verified client (clients find the leader
+with it). Nodes call each other (read index, join) with their own
+certificate: grant each node's certificate cluster; a node whose own
+certificate lacks it does not start, and the error names the line to add.
+A call not granted gets PERMISSION_DENIED and changes nothing. The file is
+re-read within a second of a change; a change that does not load (or
+takes cluster from this node) is logged once and the rules in force stay.
 
 With --debug-addr, an HTTP server there serves Prometheus metrics at
 /metrics (quorumlog_*, raft_*, go_*, process_*; in dev, quorumlog_* carry a
@@ -161,10 +179,11 @@ func newLogger(w io.Writer, level string) (*slog.Logger, error) {
 
 // runningNode is a started node: raft, its gRPC server and service.
 type runningNode struct {
-	node   *quorum.Node
-	svc    *server.Service
-	grpc   *grpc.Server
-	served chan error
+	node      *quorum.Node
+	svc       *server.Service
+	grpc      *grpc.Server
+	served    chan error
+	stopWatch func() // stops re-reading --tls-authz-file
 }
 
 // startNode starts the node f describes; its metrics go to reg (nil: none).
@@ -195,9 +214,10 @@ func startNode(ctx context.Context, f nodeFlags, logger *slog.Logger, reg promet
 		RaftLogBytes: f.raftLogBytes, MaxSyncDuration: f.maxSyncDuration,
 	}
 	var peerTLS *tls.Config
+	var authzFile *authz.File
 	creds := insecure.NewCredentials()
 	if nt != nil {
-		cfg.RaftTLS, peerTLS, creds = nt.raft, nt.peer, credentials.NewTLS(nt.grpcServer)
+		cfg.RaftTLS, peerTLS, creds, authzFile = nt.raft, nt.peer, credentials.NewTLS(nt.grpcServer), nt.authz
 	}
 	if f.bootstrap != "" {
 		peers, err := quorum.ParsePeers(f.bootstrap)
@@ -236,8 +256,12 @@ func startNode(ctx context.Context, f nodeFlags, logger *slog.Logger, reg promet
 		lis.Close()
 		return nil, err
 	}
-	svc, err := server.New(server.Config{Node: node, MaxRecordBytes: f.maxRecordBytes, Logger: logger, Metrics: reg,
-		DialFrom: lis.Addr().(*net.TCPAddr).IP, PeerTLS: peerTLS})
+	scfg := server.Config{Node: node, MaxRecordBytes: f.maxRecordBytes, Logger: logger, Metrics: reg,
+		DialFrom: lis.Addr().(*net.TCPAddr).IP, PeerTLS: peerTLS}
+	if authzFile != nil {
+		scfg.Authz = authzFile // a nil *authz.File in the interface would not be nil
+	}
+	svc, err := server.New(scfg)
 	if err != nil {
 		lis.Close()
 		node.Close()
@@ -252,10 +276,17 @@ func startNode(ctx context.Context, f nodeFlags, logger *slog.Logger, reg promet
 	)
 	svc.Register(g)
 	served.Store(g)
-	rn := &runningNode{node: node, svc: svc, grpc: g, served: make(chan error, 1)}
+	rn := &runningNode{node: node, svc: svc, grpc: g, served: make(chan error, 1), stopWatch: func() {}}
+	if authzFile != nil {
+		// Off the call path: calls read the rules with one atomic load.
+		wctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { authzFile.Run(wctx); close(done) }()
+		rn.stopWatch = func() { cancel(); <-done }
+	}
 	go func() { rn.served <- g.Serve(lis) }()
 	logger.Info("serving", "node", f.id, "zone", f.zone, "grpc_addr", f.grpcAddr, "raft_addr", f.raftAddr, "raft_log_store", cfg.LogStore,
-		"tls", nt != nil, "tls_client_auth", nt != nil && f.tls.clientAuth)
+		"tls", nt != nil, "tls_client_auth", nt != nil && f.tls.clientAuth, "tls_authz_file", f.tls.authzFile)
 	if f.join != "" {
 		if err := svc.JoinCluster(ctx, f.join, f.allowZoneMajority); err != nil {
 			rn.stop()
@@ -277,5 +308,6 @@ func (rn *runningNode) stop() error {
 	case <-time.After(3 * time.Second):
 		rn.grpc.Stop() // follow readers never end on their own
 	}
+	rn.stopWatch()
 	return errors.Join(rn.svc.Close(), rn.node.Close())
 }

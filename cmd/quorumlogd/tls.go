@@ -21,11 +21,13 @@ import (
 	"log/slog"
 
 	"github.com/quorumlog/quorumlog/client"
+	"github.com/quorumlog/quorumlog/quorum/server/authz"
 )
 
 // tlsFlags are the --tls-* flags of a node.
 type tlsFlags struct {
 	certFile, keyFile, caFile, crlFile string
+	authzFile                          string
 	clientAuth                         bool
 }
 
@@ -34,6 +36,7 @@ func (f *tlsFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.keyFile, "tls-key-file", "", "the private key of --tls-cert-file (PEM)")
 	fs.StringVar(&f.caFile, "tls-ca-file", "", "the CA certificates (PEM) that signed every node's certificate and, with --tls-client-auth, the clients'")
 	fs.StringVar(&f.crlFile, "tls-crl-file", "", "certificate revocation lists (PEM, one or more X509 CRL blocks), each signed by a CA of --tls-ca-file: a client, node or intermediate certificate whose serial a list of its issuer holds is refused on every new connection (gRPC and raft), and this node does not start with its own certificate revoked; re-read when it changes, as the other files; a list past its next update still revokes and is logged once as stale")
+	fs.StringVar(&f.authzFile, "tls-authz-file", "", "authorization rules (needs --tls-client-auth): one per line, \"<principal> <permission>[,<permission>...] [<log-pattern> ...]\", principal cn:NAME, dns:NAME, uri:URI (of the client certificate) or *, permissions read, append, trim, create, delete (on the logs the path.Match globs name), cluster (calls between nodes, members remove; no pattern) or all; a call not granted gets PERMISSION_DENIED; Status stays open to every verified client; this node's own certificate must be granted cluster; re-read within a second of a change (a change that does not load is logged once and the previous rules stay); unset: every verified client may do everything")
 	fs.BoolVar(&f.clientAuth, "tls-client-auth", true, "with TLS, require of gRPC clients a certificate signed by --tls-ca-file (false: ask clients for none, any TLS client may connect; raft between nodes is mutual TLS either way)")
 }
 
@@ -42,6 +45,7 @@ type nodeTLS struct {
 	grpcServer *tls.Config // the gRPC port
 	raft       *tls.Config // quorum.Config.RaftTLS: accepts and dials with the node's certificate, verifying against the CA
 	peer       *tls.Config // server.Config.PeerTLS: dials with the same
+	authz      *authz.File // server.Config.Authz; nil: none
 }
 
 // load reads the files f names. None set is plaintext (nil, nil); some
@@ -62,6 +66,9 @@ func (f tlsFlags) load(logger *slog.Logger) (*nodeTLS, error) {
 	case 3:
 		if f.crlFile != "" {
 			return nil, usageError{errors.New("--tls-crl-file needs TLS: --tls-cert-file, --tls-key-file and --tls-ca-file")}
+		}
+		if f.authzFile != "" {
+			return nil, usageError{errors.New("--tls-authz-file needs TLS with client certificates: --tls-cert-file, --tls-key-file and --tls-ca-file")}
 		}
 		return nil, nil
 	case 1, 2:
@@ -86,11 +93,20 @@ func (f tlsFlags) load(logger *slog.Logger) (*nodeTLS, error) {
 	if err != nil {
 		return nil, err
 	}
+	if f.authzFile != "" && !f.clientAuth {
+		return nil, usageError{errors.New("--tls-authz-file needs --tls-client-auth: without a client certificate there is no identity to authorize")}
+	}
 	auth := tls.NoClientCert
 	if f.clientAuth {
 		auth = tls.RequireAndVerifyClientCert
 	}
-	return &nodeTLS{grpcServer: r.ServerConfig(auth), raft: r.MutualConfig(), peer: r.ClientConfig()}, nil
+	nt := &nodeTLS{grpcServer: r.ServerConfig(auth), raft: r.MutualConfig(), peer: r.ClientConfig()}
+	if f.authzFile != "" {
+		if nt.authz, err = f.loadAuthz(logger); err != nil {
+			return nil, err
+		}
+	}
+	return nt, nil
 }
 
 // verifyNodeCert checks that the CA signed cert for both of a node's

@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -187,6 +188,14 @@ func TestE2E_TLSStartErrors(t *testing.T) {
 	own := serialOfFile(t, nodeFiles{cert: cert, key: key})
 	revokesOwn, otherCRL := pki.CRL(t, "revokes-n1", own), other.CRL(t, "other")
 	tlsArgs := []string{"--tls-cert-file", cert, "--tls-key-file", key, "--tls-ca-file", pki.CAFile}
+	authzFile := func(rules string) string {
+		f := filepath.Join(t.TempDir(), "authz")
+		putFile(t, f, []byte(rules))
+		return f
+	}
+	goodAuthz := authzFile("cn:n1 cluster\n")
+	badAuthz := authzFile("cn:n1 cluster\ncn:reader read\n")
+	noClusterAuthz := authzFile("cn:n2 cluster\n* read *\n")
 	for _, tc := range []struct {
 		name     string
 		args     []string
@@ -205,6 +214,11 @@ func TestE2E_TLSStartErrors(t *testing.T) {
 		{"own certificate revoked", append(tlsArgs, "--tls-crl-file", revokesOwn), 1, []string{cert, "own certificate is revoked", "serial " + own.String(), revokesOwn}},
 		{"CRL of another CA", append(tlsArgs, "--tls-crl-file", otherCRL), 1, []string{"--tls-crl-file", otherCRL, "not signed by a CA of the CA file"}},
 		{"CRL file without a CRL", append(tlsArgs, "--tls-crl-file", cert), 1, []string{"--tls-crl-file", cert, "a CERTIFICATE PEM block, not an X509 CRL"}},
+		{"authz without TLS", []string{"--tls-authz-file", goodAuthz}, 2, []string{"--tls-authz-file needs TLS with client certificates"}},
+		{"authz without client auth", append(tlsArgs, "--tls-client-auth=false", "--tls-authz-file", goodAuthz), 2, []string{"--tls-authz-file needs --tls-client-auth"}},
+		{"authz file missing", append(tlsArgs, "--tls-authz-file", "/nonexistent/authz"), 1, []string{"--tls-authz-file", "/nonexistent/authz", "no such file"}},
+		{"authz bad line", append(tlsArgs, "--tls-authz-file", badAuthz), 1, []string{"--tls-authz-file: " + badAuthz + ":2: read needs at least one log pattern"}},
+		{"authz without cluster for the node", append(tlsArgs, "--tls-authz-file", noClusterAuthz), 1, []string{noClusterAuthz, "does not grant cluster to this node's certificate (cn:n1)", `add the line "cn:n1 cluster"`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()

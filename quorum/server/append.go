@@ -11,6 +11,7 @@ import (
 
 	pb "github.com/quorumlog/quorumlog/api/quorumlogpb"
 	"github.com/quorumlog/quorumlog/logstore"
+	"github.com/quorumlog/quorumlog/quorum/server/authz"
 )
 
 // Append is the unary append, for simple callers and tools.
@@ -74,7 +75,15 @@ func (s *Service) AppendStream(stream pb.LogService_AppendStreamServer) error {
 			break
 		}
 		tag := req.GetTag()
-		op, err := s.appendOp(req.GetAppend())
+		// Each message names its own log: authorize it here, before it is
+		// proposed, and answer a refusal in the stream like any other
+		// failed append (only the sender goroutine may Send, so the
+		// interceptor cannot).
+		err = s.authorize(ctx, pb.LogService_AppendStream_FullMethodName, authz.Append, req.GetAppend().GetLog())
+		var op logstore.Op
+		if err == nil {
+			op, err = s.appendOp(req.GetAppend())
+		}
 		if err != nil {
 			st := s.toStatus(err)
 			s.metrics.appendMessage.done(start, st.Code())

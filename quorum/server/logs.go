@@ -60,11 +60,13 @@ func (s *Service) DescribeLog(ctx context.Context, req *pb.DescribeLogRequest) (
 	return &pb.DescribeLogResponse{Info: logInfo(info)}, nil
 }
 
-// ListLogs describes every user log (internal logs are hidden).
+// ListLogs describes every user log (internal logs are hidden) the client
+// may read.
 func (s *Service) ListLogs(ctx context.Context, _ *pb.ListLogsRequest) (*pb.ListLogsResponse, error) {
 	resp := &pb.ListLogsResponse{}
+	readable := s.readable(ctx)
 	for _, info := range s.node.Store().List() {
-		if info.Name == quorum.MembersLog {
+		if info.Name == quorum.MembersLog || !readable(info.Name) {
 			continue
 		}
 		resp.Logs = append(resp.Logs, logInfo(info))

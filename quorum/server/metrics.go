@@ -137,24 +137,35 @@ func (mm *methodMetrics) done(start time.Time, code codes.Code) {
 	mm.m.requests.WithLabelValues(mm.name, code.String()).Inc()
 }
 
-// UnaryInterceptor returns the interceptor that counts and times unary RPCs
-// (quorumlog_server_requests_total, quorumlog_server_request_seconds).
-// Install it with grpc.ChainUnaryInterceptor on the server Register uses.
+// UnaryInterceptor returns the interceptor that authorizes (Config.Authz),
+// counts and times unary RPCs (quorumlog_server_requests_total,
+// quorumlog_server_request_seconds; a refused call is counted with code
+// PermissionDenied). Install it with grpc.ChainUnaryInterceptor on the
+// server Register uses.
 func (s *Service) UnaryInterceptor() grpc.UnaryServerInterceptor {
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 		start := time.Now()
-		resp, err := handler(ctx, req)
+		var resp any
+		err := s.authorizeCall(ctx, info.FullMethod, req)
+		if err == nil {
+			resp, err = handler(ctx, req)
+		}
 		s.metrics.forMethod(info.FullMethod).done(start, codeOf(err))
 		return resp, err
 	}
 }
 
-// StreamInterceptor returns the interceptor that counts and times streaming
-// RPCs when they end. Install it with grpc.ChainStreamInterceptor.
+// StreamInterceptor returns the interceptor that authorizes (Config.Authz:
+// Read's request on receipt; AppendStream checks each message itself),
+// counts and times streaming RPCs when they end. Install it with
+// grpc.ChainStreamInterceptor.
 func (s *Service) StreamInterceptor() grpc.StreamServerInterceptor {
 	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
 		start := time.Now()
-		err := handler(srv, ss)
+		ss, err := s.authorizeStream(ss, info.FullMethod)
+		if err == nil {
+			err = handler(srv, ss)
+		}
 		s.metrics.forMethod(info.FullMethod).done(start, codeOf(err))
 		return err
 	}

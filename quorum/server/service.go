@@ -62,6 +62,13 @@ type Config struct {
 	// restart; dialled through client.NewTLSCredentials). Nil: plaintext,
 	// as the nodes' gRPC port must then be.
 	PeerTLS *tls.Config
+	// Authz, if set, authorizes every call by the client's verified
+	// certificate (--tls-authz-file): the interceptors (UnaryInterceptor,
+	// StreamInterceptor) check each call before its handler runs and
+	// AppendStream each message before it is proposed; a call not granted
+	// gets PERMISSION_DENIED and changes nothing. Nil: every client the
+	// TLS layer admits may do everything.
+	Authz Authorizer
 }
 
 // Service implements LogService and ClusterService. Create it with New,
@@ -75,6 +82,7 @@ type Service struct {
 	logger  *slog.Logger
 	peers   *peerConns
 	metrics *metrics
+	authz   Authorizer // nil: no authorization
 
 	closing chan struct{}
 	once    sync.Once
@@ -107,6 +115,7 @@ func New(cfg Config) (*Service, error) {
 	s := &Service{
 		node: cfg.Node, max: cfg.MaxRecordBytes, logger: cfg.Logger,
 		peers: newPeerConns(cfg.DialFrom, cfg.PeerTLS), closing: make(chan struct{}), metrics: m,
+		authz: cfg.Authz,
 	}
 	s.wg.Add(1)
 	go s.removalLoop()

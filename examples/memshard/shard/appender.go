@@ -257,6 +257,7 @@ func (s *Shard) stepDownLocked(cause error) {
 	} else if errors.As(cause, &ce) {
 		s.logger.Warn("deposed: the log moved past this primary", "expected", ce.Expected, "actual", ce.Actual)
 	} else {
+		s.fatalIfDenied(cause)
 		s.logger.Warn("stepping down: append failed", "err", cause)
 	}
 	lastOK := -1

@@ -91,6 +91,7 @@ func (s *Shard) Failover(ctx context.Context, force bool) string {
 	actx, cancel := context.WithTimeout(ctx, handoverTimeout)
 	defer cancel()
 	if _, err := s.cfg.Client.Append(actx, s.membersLog(), [][]byte{b}); err != nil {
+		s.fatalIfDenied(err)
 		s.handoverTimedOut(asked)
 		return "TRYAGAIN the shard's members log did not take the failover request: " + err.Error()
 	}

@@ -115,6 +115,7 @@ func (s *Shard) pubsubAppendLoop(ctx context.Context) {
 		_, err := s.cfg.Client.Append(actx, s.pubsubLog(), recs)
 		cancel()
 		if err != nil && ctx.Err() == nil {
+			s.fatalIfDenied(err)
 			s.logger.Warn("pubsub: append failed, messages dropped", "messages", len(batch), "err", err)
 		}
 	}
@@ -129,6 +130,9 @@ func (s *Shard) pubsubTailLoop(ctx context.Context) {
 		if from == 0 {
 			info, err := s.cfg.Client.Describe(ctx, s.pubsubLog())
 			if err != nil {
+				if s.fatalIfDenied(err) {
+					return
+				}
 				s.pause(ctx, 500*time.Millisecond)
 				continue
 			}
@@ -147,6 +151,9 @@ func (s *Shard) pubsubTailLoop(ctx context.Context) {
 		}
 		if r != nil {
 			r.Close()
+		}
+		if s.fatalIfDenied(err) {
+			return
 		}
 		if errors.Is(err, client.ErrOutOfRange) {
 			s.logger.Warn("pubsub: fell behind the log's trim; skipping to its end")
@@ -197,6 +204,7 @@ func (s *Shard) pubsubTrimLoop(ctx context.Context) {
 			}
 			tctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 			if _, err := s.cfg.Client.Trim(tctx, s.pubsubLog(), through); err != nil && ctx.Err() == nil {
+				s.fatalIfDenied(err)
 				s.logger.Debug("pubsub: trim failed", "through", through, "err", err)
 			}
 			cancel()

@@ -87,6 +87,9 @@ func (s *Shard) tailLoop(ctx context.Context) {
 			}
 			continue
 		}
+		if s.fatalIfDenied(err) {
+			return
+		}
 		s.logger.Warn("tailing the shard log; retrying", "err", err)
 		sleepCtx(ctx, 200*time.Millisecond)
 	}
@@ -310,6 +313,7 @@ func (s *Shard) elect(ctx context.Context, expected uint64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err != nil {
+		s.fatalIfDenied(err)
 		s.logger.Info("election lost or failed", "err", err)
 		s.lastSeen = time.Now()
 		return
@@ -428,6 +432,9 @@ func (s *Shard) membersLoop(ctx context.Context) {
 		if r != nil {
 			r.Close()
 		}
+		if s.fatalIfDenied(err) {
+			return
+		}
 		select {
 		case <-ctx.Done():
 		case <-time.After(500 * time.Millisecond):
@@ -453,6 +460,7 @@ func (s *Shard) Forget(ctx context.Context, id string) error {
 	b, _ := json.Marshal(memberRecord{ID: name, Forget: true})
 	res, err := s.cfg.Client.Append(ctx, s.membersLog(), [][]byte{b})
 	if err != nil {
+		s.fatalIfDenied(err)
 		// Forgetting twice is harmless: the client may simply retry.
 		return fmt.Errorf("TRYAGAIN the shard's members log did not take the forget record: %v", err)
 	}

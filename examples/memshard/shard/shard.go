@@ -189,7 +189,9 @@ type Shard struct {
 	settled    atomic.Pointer[chan struct{}] // closed and replaced when committed or failed changes
 	route      atomic.Pointer[routeState]    // see publishRouteLocked
 	leaseNanos atomic.Int64                  // leaseUntil, as nanoseconds since epoch
-	epoch      time.Time                     // origin of leaseNanos (monotonic)
+	// stopRun ends Run with a cause (denied.go); nil before Run.
+	stopRun atomic.Pointer[context.CancelCauseFunc]
+	epoch   time.Time // origin of leaseNanos (monotonic)
 }
 
 // routeState is what Route needs besides the lease.
@@ -340,25 +342,32 @@ func clusterID(id string) string {
 func (s *Shard) Run(ctx context.Context) error {
 	for _, name := range []string{s.cfg.Log, s.membersLog(), s.pubsubLog()} {
 		if err := s.cfg.Client.CreateLog(ctx, name); err != nil && !errors.Is(err, client.ErrAlreadyExists) {
+			if errors.Is(err, client.ErrPermissionDenied) {
+				return stoppedBy(err)
+			}
 			return err
 		}
 	}
 	if err := s.register(ctx); err != nil {
+		if errors.Is(err, client.ErrPermissionDenied) {
+			return stoppedBy(err)
+		}
 		return err
 	}
 	if err := s.learnRecordLimit(ctx); err != nil {
 		return err
 	}
 	var wg sync.WaitGroup
-	ctx, cancel := context.WithCancel(ctx)
-	defer func() { cancel(); wg.Wait(); s.migrator.Close() }()
+	ctx, cancel := context.WithCancelCause(ctx)
+	s.stopRun.Store(&cancel)
+	defer func() { cancel(nil); wg.Wait(); s.migrator.Close() }()
 	for _, loop := range []func(context.Context){s.tailLoop, s.membersLoop, s.electionLoop, s.appendLoop, s.expireLoop,
 		s.pubsubAppendLoop, s.pubsubTailLoop, s.pubsubTrimLoop} {
 		wg.Add(1)
 		go func() { defer wg.Done(); loop(ctx) }()
 	}
 	<-ctx.Done()
-	return nil
+	return runStopped(ctx)
 }
 
 // backoff returns a random extra wait before standing for election, so

@@ -4,10 +4,12 @@
 package servertest
 
 import (
+	"crypto/tls"
 	"net"
 	"testing"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 
 	"github.com/quorumlog/quorumlog/quorum"
 	"github.com/quorumlog/quorumlog/quorum/quorumtest"
@@ -27,6 +29,10 @@ type Options struct {
 	// Server, if set, adjusts node i's server.Config before server.New
 	// (tests set Metrics here; the node's is set in Options.Configure).
 	Server func(i int, cfg *server.Config)
+	// ServerTLS, if set, makes every node's gRPC port serve TLS with it
+	// (tests of authorization set a config that requires client
+	// certificates).
+	ServerTLS *tls.Config
 }
 
 // Start starts n nodes and their gRPC servers; everything stops in t.Cleanup.
@@ -71,11 +77,15 @@ func StartWith(t testing.TB, n int, o Options) *Cluster {
 		if err != nil {
 			t.Fatal(err)
 		}
-		g := grpc.NewServer(
+		gopts := []grpc.ServerOption{
 			grpc.MaxRecvMsgSize(svc.MaxMessageBytes()),
 			grpc.ChainUnaryInterceptor(svc.UnaryInterceptor()),
 			grpc.ChainStreamInterceptor(svc.StreamInterceptor()),
-		)
+		}
+		if o.ServerTLS != nil {
+			gopts = append(gopts, grpc.Creds(credentials.NewTLS(o.ServerTLS)))
+		}
+		g := grpc.NewServer(gopts...)
 		svc.Register(g)
 		svc.StartMembership()
 		go g.Serve(lis[i])
