@@ -126,7 +126,10 @@ func New(cfg Config) (*Service, error) {
 // append of maxAppendBytes plus framing.
 func (s *Service) MaxMessageBytes() int { return maxAppendBytes(s.max) + 1<<20 }
 
-// Register registers both services on g.
+// Register registers both services on g. g must have the service's
+// interceptors (UnaryInterceptor, StreamInterceptor) installed: they
+// count the calls and, with Config.Authz, authorize them; a server
+// without them serves every call unchecked.
 func (s *Service) Register(g *grpc.Server) {
 	pb.RegisterLogServiceServer(g, s)
 	pb.RegisterClusterServiceServer(g, s)
