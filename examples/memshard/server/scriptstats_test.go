@@ -57,6 +57,14 @@ var scriptStatsCases = []struct {
 		{"EVAL_RO", "return redis.pcall('set', KEYS[1], 'v')", "1", "{s}k"},
 		{"EVAL", "#!lua flags=no-writes\nreturn redis.call('set', KEYS[1], 'v')", "1", "{s}k"},
 	}},
+	{"acl", [][]string{
+		{"ACL", "SETUSER", "scriptstats", "on", "nopass", "~*", "&*", "+@all", "-set"},
+		{"AUTH", "scriptstats", "x"},
+		{"EVAL", "local r = redis.pcall('set', KEYS[1], 'v'); return 1", "1", "{s}k"},
+		{"EVAL", "return redis.call('set', KEYS[1], 'v')", "1", "{s}k"},
+		{"AUTH", "default", "x"},
+		{"ACL", "DELUSER", "scriptstats"},
+	}},
 	{"server-commands", [][]string{
 		{"EVAL", "redis.call('ping'); redis.call('echo', 'x'); redis.call('select', '0'); return redis.pcall('select', 'x')", "0"},
 		{"EVAL", "return redis.pcall('ping', 'a', 'b')", "0"},
