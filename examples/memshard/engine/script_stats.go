@@ -41,9 +41,9 @@ func (run *scriptRun) scriptCalled(sc *ScriptCalled) {
 	}
 }
 
-// replyError reports an error the script replies, at depth in its reply,
-// from the error table t, unless the server sees it and it needs no note:
-// a top-level error not counted yet.
+// replyErrorStats reports an error the script replies, at depth in its
+// reply, from the error table t, unless the server's own look at the
+// reply's first byte is enough: a top-level error not counted yet.
 func (s *luaState) replyErrorStats(t *lua.LTable, msg string, depth int) {
 	counted := lua.LVAsBool(t.RawGetString("ignore_error_stats_update"))
 	if s.run == nil || depth == 0 && !counted {

@@ -14,7 +14,8 @@ import "github.com/quorumlog/quorumlog/examples/memshard/engine"
 //     rejected_calls and in errorstats (an unknown command only there);
 //   - the EVAL or FCALL counts as usual, but an error reply that repeats
 //     an error already counted (redis.call's raised error, or pcall's
-//     error table returned) counts only in its failed_calls;
+//     error table returned) counts only in its failed_calls; an error
+//     nested in its reply's array counts too (once), and fails it;
 //   - with slowlog-log-slower-than 0 each command that ran has its own
 //     SLOWLOG entry, before the script's, with the client address "?:0"
 //     and no name (the script's fake client).

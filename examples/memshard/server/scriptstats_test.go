@@ -65,6 +65,12 @@ var scriptStatsCases = []struct {
 		{"AUTH", "default", "x"},
 		{"ACL", "DELUSER", "scriptstats"},
 	}},
+	{"oom", [][]string{
+		{"CONFIG", "SET", "maxmemory", "1"},
+		{"EVAL", "local r = redis.pcall('set', KEYS[1], 'v'); return redis.pcall('get', KEYS[1])", "1", "{s}k"},
+		{"EVAL", "return redis.call('set', KEYS[1], 'v')", "1", "{s}k"},
+		{"CONFIG", "SET", "maxmemory", "0"},
+	}},
 	{"server-commands", [][]string{
 		{"EVAL", "redis.call('ping'); redis.call('echo', 'x'); redis.call('select', '0'); return redis.pcall('select', 'x')", "0"},
 		{"EVAL", "return redis.pcall('ping', 'a', 'b')", "0"},
