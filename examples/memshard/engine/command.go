@@ -167,6 +167,12 @@ type Call struct {
 	// call's own, then each a script runs: script set), unless Redis keeps
 	// it from MONITOR (flags admin, skip_monitor).
 	Monitor func(argv [][]byte, script bool)
+	// ScriptCalled, if set, is called after each command a script this
+	// call runs calls or is refused (script_stats.go), for the server's
+	// per-command stats and slow log, as Monitor is for MONITOR; and for
+	// an error in the script's reply that the server cannot count from
+	// the reply's first byte (nested, or already counted).
+	ScriptCalled func(*ScriptCalled)
 	// OOM: memory was over maxmemory when the command began (Redis's
 	// pre_command_oom_state), so a script it runs may not call a denyoom
 	// command before it has written.

@@ -565,6 +565,7 @@ func (s *luaState) replyError(c *Call, obj lua.LValue) {
 	if m := t.RawGetString("err"); isLuaString(m) {
 		msg = luaToString(m)
 	}
+	s.replyErrorStats(t, msg, 0)
 	src, line := t.RawGetString("source"), t.RawGetString("line")
 	if isLuaString(src) && isLuaString(line) {
 		msg += fmt.Sprintf(" script: %s, on %s:%s.", s.run.name, luaToString(src), luaToString(line))
@@ -623,7 +624,9 @@ func (s *luaState) reply(w *resp.Writer, v lua.LValue, depth int) {
 func (s *luaState) replyTable(w *resp.Writer, t *lua.LTable, depth int) {
 	if e := t.RawGetString("err"); isLuaString(e) {
 		// addReplyErrorFormat("-%s"): trailing line breaks trimmed.
-		writeRawError(w, strings.TrimRight(luaToString(e), "\r\n"))
+		msg := strings.TrimRight(luaToString(e), "\r\n")
+		s.replyErrorStats(t, msg, depth)
+		writeRawError(w, msg)
 		return
 	}
 	if ok, isStr := t.RawGetString("ok").(lua.LString); isStr {

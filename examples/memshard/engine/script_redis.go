@@ -109,6 +109,9 @@ func (s *luaState) redisCall(L *lua.LState, raiseErr bool) int {
 	}
 	var reply lua.LValue
 	out, errMsg := s.execScriptCommand(argv)
+	if errMsg != "" {
+		s.run.scriptCalled(&ScriptCalled{Argv: argv, Refusal: errMsg})
+	}
 	isErr := errMsg != "" || len(out) > 0 && out[0] == '-'
 	if errMsg != "" {
 		t := luaErrorTable(L, errMsg)
@@ -184,7 +187,9 @@ func (s *luaState) execScriptCommand(argv [][]byte) ([]byte, string) {
 	w := resp.NewWriter(run.resp)
 	// Redis fixes the time for the whole script; a script never blocks.
 	sub := &Call{Argv: argv, Out: w, Now: run.c.Now, ReadOnlyReplica: run.c.ReadOnlyReplica, Memory: run.c.Memory}
+	start := time.Now()
 	cmd.Handler(run.db, sub)
+	run.scriptCalled(&ScriptCalled{Argv: argv, Ran: true, Took: time.Since(start), Reply: w.Bytes()})
 	if run.c.Monitor != nil && cmd.Monitored() {
 		run.c.Monitor(argv, true)
 	}
@@ -257,6 +262,10 @@ func (s *luaState) execServerCommand(name string, argv [][]byte) ([]byte, string
 		}
 	}
 	w := resp.NewWriter(s.run.resp)
+	start := time.Now()
+	defer func() {
+		s.run.scriptCalled(&ScriptCalled{Argv: argv, Ran: true, Took: time.Since(start), Reply: w.Bytes()})
+	}()
 	switch full {
 	case "ping":
 		switch len(argv) {

@@ -32,6 +32,11 @@ type ConnState struct {
 	// the connection (and each a script runs: script set), as
 	// engine.Call.Monitor: the server shows them to MONITOR clients.
 	Monitor func(argv [][]byte, script bool)
+	// ScriptCalled is called with each command a script of the connection
+	// calls (engine.Call.ScriptCalled): the server counts them in INFO and
+	// SLOWLOG as Redis does. The server sets it once; the backend hands
+	// it to the engine.
+	ScriptCalled func(*engine.ScriptCalled)
 	// OOM: memory was over maxmemory when the server let the command in
 	// (Backend.Evict said so): a script it runs may not grow memory until
 	// it has written (engine.Call.OOM).

@@ -250,7 +250,8 @@ func (c *conn) recordCall(call *callInfo) {
 	reply := c.w.Bytes()
 	reply = reply[min(call.replyFrom, len(reply)):]
 	isErr := len(reply) > 0 && reply[0] == '-'
-	if isErr {
+	counted, nestedErr := c.scriptReplyErrors(call.argv)
+	if isErr && !counted {
 		c.s.countError(reply)
 	}
 	st := is.cmds.of(call.cc, call.dc)
@@ -275,7 +276,7 @@ func (c *conn) recordCall(call *callInfo) {
 		st.calls.Add(1)
 		st.nanos.Add(int64(took))
 		st.histogram().record(int64(took))
-		if isErr {
+		if isErr || nestedErr {
 			st.failed.Add(1)
 		}
 		if len(call.queued) > 0 && len(reply) > 0 && reply[0] == '*' {
@@ -299,7 +300,8 @@ func (c *conn) recordExec(queued [][][]byte, reply []byte, took time.Duration) {
 	for i, argv := range queued {
 		c.s.stats.commands.Add(1)
 		isErr := replies[i][0] == '-'
-		if isErr {
+		counted, nestedErr := c.scriptReplyErrors(argv)
+		if isErr && !counted {
 			c.s.countError(replies[i])
 		}
 		var redacted []int
@@ -320,7 +322,7 @@ func (c *conn) recordExec(queued [][][]byte, reply []byte, took time.Duration) {
 		st.calls.Add(1)
 		st.nanos.Add(share)
 		st.histogram().record(share)
-		if isErr {
+		if isErr || nestedErr {
 			st.failed.Add(1)
 		}
 	}

@@ -75,16 +75,19 @@ type conn struct {
 	// scriptACLFn is scriptACL, made once: state.ScriptACL while the user
 	// is restricted.
 	scriptACLFn func(argv [][]byte, log bool) string
-	multi       bool
-	multiErr    bool       // a command failed while queueing: EXEC aborts
-	queued      [][][]byte // MULTI's commands, copied
-	watching    bool
-	closing     bool    // stop reading; close once the replies so far are sent
-	replyFlags  int     // replyOff, replySkipNext, replySkip
-	replyStart  int     // w.Len() when the current command started
-	replyKept   bool    // the command's reply already lacks what replyFlags hid (EXEC)
-	redacted    []int   // arguments of the running command the slow log must not show
-	execRedact  [][]int // the same, for each command EXEC ran
+	// scriptReplies: what scriptCalled noted of the errors in the replies
+	// of the scripts the request runs, until recordCall.
+	scriptReplies []scriptReplyNote
+	multi         bool
+	multiErr      bool       // a command failed while queueing: EXEC aborts
+	queued        [][][]byte // MULTI's commands, copied
+	watching      bool
+	closing       bool    // stop reading; close once the replies so far are sent
+	replyFlags    int     // replyOff, replySkipNext, replySkip
+	replyStart    int     // w.Len() when the current command started
+	replyKept     bool    // the command's reply already lacks what replyFlags hid (EXEC)
+	redacted      []int   // arguments of the running command the slow log must not show
+	execRedact    [][]int // the same, for each command EXEC ran
 	// Input read while a blocking command waited (blocking.go), for the
 	// read loop to parse next; inputGone: the client disconnected then.
 	blockedInput []byte
@@ -158,6 +161,7 @@ func newConn(s *Server, raw, nc net.Conn) *conn {
 		multiLen:   -1,
 	}
 	c.scriptACLFn = c.scriptACL
+	c.state.ScriptCalled = c.scriptCalled
 	c.ctx, c.cancel = context.WithCancel(s.ctx)
 	c.state.owner = c
 	c.monitorFeed = func(argv [][]byte, script bool) {

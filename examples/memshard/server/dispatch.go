@@ -31,6 +31,7 @@ func (c *conn) execute(argv [][]byte) {
 	c.beginReply()
 	call := callInfo{argv: argv, replyFrom: c.replyStart}
 	c.redacted = c.redacted[:0]
+	c.scriptReplies = c.scriptReplies[:0]
 	tracking := c.state.Tracking
 	if tracking && !c.holdingMessages {
 		// Invalidations wait until the replies before them are queued.

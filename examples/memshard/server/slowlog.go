@@ -49,12 +49,18 @@ func (c *conn) redact(args ...int) { c.redacted = append(c.redacted, args...) }
 // maybeLog logs argv, which took took, if the thresholds say so; the
 // arguments at redacted read "(redacted)".
 func (c *conn) maybeLog(argv [][]byte, redacted []int, took time.Duration) {
+	c.maybeLogAs(argv, redacted, took, c.addr, c.name /* written only by this goroutine */)
+}
+
+// maybeLogAs is maybeLog of a command run by the client at peer named
+// name (a script's commands are its Lua client's).
+func (c *conn) maybeLogAs(argv [][]byte, redacted []int, took time.Duration, peer, name string) {
 	slower := c.s.config.slowlogSlower.Load()
 	micros := took.Microseconds()
 	if slower < 0 || micros < slower {
 		return
 	}
-	e := slowEntry{unix: time.Now().Unix(), micros: micros, argv: slowlogArgs(argv, redacted), peer: c.addr, name: c.name /* written only by this goroutine */}
+	e := slowEntry{unix: time.Now().Unix(), micros: micros, argv: slowlogArgs(argv, redacted), peer: peer, name: name}
 	l := &c.s.slowlog
 	l.mu.Lock()
 	defer l.mu.Unlock()

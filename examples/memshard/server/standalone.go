@@ -159,7 +159,7 @@ func (s *Standalone) OnUsers(f func(engine.UsersChange)) { s.users.OnChange(f) }
 func (s *Standalone) Do(conn *ConnState, argv [][]byte, w *resp.Writer) Ticket {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c := conn.Call(engine.Call{Argv: argv, Out: w, Now: time.Now().UnixMilli(), Scripts: &s.scripts, TrackReads: s.mods.ReadsOf(conn), ScriptACL: conn.ScriptACL, ReadOnlyReplica: s.frozen, OOM: conn.OOM, Monitor: conn.Monitor, Memory: conn.Memory})
+	c := conn.Call(engine.Call{Argv: argv, Out: w, Now: time.Now().UnixMilli(), Scripts: &s.scripts, TrackReads: s.mods.ReadsOf(conn), ScriptACL: conn.ScriptACL, ReadOnlyReplica: s.frozen, OOM: conn.OOM, Monitor: conn.Monitor, ScriptCalled: conn.ScriptCalled, Memory: conn.Memory})
 	if engine.IsMigrate(argv[0]) {
 		// With nothing to commit first, MIGRATE blocks the node for its
 		// exchange, as Redis's does.
@@ -236,7 +236,7 @@ func (s *Standalone) eventsLocked(conn *ConnState, c *engine.Call) {
 // Block implements Backend.
 func (s *Standalone) Block(ctx context.Context, conn *ConnState, argv [][]byte, w *resp.Writer, onBlock func()) BlockResult {
 	s.mu.Lock()
-	c := &engine.Call{Argv: argv, Out: w, Now: time.Now().UnixMilli(), MayBlock: true, Scripts: &s.scripts, TrackReads: s.mods.ReadsOf(conn), ScriptACL: conn.ScriptACL, ReadOnlyReplica: s.frozen, OOM: conn.OOM, Monitor: conn.Monitor, Memory: conn.Memory}
+	c := &engine.Call{Argv: argv, Out: w, Now: time.Now().UnixMilli(), MayBlock: true, Scripts: &s.scripts, TrackReads: s.mods.ReadsOf(conn), ScriptACL: conn.ScriptACL, ReadOnlyReplica: s.frozen, OOM: conn.OOM, Monitor: conn.Monitor, ScriptCalled: conn.ScriptCalled, Memory: conn.Memory}
 	s.table.Exec(s.db, c)
 	s.mods.Ran(conn, s.table, argv)
 	s.expired += uint64(c.ExpiredKeys())
@@ -311,7 +311,7 @@ func (s *Standalone) Exec(conn *ConnState, queued [][][]byte, w *resp.Writer) Ti
 		if conn.Protos != nil {
 			w.SetProto(conn.Protos[i])
 		}
-		c := &engine.Call{Argv: argv, Out: w, Now: now, InExec: true, Scripts: &s.scripts, TrackReads: s.mods.ReadsOf(conn), ScriptACL: conn.ScriptACL, ReadOnlyReplica: s.frozen, OOM: conn.OOM, Monitor: conn.Monitor, Memory: conn.Memory}
+		c := &engine.Call{Argv: argv, Out: w, Now: now, InExec: true, Scripts: &s.scripts, TrackReads: s.mods.ReadsOf(conn), ScriptACL: conn.ScriptACL, ReadOnlyReplica: s.frozen, OOM: conn.OOM, Monitor: conn.Monitor, ScriptCalled: conn.ScriptCalled, Memory: conn.Memory}
 		s.table.Exec(s.db, c)
 		s.mods.Ran(conn, s.table, argv)
 		s.expired += uint64(c.ExpiredKeys())

@@ -45,7 +45,7 @@ func (s *Shard) Do(conn *server.ConnState, argv [][]byte, w *resp.Writer) server
 		return 0
 	}
 	calls := s.effectCalls
-	c := conn.Call(engine.Call{Argv: argv, Out: w, Now: nowMs(), TrackReads: s.mods.ReadsOf(conn), ScriptACL: conn.ScriptACL, OOM: conn.OOM, Monitor: conn.Monitor, Memory: conn.Memory})
+	c := conn.Call(engine.Call{Argv: argv, Out: w, Now: nowMs(), TrackReads: s.mods.ReadsOf(conn), ScriptACL: conn.ScriptACL, OOM: conn.OOM, Monitor: conn.Monitor, ScriptCalled: conn.ScriptCalled, Memory: conn.Memory})
 	t := s.execLocked(c)
 	s.mods.Ran(conn, s.table, argv)
 	if s.effectCalls != calls {
@@ -99,7 +99,7 @@ func (s *Shard) Block(ctx context.Context, conn *server.ConnState, argv [][]byte
 		w.Error(errNotServing)
 		return server.BlockResult{}
 	}
-	c := &engine.Call{Argv: argv, Out: w, Now: nowMs(), MayBlock: true, TrackReads: s.mods.ReadsOf(conn), ScriptACL: conn.ScriptACL, OOM: conn.OOM, Monitor: conn.Monitor, Memory: conn.Memory}
+	c := &engine.Call{Argv: argv, Out: w, Now: nowMs(), MayBlock: true, TrackReads: s.mods.ReadsOf(conn), ScriptACL: conn.ScriptACL, OOM: conn.OOM, Monitor: conn.Monitor, ScriptCalled: conn.ScriptCalled, Memory: conn.Memory}
 	calls := s.effectCalls
 	t := s.execLocked(c)
 	s.mods.Ran(conn, s.table, argv)
@@ -281,7 +281,7 @@ func (s *Shard) Exec(conn *server.ConnState, queued [][][]byte, w *resp.Writer) 
 		if conn.Protos != nil {
 			w.SetProto(conn.Protos[i])
 		}
-		c := &engine.Call{Argv: argv, Out: w, Now: nowMs(), TrackReads: s.mods.ReadsOf(conn), ScriptACL: conn.ScriptACL, OOM: conn.OOM, Monitor: conn.Monitor, Memory: conn.Memory}
+		c := &engine.Call{Argv: argv, Out: w, Now: nowMs(), TrackReads: s.mods.ReadsOf(conn), ScriptACL: conn.ScriptACL, OOM: conn.OOM, Monitor: conn.Monitor, ScriptCalled: conn.ScriptCalled, Memory: conn.Memory}
 		t := s.execLocked(c)
 		s.mods.Ran(conn, s.table, argv)
 		ticket = max(ticket, t)
