@@ -72,14 +72,7 @@ func (p *PKI) Issue(t testing.TB, name string) (certFile, keyFile string) {
 // alone, say, to test that a server presenting it is refused).
 func (p *PKI) IssueFor(t testing.TB, name string, usages ...x509.ExtKeyUsage) (certFile, keyFile string) {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 62))
-	if err != nil {
-		t.Fatal(err)
-	}
+	key, serial := newKeyAndSerial(t)
 	tmpl := &x509.Certificate{
 		SerialNumber: serial,
 		Subject:      pkix.Name{CommonName: name},
@@ -127,4 +120,19 @@ func (p *PKI) ServerTLS(t testing.TB, name string) *tls.Config {
 	pool := x509.NewCertPool()
 	pool.AddCert(p.cert)
 	return &tls.Config{Certificates: []tls.Certificate{pair}, ClientCAs: pool, ClientAuth: tls.RequireAndVerifyClientCert}
+}
+
+// newKeyAndSerial returns a new P-256 key and a random serial number for
+// a certificate of it.
+func newKeyAndSerial(t testing.TB) (*ecdsa.PrivateKey, *big.Int) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 62))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return key, serial
 }
